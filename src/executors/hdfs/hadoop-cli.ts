@@ -1,0 +1,108 @@
+/**
+ * Runs Hadoop's own command-line tools (`hadoop distcp`, `hdfs dfsadmin`, ...) as child processes.
+ * Arguments always go as an array, never through a shell. The binary comes from HBR_HADOOP, or
+ * `hadoop` on PATH.
+ */
+import { spawn } from 'node:child_process';
+
+export interface HadoopRunOptions {
+  /** path of the `hadoop` launcher (default: $HBR_HADOOP, else `hadoop` on PATH) */
+  hadoop?: string;
+  env?: NodeJS.ProcessEnv;
+  /** kill the process (and fail) after this many ms */
+  timeoutMs?: number;
+  /** called with each line of stderr as it arrives (progress, counters) */
+  onStderrLine?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface HadoopRunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export class HadoopCliError extends Error {
+  constructor(message: string, readonly result: HadoopRunResult) {
+    super(message);
+    this.name = 'HadoopCliError';
+  }
+}
+
+export function hadoopBinary(opts: { hadoop?: string } = {}): string {
+  return opts.hadoop ?? process.env.HBR_HADOOP ?? 'hadoop';
+}
+
+/** Run `hadoop ARGS...`; resolves with the result whatever the exit code. */
+export function runHadoop(args: readonly string[], opts: HadoopRunOptions = {}): Promise<HadoopRunResult> {
+  const bin = hadoopBinary(opts);
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [...args], {
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: opts.signal,
+    });
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (!opts.onStderrLine) return;
+      partial += d;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) opts.onStderrLine(l);
+    });
+    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
+    child.on('error', (err) => {
+      if (timer) clearTimeout(timer);
+      reject(new Error(`cannot run ${bin}: ${err.message}`));
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (partial && opts.onStderrLine) opts.onStderrLine(partial);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Like runHadoop, but rejects with the tail of stderr when the exit code is not 0. */
+export async function runHadoopOk(args: readonly string[], opts: HadoopRunOptions = {}): Promise<HadoopRunResult> {
+  const r = await runHadoop(args, opts);
+  if (r.code !== 0) {
+    const tail = r.stderr.trim().split('\n').slice(-8).join('\n');
+    throw new HadoopCliError(`hadoop ${args[0] ?? ''} exited ${r.code ?? r.signal}: ${tail}`, r);
+  }
+  return r;
+}
+
+/**
+ * MapReduce job counters as logged by org.apache.hadoop.mapreduce.Job at INFO:
+ *   "\tDistCp Counters\n\t\tBytes Copied=7000\n..." → { 'DistCp Counters': { 'Bytes Copied': 7000 } }
+ */
+export function parseJobCounters(log: string): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  let group: Record<string, number> | undefined;
+  let inCounters = false;
+  for (const line of log.split('\n')) {
+    if (/INFO mapreduce\.Job: Counters: \d+/.test(line)) {
+      inCounters = true;
+      continue;
+    }
+    if (!inCounters) continue;
+    const counter = /^\t\t(.+?)=(-?\d+)\s*$/.exec(line);
+    if (counter && group) {
+      group[counter[1]!] = Number(counter[2]);
+      continue;
+    }
+    const g = /^\t(\S.*?)\s*$/.exec(line);
+    if (g) {
+      group = out[g[1]!] ??= {};
+      continue;
+    }
+    inCounters = false;
+  }
+  return out;
+}

@@ -1,0 +1,333 @@
+/**
+ * A small typed client for the WebHDFS REST API (Hadoop 3.3+), the one way hbr talks to a
+ * NameNode at observe time: no JVM per call. Reference:
+ * https://hadoop.apache.org/docs/stable/hadoop-project-dist/hadoop-hdfs/WebHDFS.html
+ *
+ * Simple auth only (`user.name`), which is what an unsecured cluster and the test bed use;
+ * SPNEGO would slot in as another `authorize` strategy.
+ */
+import http from 'node:http';
+
+export interface WebHdfsOptions {
+  /** e.g. http://nn.prod:9870 */
+  baseUrl: string;
+  /** sent as user.name (simple auth); omitted when undefined */
+  user?: string | undefined;
+  /** per-request timeout in ms (default 30 s) */
+  timeoutMs?: number;
+}
+
+export interface FileStatus {
+  pathSuffix: string;
+  type: 'FILE' | 'DIRECTORY' | 'SYMLINK';
+  length: number;
+  owner: string;
+  group: string;
+  permission: string;
+  modificationTime: number;
+  accessTime: number;
+  replication: number;
+  blockSize: number;
+  fileId: number;
+  childrenNum: number;
+  snapshotEnabled?: boolean;
+}
+
+export interface ContentSummary {
+  directoryCount: number;
+  fileCount: number;
+  length: number;
+  spaceConsumed: number;
+  quota: number;
+  spaceQuota: number;
+  snapshotLength?: number;
+  snapshotFileCount?: number;
+  snapshotDirectoryCount?: number;
+}
+
+export interface FileChecksum {
+  algorithm: string;
+  bytes: string;
+  length: number;
+}
+
+export interface SnapshotDiffEntry {
+  type: 'CREATE' | 'DELETE' | 'MODIFY' | 'RENAME';
+  /** path relative to the snapshot root, as WebHDFS returns it (e.g. "a/b.txt", "" for the root) */
+  sourcePath: string;
+  targetPath?: string;
+}
+
+export interface SnapshotDiffReport {
+  snapshotRoot: string;
+  fromSnapshot: string;
+  toSnapshot: string;
+  diffList: SnapshotDiffEntry[];
+}
+
+export interface SnapshottableDirectory {
+  path: string;
+  snapshotNumber: number;
+  snapshotQuota: number;
+  parentFullPath: string;
+  dirStatus: FileStatus;
+}
+
+export interface SnapshotStatus {
+  snapshotID: number;
+  deletionStatus: 'ACTIVE' | 'DELETED';
+  fullPath: string;
+  parentFullPath: string;
+  dirStatus: FileStatus;
+}
+
+/** A WebHDFS RemoteException, or a transport failure, with the operation that caused it. */
+export class WebHdfsError extends Error {
+  constructor(
+    message: string,
+    readonly op: string,
+    readonly path: string,
+    readonly status: number | undefined,
+    /** e.g. "FileNotFoundException", "SnapshotException"; undefined for transport errors */
+    readonly exception: string | undefined,
+  ) {
+    super(message);
+    this.name = 'WebHdfsError';
+  }
+  get notFound(): boolean {
+    return this.status === 404 || this.exception === 'FileNotFoundException';
+  }
+}
+
+type Params = Record<string, string | number | boolean | undefined>;
+
+export class WebHdfs {
+  readonly baseUrl: string;
+  private readonly user: string | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(opts: WebHdfsOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.user = opts.user;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  url(path: string, op: string, params: Params = {}): string {
+    if (!path.startsWith('/')) throw new Error(`WebHDFS path must be absolute: ${path}`);
+    const u = new URL(`${this.baseUrl}/webhdfs/v1${encodePath(path)}`);
+    u.searchParams.set('op', op);
+    if (this.user !== undefined) u.searchParams.set('user.name', this.user);
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u.toString();
+  }
+
+  private async request(method: string, path: string, op: string, params: Params = {}, body?: Uint8Array): Promise<Response> {
+    const url = this.url(path, op, params);
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+        ...(body ? { body, headers: { 'content-type': 'application/octet-stream' } } : {}),
+      });
+    } catch (err) {
+      throw new WebHdfsError(`${op} ${path}: ${(err as Error).message} (${this.baseUrl})`, op, path, undefined, undefined);
+    }
+    if (res.status >= 400) throw await toError(res, op, path);
+    return res;
+  }
+
+  private async json<T>(method: string, path: string, op: string, params: Params = {}): Promise<T> {
+    const res = await this.request(method, path, op, params);
+    return (await res.json()) as T;
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  async getFileStatus(path: string): Promise<FileStatus> {
+    return (await this.json<{ FileStatus: FileStatus }>('GET', path, 'GETFILESTATUS')).FileStatus;
+  }
+
+  /** The status, or undefined when the path does not exist. */
+  async stat(path: string): Promise<FileStatus | undefined> {
+    try {
+      return await this.getFileStatus(path);
+    } catch (err) {
+      if (err instanceof WebHdfsError && err.notFound) return undefined;
+      throw err;
+    }
+  }
+
+  async listStatus(path: string): Promise<FileStatus[]> {
+    return (await this.json<{ FileStatuses: { FileStatus: FileStatus[] } }>('GET', path, 'LISTSTATUS')).FileStatuses.FileStatus;
+  }
+
+  async getContentSummary(path: string): Promise<ContentSummary> {
+    return (await this.json<{ ContentSummary: ContentSummary }>('GET', path, 'GETCONTENTSUMMARY')).ContentSummary;
+  }
+
+  async getFileChecksum(path: string): Promise<FileChecksum> {
+    // The NameNode redirects to a DataNode, which computes the checksum.
+    const res = await this.request('GET', path, 'GETFILECHECKSUM', { noredirect: true });
+    const loc = await location(res);
+    const body = loc ? await this.follow('GET', loc, 'GETFILECHECKSUM', path) : await res.json();
+    return (body as { FileChecksum: FileChecksum }).FileChecksum;
+  }
+
+  async open(path: string): Promise<Buffer> {
+    const res = await this.request('GET', path, 'OPEN', { noredirect: true });
+    const loc = await location(res);
+    if (!loc) throw new WebHdfsError(`OPEN ${path}: no DataNode location`, 'OPEN', path, res.status, undefined);
+    return (await this.dataNode('GET', loc, 'OPEN', path)).body;
+  }
+
+  async getSnapshottableDirectoryList(): Promise<SnapshottableDirectory[]> {
+    const r = await this.json<{ SnapshottableDirectoryList: SnapshottableDirectory[] | null }>('GET', '/', 'GETSNAPSHOTTABLEDIRECTORYLIST');
+    return r.SnapshottableDirectoryList ?? [];
+  }
+
+  async getSnapshotList(path: string): Promise<SnapshotStatus[]> {
+    const r = await this.json<{ SnapshotList: SnapshotStatus[] | null }>('GET', path, 'GETSNAPSHOTLIST');
+    return r.SnapshotList ?? [];
+  }
+
+  /**
+   * Differences from snapshot `from` to snapshot `to` of the snapshottable directory `path`.
+   * An empty name means the current state of the directory (so `(s, '')` tells whether anything
+   * changed since `s`).
+   */
+  async getSnapshotDiff(path: string, from: string, to: string): Promise<SnapshotDiffReport> {
+    const r = await this.json<{ SnapshotDiffReport: SnapshotDiffReport }>('GET', path, 'GETSNAPSHOTDIFF', {
+      oldsnapshotname: from,
+      snapshotname: to,
+    });
+    return r.SnapshotDiffReport;
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  async mkdirs(path: string, permission?: string): Promise<boolean> {
+    return (await this.json<{ boolean: boolean }>('PUT', path, 'MKDIRS', { permission })).boolean;
+  }
+
+  /** Create (or overwrite) a file with the given content: the NameNode names a DataNode, which takes the bytes. */
+  async create(path: string, data: Uint8Array, opts: { overwrite?: boolean; replication?: number } = {}): Promise<void> {
+    const res = await this.request('PUT', path, 'CREATE', {
+      overwrite: opts.overwrite ?? false,
+      replication: opts.replication,
+      noredirect: true,
+    });
+    const loc = await location(res);
+    if (!loc) throw new WebHdfsError(`CREATE ${path}: no DataNode location`, 'CREATE', path, res.status, undefined);
+    await this.follow('PUT', loc, 'CREATE', path, data);
+  }
+
+  async append(path: string, data: Uint8Array): Promise<void> {
+    const res = await this.request('POST', path, 'APPEND', { noredirect: true });
+    const loc = await location(res);
+    if (!loc) throw new WebHdfsError(`APPEND ${path}: no DataNode location`, 'APPEND', path, res.status, undefined);
+    await this.follow('POST', loc, 'APPEND', path, data);
+  }
+
+  async delete(path: string, recursive = false): Promise<boolean> {
+    return (await this.json<{ boolean: boolean }>('DELETE', path, 'DELETE', { recursive })).boolean;
+  }
+
+  async rename(path: string, destination: string): Promise<boolean> {
+    return (await this.json<{ boolean: boolean }>('PUT', path, 'RENAME', { destination })).boolean;
+  }
+
+  async allowSnapshot(path: string): Promise<void> {
+    await this.request('PUT', path, 'ALLOWSNAPSHOT');
+  }
+
+  async disallowSnapshot(path: string): Promise<void> {
+    await this.request('PUT', path, 'DISALLOWSNAPSHOT');
+  }
+
+  /** Returns the snapshot's full path, e.g. /data/.snapshot/hbr-20261122T130000Z. */
+  async createSnapshot(path: string, name: string): Promise<string> {
+    return (await this.json<{ Path: string }>('PUT', path, 'CREATESNAPSHOT', { snapshotname: name })).Path;
+  }
+
+  async deleteSnapshot(path: string, name: string): Promise<void> {
+    await this.request('DELETE', path, 'DELETESNAPSHOT', { snapshotname: name });
+  }
+
+  async renameSnapshot(path: string, from: string, to: string): Promise<void> {
+    await this.request('PUT', path, 'RENAMESNAPSHOT', { oldsnapshotname: from, snapshotname: to });
+  }
+
+  /**
+   * The second leg of a redirected operation, against a DataNode. Sent with node:http rather than
+   * fetch: the DataNode's Netty server answers PUT/POST with an unsolicited `100 Continue` before
+   * the real status, which undici rejects as a bad response.
+   */
+  private async follow(method: string, loc: string, op: string, path: string, body?: Uint8Array): Promise<unknown> {
+    const res = await this.dataNode(method, loc, op, path, body);
+    const text = res.body.toString('utf8');
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  private dataNode(method: string, loc: string, op: string, path: string, body?: Uint8Array): Promise<{ status: number; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const fail = (msg: string, status?: number, exception?: string) =>
+        reject(new WebHdfsError(`${op} ${path}: DataNode ${new URL(loc).host}: ${msg}`, op, path, status, exception));
+      const req = http.request(loc, {
+        method,
+        timeout: this.timeoutMs,
+        headers: body ? { 'content-type': 'application/octet-stream', 'content-length': body.length } : {},
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer in ${this.timeoutMs} ms`)));
+      req.on('error', (err) => fail(err.message));
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => fail(err.message));
+        res.on('end', () => {
+          const buf = Buffer.concat(chunks);
+          const status = res.statusCode ?? 0;
+          if (status < 400) return resolve({ status, body: buf });
+          const e = remoteException(buf.toString('utf8'));
+          fail(e ? `${e.exception}: ${firstLine(e.message)}` : `HTTP ${status}`, status, e?.exception);
+        });
+      });
+      req.end(body);
+    });
+  }
+}
+
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+async function location(res: Response): Promise<string | undefined> {
+  const header = res.headers.get('location');
+  if (header) return header;
+  const text = await res.text();
+  if (!text) return undefined;
+  const body = JSON.parse(text) as { Location?: string };
+  return body.Location;
+}
+
+function remoteException(text: string): { exception: string; message: string } | undefined {
+  try {
+    const e = (JSON.parse(text) as { RemoteException?: { exception: string; message: string } }).RemoteException;
+    return e && typeof e.exception === 'string' ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function toError(res: Response, op: string, path: string): Promise<WebHdfsError> {
+  const text = await res.text().catch(() => '');
+  const e = remoteException(text);
+  return e
+    ? new WebHdfsError(`${op} ${path}: ${e.exception}: ${firstLine(e.message)}`, op, path, res.status, e.exception)
+    : new WebHdfsError(`${op} ${path}: HTTP ${res.status} ${firstLine(text)}`, op, path, res.status, undefined);
+}
+
+function firstLine(s: string): string {
+  return (s.split('\n')[0] ?? '').slice(0, 300);
+}

@@ -1,0 +1,41 @@
+/** Endpoints of the running test bed (written by testbed/up), for integration tests. */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface TestBed {
+  HBR_TB_PRIMARY_WEBHDFS: string;
+  HBR_TB_PRIMARY_FS: string;
+  HBR_TB_DR_WEBHDFS: string;
+  HBR_TB_DR_FS: string;
+  HBR_TB_HDFS_USER: string;
+  HBR_TB_ZK_CONNECT: string;
+  HBR_TB_ZK_ADMIN: string;
+  HBR_TB_ZK_ADMIN_USER: string;
+  HBR_TB_ZK_ADMIN_PASSWORD: string;
+  HBR_TB_ZK_DATADIR: string;
+  HBR_TB_S3_ENDPOINT: string;
+  HBR_TB_S3_REGION: string;
+  HBR_TB_S3_ACCESS_KEY: string;
+  HBR_TB_S3_SECRET_KEY: string;
+  HBR_TB_S3_BUCKET: string;
+  HBR_TB_HADOOP: string;
+  HBR_TB_HDFS: string;
+  HBR_TB_STATE: string;
+}
+
+export function testbed(): TestBed {
+  const file = join(process.env.HBR_TB_STATE ?? join(repoRoot, 'testbed', '.state'), 'endpoints.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as TestBed;
+  } catch (err) {
+    throw new Error(`no test bed endpoints at ${file} (${(err as Error).message}); start it with: bash testbed/up`);
+  }
+}
+
+/** A name unique to this run, for paths, buckets and znodes that tests create. */
+export function uniq(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}

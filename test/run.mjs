@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Test runner: runs the uvu suites (TypeScript through tsx) of test/unit, then test/integration,
+// and closes with one line "N passed, N failed[, N skipped]".
+// Integration suites need the test bed: it is started (idempotently) with testbed/up first,
+// unless HBR_TB_NO_UP=1 says the caller manages it.
+//   node test/run.mjs                 unit + integration
+//   node test/run.mjs unit            only unit
+//   node test/run.mjs integration [PATTERN]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const uvuBin = join(root, 'node_modules', 'uvu', 'bin.js');
+
+const [only, pattern] = process.argv.slice(2);
+const groups = only ? [only] : ['unit', 'integration'];
+
+function runGroup(group) {
+  return new Promise((resolve) => {
+    const dir = join('test', group);
+    if (!existsSync(join(root, dir))) return resolve({ total: 0, passed: 0, skipped: 0, crashed: false });
+    const args = ['--import', 'tsx', uvuBin, dir, pattern ?? '\\.test\\.ts$'];
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
+    child.on('close', (code) => {
+      const num = (label) => Number((new RegExp(`${label}:\\s+(\\d+)`).exec(out) ?? [])[1] ?? NaN);
+      const total = num('Total');
+      const passed = num('Passed');
+      const skipped = num('Skipped') || 0;
+      // A suite that crashed before uvu's summary counts as one failure, never as a pass.
+      const crashed = Number.isNaN(total) || (code !== 0 && passed === total - skipped);
+      resolve({ total: total || 0, passed: passed || 0, skipped, crashed });
+    });
+  });
+}
+
+if (groups.includes('integration') && process.env.HBR_TB_NO_UP !== '1') {
+  const up = spawnSync('bash', [join(root, 'testbed', 'up')], { stdio: 'inherit' });
+  if (up.status !== 0) {
+    console.error('testbed/up failed: integration tests cannot run');
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
+let passed = 0, failed = 0, skipped = 0;
+for (const g of groups) {
+  console.log(`\n=== ${g} ===`);
+  const r = await runGroup(g);
+  passed += r.passed;
+  skipped += r.skipped;
+  failed += r.total - r.passed - r.skipped + (r.crashed ? 1 : 0);
+}
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);
