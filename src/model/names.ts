@@ -1,0 +1,26 @@
+/**
+ * Names carry ownership and time (DESIGN §4): an hbr snapshot is `hbr-<UTC yyyyMMddTHHmmssZ>`.
+ * Anything else is foreign and never deleted or renamed.
+ */
+
+const SNAPSHOT_RE = /^hbr-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+
+/** hbr-20261122T130000Z for 2026-11-22T13:00:00Z (sub-second part dropped). */
+export function snapshotName(at: number): string {
+  const iso = new Date(at).toISOString(); // 2026-11-22T13:00:00.000Z
+  return `hbr-${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+}
+
+/** The time an hbr snapshot name encodes (ms since epoch), or undefined if the name is not hbr's. */
+export function parseSnapshotName(name: string): number | undefined {
+  const m = SNAPSHOT_RE.exec(name);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
+  const t = Date.UTC(y, mo - 1, d, h, mi, s);
+  // Reject impossible dates (e.g. month 13) that Date.UTC would silently roll over.
+  return snapshotName(t) === name ? t : undefined;
+}
+
+export function isHbrSnapshot(name: string): boolean {
+  return parseSnapshotName(name) !== undefined;
+}

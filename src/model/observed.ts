@@ -1,0 +1,50 @@
+/**
+ * What the observers saw, at one instant. Plain data; rebuilt from the clusters on every run
+ * (level-triggered: never a cache of remote state).
+ */
+
+export interface Snapshot {
+  name: string;
+  /** creation time, ms since epoch (the snapshot root's modification time as WebHDFS reports it) */
+  createdAt: number;
+}
+
+/** One HDFS directory, on one cluster. */
+export interface ObservedDir {
+  cluster: string;
+  path: string;
+  exists: boolean;
+  snapshottable: boolean;
+  /** every snapshot of the directory, hbr-owned and foreign, oldest first */
+  snapshots: Snapshot[];
+  /**
+   * Whether the live directory differs from a given snapshot: GETSNAPSHOTDIFF(snapshot, current).
+   * Observed on DR targets for the newest snapshot common with the source, so the planner can tell
+   * a target that changed (or was left half-copied) since the last replication.
+   */
+  changedSince?: { snapshot: string; changed: boolean; entries: number };
+  /** content summary of the live directory, for estimates */
+  size?: { bytes: number; files: number };
+}
+
+/** An intent the journal holds with no outcome: the step was started and the process died. */
+export interface UnfinishedStep {
+  stepId: string;
+  kind: string;
+  policy: string;
+  startedAt: number;
+}
+
+export interface Observed {
+  /** when observation finished, ms since epoch */
+  at: number;
+  /** keyed by dirKey(cluster, path) */
+  dirs: Record<string, ObservedDir>;
+  unfinished: UnfinishedStep[];
+  /** observation problems that do not stop planning of other policies, e.g. a cluster down */
+  errors: Array<{ cluster: string; path?: string; message: string }>;
+}
+
+export function dirKey(cluster: string, path: string): string {
+  return `${cluster}:${path}`;
+}
