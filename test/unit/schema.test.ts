@@ -1,0 +1,622 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkCron, cronGapLongerThan, formatPolicyError, loadConfig, loadConfigSources } from '../../src/schema/load.js';
+import type { PolicyError } from '../../src/schema/load.js';
+import { formatDuration, parseDuration } from '../../src/schema/duration.js';
+import type { Config } from '../../src/model/policy.js';
+
+const dirs: string[] = [];
+
+/** A fresh temp directory holding these files (name → text). */
+function fixture(files: Record<string, string>): string {
+  const d = mkdtempSync(join(tmpdir(), 'hbr-schema-'));
+  dirs.push(d);
+  for (const [name, text] of Object.entries(files)) {
+    const p = join(d, name);
+    mkdirSync(join(p, '..'), { recursive: true });
+    writeFileSync(p, text);
+  }
+  return d;
+}
+
+async function errorsOf(files: Record<string, string>): Promise<{ dir: string; errors: PolicyError[] }> {
+  const dir = fixture(files);
+  const r = await loadConfig([dir]);
+  if (!('errors' in r)) throw new Error(`expected errors, got a config: ${JSON.stringify(r.config)}`);
+  return { dir, errors: r.errors };
+}
+
+/** Exactly one error, in file `name`, at line:col, whose message contains every `includes`. */
+async function expectOne(
+  files: Record<string, string>,
+  name: string,
+  line: number,
+  col: number,
+  includes: string[],
+  key?: string,
+): Promise<PolicyError> {
+  const { dir, errors } = await errorsOf(files);
+  assert.is(errors.length, 1, `expected exactly one error, got:\n${errors.map(formatPolicyError).join('\n')}`);
+  const e = errors[0]!;
+  assert.is(e.file, join(dir, name));
+  assert.is(`${e.line}:${e.col}`, `${line}:${col}`, formatPolicyError(e));
+  for (const s of includes) assert.ok(e.message.includes(s), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(s)}`);
+  if (key !== undefined) assert.is(e.key, key);
+  assert.ok(formatPolicyError(e).startsWith(`${join(dir, name)}:${line}:${col}: `));
+  return e;
+}
+
+// Lines 1-6; policies start on line 7.
+const HEAD = `version: 1
+clusters:
+  prod: { hdfs: { webhdfs: http://nn.prod:9870, fs: hdfs://nn.prod:8020 } }
+  dr: { hdfs: { webhdfs: http://nn.dr:9870, fs: hdfs://nn.dr:8020 } }
+  zk: { zookeeper: { connect: zk1:2181 } }
+policies:
+`;
+
+/** HEAD then these policy lines (the first on line 7). */
+const withPolicies = (...lines: string[]) => ({ 'p.yaml': HEAD + lines.join('\n') + '\n' });
+
+// ---------------------------------------------------------------------------------------------
+// valid
+
+const CLUSTERS_YAML = `# yaml-language-server: $schema=../schema/hbr-policy.schema.json
+version: 1
+clusters:
+  prod:
+    hdfs: { webhdfs: http://nn.prod:9870, fs: hdfs://nn.prod:8020, user: hdfs }
+  dr: { hdfs: { webhdfs: http://nn.dr:9870, fs: hdfs://nn.dr:8020 } }
+  zkprod: { zookeeper: { admin: http://zk1.prod:8080, connect: zk1.prod:2181 } }
+stores:
+  backups: { s3: { bucket: hbr-backups, prefix: prod/, region: eu-west-1 } }
+  minio:
+    s3:
+      bucket: b
+      endpoint: http://minio:9000
+      force_path_style: true
+  vault: { local: { path: /srv/hbr-store } }
+`;
+
+const WAREHOUSE_YAML = `version: 1
+policies:
+  warehouse:
+    source: { cluster: prod, path: /warehouse }
+    snapshots: { every: 1h, keep: { hourly: 24, daily: 7, weekly: 4, monthly: 12 } }
+    rpo: 2h
+    replicate:
+      - to: { cluster: dr, path: /warehouse }
+        keep: { daily: 30 }
+`;
+
+const EXTRA_YAML = `version: 1
+policies:
+  logs:
+    source: { cluster: prod, path: /logs }
+    snapshots:
+      cron: "30 2 * * *"
+  archive-dr:
+    source: { cluster: dr, path: /archive }
+    snapshots: { every: 1d30m, keep: {} }
+    rpo: 1d30m
+`;
+
+test('a valid multi-file config (directory + file) loads to the exact normalized Config', async () => {
+  const dir = fixture({
+    '00-clusters.yaml': CLUSTERS_YAML,
+    '10-warehouse.yml': WAREHOUSE_YAML,
+    'notes.txt': 'not: [a policy',
+    'sub/ignored.yaml': 'this is: [not loaded: non-recursive',
+  });
+  const extraDir = fixture({ 'extra.yaml': EXTRA_YAML });
+  const extra = join(extraDir, 'extra.yaml');
+  const r = await loadConfig([dir, extra]);
+  if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
+  const c1 = join(dir, '00-clusters.yaml');
+  const w = join(dir, '10-warehouse.yml');
+  const expected: Config = {
+    files: [c1, w, extra],
+    clusters: {
+      prod: { name: 'prod', kind: 'hdfs', webhdfs: 'http://nn.prod:9870', fs: 'hdfs://nn.prod:8020', user: 'hdfs', at: { file: c1, line: 4, col: 3 } },
+      dr: { name: 'dr', kind: 'hdfs', webhdfs: 'http://nn.dr:9870', fs: 'hdfs://nn.dr:8020', at: { file: c1, line: 6, col: 3 } },
+      zkprod: { name: 'zkprod', kind: 'zookeeper', admin: 'http://zk1.prod:8080', connect: 'zk1.prod:2181', at: { file: c1, line: 7, col: 3 } },
+    },
+    stores: {
+      backups: { name: 'backups', kind: 's3', bucket: 'hbr-backups', prefix: 'prod/', region: 'eu-west-1', at: { file: c1, line: 9, col: 3 } },
+      minio: { name: 'minio', kind: 's3', bucket: 'b', prefix: '', endpoint: 'http://minio:9000', forcePathStyle: true, at: { file: c1, line: 10, col: 3 } },
+      vault: { name: 'vault', kind: 'local', path: '/srv/hbr-store', at: { file: c1, line: 15, col: 3 } },
+    },
+    policies: {
+      warehouse: {
+        name: 'warehouse',
+        kind: 'hdfs-snapshots',
+        source: { cluster: 'prod', path: '/warehouse' },
+        snapshots: { schedule: { every: 3_600_000 }, keep: { hourly: 24, daily: 7, weekly: 4, monthly: 12 } },
+        rpo: 7_200_000,
+        replicate: [{ to: { cluster: 'dr', path: '/warehouse' }, keep: { daily: 30 } }],
+        at: { file: w, line: 3, col: 3 },
+      },
+      logs: {
+        name: 'logs',
+        kind: 'hdfs-snapshots',
+        source: { cluster: 'prod', path: '/logs' },
+        snapshots: { schedule: { cron: '30 2 * * *' }, keep: {} },
+        replicate: [],
+        at: { file: extra, line: 3, col: 3 },
+      },
+      'archive-dr': {
+        name: 'archive-dr',
+        kind: 'hdfs-snapshots',
+        source: { cluster: 'dr', path: '/archive' },
+        snapshots: { schedule: { every: 86_400_000 + 1_800_000 }, keep: {} },
+        rpo: 86_400_000 + 1_800_000,
+        replicate: [],
+        at: { file: extra, line: 7, col: 3 },
+      },
+    },
+  };
+  assert.equal(r.config, expected);
+  assert.equal(Object.keys(r.config.policies), ['warehouse', 'logs', 'archive-dr']);
+});
+
+test('the full example of docs/policies.md is valid', () => {
+  const md = readFileSync(new URL('../../docs/policies.md', import.meta.url), 'utf8');
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(md)?.[1];
+  assert.ok(yaml, 'docs/policies.md has a yaml example');
+  const r = loadConfigSources([{ file: 'docs/policies.md', text: yaml }]);
+  if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
+  assert.ok(Object.keys(r.config.policies).length >= 2);
+});
+
+test('the schema file is draft 2020-12 with the expected $id and closes every object', () => {
+  const schema = JSON.parse(readFileSync(new URL('../../schema/hbr-policy.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  assert.is(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
+  assert.is(schema.$id, 'https://hbr.dev/schema/hbr-policy.schema.json');
+  const open: string[] = [];
+  const walk = (n: unknown, at: string) => {
+    if (Array.isArray(n)) return n.forEach((x, i) => walk(x, `${at}/${i}`));
+    if (!n || typeof n !== 'object') return;
+    const o = n as Record<string, unknown>;
+    if ((o.type === 'object' || o.properties) && o.additionalProperties === undefined) open.push(at);
+    for (const [k, v] of Object.entries(o)) walk(v, `${at}/${k}`);
+  };
+  walk(schema, '#');
+  assert.equal(open, []);
+});
+
+test('keep with every count 0 or absent is allowed; rpo equal to the interval is allowed', async () => {
+  const dir = fixture(withPolicies(
+    '  a:',
+    '    source: { cluster: prod, path: /a }',
+    '    snapshots: { every: 1h, keep: { last: 0, daily: 0 } }',
+    '    rpo: 60m',
+    '    replicate: [ { to: { cluster: dr, path: /a } } ]',
+  ));
+  const r = await loadConfig([dir]);
+  if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
+  assert.equal(r.config.policies.a?.snapshots.keep, { last: 0, daily: 0 });
+  assert.equal(r.config.policies.a?.replicate, [{ to: { cluster: 'dr', path: '/a' }, keep: {} }]);
+});
+
+test('the root path / and sibling paths are fine', async () => {
+  const dir = fixture(withPolicies(
+    '  a: { source: { cluster: prod, path: /data/a }, snapshots: { every: 1h } }',
+    '  ab: { source: { cluster: prod, path: /data/ab }, snapshots: { every: 1h } }',
+    '  root: { source: { cluster: dr, path: / }, snapshots: { every: 1d } }',
+  ));
+  const r = await loadConfig([dir]);
+  if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
+  assert.is(r.config.policies.root?.source.path, '/');
+});
+
+// ---------------------------------------------------------------------------------------------
+// bad policies: one error each, exact position
+
+test('unknown top-level key, with a suggestion', async () => {
+  await expectOne({ 'p.yaml': 'version: 1\npolices: {}\n' }, 'p.yaml', 2, 1, ["unknown key 'polices'", "did you mean 'policies'?"], 'polices');
+});
+
+test('typo in a deeply nested key points at the key itself, not at the missing one', async () => {
+  await expectOne(
+    withPolicies(
+      '  w:',
+      '    source: { cluster: prod, path: /w }',
+      '    snapshots: { every: 1h }',
+      '    replicate:',
+      '      - to: { clustr: dr, path: /w }',
+    ),
+    'p.yaml', 11, 15, ["unknown key 'clustr'", "did you mean 'cluster'?"], 'policies.w.replicate[0].to.clustr',
+  );
+});
+
+test('unknown key in keep, with the list of what is allowed', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots:', '      every: 1h', '      keep: { minutely: 5 }'),
+    'p.yaml', 11, 15, ["unknown key 'minutely'", 'last, hourly, daily, weekly, monthly, yearly'],
+  );
+});
+
+test('bad duration string', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots: { every: 15min }'),
+    'p.yaml', 9, 25, ["invalid value '15min'", 'duration', '1h30m'], 'policies.w.snapshots.every',
+  );
+});
+
+test('durations must put the largest unit first', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots: { every: 30m1h }'),
+    'p.yaml', 9, 25, ["invalid value '30m1h'"],
+  );
+});
+
+test('zero duration', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots: { every: 0h }'),
+    'p.yaml', 9, 25, ["invalid duration '0h'", 'greater than zero'], 'policies.w.snapshots.every',
+  );
+});
+
+test('a duration given as a number is a type error', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots: { every: 3600 }'),
+    'p.yaml', 9, 25, ['expected a string, got number 3600', 'duration'],
+  );
+});
+
+test('bad cron: value out of range', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', "    snapshots: { cron: '61 * * * *' }"),
+    'p.yaml', 9, 24, ["invalid cron '61 * * * *'", '61'], 'policies.w.snapshots.cron',
+  );
+});
+
+test('bad cron: 6 fields (only 5-field cron is accepted)', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots:', "      cron: '0 0 2 * * *'"),
+    'p.yaml', 10, 13, ['expected 5 fields', 'found 6'],
+  );
+});
+
+test('unquoted cron starting with * is a YAML alias: syntax error with a hint', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots:', '      cron: */5 * * * *'),
+    'p.yaml', 10, 13, ['YAML', 'quote it'],
+  );
+});
+
+test('both every and cron: points at the second one', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots:', '      every: 1h', "      cron: '0 * * * *'"),
+    'p.yaml', 11, 7, ["'every' and 'cron' are mutually exclusive"], 'policies.w.snapshots.cron',
+  );
+});
+
+test('neither every nor cron', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots:', '      keep: { last: 3 }'),
+    'p.yaml', 9, 5, ["one of 'every' or 'cron' is required"], 'policies.w.snapshots',
+  );
+});
+
+test('missing required key points at the parent key', async () => {
+  await expectOne(
+    withPolicies('  w:', '    snapshots: { every: 1h }'),
+    'p.yaml', 7, 3, ["missing required key 'source'"], 'policies.w',
+  );
+});
+
+test('dangling cluster reference', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prdo, path: /w }', '    snapshots: { every: 1h }'),
+    'p.yaml', 8, 24, ["unknown cluster 'prdo'", "did you mean 'prod'?"], 'policies.w.source.cluster',
+  );
+});
+
+test('dangling cluster reference in a replication target', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots: { every: 1h }', '    replicate:', '      - to: { cluster: elsewhere, path: /w }'),
+    'p.yaml', 11, 24, ["unknown cluster 'elsewhere'", 'prod, dr, zk'], 'policies.w.replicate[0].to.cluster',
+  );
+});
+
+test('a zookeeper cluster where an hdfs cluster is needed', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: zk, path: /w }', '    snapshots: { every: 1h }'),
+    'p.yaml', 8, 24, ["cluster 'zk' is a zookeeper cluster", 'HDFS snapshots need an hdfs cluster'],
+  );
+});
+
+test('two policies on the same cluster and path, across files', async () => {
+  const e = await expectOne(
+    {
+      'a.yaml': HEAD + '  w:\n    source: { cluster: prod, path: /w }\n    snapshots: { every: 1h }\n',
+      'b.yaml': 'version: 1\npolicies:\n  w2:\n    snapshots: { every: 1d }\n    source: { path: /w, cluster: prod }\n',
+    },
+    'b.yaml', 5, 21, ["prod:/w is already protected by policy 'w'", 'a.yaml:8:36'],
+  );
+  assert.is(e.key, 'policies.w2.source.path');
+});
+
+test('the same name defined in two files points at the second definition', async () => {
+  await expectOne(
+    {
+      'a.yaml': HEAD + '  w:\n    source: { cluster: prod, path: /w }\n    snapshots: { every: 1h }\n',
+      'b.yaml': 'version: 1\nclusters:\n  dr: { hdfs: { webhdfs: http://x:9870, fs: hdfs://x:8020 } }\n',
+    },
+    'b.yaml', 3, 3, ["cluster 'dr' is already defined at", 'a.yaml:4:3'], 'clusters.dr',
+  );
+});
+
+test('nested paths on the same cluster', async () => {
+  await expectOne(
+    withPolicies(
+      '  w:',
+      '    source: { cluster: prod, path: /w }',
+      '    snapshots: { every: 1h }',
+      '  sub:',
+      '    source: { cluster: prod, path: /w/sub }',
+      '    snapshots: { every: 1h }',
+    ),
+    'p.yaml', 11, 36, ['prod:/w/sub is nested inside prod:/w', "policy 'w'", 'must not overlap'],
+  );
+});
+
+test('a path above another policy’s path is nested too', async () => {
+  await expectOne(
+    withPolicies(
+      '  deep: { source: { cluster: prod, path: /data/deep }, snapshots: { every: 1h } }',
+      '  all: { source: { cluster: prod, path: / }, snapshots: { every: 1h } }',
+    ),
+    'p.yaml', 8, 41, ['prod:/ is nested above prod:/data/deep'],
+  );
+});
+
+test('replication target equal to the source', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots: { every: 1h }', '    replicate:', '      - to: { cluster: prod, path: /w }'),
+    'p.yaml', 11, 36, ["replication target prod:/w is the policy's own source"], 'policies.w.replicate[0].to.path',
+  );
+});
+
+test('a replication target used by two policies', async () => {
+  await expectOne(
+    withPolicies(
+      '  a:',
+      '    source: { cluster: prod, path: /a }',
+      '    snapshots: { every: 1h }',
+      '    replicate: [ { to: { cluster: dr, path: /backup } } ]',
+      '  b:',
+      '    source: { cluster: prod, path: /b }',
+      '    snapshots: { every: 1h }',
+      '    replicate: [ { to: { cluster: dr, path: /backup } } ]',
+    ),
+    'p.yaml', 14, 45, ["replication target dr:/backup is already used by policy 'a'"],
+  );
+});
+
+test('rpo shorter than the snapshot interval', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots: { every: 1h }', '    rpo: 30m'),
+    'p.yaml', 10, 10, ['rpo 30m is shorter than the snapshot interval 1h: it would always be breached'], 'policies.w.rpo',
+  );
+});
+
+test('rpo shorter than the longest gap of a cron schedule', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', "    snapshots: { cron: '0 9 * * 1-5' }", '    rpo: 1d'),
+    'p.yaml', 10, 10, ["rpo 1d is shorter than the 3d gap between snapshots of cron '0 9 * * 1-5' (e.g. after 2026-01-02T09:00Z)", 'breached'],
+  );
+});
+
+test('version missing', async () => {
+  await expectOne({ 'p.yaml': '# policies\nclusters: {}\n' }, 'p.yaml', 2, 1, ["missing required key 'version'"]);
+});
+
+test('version 2', async () => {
+  await expectOne({ 'p.yaml': 'version: 2\n' }, 'p.yaml', 1, 10, ['unsupported version 2'], 'version');
+});
+
+test('negative keep count', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots: { every: 1h, keep: { daily: -1 } }'),
+    'p.yaml', 9, 44, ['expected a non-negative integer, got -1'], 'policies.w.snapshots.keep.daily',
+  );
+});
+
+test('non-integer keep count', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots: { every: 1h, keep: { daily: 1.5 } }'),
+    'p.yaml', 9, 44, ['expected an integer, got number 1.5'],
+  );
+});
+
+test('wrong type: a string where a number is needed', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: /w }', '    snapshots:', '      every: 1h', '      keep:', '        weekly: "4"'),
+    'p.yaml', 12, 17, ["expected an integer, got string '4'"], 'policies.w.snapshots.keep.weekly',
+  );
+});
+
+test('wrong type: a string where a boolean is needed', async () => {
+  await expectOne(
+    { 'p.yaml': 'version: 1\nstores:\n  m: { s3: { bucket: b, force_path_style: "yes" } }\n' },
+    'p.yaml', 3, 43, ["expected true or false, got string 'yes'"],
+  );
+});
+
+test('relative path', async () => {
+  await expectOne(
+    withPolicies('  w:', '    source: { cluster: prod, path: warehouse }', '    snapshots: { every: 1h }'),
+    'p.yaml', 8, 36, ["invalid value 'warehouse'", 'absolute path'], 'policies.w.source.path',
+  );
+});
+
+test('trailing slash in a path', async () => {
+  await expectOne(
+    { 'p.yaml': 'version: 1\nstores:\n  v:\n    local:\n      path: /srv/store/\n' },
+    'p.yaml', 5, 13, ["invalid value '/srv/store/'", "no trailing '/'"],
+  );
+});
+
+test('YAML syntax error', async () => {
+  await expectOne(
+    { 'p.yaml': 'version: 1\nclusters:\n  prod:\n    hdfs: { webhdfs: http://nn:9870\n' },
+    'p.yaml', 5, 1, ['YAML syntax error'],
+  );
+});
+
+test('duplicate key in one mapping', async () => {
+  await expectOne({ 'p.yaml': 'version: 1\nclusters: {}\nversion: 1\n' }, 'p.yaml', 3, 1, ["duplicate key: 'version'"]);
+});
+
+test('empty file', async () => {
+  await expectOne({ 'a.yaml': 'version: 1\n', 'b.yaml': '# nothing here yet\n' }, 'b.yaml', 1, 1, ['empty policy file']);
+});
+
+test('credential key', async () => {
+  await expectOne(
+    { 'p.yaml': 'version: 1\nstores:\n  b:\n    s3:\n      bucket: b\n      secret_key: abc\n' },
+    'p.yaml', 6, 7, ['credentials do not belong in policy files; use the environment'], 'stores.b.s3.secret_key',
+  );
+});
+
+test('credential key anywhere (a password next to a cluster)', async () => {
+  await expectOne(
+    { 'p.yaml': 'version: 1\nclusters:\n  prod:\n    hdfs: { webhdfs: http://nn:9870, fs: hdfs://nn:8020, password: hunter2 }\n' },
+    'p.yaml', 4, 58, ["'password': credentials do not belong in policy files"],
+  );
+});
+
+test('a cluster with both hdfs and zookeeper', async () => {
+  await expectOne(
+    { 'p.yaml': 'version: 1\nclusters:\n  x:\n    hdfs: { webhdfs: http://nn:9870, fs: hdfs://nn:8020 }\n    zookeeper: { connect: zk:2181 }\n' },
+    'p.yaml', 3, 3, ["expected exactly one of 'hdfs' or 'zookeeper', found 'hdfs' and 'zookeeper'"],
+  );
+});
+
+test('a store with neither s3 nor local', async () => {
+  await expectOne({ 'p.yaml': 'version: 1\nstores:\n  x: {}\n' }, 'p.yaml', 3, 3, ["expected exactly one of 's3' or 'local', found none"]);
+});
+
+test('invalid name', async () => {
+  await expectOne(
+    withPolicies('  Ware_house:', '    source: { cluster: prod, path: /w }', '    snapshots: { every: 1h }'),
+    'p.yaml', 7, 3, ["invalid name 'Ware_house'", 'lowercase'],
+  );
+});
+
+test('webhdfs must be an http(s) URL; fs an hdfs:// URI', async () => {
+  const { errors } = await errorsOf({ 'p.yaml': 'version: 1\nclusters:\n  x: { hdfs: { webhdfs: nn:9870, fs: nn:8020 } }\n' });
+  assert.equal(errors.map((e) => `${e.line}:${e.col} ${e.key}`), ['3:25 clusters.x.hdfs.webhdfs', '3:38 clusters.x.hdfs.fs']);
+  assert.ok(errors[0]!.message.includes('http://'));
+  assert.ok(errors[1]!.message.includes('hdfs://'));
+});
+
+test('block backup / archive policies are reported as not supported yet', async () => {
+  const { errors } = await errorsOf(withPolicies('  z:', '    source: { cluster: prod, path: /z }', '    snapshots: { every: 1h }', '    archive: { to: backups, every: 24h }'));
+  assert.is(errors.length, 1);
+  assert.is(`${errors[0]!.line}:${errors[0]!.col}`, '10:5');
+  assert.match(errors[0]!.message, /archive policies are not supported yet/);
+});
+
+test('several errors in several files are all reported, in file then line order', async () => {
+  const { dir, errors } = await errorsOf({
+    'a.yaml': 'version: 1\nclusters:\n  x: { hdfs: { webhdfs: http://a, fs: hdfs://a, usr: me } }\n  y: {}\n',
+    'b.yaml': 'version: 3\n',
+  });
+  assert.equal(
+    errors.map((e) => formatPolicyError(e).slice(dir.length + 1).split(': ').slice(0, 2).join(': ')),
+    ['a.yaml:3:49: clusters.x.hdfs.usr', 'a.yaml:4:3: clusters.y', 'b.yaml:1:10: version'],
+  );
+});
+
+test('a missing path and a directory without policy files are errors', async () => {
+  const dir = fixture({ 'readme.txt': 'hi' });
+  const r = await loadConfig([dir, join(dir, 'nope.yaml')]);
+  if (!('errors' in r)) return assert.unreachable();
+  assert.equal(r.errors.map((e) => [e.file, e.message]), [
+    [dir, 'no policy files (*.yaml, *.yml) in this directory'],
+    [join(dir, 'nope.yaml'), 'cannot read: no such file or directory'],
+  ]);
+});
+
+test('formatPolicyError', () => {
+  assert.is(
+    formatPolicyError({ file: 'p.yaml', line: 3, col: 7, key: 'policies.w.rpo', message: 'rpo 30m is shorter' }),
+    'p.yaml:3:7: policies.w.rpo: rpo 30m is shorter',
+  );
+  assert.is(formatPolicyError({ file: 'p.yaml', line: 1, col: 1, message: 'empty policy file' }), 'p.yaml:1:1: empty policy file');
+});
+
+test('empty sections (all entries commented out) are allowed', () => {
+  const r = loadConfigSources([{ file: 'p.yaml', text: 'version: 1\nclusters:\nstores:\npolicies:\n  # w: ...\n' }]);
+  if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
+  assert.equal(r.config, { clusters: {}, stores: {}, policies: {}, files: ['p.yaml'] });
+});
+
+test('version given as a string is a type error, not an unsupported version', () => {
+  const r = loadConfigSources([{ file: 'p.yaml', text: 'version: "1"\n' }]);
+  if (!('errors' in r)) return assert.unreachable();
+  assert.equal(r.errors, [{ file: 'p.yaml', line: 1, col: 10, key: 'version', message: "expected version: 1, got string '1'" }]);
+});
+
+test('checkCron', () => {
+  assert.is(checkCron('0 */6 * * *'), undefined);
+  assert.is(checkCron('30 2 * * MON-FRI'), undefined);
+  assert.match(checkCron('@daily') ?? '', /5 fields.*macros/);
+  assert.match(checkCron('H * * * *') ?? '', /'H'/);
+  assert.match(checkCron('0 0 31 2 *') ?? '', /invalid cron/);
+  assert.match(checkCron('* * * *') ?? '', /found 4/);
+});
+
+test('cronGapLongerThan finds weekend, month-length and leap-day gaps', () => {
+  const m = 60_000, h = 60 * m, d = 24 * h;
+  assert.equal(cronGapLongerThan('* * * * 1-5', h), { after: Date.UTC(2026, 0, 2, 23, 59), gap: 2 * d + m });
+  assert.is(cronGapLongerThan('*/5 * * * *', h), undefined);
+  assert.is(cronGapLongerThan('0 * * * *', h), undefined);
+  assert.equal(cronGapLongerThan('0 0 1 * *', 30 * d), { after: Date.UTC(2026, 2, 1), gap: 31 * d });
+  assert.is(cronGapLongerThan('0 0 1 * *', 31 * d), undefined);
+  assert.equal(cronGapLongerThan('0 0 29 2 *', 365 * d)?.after, Date.UTC(2028, 1, 29));
+});
+
+// ---------------------------------------------------------------------------------------------
+// durations
+
+test('parseDuration: units and compounds', () => {
+  assert.is(parseDuration('90s'), 90_000);
+  assert.is(parseDuration('15m'), 900_000);
+  assert.is(parseDuration('2h'), 7_200_000);
+  assert.is(parseDuration('7d'), 604_800_000);
+  assert.is(parseDuration('1w'), 604_800_000);
+  assert.is(parseDuration('1h30m'), 5_400_000);
+  assert.is(parseDuration('1w2d3h4m5s'), 604_800_000 + 2 * 86_400_000 + 3 * 3_600_000 + 4 * 60_000 + 5_000);
+  assert.is(parseDuration('120m'), 7_200_000);
+});
+
+test('parseDuration: rejects bad input and zero', () => {
+  for (const bad of ['', '1', 'h', '1.5h', '-1h', '1 h', ' 1h', '1H', '15min', '30m1h', '1h1h', '1ms', 'P1D', '0s', '0h0m']) {
+    assert.throws(() => parseDuration(bad), /invalid duration/, bad);
+  }
+  assert.throws(() => parseDuration('0m'), /greater than zero/);
+  assert.throws(() => parseDuration('99999999999999999w'), /too large/);
+});
+
+test('formatDuration', () => {
+  assert.is(formatDuration(0), '0s');
+  assert.is(formatDuration(90_000), '1m30s');
+  assert.is(formatDuration(5_400_000), '1h30m');
+  assert.is(formatDuration(604_800_000), '7d');
+  assert.is(formatDuration(1_500), '1s500ms');
+  assert.is(formatDuration(-60_000), '-1m');
+  for (const s of ['90s', '15m', '2h', '7d', '1h30m', '1d2h3m4s']) assert.is(parseDuration(formatDuration(parseDuration(s))), parseDuration(s));
+});
+
+test.after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test.run();
