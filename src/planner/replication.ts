@@ -1,0 +1,147 @@
+/**
+ * DR replication of one source directory to one target, from observation alone (level-triggered):
+ *   no common snapshot (or no target) → bootstrap: full copy of the newest source snapshot,
+ *                                       allow snapshots on the target, create the same name there
+ *   target changed since the common   → repair: roll back with distcp -rdiff (or a full re-sync)
+ *   newest ≠ common                   → distcp -diff common → newest, then create newest on the target
+ *   newest = common                   → nothing
+ */
+import { Action, stepId, type Step } from '../model/plan.js';
+import { dirKey, type ObservedDir } from '../model/observed.js';
+import type { HdfsSnapshotPolicy, ReplicationTarget } from '../model/policy.js';
+import type { PlanBuilder } from './builder.js';
+import { newestCommon, snapshotNames } from './snapshots.js';
+
+export interface ReplicationInput {
+  policy: HdfsSnapshotPolicy;
+  /** the observed source directory (exists) */
+  source: ObservedDir;
+  target: ReplicationTarget;
+  /** the observed target directory (may not exist) */
+  targetDir: ObservedDir;
+  /** the newest hbr snapshot of the source, observed or planned; createdBy = the step creating it */
+  newest: { name: string; createdBy?: string };
+}
+
+/** Plans the replication steps for one DR pair into `b`; returns the ids of the steps planned. */
+export function planReplication(b: PlanBuilder, input: ReplicationInput): string[] {
+  const { policy, source, target, targetDir: T, newest } = input;
+  const src = { cluster: source.cluster, path: source.path };
+  const to = target.to;
+  const S = `${src.cluster}:${src.path}`;
+  const TT = `${to.cluster}:${to.path}`;
+  const tKey = dirKey(to.cluster, to.path);
+  const planned: string[] = [];
+  const add = (step: Omit<Step, 'id' | 'policy'>): string => {
+    const { kind, action, target: t, params, reason, dependsOn, estimate } = step;
+    const id = b.add({ id: stepId(kind, t), kind, action, policy: policy.name, target: t, params, reason, dependsOn, ...(estimate ? { estimate } : {}) });
+    planned.push(id);
+    return id;
+  };
+  const newestDeps = newest.createdBy ? [newest.createdBy] : [];
+  /** anything already planned on the target (e.g. by another policy) comes first */
+  const priorOnTarget = b.stepsOn(tKey);
+  const onTarget = new Set(snapshotNames(T));
+
+  const createOnTarget = (dependsOn: string[], how: string): void => {
+    if (onTarget.has(newest.name)) {
+      b.warn(`${TT} already has a snapshot named ${newest.name} that the source does not: not created again`, policy.name);
+      return;
+    }
+    add({
+      kind: 'hdfs.snapshot.create',
+      action: Action.Create,
+      target: { cluster: to.cluster, path: to.path, snapshot: newest.name },
+      params: {},
+      reason: `record ${newest.name} on the DR side after the ${how}`,
+      dependsOn,
+    });
+  };
+
+  const common = T.exists ? newestCommon(source, T) : undefined;
+
+  if (!T.exists || !common) {
+    const nonEmpty = T.exists && (T.size === undefined || T.size.files > 0 || T.size.bytes > 0);
+    let reason = `bootstrap: full copy of ${S}@${newest.name}`;
+    if (!T.exists) reason += ' (target does not exist yet)';
+    else if (nonEmpty) {
+      reason += `; target shares no snapshot with the source: its existing content will be overwritten and files not in the source deleted (distcp -update -delete)`;
+      const what = T.size ? `${T.size.files} files, ${T.size.bytes} bytes` : 'content of unknown size';
+      b.warn(`${TT} exists (${what}) but has no snapshot in common with ${S}: the bootstrap overwrites it and deletes what the source does not have`, policy.name);
+    } else reason += ' (target is empty and shares no snapshot with the source)';
+    const boot = add({
+      kind: 'replicate.bootstrap',
+      action: Action.Create,
+      target: { cluster: to.cluster, path: to.path, snapshot: newest.name },
+      params: { source: src, toSnapshot: newest.name },
+      reason,
+      dependsOn: [...priorOnTarget, ...newestDeps],
+      ...(source.size ? { estimate: { bytes: source.size.bytes, files: source.size.files } } : {}),
+    });
+    const deps = [boot];
+    if (!T.exists || !T.snapshottable) {
+      deps.push(
+        add({
+          kind: 'hdfs.snapshot.allow',
+          action: Action.Update,
+          target: { cluster: to.cluster, path: to.path },
+          params: {},
+          reason: `allow snapshots on the DR target ${TT}`,
+          dependsOn: [boot],
+        }),
+      );
+    }
+    createOnTarget(deps, 'bootstrap');
+    return planned;
+  }
+
+  let repair: string | undefined;
+  const cs = T.changedSince;
+  if (cs && cs.snapshot === common.name) {
+    if (cs.changed) {
+      const onSource = snapshotNames(source).includes(common.name);
+      if (onSource) {
+        repair = add({
+          kind: 'replicate.repair-target',
+          action: Action.Update,
+          target: { cluster: to.cluster, path: to.path, snapshot: common.name },
+          params: { source: src, repair: 'rdiff', baseSnapshot: common.name },
+          reason: `target changed since ${common.name}: ${cs.entries} entries; roll back with -rdiff`,
+          dependsOn: priorOnTarget,
+        });
+      } else {
+        // Unreachable while the safety floors hold (the common snapshot is never deleted), but if
+        // the source lost it, the only way back is a full copy of the newest source snapshot.
+        add({
+          kind: 'replicate.repair-target',
+          action: Action.Update,
+          target: { cluster: to.cluster, path: to.path, snapshot: newest.name },
+          params: { source: src, repair: 'resync', toSnapshot: newest.name },
+          reason: `target changed since ${common.name}: ${cs.entries} entries; full re-sync from ${newest.name} (distcp -update -delete)`,
+          dependsOn: [...priorOnTarget, ...newestDeps],
+          ...(source.size ? { estimate: { bytes: source.size.bytes, files: source.size.files } } : {}),
+        });
+        createOnTarget([planned[planned.length - 1] as string], 're-sync');
+        return planned;
+      }
+    }
+  } else {
+    b.warn(
+      `the state of ${TT} since the common snapshot ${common.name} was not observed (${cs ? `changedSince refers to ${cs.snapshot}` : 'no changedSince'}): no repair planned`,
+      policy.name,
+    );
+  }
+
+  if (newest.name !== common.name) {
+    const diff = add({
+      kind: 'replicate.distcp-diff',
+      action: Action.Update,
+      target: { cluster: to.cluster, path: to.path, snapshot: newest.name },
+      params: { source: src, fromSnapshot: common.name, toSnapshot: newest.name },
+      reason: `incremental: copy the changes ${common.name} → ${newest.name} (distcp -diff)`,
+      dependsOn: [...priorOnTarget, ...newestDeps, ...(repair ? [repair] : [])],
+    });
+    createOnTarget([diff], 'incremental copy');
+  }
+  return planned;
+}

@@ -1,0 +1,62 @@
+/**
+ * Small helpers over observed snapshot lists: which are hbr's, their times (from the name, never
+ * from createdAt: the name is the recovery point's identity), newest, newest common to a DR pair.
+ */
+import { parseSnapshotName } from '../model/names.js';
+import type { ObservedDir } from '../model/observed.js';
+
+export interface HbrSnapshot {
+  name: string;
+  /** the UTC time the name encodes, ms since epoch */
+  time: number;
+}
+
+/** hbr-owned snapshots among `names`, newest first. */
+export function hbrNewestFirst(names: Iterable<string>): HbrSnapshot[] {
+  const out: HbrSnapshot[] = [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const time = parseSnapshotName(name);
+    if (time !== undefined) out.push({ name, time });
+  }
+  return out.sort((a, b) => b.time - a.time);
+}
+
+/** The newest hbr snapshot among `names`, or undefined. */
+export function newestHbr(names: Iterable<string>): HbrSnapshot | undefined {
+  return hbrNewestFirst(names)[0];
+}
+
+export function snapshotNames(dir: ObservedDir | undefined): string[] {
+  return dir ? dir.snapshots.map((s) => s.name) : [];
+}
+
+/**
+ * The newest hbr snapshot present (by name) on both sides of a DR pair: the base of the next
+ * `distcp -diff`. Only hbr names count: a foreign name on both sides says nothing about content.
+ */
+export function newestCommon(source: ObservedDir | undefined, target: ObservedDir | undefined): HbrSnapshot | undefined {
+  if (!source || !target || !target.exists) return undefined;
+  const onTarget = new Set(snapshotNames(target));
+  return hbrNewestFirst(snapshotNames(source)).find((s) => onTarget.has(s.name));
+}
+
+/** "1h", "1d2h", "15m", "30s", "0s" */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  const sign = ms < 0 ? '-' : '';
+  let s = Math.floor(Math.abs(ms) / 1000);
+  const parts: string[] = [];
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+    const n = Math.floor(s / size);
+    if (n > 0) parts.push(`${n}${unit}`);
+    s -= n * size;
+  }
+  return sign + (parts.length ? parts.join('') : '0s');
+}
+
+export function iso(t: number): string {
+  return new Date(t).toISOString().replace('.000Z', 'Z');
+}
