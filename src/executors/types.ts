@@ -13,6 +13,8 @@ export interface ExecContext {
   log: (message: string) => void;
   /** path of the `hadoop` launcher (HBR_HADOOP, else `hadoop` on PATH) */
   hadoop: string;
+  /** hbr's state dir (journal, lock, records of child processes) */
+  stateDir: string;
 }
 
 export interface StepOutcome {

@@ -13,7 +13,10 @@ export interface HadoopRunOptions {
   timeoutMs?: number;
   /** called with each line of stderr as it arrives (progress, counters) */
   onStderrLine?: (line: string) => void;
+  /** abort kills the child (its whole process group) */
   signal?: AbortSignal;
+  /** called with the child's pid as soon as it runs (to record it, see children.ts) */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface HadoopRunResult {
@@ -38,11 +41,14 @@ export function hadoopBinary(opts: { hadoop?: string } = {}): string {
 export function runHadoop(args: readonly string[], opts: HadoopRunOptions = {}): Promise<HadoopRunResult> {
   const bin = hadoopBinary(opts);
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, [...args], {
-      env: opts.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      signal: opts.signal,
-    });
+    if (opts.signal?.aborted) return reject(new Error(`hadoop ${args[0] ?? ''}: aborted before start`));
+    // Its own process group, so a kill reaches the JVM and anything it started.
+    const child = spawn(bin, [...args], { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const killGroup = () => {
+      if (child.pid === undefined || child.exitCode !== null) return;
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+    };
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     let partial = '';
@@ -55,13 +61,18 @@ export function runHadoop(args: readonly string[], opts: HadoopRunOptions = {}):
       partial = lines.pop() ?? '';
       for (const l of lines) opts.onStderrLine(l);
     });
-    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
-    child.on('error', (err) => {
+    const timer = opts.timeoutMs ? setTimeout(killGroup, opts.timeoutMs) : undefined;
+    opts.signal?.addEventListener('abort', killGroup, { once: true });
+    const finish = () => {
       if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', killGroup);
+    };
+    child.on('error', (err) => {
+      finish();
       reject(new Error(`cannot run ${bin}: ${err.message}`));
     });
     child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      finish();
       if (partial && opts.onStderrLine) opts.onStderrLine(partial);
       resolve({ code, signal, stdout, stderr });
     });
@@ -72,7 +83,8 @@ export function runHadoop(args: readonly string[], opts: HadoopRunOptions = {}):
 export async function runHadoopOk(args: readonly string[], opts: HadoopRunOptions = {}): Promise<HadoopRunResult> {
   const r = await runHadoop(args, opts);
   if (r.code !== 0) {
-    const tail = r.stderr.trim().split('\n').slice(-8).join('\n');
+    // The cause, not a Java stack: the last lines that are not "\tat ..." frames.
+    const tail = r.stderr.trim().split('\n').filter((l) => !/^\s+at |^\s+\.\.\. \d+ more/.test(l)).slice(-6).join('\n');
     throw new HadoopCliError(`hadoop ${args[0] ?? ''} exited ${r.code ?? r.signal}: ${tail}`, r);
   }
   return r;

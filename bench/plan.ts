@@ -1,0 +1,172 @@
+/**
+ * bench/plan — how fast hbr sees a large estate.
+ *
+ * 1. `hbr plan` (the whole CLI: load, observe over WebHDFS, plan, render) over N snapshottable
+ *    directories × S snapshots on the test bed's primary cluster, against a baseline that gets the
+ *    same facts the way a shell script would: `hdfs lsSnapshottableDir` once, then
+ *    `hdfs dfs -ls <dir>/.snapshot` per directory (one JVM per call). The baseline is measured on
+ *    a sample of directories and scaled to N (it is linear: one JVM per directory), unless
+ *    BENCH_FULL=1 runs it on all N.
+ * 2. The pure planner on 100,000 snapshots, against a baseline of 10,000 in the same process
+ *    (the ratio shows how it scales).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { snapshotName } from '../src/model/names.js';
+import { dirKey, type Observed, type ObservedDir } from '../src/model/observed.js';
+import type { Config, HdfsSnapshotPolicy } from '../src/model/policy.js';
+import { WebHdfs } from '../src/observe/hdfs/webhdfs.js';
+import { planAll } from '../src/planner/plan.js';
+import { HBR } from '../test/helpers/hbr.js';
+import { testbed } from '../test/helpers/testbed.js';
+
+const DIRS = Number(process.env.BENCH_DIRS ?? 500);
+const SNAPS = Number(process.env.BENCH_SNAPSHOTS ?? 20);
+const SAMPLE = process.env.BENCH_FULL === '1' ? DIRS : Number(process.env.BENCH_SAMPLE ?? 20);
+const ROOT = `/bench/plan-${DIRS}x${SNAPS}`;
+const T0 = Date.parse('2030-06-01T00:00:00Z');
+
+function secs(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+async function populate(fs: WebHdfs): Promise<void> {
+  if (await fs.stat(`${ROOT}/.complete`)) return;
+  console.log(`  creating ${DIRS} snapshottable dirs x ${SNAPS} snapshots under ${ROOT} (once; kept for later runs)`);
+  const limit = pLimit(16);
+  const t = Date.now();
+  await Promise.all(
+    Array.from({ length: DIRS }, (_, i) =>
+      limit(async () => {
+        const dir = `${ROOT}/d${String(i).padStart(4, '0')}`;
+        await fs.mkdirs(dir);
+        await fs.allowSnapshot(dir);
+        const have = new Set((await fs.getSnapshotList(dir)).map((s) => s.dirStatus.pathSuffix));
+        for (let s = 0; s < SNAPS; s++) {
+          const name = snapshotName(T0 + s * 3600_000);
+          if (!have.has(name)) await fs.createSnapshot(dir, name);
+        }
+      }),
+    ),
+  );
+  await fs.create(`${ROOT}/.complete`, Buffer.from('ok'), { overwrite: true });
+  console.log(`  populated in ${secs(Date.now() - t)}`);
+}
+
+function policyFile(dir: string): string {
+  const tb = testbed();
+  const lines = [
+    'version: 1',
+    'clusters:',
+    `  primary: { hdfs: { webhdfs: ${tb.HBR_TB_PRIMARY_WEBHDFS}, fs: ${tb.HBR_TB_PRIMARY_FS} } }`,
+    'policies:',
+  ];
+  for (let i = 0; i < DIRS; i++) {
+    lines.push(`  d${String(i).padStart(4, '0')}:`, `    source: { cluster: primary, path: ${ROOT}/d${String(i).padStart(4, '0')} }`, `    snapshots: { every: 1h, keep: { hourly: 24 } }`);
+  }
+  const file = join(dir, 'bench.yaml');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; out: string } {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.status !== 0 && r.status !== 2) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { ms, out: r.stdout };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export async function benchHbrPlan(): Promise<Record<string, number>> {
+  const tb = testbed();
+  const fs = new WebHdfs({ baseUrl: tb.HBR_TB_PRIMARY_WEBHDFS, user: tb.HBR_TB_HDFS_USER });
+  await populate(fs);
+  const dir = mkdtempSync(join(tmpdir(), 'hbr-bench-'));
+  const file = policyFile(dir);
+  const env = { ...process.env, HBR_NOW: new Date(T0 + SNAPS * 3600_000).toISOString() };
+
+  const runs = [0, 1, 2].map(() => timeCommand(process.execPath, [HBR, 'plan', '-f', file, '--state-dir', join(dir, 'state'), '--detailed-exitcode'], env));
+  const hbrMs = median(runs.map((r) => r.ms));
+  const steps = /Plan: (\d+) to add/.exec(runs[0]!.out)?.[1];
+
+  // Baseline: the same observation through the Hadoop CLI, one JVM per directory.
+  const hdfs = tb.HBR_TB_HDFS;
+  const list = timeCommand(hdfs, ['lsSnapshottableDir']);
+  const found = list.out.split('\n').filter((l) => l.includes(`${ROOT}/d`)).length;
+  let perDir = 0;
+  for (let i = 0; i < SAMPLE; i++) {
+    const d = `${ROOT}/d${String(Math.floor((i * DIRS) / SAMPLE)).padStart(4, '0')}`;
+    perDir += timeCommand(hdfs, ['dfs', '-ls', `${d}/.snapshot`]).ms;
+  }
+  const baselineMs = list.ms + (perDir / SAMPLE) * DIRS;
+
+  console.log(`  hbr plan, ${DIRS} dirs x ${SNAPS} snapshots (median of 3 CLI runs): ${secs(hbrMs)}  (${steps ?? '?'} snapshot creates planned)`);
+  console.log(`  baseline, hdfs lsSnapshottableDir (${secs(list.ms)}, ${found} dirs) + hdfs dfs -ls <dir>/.snapshot per dir ` +
+    `(${secs(perDir / SAMPLE)} each, measured on ${SAMPLE} of ${DIRS}${SAMPLE < DIRS ? ', scaled' : ''}): ${secs(baselineMs)}`);
+  console.log(`  ratio baseline / hbr: ${(baselineMs / hbrMs).toFixed(1)}x`);
+  return { hbrMs, baselineMs, ratio: baselineMs / hbrMs };
+}
+
+/** A synthetic estate: `policies` policies, each with a DR target, `perDir` snapshots a side. */
+function estate(policies: number, perDir: number): { config: Config; observed: Observed; now: number } {
+  const at = { file: 'bench.yaml', line: 1, col: 1 };
+  const config: Config = {
+    clusters: {
+      p: { name: 'p', kind: 'hdfs', webhdfs: 'http://p:9870', fs: 'hdfs://p:8020', at },
+      d: { name: 'd', kind: 'hdfs', webhdfs: 'http://d:9870', fs: 'hdfs://d:8020', at },
+    },
+    stores: {},
+    policies: {},
+    files: ['bench.yaml'],
+  };
+  const dirs: Record<string, ObservedDir> = {};
+  for (let i = 0; i < policies; i++) {
+    const path = `/data/t${i}`;
+    const pol: HdfsSnapshotPolicy = {
+      name: `t${i}`,
+      kind: 'hdfs-snapshots',
+      source: { cluster: 'p', path },
+      snapshots: { schedule: { every: 3600_000 }, keep: { hourly: 48, daily: 30, monthly: 12 } },
+      rpo: 7200_000,
+      replicate: [{ to: { cluster: 'd', path }, keep: { daily: 60 } }],
+      at,
+    };
+    config.policies[pol.name] = pol;
+    const snaps = Array.from({ length: perDir }, (_, s) => {
+      const t = T0 + s * 3600_000;
+      return { name: snapshotName(t), createdAt: t };
+    });
+    dirs[dirKey('p', path)] = { cluster: 'p', path, exists: true, snapshottable: true, snapshots: snaps, size: { bytes: 1e9, files: 1000 } };
+    const onDr = snaps.slice(0, perDir - 3); // DR three snapshots behind
+    dirs[dirKey('d', path)] = {
+      cluster: 'd', path, exists: true, snapshottable: true, snapshots: onDr,
+      changedSince: { snapshot: onDr[onDr.length - 1]!.name, changed: false, entries: 0 },
+    };
+  }
+  return { config, observed: { at: T0 + perDir * 3600_000, dirs, unfinished: [], errors: [] }, now: T0 + perDir * 3600_000 };
+}
+
+export function benchPlanner(): Record<string, number> {
+  const time = (policies: number, perDir: number) => {
+    const input = estate(policies, perDir);
+    planAll(input); // warm-up
+    const t = process.hrtime.bigint();
+    const plan = planAll(input);
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    return { ms, steps: plan.steps.length, snapshots: policies * perDir * 2 };
+  };
+  const base = time(50, 100); // 10,000 snapshots
+  const big = time(500, 100); // 100,000 snapshots
+  console.log(`  pure planner, ${base.snapshots.toLocaleString('en')} snapshots: ${base.ms.toFixed(1)} ms (${base.steps} steps)`);
+  console.log(`  pure planner, ${big.snapshots.toLocaleString('en')} snapshots: ${big.ms.toFixed(1)} ms (${big.steps} steps)`);
+  console.log(`  ratio 100k / 10k: ${(big.ms / base.ms).toFixed(1)}x for 10x the snapshots (linear = 10x)`);
+  return { base: base.ms, big: big.ms };
+}

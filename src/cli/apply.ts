@@ -1,0 +1,135 @@
+/** `hbr apply [PLANFILE]`: observe, plan (or take a saved plan if still fresh), confirm, execute. */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { applyPlan, newRunId, type ApplyEvent } from '../engine/apply.js';
+import { Journal } from '../engine/journal.js';
+import { acquireLock } from '../engine/lock.js';
+import { reapOrphans } from '../executors/children.js';
+import { executors } from '../executors/registry.js';
+import type { Plan } from '../model/plan.js';
+import { digestObserved, planAll } from '../planner/plan.js';
+import { describeTarget, formatBytes, renderPlanJson, renderPlanText } from '../render/plan.js';
+import { addPolicyOptions, CliError, collect, eprint, EXIT_ERROR, hadoopBin, loadOrFail, observe, print, type CommonOptions } from './common.js';
+import type { SavedPlan } from './plan.js';
+
+interface ApplyOptions extends CommonOptions {
+  autoApprove?: boolean;
+  concurrency: string;
+}
+
+function readSavedPlan(file: string): Plan {
+  let saved: SavedPlan;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8')) as SavedPlan;
+  } catch (err) {
+    throw new CliError(`cannot read plan file ${file}: ${(err as Error).message}`);
+  }
+  if (saved?.hbrPlan !== 1 || !saved.plan || !Array.isArray(saved.plan.steps)) throw new CliError(`${file} is not an hbr plan file`);
+  return saved.plan;
+}
+
+async function confirm(plan: Plan): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question(`\nDo you want to perform these ${plan.steps.length} actions? Only 'yes' will be accepted: `);
+    return answer.trim() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+function clock(): string {
+  return new Date().toISOString().slice(11, 19);
+}
+
+export function registerApply(program: Command): void {
+  addPolicyOptions(
+    program
+      .command('apply')
+      .argument('[planfile]', 'a plan saved by `hbr plan --out`; refused if the observed state changed since')
+      .description('observe, plan and carry out the steps (asks for confirmation unless --auto-approve)')
+      .option('--auto-approve', 'do not ask for confirmation (needed when not on a terminal)')
+      .option('--json', 'print the plan and the result as JSON')
+      .option('--concurrency <n>', 'steps run at once', '4')
+      .option('--target <policy>', 'apply only this policy (repeatable)', collect, []),
+  ).action(async (planfile: string | undefined, opts: ApplyOptions) => {
+    const saved = planfile ? readSavedPlan(planfile) : undefined;
+    const config = await loadOrFail(opts);
+    if (!opts.autoApprove && !process.stdin.isTTY) {
+      throw new CliError('apply needs confirmation: run it in a terminal, or pass --auto-approve');
+    }
+    const lock = acquireLock(opts.stateDir, `hbr apply ${process.argv.slice(3).join(' ')}`.trim());
+    const journal = Journal.open(opts.stateDir);
+    try {
+      for (const r of reapOrphans(opts.stateDir, (m) => eprint(m))) eprint(`reaped ${r.step} (pid ${r.pid})`);
+      const observed = await observe(config, opts.stateDir, opts.target);
+      let plan: Plan;
+      if (saved) {
+        const fresh = planAll({ config, observed, now: observed.at, ...(opts.target?.length ? { targets: opts.target } : {}) });
+        if (fresh.policyDigest !== saved.policyDigest) {
+          throw new CliError(`the policies changed since ${planfile} was made; run hbr plan again`);
+        }
+        if (digestObserved(observed) !== saved.observedDigest) {
+          throw new CliError(`the observed state changed since ${planfile} was made (stale plan); run hbr plan again`);
+        }
+        plan = saved;
+      } else {
+        plan = planAll({ config, observed, now: observed.at, ...(opts.target?.length ? { targets: opts.target } : {}) });
+      }
+      if (!opts.json) print(renderPlanText(plan, observed));
+      if (plan.steps.length === 0) {
+        if (opts.json) print(renderPlanJson(plan, observed));
+        if (observed.errors.length) process.exitCode = EXIT_ERROR;
+        return;
+      }
+      if (!opts.autoApprove && !(await confirm(plan))) throw new CliError('Apply cancelled.');
+
+      const run = newRunId(Date.now());
+      const onEvent = (e: ApplyEvent) => {
+        if (opts.json) return;
+        const what = `${e.step.action} ${e.step.kind} ${describeTarget(e.step)}`;
+        if (e.type === 'start') print(`[${clock()}] ${what}: started\n`);
+        else if (e.type === 'log') print(`[${clock()}] ${what}: ${e.message}\n`);
+        else if (e.type === 'done') {
+          const o = e.outcome;
+          const extra = [o.note, o.bytesCopied !== undefined ? `${formatBytes(o.bytesCopied)} copied` : undefined].filter(Boolean).join(', ');
+          print(`[${clock()}] ${what}: done in ${(e.ms / 1000).toFixed(1)}s${extra ? ` (${extra})` : ''}\n`);
+        } else if (e.type === 'failed') print(`[${clock()}] ${what}: FAILED after ${(e.ms / 1000).toFixed(1)}s: ${e.error}\n`);
+        else print(`[${clock()}] ${what}: skipped (${e.because})\n`);
+      };
+      const stop = new AbortController();
+      const onSignal = () => stop.abort(new Error('interrupted'));
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const result = await applyPlan(plan, {
+        executors,
+        ctx: { config, hadoop: hadoopBin(), stateDir: opts.stateDir },
+        journal,
+        run,
+        concurrency: Math.max(1, Number(opts.concurrency) || 4),
+        onEvent,
+        signal: stop.signal,
+      }).finally(() => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      });
+      if (opts.json) {
+        print(JSON.stringify({
+          run,
+          plan,
+          done: result.done.map((d) => ({ id: d.step.id, outcome: d.outcome, ms: d.ms })),
+          failed: result.failed.map((f) => ({ id: f.step.id, error: f.error, ms: f.ms })),
+          skipped: result.skipped.map((s) => ({ id: s.step.id, because: s.because })),
+          interrupted: result.interrupted,
+        }, null, 2) + '\n');
+      } else {
+        print(`\nApply ${result.failed.length || result.interrupted ? 'incomplete' : 'complete'}: ${result.done.length} done, ${result.failed.length} failed, ${result.skipped.length} skipped.\n`);
+      }
+      if (result.failed.length || result.skipped.length || result.interrupted || observed.errors.length) process.exitCode = EXIT_ERROR;
+    } finally {
+      journal.close();
+      lock.release();
+    }
+  });
+}

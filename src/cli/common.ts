@@ -1,0 +1,80 @@
+/** What several commands share: loading policies, observing, exit codes, output. */
+import type { Command } from 'commander';
+import { loadConfig, formatPolicyError } from '../schema/load.js';
+import type { Config } from '../model/policy.js';
+import type { Observed } from '../model/observed.js';
+import { observeHdfs } from '../observe/hdfs/observe.js';
+import { readUnfinished } from '../engine/journal.js';
+
+/** Exit codes, as Terraform: plan --detailed-exitcode uses 2 for "changes present". */
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_CHANGES = 2;
+
+/** An error that ends the command with a message and an exit code, without a stack trace. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = EXIT_ERROR) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export interface CommonOptions {
+  file: string[];
+  stateDir: string;
+  json?: boolean;
+  target?: string[];
+}
+
+export function addPolicyOptions(cmd: Command): Command {
+  return cmd
+    .option('-f, --file <path>', 'policy file or directory of *.yaml (repeatable)', collect, [])
+    .option('--state-dir <dir>', 'where the journal and lock live', '.hbr');
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function policyPaths(opts: { file: string[] }): string[] {
+  return opts.file.length ? opts.file : ['policies'];
+}
+
+export async function loadOrFail(opts: { file: string[] }): Promise<Config> {
+  const r = await loadConfig(policyPaths(opts));
+  if ('errors' in r) {
+    const n = r.errors.length;
+    throw new CliError(`${r.errors.map(formatPolicyError).join('\n')}\n${n} error${n === 1 ? '' : 's'} in the policies; nothing was done.`);
+  }
+  const unknown = (opts as { target?: string[] }).target?.filter((t) => !r.config.policies[t]) ?? [];
+  if (unknown.length) throw new CliError(`--target names no policy: ${unknown.join(', ')}`);
+  return r.config;
+}
+
+/**
+ * The clock the planner is given. HBR_NOW (an ISO-8601 time) pretends the clock reads that time:
+ * for restore drills and tests that walk a schedule forward without waiting for it.
+ */
+export function now(): number {
+  const fake = process.env.HBR_NOW;
+  if (!fake) return Date.now();
+  const t = Date.parse(fake);
+  if (Number.isNaN(t)) throw new CliError(`HBR_NOW is not an ISO-8601 time: ${fake}`);
+  return t;
+}
+
+export async function observe(config: Config, stateDir: string, targets?: string[]): Promise<Observed> {
+  return observeHdfs(config, { unfinished: readUnfinished(stateDir), now, ...(targets?.length ? { targets } : {}) });
+}
+
+export function hadoopBin(): string {
+  return process.env.HBR_HADOOP || 'hadoop';
+}
+
+export function print(s: string): void {
+  process.stdout.write(s);
+}
+
+export function eprint(s: string): void {
+  process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+}

@@ -1,0 +1,118 @@
+/**
+ * Executors for DR replication with Hadoop DistCp (run as a child process, arguments as an array):
+ *
+ *   bootstrap   distcp -update -delete <src>/.snapshot/<S> <dst>         (full copy of snapshot S)
+ *   diff        distcp -update -diff <from> <to> <src> <dst>             (incremental, from the common snapshot)
+ *   repair      rdiff:  snapshot the target's current state as a scratch snapshot, then
+ *                       distcp -update -rdiff <scratch> <base> <src> <dst> rolls the target back to <base>,
+ *                       then re-anchor <base> on the target (delete + create) so the next -diff finds a
+ *                       target with no changes since <base>, and drop the scratch snapshot;
+ *               resync: distcp -update -delete <src>/.snapshot/<S> <dst> (copies only files that differ)
+ *
+ * DistCp 3.x fails ("DistCp sync failed") rather than silently falling back to a full copy when
+ * -diff's preconditions do not hold, so a full copy only ever happens when the plan says so.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Step } from '../../model/plan.js';
+import { trackChild, untrackChild } from '../children.js';
+import type { ExecContext, Executor, StepOutcome } from '../types.js';
+import { parseJobCounters, runHadoopOk } from './hadoop-cli.js';
+import { fsFor, hdfsCluster, snapshotExists } from './snapshots.js';
+
+/** Scratch snapshots of a repair: hbr's by name, never recovery points. */
+export const SCRATCH_PREFIX = 'hbr-repair-';
+
+function uri(ctx: ExecContext, cluster: string, path: string): string {
+  return `${hdfsCluster(ctx.config, cluster).fs.replace(/\/+$/, '')}${path}`;
+}
+
+function snapPath(path: string, snapshot: string): string {
+  return `${path === '/' ? '' : path}/.snapshot/${snapshot}`;
+}
+
+async function distcp(step: Step, ctx: ExecContext, args: string[]): Promise<StepOutcome> {
+  const marker = `hbr-step=${randomBytes(6).toString('hex')}`;
+  let pid: number | undefined;
+  let lastProgress = '';
+  // The marker rides on the JVM's command line (a generic -D option), so a later run can tell
+  // this DistCp from any other process that happens to get the same pid.
+  const r = await runHadoopOk(['distcp', `-Dhbr.step=${marker}`, ...args], {
+    hadoop: ctx.hadoop,
+    signal: ctx.signal,
+    onSpawn: (p) => {
+      pid = p;
+      trackChild(ctx.stateDir, { pid: p, marker, startedAt: Date.now(), step: step.id });
+    },
+    onStderrLine: (line) => {
+      const m = /mapreduce\.Job:\s+(map \d+% reduce \d+%)/.exec(line);
+      if (m && m[1] !== lastProgress) {
+        lastProgress = m[1]!;
+        ctx.log(`distcp ${m[1]}`);
+      }
+    },
+  }).finally(() => {
+    if (pid !== undefined) untrackChild(ctx.stateDir, pid);
+  });
+  const c = parseJobCounters(r.stderr)['DistCp Counters'] ?? {};
+  return { bytesCopied: c['Bytes Copied'] ?? 0, filesCopied: c['Files Copied'] ?? 0 };
+}
+
+function params(step: Step) {
+  const src = step.params.source;
+  if (!src) throw new Error(`${step.id}: no source`);
+  return { src, dst: step.target };
+}
+
+export const bootstrap: Executor = async (step, ctx) => {
+  const { src, dst } = params(step);
+  const snap = step.params.toSnapshot;
+  if (!snap) throw new Error(`${step.id}: no snapshot to copy`);
+  const target = fsFor(ctx, dst.cluster);
+  if ((await target.stat(dst.path))?.snapshotEnabled && (await snapshotExists(target, dst.path, snap))) {
+    return { note: `target already has ${snap}`, bytesCopied: 0 };
+  }
+  return distcp(step, ctx, ['-update', '-delete', uri(ctx, src.cluster, snapPath(src.path, snap)), uri(ctx, dst.cluster, dst.path)]);
+};
+
+export const diff: Executor = async (step, ctx) => {
+  const { src, dst } = params(step);
+  const { fromSnapshot: from, toSnapshot: to } = step.params;
+  if (!from || !to) throw new Error(`${step.id}: needs fromSnapshot and toSnapshot`);
+  if (await snapshotExists(fsFor(ctx, dst.cluster), dst.path, to)) return { note: `target already has ${to}`, bytesCopied: 0 };
+  return distcp(step, ctx, ['-update', '-diff', from, to, uri(ctx, src.cluster, src.path), uri(ctx, dst.cluster, dst.path)]);
+};
+
+export const repair: Executor = async (step, ctx) => {
+  const { src, dst } = params(step);
+  const target = fsFor(ctx, dst.cluster);
+  if (step.params.repair === 'resync') {
+    const snap = step.params.toSnapshot;
+    if (!snap) throw new Error(`${step.id}: resync needs toSnapshot`);
+    return distcp(step, ctx, ['-update', '-delete', uri(ctx, src.cluster, snapPath(src.path, snap)), uri(ctx, dst.cluster, dst.path)]);
+  }
+  const base = step.params.baseSnapshot;
+  if (!base) throw new Error(`${step.id}: rdiff needs baseSnapshot`);
+
+  // Scratch snapshots left by an interrupted earlier repair are ours: drop them first.
+  for (const s of await target.getSnapshotList(dst.path)) {
+    const name = s.dirStatus.pathSuffix;
+    if (name.startsWith(SCRATCH_PREFIX)) await target.deleteSnapshot(dst.path, name);
+  }
+  const baseOnTarget = await snapshotExists(target, dst.path, base);
+  if (baseOnTarget) {
+    const d = await target.getSnapshotDiff(dst.path, base, '');
+    if (d.diffList.length === 0) return { note: `target unchanged since ${base}`, bytesCopied: 0 };
+  } else {
+    throw new Error(`target ${dst.cluster}:${dst.path} no longer has ${base}; a re-sync is needed (re-plan)`);
+  }
+  const scratch = `${SCRATCH_PREFIX}${Date.now().toString(36)}`;
+  await target.createSnapshot(dst.path, scratch);
+  const outcome = await distcp(step, ctx, ['-update', '-rdiff', scratch, base, uri(ctx, src.cluster, src.path), uri(ctx, dst.cluster, dst.path)]);
+  // Re-anchor: the target's content is <base> again, but its snapshot diff still shows the churn
+  // of the roll-back. A fresh <base> makes the next `-diff <base> ...` precondition hold.
+  await target.deleteSnapshot(dst.path, base);
+  await target.createSnapshot(dst.path, base);
+  await target.deleteSnapshot(dst.path, scratch);
+  ctx.log(`rolled ${dst.cluster}:${dst.path} back to ${base}`);
+  return { ...outcome, note: `rolled back to ${base}` };
+};

@@ -1,0 +1,113 @@
+/**
+ * Observes the HDFS directories the policies name: existence, snapshottable, snapshots (with
+ * creation times), size, and, for each DR target, whether it changed since the newest snapshot
+ * it has in common with its source. All over WebHDFS, requests in parallel with a bound.
+ *
+ * Observers never plan: the only choice made here is *which* snapshot diff to ask a target for
+ * (the newest name common with its source), because that is what the planner needs to see.
+ */
+import { userInfo } from 'node:os';
+import pLimit from 'p-limit';
+import { dirKey, type Observed, type ObservedDir, type UnfinishedStep } from '../../model/observed.js';
+import type { Config, HdfsCluster } from '../../model/policy.js';
+import { newestCommon } from '../../planner/snapshots.js';
+import { WebHdfs } from './webhdfs.js';
+
+export interface ObserveOptions {
+  /** max requests in flight per run (default 16) */
+  concurrency?: number;
+  /** journal intents without an outcome (from src/engine), passed through to the planner */
+  unfinished?: UnfinishedStep[];
+  /** ask for content summaries (estimates); default true */
+  sizes?: boolean;
+  /** limit to these policies */
+  targets?: string[];
+  /** for tests: the clock */
+  now?: () => number;
+}
+
+/**
+ * The WebHDFS user, as Hadoop's own clients pick it under simple auth: the policy's `user`, else
+ * HADOOP_USER_NAME, else the OS user running hbr.
+ */
+export function hdfsUser(cluster: HdfsCluster): string {
+  return cluster.user ?? process.env.HADOOP_USER_NAME ?? userInfo().username;
+}
+
+export function clientFor(cluster: HdfsCluster, timeoutMs?: number): WebHdfs {
+  return new WebHdfs({ baseUrl: cluster.webhdfs, user: hdfsUser(cluster), ...(timeoutMs ? { timeoutMs } : {}) });
+}
+
+export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Promise<Observed> {
+  const limit = pLimit(opts.concurrency ?? 16);
+  const errors: Observed['errors'] = [];
+  const dirs: Record<string, ObservedDir> = {};
+  const down = new Set<string>(); // clusters that failed: skip their other dirs quickly
+
+  const policies = Object.values(config.policies)
+    .filter((p) => !opts.targets || opts.targets.includes(p.name))
+    .sort((a, b) => a.name.localeCompare(b.name));
+
+  const observeDir = async (clusterName: string, path: string, withSize: boolean): Promise<ObservedDir | undefined> => {
+    const key = dirKey(clusterName, path);
+    if (dirs[key]) return dirs[key];
+    if (down.has(clusterName)) return undefined;
+    const cluster = config.clusters[clusterName];
+    if (!cluster || cluster.kind !== 'hdfs') return undefined;
+    const fs = clientFor(cluster);
+    try {
+      const stat = await limit(() => fs.stat(path));
+      let dir: ObservedDir;
+      if (!stat) {
+        dir = { cluster: clusterName, path, exists: false, snapshottable: false, snapshots: [] };
+      } else {
+        const snapshottable = stat.snapshotEnabled === true;
+        const [snaps, summary] = await Promise.all([
+          snapshottable ? limit(() => fs.getSnapshotList(path)) : Promise.resolve([]),
+          withSize ? limit(() => fs.getContentSummary(path)) : Promise.resolve(undefined),
+        ]);
+        dir = {
+          cluster: clusterName,
+          path,
+          exists: true,
+          snapshottable,
+          snapshots: snaps
+            .filter((s) => s.deletionStatus !== 'DELETED')
+            .map((s) => ({ name: s.dirStatus.pathSuffix, createdAt: s.dirStatus.modificationTime }))
+            .sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name)),
+          ...(summary ? { size: { bytes: summary.length, files: summary.fileCount } } : {}),
+        };
+      }
+      dirs[key] = dir;
+      return dir;
+    } catch (err) {
+      down.add(clusterName);
+      errors.push({ cluster: clusterName, path, message: (err as Error).message });
+      return undefined;
+    }
+  };
+
+  await Promise.all(
+    policies.map(async (p) => {
+      const source = await observeDir(p.source.cluster, p.source.path, opts.sizes !== false);
+      await Promise.all(
+        p.replicate.map(async (r) => {
+          const target = await observeDir(r.to.cluster, r.to.path, opts.sizes !== false);
+          if (!source || !target || !target.exists || !target.snapshottable) return;
+          // The same notion of "common" as the planner's (hbr names only, newest by name time).
+          const common = newestCommon(source, target);
+          if (!common) return;
+          const cluster = config.clusters[r.to.cluster] as HdfsCluster;
+          try {
+            const diff = await limit(() => clientFor(cluster).getSnapshotDiff(r.to.path, common.name, ''));
+            target.changedSince = { snapshot: common.name, changed: diff.diffList.length > 0, entries: diff.diffList.length };
+          } catch (err) {
+            errors.push({ cluster: r.to.cluster, path: r.to.path, message: (err as Error).message });
+          }
+        }),
+      );
+    }),
+  );
+
+  return { at: (opts.now ?? Date.now)(), dirs, unfinished: opts.unfinished ?? [], errors };
+}
