@@ -53,6 +53,7 @@ export function newRunId(now: number): string {
 }
 
 function humanMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
   return ms % MIN === 0 ? `${ms / MIN}m` : `${Math.round(ms / 1000)}s`;
 }
 

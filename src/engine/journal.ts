@@ -4,7 +4,7 @@
  * later outcome for the same step id means the process died mid-step: the planner gets it as
  * observed input (DESIGN §6).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UnfinishedStep } from '../model/observed.js';
 import type { Step } from '../model/plan.js';
@@ -35,7 +35,19 @@ export class Journal {
   static open(stateDir: string): Journal {
     ensureStateDir(stateDir);
     const path = journalPath(stateDir);
-    return new Journal(openSync(path, 'a', 0o600), path);
+    const fd = openSync(path, 'a+', 0o600);
+    // A crash mid-write leaves a last line without its newline: end it, so our first record
+    // starts on a line of its own instead of being glued to (and lost with) the torn one.
+    const size = fstatSync(fd).size;
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) {
+        writeSync(fd, '\n');
+        fsyncSync(fd);
+      }
+    }
+    return new Journal(fd, path);
   }
 
   private append(rec: JournalRecord): void {
