@@ -116,7 +116,7 @@ export async function benchHbrPlan(): Promise<Record<string, number>> {
 }
 
 /** A synthetic estate: `policies` policies, each with a DR target, `perDir` snapshots a side. */
-function estate(policies: number, perDir: number): { config: Config; observed: Observed; now: number } {
+export function estate(policies: number, perDir: number): { config: Config; observed: Observed; now: number } {
   const at = { file: 'bench.yaml', line: 1, col: 1 };
   const config: Config = {
     clusters: {

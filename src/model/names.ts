@@ -16,9 +16,11 @@ export function parseSnapshotName(name: string): number | undefined {
   const m = SNAPSHOT_RE.exec(name);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
+  if (h > 23 || mi > 59 || s > 59) return undefined;
   const t = Date.UTC(y, mo - 1, d, h, mi, s);
-  // Reject impossible dates (e.g. month 13) that Date.UTC would silently roll over.
-  return snapshotName(t) === name ? t : undefined;
+  // Reject impossible dates (month 13, 31 April) that Date.UTC would silently roll over.
+  const back = new Date(t);
+  return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d ? t : undefined;
 }
 
 export function isHbrSnapshot(name: string): boolean {
