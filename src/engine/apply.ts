@@ -45,6 +45,8 @@ export const DEFAULT_DEADLINES: Record<StepKind, number> = {
   'replicate.bootstrap': 360 * MIN,
   'replicate.distcp-diff': 360 * MIN,
   'replicate.repair-target': 360 * MIN,
+  'zk.archive': 60 * MIN,
+  'store.delete': 5 * MIN,
 };
 
 export function newRunId(now: number): string {

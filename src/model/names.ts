@@ -26,3 +26,23 @@ export function parseSnapshotName(name: string): number | undefined {
 export function isHbrSnapshot(name: string): boolean {
   return parseSnapshotName(name) !== undefined;
 }
+
+const ARCHIVE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})Z\.tar\.gz$/;
+
+/** `<prefix><UTC yyyy-MM-ddTHH-mm-ssZ>.tar.gz`, e.g. zookeeper-backup-2026-11-22T13-00-00Z.tar.gz */
+export function archiveKey(prefix: string, at: number): string {
+  const iso = new Date(at).toISOString(); // 2026-11-22T13:00:00.000Z
+  return `${prefix}${iso.slice(0, 10)}T${iso.slice(11, 13)}-${iso.slice(14, 16)}-${iso.slice(17, 19)}Z.tar.gz`;
+}
+
+/** The time an archive key of `prefix` encodes, or undefined if the key is not an hbr archive of it. */
+export function parseArchiveKey(prefix: string, key: string): number | undefined {
+  if (!key.startsWith(prefix)) return undefined;
+  const m = ARCHIVE_TIME_RE.exec(key.slice(prefix.length));
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  if (h > 23 || mi > 59 || s > 59) return undefined;
+  const t = Date.UTC(y, mo - 1, d, h, mi, s);
+  const back = new Date(t);
+  return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d ? t : undefined;
+}

@@ -35,11 +35,26 @@ export interface UnfinishedStep {
   startedAt: number;
 }
 
+/** The objects of one store under one key prefix (a listing: level-triggered, never cached). */
+export interface ObservedStorePrefix {
+  store: string;
+  prefix: string;
+  objects: Array<{
+    key: string;
+    size: number;
+    lastModified: number;
+    /** from the object's metadata, observed for hbr-named archives only; undefined = none (not hbr's, or unreadable) */
+    sha256?: string;
+  }>;
+}
+
 export interface Observed {
   /** when observation finished, ms since epoch */
   at: number;
   /** keyed by dirKey(cluster, path) */
   dirs: Record<string, ObservedDir>;
+  /** keyed by storeKey(store, prefix); absent when the store could not be listed */
+  stores?: Record<string, ObservedStorePrefix>;
   unfinished: UnfinishedStep[];
   /** observation problems that do not stop planning of other policies, e.g. a cluster down */
   errors: Array<{ cluster: string; path?: string; message: string }>;
@@ -47,4 +62,8 @@ export interface Observed {
 
 export function dirKey(cluster: string, path: string): string {
   return `${cluster}:${path}`;
+}
+
+export function storeKey(store: string, prefix: string): string {
+  return `${store}:${prefix}`;
 }

@@ -19,8 +19,15 @@ export type StepKind =
   | 'hdfs.snapshot.delete'
   | 'replicate.bootstrap'
   | 'replicate.distcp-diff'
-  | 'replicate.repair-target';
+  | 'replicate.repair-target'
+  | 'zk.archive'
+  | 'store.delete';
 
+/**
+ * What a step acts on. HDFS steps: a directory (and snapshot) of a cluster. Store steps
+ * (zk.archive, store.delete): `cluster` is the store's name and `path` the object key, so every
+ * step has one (cluster, path) the engine can serialize on.
+ */
 export interface StepTarget {
   cluster: string;
   path: string;
@@ -39,6 +46,8 @@ export interface StepParams {
   repair?: 'rdiff' | 'resync';
   /** replicate.repair-target (rdiff): the common snapshot the target is rolled back to */
   baseSnapshot?: string;
+  /** zk.archive: the ZooKeeper cluster archived */
+  zookeeper?: string;
 }
 
 export interface Estimate {

@@ -30,6 +30,14 @@ export interface ZookeeperCluster {
   admin?: string;
   /** client connect string, e.g. zk1:2181,zk2:2181 */
   connect?: string;
+  /** the server's data dir, when hbr runs beside ZooKeeper (archive mode `datadir`) */
+  datadir?: string;
+  /**
+   * How archives are taken: `admin` streams a snapshot from the AdminServer (ZooKeeper 3.9+, digest
+   * auth from the environment); `datadir` packs the newest snapshot.* and the log.* files after it
+   * from `datadir`, read while the server runs. Default: admin when `admin` is set, else datadir.
+   */
+  mode: 'admin' | 'datadir';
   at: SourceLocation;
 }
 
@@ -96,7 +104,25 @@ export interface HdfsSnapshotPolicy {
   at: SourceLocation;
 }
 
-export type Policy = HdfsSnapshotPolicy;
+/** Archives of a ZooKeeper ensemble's data in a store, on a schedule, with GFS retention. */
+export interface ZookeeperArchivePolicy {
+  name: string;
+  kind: 'zookeeper-archive';
+  source: { cluster: string };
+  archive: {
+    /** store name */
+    to: string;
+    /** object key prefix under the store's own prefix, e.g. zookeeper-backup-eu-west1- */
+    prefix: string;
+    schedule: Schedule;
+    keep: Keep;
+  };
+  /** recovery point objective in ms */
+  rpo?: number;
+  at: SourceLocation;
+}
+
+export type Policy = HdfsSnapshotPolicy | ZookeeperArchivePolicy;
 
 export interface Config {
   clusters: Record<string, Cluster>;

@@ -55,11 +55,14 @@ export function digestPolicies(config: Config): string {
  * sha256 of the observed directories (existence, snapshottable, snapshots, changedSince), without
  * `size`, which only feeds estimates. The apply-time stale check compares this with Plan.observedDigest.
  */
-export function digestObserved(observed: Pick<Observed, 'dirs'>): string {
+export function digestObserved(observed: Pick<Observed, 'dirs' | 'stores'>): string {
   const dirs: Record<string, unknown> = {};
   for (const [key, dir] of Object.entries(observed.dirs)) {
     const { size: _size, ...rest } = dir;
     dirs[key] = rest;
   }
-  return sha256(canonicalJson(dirs));
+  // Store listings count by key only: sizes and times of the same objects are not a change.
+  const stores: Record<string, string[]> = {};
+  for (const [key, s] of Object.entries(observed.stores ?? {})) stores[key] = s.objects.map((o) => o.key).sort();
+  return sha256(canonicalJson(Object.keys(stores).length ? { dirs, stores } : dirs));
 }

@@ -9,7 +9,8 @@
 import { snapshotName } from '../model/names.js';
 import { dirKey, type Observed, type ObservedDir } from '../model/observed.js';
 import { Action, PLAN_VERSION, stepId, type Plan } from '../model/plan.js';
-import type { Config, HdfsLocation, HdfsSnapshotPolicy } from '../model/policy.js';
+import type { Config, HdfsLocation, HdfsSnapshotPolicy, ZookeeperArchivePolicy } from '../model/policy.js';
+import { planArchivePolicy } from './archives.js';
 import { PlanBuilder } from './builder.js';
 import { digestObserved, digestPolicies } from './digest.js';
 import { planReplication } from './replication.js';
@@ -77,7 +78,7 @@ export function planAll(input: PlanInput): Plan {
   let selected = all;
   if (input.targets) {
     const wanted = new Set(input.targets);
-    for (const name of [...wanted].sort()) if (!all.some((p) => p.name === name)) b.warn(`no HDFS snapshot policy named ${name}`);
+    for (const name of [...wanted].sort()) if (!config.policies[name]) b.warn(`no policy named ${name}`);
     selected = all.filter((p) => wanted.has(p.name));
   }
   const names = new Set(selected.map((p) => p.name));
@@ -97,6 +98,12 @@ export function planAll(input: PlanInput): Plan {
   }
 
   for (const r of retention) planRetention(b, r, config, observed);
+
+  const archives = Object.values(config.policies)
+    .filter((p): p is ZookeeperArchivePolicy => p.kind === 'zookeeper-archive')
+    .filter((p) => !input.targets || input.targets.includes(p.name))
+    .sort((x, y) => (x.name < y.name ? -1 : 1));
+  for (const policy of archives) planArchivePolicy(b, policy, observed, now);
 
   const plan: Plan = {
     version: PLAN_VERSION,

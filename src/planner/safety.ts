@@ -16,11 +16,18 @@
  *                        targets (a delete never runs before the new snapshot / new common exists)
  *   unverifiable         a delete whose floors cannot be evaluated (X or a DR partner not observed,
  *                        no policy manages X, no snapshot named) is refused
+ *
+ * Floors for archives in a store (store.delete), see archiveFloors:
+ *   foreign              never delete an object that is not an hbr archive of the policy's prefix
+ *                        carrying its checksum (hbr did not write it)
+ *   planned              never delete the archive this plan creates
+ *   last-recovery-point  never delete the newest good archive
+ *   delete-order         a store delete runs after the plan's new archive of that policy
  */
-import { dirKey, type Observed, type ObservedDir } from '../model/observed.js';
-import { isHbrSnapshot, parseSnapshotName } from '../model/names.js';
+import { dirKey, storeKey, type Observed, type ObservedDir, type ObservedStorePrefix } from '../model/observed.js';
+import { isHbrSnapshot, parseArchiveKey, parseSnapshotName } from '../model/names.js';
 import { Action, type Plan, type Step } from '../model/plan.js';
-import type { Config, HdfsLocation, HdfsSnapshotPolicy, Keep } from '../model/policy.js';
+import type { Config, HdfsLocation, HdfsSnapshotPolicy, Keep, ZookeeperArchivePolicy } from '../model/policy.js';
 import { newestCommon, newestHbr, snapshotNames } from './snapshots.js';
 
 export type SafetyRule =
@@ -247,6 +254,10 @@ export function checkSafety(plan: Plan, config: Config, observed: Observed): Saf
         message: `policy ${step.policy}: deleting ${at} breaks rule ${rule}: ${why}`,
       });
     };
+    if (step.kind === 'store.delete') {
+      checkStoreDelete(step, plan, config, observed, violation);
+      continue;
+    }
     if (step.kind !== 'hdfs.snapshot.delete' || snapshot === undefined) {
       violation('unverifiable', 'not a snapshot delete the safety rules know');
       continue;
@@ -273,4 +284,46 @@ export function checkSafety(plan: Plan, config: Config, observed: Observed): Saf
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Archives in a store (ZooKeeper today)
+
+/**
+ * The floors protecting objects of a store under an archive policy's prefix: anything not an
+ * hbr archive of this prefix with its checksum (foreign: never deleted), the archive this plan
+ * creates, and the newest good archive (the last recovery point).
+ */
+export function archiveFloors(policy: ZookeeperArchivePolicy, listing: ObservedStorePrefix, plannedKey: string | undefined): Floor[] {
+  const bySha = new Map(listing.objects.map((o) => [o.key, o.sha256]));
+  let newest: { key: string; time: number } | undefined;
+  for (const o of listing.objects) {
+    const t = parseArchiveKey(policy.archive.prefix, o.key);
+    if (t !== undefined && o.sha256 && (!newest || t > newest.time)) newest = { key: o.key, time: t };
+  }
+  return [
+    {
+      rule: 'foreign',
+      why: `not an archive hbr wrote for prefix '${policy.archive.prefix}' (name or checksum)`,
+      protects: (k) => parseArchiveKey(policy.archive.prefix, k) === undefined || (bySha.has(k) && !bySha.get(k)),
+    },
+    { rule: 'planned', why: 'created by this plan', protects: (k) => k === plannedKey },
+    { rule: 'last-recovery-point', why: `newest good archive of policy ${policy.name}`, protects: (k) => k === newest?.key },
+  ];
+}
+
+function checkStoreDelete(step: Step, plan: Plan, config: Config, observed: Observed, violation: (rule: SafetyRule, why: string) => void): void {
+  const policy = config.policies[step.policy];
+  if (!policy || policy.kind !== 'zookeeper-archive' || policy.archive.to !== step.target.cluster) {
+    violation('unverifiable', `no archive policy ${step.policy} writes to store ${step.target.cluster}`);
+    return;
+  }
+  const listing = observed.stores?.[storeKey(policy.archive.to, policy.archive.prefix)];
+  if (!listing) {
+    violation('unverifiable', `store ${policy.archive.to} was not observed`);
+    return;
+  }
+  const create = plan.steps.find((s) => s.kind === 'zk.archive' && s.policy === policy.name);
+  for (const f of archiveFloors(policy, listing, create?.target.path)) if (f.protects(step.target.path)) violation(f.rule, f.why);
+  if (create && !step.dependsOn.includes(create.id)) violation('delete-order', `must run after step ${create.id}`);
 }

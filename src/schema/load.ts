@@ -28,6 +28,7 @@ import type {
   Schedule,
   SourceLocation,
   Store,
+  ZookeeperArchivePolicy,
 } from '../model/policy.js';
 import { formatDuration, parseDuration } from './duration.js';
 
@@ -152,15 +153,16 @@ interface RawFile {
 }
 interface RawCluster {
   hdfs?: { webhdfs: string; fs: string; user?: string };
-  zookeeper?: { admin?: string; connect?: string };
+  zookeeper?: { admin?: string; connect?: string; datadir?: string; mode?: 'admin' | 'datadir' };
 }
 interface RawStore {
   s3?: { bucket: string; prefix?: string; region?: string; endpoint?: string; force_path_style?: boolean };
   local?: { path: string };
 }
 interface RawPolicy {
-  source: HdfsLocation;
-  snapshots: { every?: string; cron?: string; keep?: Keep };
+  source: { cluster: string; path?: string };
+  snapshots?: { every?: string; cron?: string; keep?: Keep };
+  archive?: { to: string; prefix: string; every?: string; cron?: string; keep?: Keep };
   rpo?: string;
   replicate?: Array<{ to: HdfsLocation; keep?: Keep }>;
 }
@@ -256,7 +258,6 @@ function likelyTypos(errors: ErrorObject[]): Map<string, Set<string>> {
 
 const NOT_YET_KINDS: Record<string, string> = {
   backup: 'block backup policies are not supported yet',
-  archive: 'archive policies are not supported yet',
 };
 
 /** Turns one ajv error into a human one located in the YAML; undefined to drop it. */
@@ -364,13 +365,15 @@ function checkValues(f: ParsedFile, data: unknown, failed: Set<string>): PolicyE
   for (const [name, p] of Object.entries(policies)) {
     if (!isObj(p)) continue;
     dur(['policies', name, 'rpo'], p.rpo);
-    const s = p.snapshots;
-    if (!isObj(s)) continue;
-    dur(['policies', name, 'snapshots', 'every'], s.every);
-    const segs = ['policies', name, 'snapshots', 'cron'];
-    if (typeof s.cron === 'string' && !failed.has(segmentsToPointer(segs))) {
-      const msg = checkCron(s.cron);
-      if (msg) errors.push({ ...locate(f, segs, 'value'), key: segmentsToKey(segs), message: msg });
+    for (const section of ['snapshots', 'archive'] as const) {
+      const s = p[section];
+      if (!isObj(s)) continue;
+      dur(['policies', name, section, 'every'], s.every);
+      const segs = ['policies', name, section, 'cron'];
+      if (typeof s.cron === 'string' && !failed.has(segmentsToPointer(segs))) {
+        const msg = checkCron(s.cron);
+        if (msg) errors.push({ ...locate(f, segs, 'value'), key: segmentsToKey(segs), message: msg });
+      }
     }
   }
   return errors;
@@ -433,10 +436,21 @@ function buildConfig(files: ParsedFile[]): LoadResult {
   }
 
   const claims: Claim[] = [];
+  const archiveClaims = new Map<string, { policy: string; at: SourceLocation }>();
   for (const { f, section, name, at } of entries) {
     if (section !== 'policies') continue;
     const raw = f.data.policies![name]!;
     const base: Segment[] = ['policies', name];
+    if (raw.archive) {
+      const policy = normalizeArchivePolicy(name, raw, at);
+      config.policies[name] = policy;
+      checkArchivePolicy(f, base, raw, policy, config, archiveClaims, err);
+      continue;
+    }
+    if (raw.source.path === undefined) {
+      err(f, [...base, 'source'], 'key', "missing required key 'path': HDFS snapshot policies protect a directory, { cluster, path }");
+      continue;
+    }
     const policy = normalizePolicy(name, raw, at);
     config.policies[name] = policy;
 
@@ -461,7 +475,7 @@ function buildConfig(files: ParsedFile[]): LoadResult {
     if (policy.rpo !== undefined) {
       const { every, cron } = policy.snapshots.schedule;
       if (every !== undefined && policy.rpo < every) {
-        err(f, [...base, 'rpo'], 'value', `rpo ${raw.rpo} is shorter than the snapshot interval ${raw.snapshots.every}: it would always be breached`);
+        err(f, [...base, 'rpo'], 'value', `rpo ${raw.rpo} is shorter than the snapshot interval ${raw.snapshots!.every}: it would always be breached`);
       } else if (cron !== undefined) {
         const g = cronGapLongerThan(cron, policy.rpo);
         if (g) {
@@ -544,6 +558,8 @@ function normalizeCluster(name: string, raw: RawCluster, at: SourceLocation): Cl
     kind: 'zookeeper',
     ...(zk.admin !== undefined && { admin: zk.admin }),
     ...(zk.connect !== undefined && { connect: zk.connect }),
+    ...(zk.datadir !== undefined && { datadir: zk.datadir }),
+    mode: zk.mode ?? (zk.admin !== undefined ? 'admin' : 'datadir'),
     at,
   };
 }
@@ -574,14 +590,70 @@ function normalizeKeep(raw: Keep | undefined): Keep {
   return keep;
 }
 
-function normalizePolicy(name: string, raw: RawPolicy, at: SourceLocation): Policy {
-  const schedule: Schedule = raw.snapshots.every !== undefined ? { every: parseDuration(raw.snapshots.every) } : { cron: raw.snapshots.cron!.trim().split(/\s+/).join(' ') };
+function normalizeSchedule(s: { every?: string; cron?: string }): Schedule {
+  return s.every !== undefined ? { every: parseDuration(s.every) } : { cron: s.cron!.trim().split(/\s+/).join(' ') };
+}
+
+function normalizeArchivePolicy(name: string, raw: RawPolicy, at: SourceLocation): ZookeeperArchivePolicy {
+  const a = raw.archive!;
+  return {
+    name,
+    kind: 'zookeeper-archive',
+    source: { cluster: raw.source.cluster },
+    archive: { to: a.to, prefix: a.prefix, schedule: normalizeSchedule(a), keep: normalizeKeep(a.keep) },
+    ...(raw.rpo !== undefined && { rpo: parseDuration(raw.rpo) }),
+    at,
+  };
+}
+
+/** References and consistency of a ZooKeeper archive policy. */
+function checkArchivePolicy(
+  f: ParsedFile,
+  base: Segment[],
+  raw: RawPolicy,
+  policy: ZookeeperArchivePolicy,
+  config: Config,
+  claims: Map<string, { policy: string; at: SourceLocation }>,
+  err: (f: ParsedFile, segs: Segment[], where: 'key' | 'value', message: string) => void,
+): void {
+  const c = config.clusters[policy.source.cluster];
+  if (!c) {
+    err(f, [...base, 'source', 'cluster'], 'value', `unknown cluster '${policy.source.cluster}'${suggest(policy.source.cluster, Object.keys(config.clusters), 'declared clusters')}`);
+  } else if (c.kind !== 'zookeeper') {
+    err(f, [...base, 'source', 'cluster'], 'value', `cluster '${c.name}' is a ${c.kind} cluster (${fmtAt(c.at)}); an archive policy needs a zookeeper cluster`);
+  } else if (c.mode === 'admin' && !c.admin) {
+    err(f, [...base, 'source', 'cluster'], 'value', `cluster '${c.name}' archives through its AdminServer (mode admin) but declares no 'admin' URL (${fmtAt(c.at)})`);
+  } else if (c.mode === 'datadir' && !c.datadir) {
+    err(f, [...base, 'source', 'cluster'], 'value', `cluster '${c.name}' archives its data dir (mode datadir) but declares no 'datadir' (${fmtAt(c.at)})`);
+  }
+  if (raw.source.path !== undefined) err(f, [...base, 'source', 'path'], 'key', 'a ZooKeeper archive policy takes no path: it archives the whole ensemble');
+  if (raw.replicate !== undefined) err(f, [...base, 'replicate'], 'key', "'replicate' is for HDFS snapshot policies; archives live in their store");
+  if (!config.stores[policy.archive.to]) {
+    err(f, [...base, 'archive', 'to'], 'value', `unknown store '${policy.archive.to}'${suggest(policy.archive.to, Object.keys(config.stores), 'declared stores')}`);
+  }
+  // Two policies writing the same keys would prune each other's archives.
+  for (const [k, other] of claims) {
+    const [store, prefix] = [k.slice(0, k.indexOf(':')), k.slice(k.indexOf(':') + 1)];
+    if (store === policy.archive.to && (prefix.startsWith(policy.archive.prefix) || policy.archive.prefix.startsWith(prefix))) {
+      err(f, [...base, 'archive', 'prefix'], 'value', `prefix '${policy.archive.prefix}' in store '${store}' overlaps prefix '${prefix}' of policy '${other.policy}' (${fmtAt(other.at)}): their retention would delete each other's archives`);
+      return;
+    }
+  }
+  claims.set(`${policy.archive.to}:${policy.archive.prefix}`, { policy: policy.name, at: policy.at });
+  const every = policy.archive.schedule.every;
+  if (policy.rpo !== undefined && every !== undefined && policy.rpo < every) {
+    err(f, [...base, 'rpo'], 'value', `rpo ${raw.rpo} is shorter than the archive interval ${raw.archive!.every}: it would always be breached`);
+  }
+}
+
+function normalizePolicy(name: string, raw: RawPolicy, at: SourceLocation): HdfsSnapshotPolicy {
+  const schedule: Schedule = normalizeSchedule(raw.snapshots!);
   const replicate: ReplicationTarget[] = (raw.replicate ?? []).map((t) => ({ to: { cluster: t.to.cluster, path: t.to.path }, keep: normalizeKeep(t.keep) }));
   const policy: HdfsSnapshotPolicy = {
     name,
     kind: 'hdfs-snapshots',
-    source: { cluster: raw.source.cluster, path: raw.source.path },
-    snapshots: { schedule, keep: normalizeKeep(raw.snapshots.keep) },
+    source: { cluster: raw.source.cluster, path: raw.source.path! },
+    snapshots: { schedule, keep: normalizeKeep(raw.snapshots!.keep) },
     ...(raw.rpo !== undefined && { rpo: parseDuration(raw.rpo) }),
     replicate,
     at,

@@ -181,7 +181,7 @@ test('targets filter: only the named policies are planned; an unknown name warns
   assert.is(planAll({ config: cfg, observed: obs, now: NOW }).steps.length, 2);
   const plan = planAll({ config: cfg, observed: obs, now: NOW, targets: ['logs', 'nope'] });
   assert.equal(summary(plan), [`+ hdfs.snapshot.create prod:/logs@${snap(NOW)}`]);
-  assert.ok(plan.warnings.some((w) => /no HDFS snapshot policy named nope/.test(w.message)));
+  assert.ok(plan.warnings.some((w) => /no policy named nope/.test(w.message)));
 });
 
 test('source deletes wait for the replication steps; target deletes for the target chain', () => {

@@ -122,7 +122,7 @@ test('a valid multi-file config (directory + file) loads to the exact normalized
     clusters: {
       prod: { name: 'prod', kind: 'hdfs', webhdfs: 'http://nn.prod:9870', fs: 'hdfs://nn.prod:8020', user: 'hdfs', at: { file: c1, line: 4, col: 3 } },
       dr: { name: 'dr', kind: 'hdfs', webhdfs: 'http://nn.dr:9870', fs: 'hdfs://nn.dr:8020', at: { file: c1, line: 6, col: 3 } },
-      zkprod: { name: 'zkprod', kind: 'zookeeper', admin: 'http://zk1.prod:8080', connect: 'zk1.prod:2181', at: { file: c1, line: 7, col: 3 } },
+      zkprod: { name: 'zkprod', kind: 'zookeeper', admin: 'http://zk1.prod:8080', connect: 'zk1.prod:2181', mode: 'admin', at: { file: c1, line: 7, col: 3 } },
     },
     stores: {
       backups: { name: 'backups', kind: 's3', bucket: 'hbr-backups', prefix: 'prod/', region: 'eu-west-1', at: { file: c1, line: 9, col: 3 } },
@@ -197,8 +197,10 @@ test('keep with every count 0 or absent is allowed; rpo equal to the interval is
   ));
   const r = await loadConfig([dir]);
   if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
-  assert.equal(r.config.policies.a?.snapshots.keep, { last: 0, daily: 0 });
-  assert.equal(r.config.policies.a?.replicate, [{ to: { cluster: 'dr', path: '/a' }, keep: {} }]);
+  const a = r.config.policies.a;
+  assert.ok(a?.kind === 'hdfs-snapshots');
+  assert.equal(a.snapshots.keep, { last: 0, daily: 0 });
+  assert.equal(a.replicate, [{ to: { cluster: 'dr', path: '/a' }, keep: {} }]);
 });
 
 test('the root path / and sibling paths are fine', async () => {
@@ -209,7 +211,8 @@ test('the root path / and sibling paths are fine', async () => {
   ));
   const r = await loadConfig([dir]);
   if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
-  assert.is(r.config.policies.root?.source.path, '/');
+  const root = r.config.policies.root;
+  assert.is(root?.kind === 'hdfs-snapshots' ? root.source.path : undefined, '/');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -516,11 +519,65 @@ test('webhdfs must be an http(s) URL; fs an hdfs:// URI', async () => {
   assert.ok(errors[1]!.message.includes('hdfs://'));
 });
 
-test('block backup / archive policies are reported as not supported yet', async () => {
-  const { errors } = await errorsOf(withPolicies('  z:', '    source: { cluster: prod, path: /z }', '    snapshots: { every: 1h }', '    archive: { to: backups, every: 24h }'));
+test('block backup policies are reported as not supported yet; snapshots and archive are exclusive', async () => {
+  const { errors } = await errorsOf(withPolicies('  z:', '    source: { cluster: prod, path: /z }', '    snapshots: { every: 1h }', '    backup: { to: backups, every: 24h }'));
   assert.is(errors.length, 1);
   assert.is(`${errors[0]!.line}:${errors[0]!.col}`, '10:5');
-  assert.match(errors[0]!.message, /archive policies are not supported yet/);
+  assert.match(errors[0]!.message, /block backup policies are not supported yet/);
+  const both = await errorsOf(withPolicies('  z:', '    source: { cluster: zk }', '    snapshots: { every: 1h }', '    archive: { to: backups, prefix: zk-, every: 24h }'));
+  assert.match(both.errors[0]!.message, /'snapshots' and 'archive' are mutually exclusive/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// ZooKeeper archive policies
+
+const ZK_HEAD = `version: 1
+clusters:
+  zka: { zookeeper: { admin: http://zk1:8080, connect: zk1:2181 } }
+  zkd: { zookeeper: { datadir: /var/lib/zookeeper, connect: zk1:2181 } }
+  zkbare: { zookeeper: { connect: zk1:2181 } }
+  prod: { hdfs: { webhdfs: http://nn:9870, fs: hdfs://nn:8020 } }
+stores:
+  s3: { s3: { bucket: b, prefix: prod/ } }
+  vault: { local: { path: /srv/hbr } }
+policies:
+`; // policies from line 11
+const withArchive = (...lines: string[]) => ({ 'p.yaml': ZK_HEAD + lines.join('\n') + '\n' });
+
+test('a ZooKeeper archive policy loads, with the mode from the cluster', async () => {
+  const dir = fixture(withArchive(
+    '  zk:',
+    '    source: { cluster: zka }',
+    '    archive: { to: s3, prefix: zookeeper-backup-eu-west1-, every: 24h, keep: { daily: 14, monthly: 6 } }',
+    '    rpo: 26h',
+    '  zk2:',
+    '    source: { cluster: zkd }',
+    "    archive: { to: vault, prefix: zk/, cron: '0 3 * * *' }",
+  ));
+  const r = await loadConfig([dir]);
+  if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
+  const zk = r.config.policies.zk;
+  assert.ok(zk?.kind === 'zookeeper-archive');
+  assert.equal(zk.archive, { to: 's3', prefix: 'zookeeper-backup-eu-west1-', schedule: { every: 86_400_000 }, keep: { daily: 14, monthly: 6 } });
+  assert.is(zk.rpo, 26 * 3_600_000);
+  assert.equal(r.config.policies.zk2?.kind === 'zookeeper-archive' && r.config.policies.zk2.archive.schedule, { cron: '0 3 * * *' });
+  assert.is(r.config.clusters.zka?.kind === 'zookeeper' && r.config.clusters.zka.mode, 'admin');
+  assert.is(r.config.clusters.zkd?.kind === 'zookeeper' && r.config.clusters.zkd.mode, 'datadir');
+});
+
+test('archive policy errors: wrong cluster kind, unknown store, path given, no admin URL, overlapping prefixes, rpo', async () => {
+  await expectOne(withArchive('  a: { source: { cluster: prod }, archive: { to: s3, prefix: a-, every: 1d } }'), 'p.yaml', 11, 27, ['hdfs cluster', 'zookeeper cluster']);
+  await expectOne(withArchive('  a: { source: { cluster: zka }, archive: { to: s4, prefix: a-, every: 1d } }'), 'p.yaml', 11, 49, ["unknown store 's4'", "did you mean 's3'"]);
+  await expectOne(withArchive('  a: { source: { cluster: zka, path: /x }, archive: { to: s3, prefix: a-, every: 1d } }'), 'p.yaml', 11, 32, ['takes no path']);
+  await expectOne(withArchive('  a: { source: { cluster: zkbare }, archive: { to: s3, prefix: a-, every: 1d } }'), 'p.yaml', 11, 27, ["no 'datadir'"]);
+  await expectOne(
+    withArchive('  a: { source: { cluster: zka }, archive: { to: s3, prefix: zk-, every: 1d } }', '  b: { source: { cluster: zkd }, archive: { to: s3, prefix: zk-eu-, every: 1d } }'),
+    'p.yaml', 12, 61, ["overlaps prefix 'zk-' of policy 'a'", 'delete each other'],
+  );
+  await expectOne(withArchive('  a: { source: { cluster: zka }, archive: { to: s3, prefix: a-, every: 1d }, rpo: 12h }'), 'p.yaml', 11, 83, ['shorter than the archive interval']);
+  await expectOne(withArchive('  a: { source: { cluster: zka }, archive: { to: s3, prefix: a-, every: 1d, cron: "0 * * * *" } }'), 'p.yaml', 11, 76, ['mutually exclusive']);
+  await expectOne(withArchive('  a: { source: { cluster: zka }, archive: { to: s3, prefix: "a b", every: 1d } }'), 'p.yaml', 11, 61, ["letters, digits"]);
+  await expectOne(withPolicies('  a: { source: { cluster: prod }, snapshots: { every: 1h } }'), 'p.yaml', 7, 8, ["missing required key 'path'"]);
 });
 
 test('several errors in several files are all reported, in file then line order', async () => {

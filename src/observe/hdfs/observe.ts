@@ -9,7 +9,7 @@
 import { userInfo } from 'node:os';
 import pLimit from 'p-limit';
 import { dirKey, type Observed, type ObservedDir, type UnfinishedStep } from '../../model/observed.js';
-import type { Config, HdfsCluster } from '../../model/policy.js';
+import type { Config, HdfsCluster, HdfsSnapshotPolicy } from '../../model/policy.js';
 import { newestCommon } from '../../planner/snapshots.js';
 import { WebHdfs } from './webhdfs.js';
 
@@ -45,6 +45,7 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
   const down = new Set<string>(); // clusters that failed: skip their other dirs quickly
 
   const policies = Object.values(config.policies)
+    .filter((p): p is HdfsSnapshotPolicy => p.kind === 'hdfs-snapshots')
     .filter((p) => !opts.targets || opts.targets.includes(p.name))
     .sort((a, b) => a.name.localeCompare(b.name));
 

@@ -1,0 +1,101 @@
+/**
+ * ZooKeeper archives in a store: a new archive when the schedule says so, and GFS retention of
+ * the archives the policy owns. Pure: the store listing comes in as observed data.
+ *
+ * Ownership is by name: `<prefix><UTC yyyy-MM-ddTHH-mm-ssZ>.tar.gz` with a SHA-256 in its metadata
+ * (hbr sets it on every upload). Anything else under the prefix is foreign and never deleted.
+ */
+import { archiveKey, parseArchiveKey, snapshotName } from '../model/names.js';
+import { storeKey, type Observed, type ObservedStorePrefix } from '../model/observed.js';
+import { Action, stepId } from '../model/plan.js';
+import type { ZookeeperArchivePolicy } from '../model/policy.js';
+import type { PlanBuilder } from './builder.js';
+import { formatKeep, prune, rulesForKeep, type Candidate } from './retention.js';
+import { archiveFloors } from './safety.js';
+import { isDue } from './schedule.js';
+
+export interface OwnedArchive {
+  key: string;
+  time: number;
+  size: number;
+}
+
+/** The archives of `policy` in a listing: hbr-named for its prefix and carrying a checksum. */
+export function ownedArchives(policy: ZookeeperArchivePolicy, listing: ObservedStorePrefix): OwnedArchive[] {
+  const out: OwnedArchive[] = [];
+  for (const o of listing.objects) {
+    const time = parseArchiveKey(policy.archive.prefix, o.key);
+    if (time !== undefined && o.sha256) out.push({ key: o.key, time, size: o.size });
+  }
+  return out.sort((a, b) => a.time - b.time);
+}
+
+export function planArchivePolicy(b: PlanBuilder, policy: ZookeeperArchivePolicy, observed: Observed, now: number): void {
+  const P = policy.name;
+  const { to, prefix, schedule, keep } = policy.archive;
+  const listing = observed.stores?.[storeKey(to, prefix)];
+  if (!listing) {
+    const why = observed.errors.find((e) => e.cluster === to)?.message;
+    b.warn(`store ${to} was not observed${why ? ` (${why})` : ''}: nothing planned for this policy`, P);
+    return;
+  }
+  const owned = ownedArchives(policy, listing);
+  const newest = owned[owned.length - 1];
+  const due = isDue(schedule, newest ? { name: newest.key, time: newest.time } : undefined, now);
+  if (!due.due && due.error) {
+    b.warn(`schedule: ${due.error}`, P);
+    return;
+  }
+  let planned: string | undefined;
+  if (due.due) {
+    const key = archiveKey(prefix, now);
+    if (!listing.objects.some((o) => o.key === key)) {
+      planned = key;
+      b.add({
+        id: stepId('zk.archive', { cluster: to, path: key }),
+        kind: 'zk.archive',
+        action: Action.Create,
+        policy: P,
+        target: { cluster: to, path: key },
+        params: { zookeeper: policy.source.cluster },
+        reason: due.reason.replace(/snapshot/g, 'archive'),
+        dependsOn: [],
+        ...(newest ? { estimate: { bytes: newest.size } } : {}),
+      });
+    }
+  }
+
+  // Retention. The GFS rules work on snapshot-style names; an archive's time maps to exactly one.
+  const byName = new Map<string, string>();
+  const candidates: Candidate[] = owned.map((a) => {
+    const name = snapshotName(a.time);
+    byName.set(name, a.key);
+    return { name, planned: false };
+  });
+  if (planned) {
+    const name = snapshotName(now);
+    byName.set(name, planned);
+    if (!candidates.some((c) => c.name === name)) candidates.push({ name, planned: true });
+  }
+  const floors = archiveFloors(policy, listing, planned);
+  const rules = [
+    ...rulesForKeep(keep),
+    ...floors.map((f) => ({ name: `floor:${f.rule}`, keep: (cs: readonly Candidate[]) => new Set(cs.filter((c) => f.protects(byName.get(c.name)!)).map((c) => c.name)) })),
+  ];
+  const { destroy } = prune(candidates, rules);
+  for (const c of destroy) {
+    if (c.planned) continue;
+    const key = byName.get(c.name)!;
+    b.add({
+      id: stepId('store.delete', { cluster: to, path: key }),
+      kind: 'store.delete',
+      action: Action.Delete,
+      policy: P,
+      target: { cluster: to, path: key },
+      params: {},
+      reason: `outside keep ${formatKeep(keep)}; no safety floor holds it`,
+      // Never before the new archive exists.
+      dependsOn: planned ? [stepId('zk.archive', { cluster: to, path: planned })] : [],
+    });
+  }
+}
