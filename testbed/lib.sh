@@ -25,15 +25,43 @@ ZK_CP_FILE=$STATE/zookeeper.classpath
 log() { printf '[testbed %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# A pid file names a process of ours only while that pid is alive and its command line still
-# carries this state dir: a recycled pid of some other program is never mistaken for ours.
+# A string only our server NAME has on its command line (the state dir makes it ours).
+marker_of() {
+  case "$1" in
+    primary|dr) echo "hdfs.minidfs.basedir=$STATE/$1" ;;
+    zookeeper) echo "$STATE/zookeeper/zoo.cfg" ;;
+    s3) echo "$STATE/s3/data" ;;
+    *) return 1 ;;
+  esac
+}
+
+# The pid of our server NAME, or failure. A pid file counts only while that pid is alive and its
+# command line still carries the server's marker, so a recycled pid is never mistaken for ours.
+# If the pid file is stale or missing but a process with the marker runs (an up that was killed
+# before writing the file), that process is ours: adopt it.
 pid_of() {
-  local f=$PIDS/$1.pid pid
-  [ -s "$f" ] || return 1
-  pid=$(cat "$f")
-  [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF -- "$STATE" || return 1
-  echo "$pid"
+  local name=$1 f=$PIDS/$1.pid pid m p
+  m=$(marker_of "$name") || return 1
+  if [ -s "$f" ]; then
+    pid=$(cat "$f")
+    if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF -- "$m"; then echo "$pid"; return 0; fi
+  fi
+  for p in /proc/[0-9]*; do
+    pid=${p#/proc/}
+    [ "$pid" = "$$" ] && continue
+    tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF -- "$m" || continue
+    mkdir -p "$PIDS" && echo "$pid" > "$f"
+    echo "$pid"
+    return 0
+  done
+  return 1
+}
+
+# up and down never run at once on one state dir (two racing ups would start a server twice).
+serialize() {
+  mkdir -p "$STATE"
+  exec 9>"$STATE/.testbed.lock"
+  flock 9
 }
 
 # Hadoop 3.4 on Java 17 needs the module opens its own launcher scripts add (without them WebHDFS
