@@ -2,6 +2,16 @@
  * The apply loop: runs a plan's steps in dependency order, a bounded number at once, never two
  * on the same directory at once, each under a deadline, journaling intent before and outcome
  * after. A failed step skips everything that depends on it; independent steps go on.
+ *
+ * Scheduling: a step is ready when all its dependencies are done; among ready steps whose
+ * directories (target, and source for replication) are free, the earliest in plan order starts
+ * first. Dependency bookkeeping is linear in steps + dependencies; each scheduling pass scans the
+ * ready steps (cheap next to a step, which runs a JVM).
+ *
+ * Abort (deadline or interrupt): the step is failed at once and its slot freed, even if the
+ * executor ignores the abort. Its directories stay taken until the executor really settles, so no
+ * other step touches a directory a runaway executor may still be writing; after `abortGraceMs`
+ * the steps still waiting for such a directory are skipped.
  */
 import { randomBytes } from 'node:crypto';
 import type { Plan, Step, StepKind } from '../model/plan.js';
@@ -20,7 +30,10 @@ export interface ApplyResult {
   done: Array<{ step: Step; outcome: StepOutcome; ms: number }>;
   failed: Array<{ step: Step; error: string; ms: number }>;
   skipped: Array<{ step: Step; because: string }>;
+  /** opts.signal fired before the run ended */
   interrupted: boolean;
+  /** set when the run stopped early for a reason of its own (the journal could not be written) */
+  error?: string;
 }
 
 export interface ApplyOptions {
@@ -30,25 +43,37 @@ export interface ApplyOptions {
   run: string;
   /** steps at once (default 4) */
   concurrency?: number;
-  /** per kind, ms */
+  /** per kind, ms (Infinity: none); other kinds get defaultDeadline(kind) */
   deadlines?: Partial<Record<StepKind, number>>;
   onEvent?: (e: ApplyEvent) => void;
   /** stop: start no new steps, abort the running ones */
   signal?: AbortSignal;
+  /**
+   * After an abort, how long steps wait for a directory an executor that ignores the abort still
+   * holds, before they are skipped (default 30 s).
+   */
+  abortGraceMs?: number;
 }
 
 const MIN = 60_000;
-export const DEFAULT_DEADLINES: Record<StepKind, number> = {
-  'hdfs.snapshot.allow': 2 * MIN,
-  'hdfs.snapshot.create': 2 * MIN,
-  'hdfs.snapshot.delete': 2 * MIN,
-  'replicate.bootstrap': 360 * MIN,
-  'replicate.distcp-diff': 360 * MIN,
-  'replicate.repair-target': 360 * MIN,
-  'zk.archive': 60 * MIN,
-  'store.delete': 5 * MIN,
-};
+/** A snapshot is metadata: minutes are plenty. */
+const SNAPSHOT_DEADLINE = 2 * MIN;
+/** DistCp of a large tree. */
+const REPLICATE_DEADLINE = 360 * MIN;
+/** Kinds without a default of their own (and kinds of a plan saved by a newer hbr). */
+const FALLBACK_DEADLINE = 360 * MIN;
 
+/** The deadline of a kind unless ApplyOptions.deadlines says otherwise: by family, ms. */
+export function defaultDeadline(kind: string): number {
+  if (kind.startsWith('hdfs.snapshot.')) return SNAPSHOT_DEADLINE;
+  if (kind.startsWith('replicate.')) return REPLICATE_DEADLINE;
+  return FALLBACK_DEADLINE;
+}
+/** setTimeout's limit (~24.8 days); a longer deadline waits this long. */
+const MAX_TIMER = 2 ** 31 - 1;
+const DEFAULT_ABORT_GRACE = 30_000;
+
+/** e.g. `20261122T130000Z-1a2b3c` (sorts by time). */
 export function newRunId(now: number): string {
   const iso = new Date(now).toISOString();
   return `${iso.slice(0, 19).replace(/[-:]/g, '')}Z-${randomBytes(3).toString('hex')}`;
@@ -56,145 +81,370 @@ export function newRunId(now: number): string {
 
 function humanMs(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
-  return ms % MIN === 0 ? `${ms / MIN}m` : `${Math.round(ms / 1000)}s`;
+  if (ms % MIN === 0) return `${ms / MIN}m`;
+  return `${Math.round(ms / 1000)}s`;
 }
 
-/** Throws if a dependency names no step of the plan, or the dependencies form a cycle. */
+function message(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}
+
+/**
+ * Throws if the plan's steps are malformed, an id repeats, a dependency names no step of the
+ * plan, or the dependencies form a cycle (the message shows one). Iterative: any depth.
+ */
 export function validatePlanGraph(plan: Plan): void {
-  const ids = new Map(plan.steps.map((s) => [s.id, s]));
-  if (ids.size !== plan.steps.length) throw new Error('plan has duplicate step ids');
-  for (const s of plan.steps) for (const d of s.dependsOn) if (!ids.has(d)) throw new Error(`step ${s.id} depends on unknown step ${d}`);
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (id: string, path: string[]): void => {
-    const st = state.get(id);
-    if (st === 'done') return;
-    if (st === 'visiting') throw new Error(`plan has a dependency cycle: ${[...path, id].join(' -> ')}`);
-    state.set(id, 'visiting');
-    for (const d of ids.get(id)!.dependsOn) visit(d, [...path, id]);
-    state.set(id, 'done');
-  };
-  for (const s of plan.steps) visit(s.id, []);
+  if (!plan || !Array.isArray(plan.steps)) throw new Error('plan has no steps array');
+  const index = new Map<string, number>();
+  plan.steps.forEach((s, i) => {
+    if (!s || typeof s.id !== 'string' || !s.id) throw new Error(`plan step #${i + 1} has no id`);
+    if (!Array.isArray(s.dependsOn) || s.dependsOn.some((d) => typeof d !== 'string')) throw new Error(`step ${s.id}: dependsOn is not a list of step ids`);
+    if (!s.target || typeof s.target.cluster !== 'string' || typeof s.target.path !== 'string') throw new Error(`step ${s.id}: no target cluster and path`);
+    if (index.has(s.id)) throw new Error(`plan has duplicate step id ${s.id}`);
+    index.set(s.id, i);
+  });
+  for (const s of plan.steps) for (const d of s.dependsOn) if (!index.has(d)) throw new Error(`step ${s.id} depends on unknown step ${d}`);
+  // Kahn: whatever is never freed of its dependencies lies on or behind a cycle.
+  const n = plan.steps.length;
+  const waiting = plan.steps.map((s) => new Set(s.dependsOn).size);
+  const dependents: number[][] = plan.steps.map(() => []);
+  plan.steps.forEach((s, i) => new Set(s.dependsOn).forEach((d) => dependents[index.get(d)!]!.push(i)));
+  const queue = waiting.flatMap((w, i) => (w === 0 ? [i] : []));
+  let freed = 0;
+  while (queue.length) {
+    const i = queue.pop()!;
+    freed++;
+    for (const j of dependents[i]!) if (--waiting[j]! === 0) queue.push(j);
+  }
+  if (freed === n) return;
+  // Walk back along unfreed dependencies from an unfreed step until a step repeats: a cycle.
+  let at = waiting.findIndex((w) => w > 0);
+  const seenAt = new Map<number, number>();
+  const path: number[] = [];
+  while (!seenAt.has(at)) {
+    seenAt.set(at, path.length);
+    path.push(at);
+    at = index.get(plan.steps[at]!.dependsOn.find((d) => waiting[index.get(d)!]! > 0)!)!;
+  }
+  const cycle = [...path.slice(seenAt.get(at)!), at].map((i) => plan.steps[i]!.id);
+  throw new Error(`plan has a dependency cycle (each step depends on the next): ${cycle.join(' -> ')}`);
 }
 
 /** The directories a step touches: it never runs alongside another step on one of them. */
-function resources(step: Step): string[] {
-  const r = [`${step.target.cluster}:${step.target.path}`];
-  if (step.params.source) r.push(`${step.params.source.cluster}:${step.params.source.path}`);
+export function stepResources(step: Step): string[] {
+  const r = [`${step.target.cluster}\u0000${step.target.path}`];
+  const src = step.params?.source;
+  if (src) {
+    const k = `${src.cluster}\u0000${src.path}`;
+    if (k !== r[0]) r.push(k);
+  }
   return r;
 }
 
+type State = 'waiting' | 'ready' | 'running' | 'done' | 'failed' | 'skipped';
+
 export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
   validatePlanGraph(plan);
-  const concurrency = Math.max(1, opts.concurrency ?? 4);
-  const deadlines = { ...DEFAULT_DEADLINES, ...opts.deadlines };
-  const emit = opts.onEvent ?? (() => {});
+  const concurrency = Number.isFinite(opts.concurrency) ? Math.max(1, Math.floor(opts.concurrency!)) : 4;
+  const deadlines: Partial<Record<string, number>> = { ...opts.deadlines };
+  for (const [kind, ms] of Object.entries(deadlines)) {
+    if (typeof ms !== 'number' || !(ms > 0)) throw new Error(`deadline for ${kind} must be a positive number of ms, not ${String(ms)}`);
+  }
+  const grace = opts.abortGraceMs ?? DEFAULT_ABORT_GRACE;
+  const outer = opts.signal;
   const result: ApplyResult = { run: opts.run, done: [], failed: [], skipped: [], interrupted: false };
 
-  const pending = [...plan.steps];
-  const finished = new Set<string>(); // done
-  const broken = new Map<string, string>(); // failed or skipped → why
-  const busy = new Set<string>(); // resources in use
+  const steps = plan.steps;
+  const index = new Map(steps.map((s, i) => [s.id, i]));
+  const state: State[] = steps.map(() => 'waiting');
+  const unmet = steps.map((s) => new Set(s.dependsOn).size);
+  const dependents: number[][] = steps.map(() => []);
+  steps.forEach((s, i) => new Set(s.dependsOn).forEach((d) => dependents[index.get(d)!]!.push(i)));
+  const resources = steps.map(stepResources);
+  /** ready steps, in plan order */
+  const ready: number[] = [];
+  /** directory → the step holding it, and, once that step was aborted, when to give up on it */
+  const busy = new Map<string, { step: number; giveUpAt?: number }>();
   let running = 0;
+  let stopped: string | undefined; // the run stops early (journal unwritable)
+  let finished = false;
+  let graceTimer: NodeJS.Timeout | undefined;
+  let resolveRun!: (r: ApplyResult) => void;
+  const whenFinished = new Promise<ApplyResult>((r) => (resolveRun = r));
 
-  return new Promise<ApplyResult>((resolve) => {
-    const settle = () => {
-      if (running === 0 && (pending.length === 0 || opts.signal?.aborted)) {
-        if (opts.signal?.aborted) {
-          result.interrupted = true;
-          for (const s of pending.splice(0)) {
-            result.skipped.push({ step: s, because: 'run interrupted' });
-            emit({ type: 'skipped', step: s, because: 'run interrupted' });
-          }
+  const emit = (e: ApplyEvent): void => {
+    if (!opts.onEvent) return;
+    try {
+      opts.onEvent(e);
+    } catch {
+      /* an observer's bug does not break the run */
+    }
+  };
+
+  const makeReady = (i: number): void => {
+    state[i] = 'ready';
+    // Binary insertion keeps plan order.
+    let lo = 0;
+    let hi = ready.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ready[mid]! < i) lo = mid + 1;
+      else hi = mid;
+    }
+    ready.splice(lo, 0, i);
+  };
+  steps.forEach((_, i) => unmet[i] === 0 && makeReady(i));
+
+  const skip = (i: number, because: string): void => {
+    if (state[i] === 'ready') ready.splice(ready.indexOf(i), 1);
+    state[i] = 'skipped';
+    result.skipped.push({ step: steps[i]!, because });
+    emit({ type: 'skipped', step: steps[i]!, because });
+  };
+
+  /** Skips everything that (transitively) depends on step `root`, which failed or was skipped. */
+  const skipDependents = (root: number, rootFailed: boolean): void => {
+    const rootId = steps[root]!.id;
+    const queue: Array<[number, number]> = dependents[root]!.map((j) => [j, root]);
+    while (queue.length) {
+      const [j, via] = queue.shift()!;
+      if (state[j] !== 'waiting' && state[j] !== 'ready') continue;
+      const viaId = steps[via]!.id;
+      const because = rootFailed
+        ? via === root
+          ? `depends on ${rootId}, which failed`
+          : `depends on ${viaId}, skipped because ${rootId} failed`
+        : `depends on ${viaId}, which was skipped`;
+      skip(j, because);
+      for (const k of dependents[j]!) queue.push([k, j]);
+    }
+  };
+
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    if (graceTimer) clearTimeout(graceTimer);
+    outer?.removeEventListener('abort', onOuterAbort);
+    result.interrupted = !!outer?.aborted;
+    const because = stopped ?? 'run interrupted';
+    steps.forEach((_, i) => {
+      if (state[i] === 'waiting' || state[i] === 'ready') skip(i, because);
+    });
+    if (stopped) result.error = stopped;
+    resolveRun(result);
+  };
+
+  let pumping = false;
+  let pumpAgain = false;
+  /** Starts what can start, skips what never will, and ends the run when nothing is left. */
+  const pump = (): void => {
+    // Not re-entrant: an event observer or an executor may fire the run's signal synchronously.
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        pumpAgain = false;
+        pumpOnce();
+      } while (pumpAgain && !finished);
+    } finally {
+      pumping = false;
+    }
+  };
+
+  const pumpOnce = (): void => {
+    if (finished) return;
+    const halted = () => !!outer?.aborted || stopped !== undefined;
+    if (halted()) {
+      if (running === 0) finish();
+      return;
+    }
+    const now = Date.now();
+    let nextGiveUp = Infinity;
+    for (let r = 0; r < ready.length && running < concurrency && !halted(); r++) {
+      const i = ready[r]!;
+      let blocked = false; // by a running step
+      let giveUpAt = -Infinity; // by runaways only: when the last of them is given up on
+      let culprit = -1;
+      for (const k of resources[i]!) {
+        const b = busy.get(k);
+        if (!b) continue;
+        if (b.giveUpAt === undefined) blocked = true;
+        else if (b.giveUpAt > giveUpAt) {
+          giveUpAt = b.giveUpAt;
+          culprit = b.step;
         }
-        resolve(result);
-        return true;
       }
-      return false;
-    };
+      if (blocked) continue;
+      if (culprit < 0) {
+        ready.splice(r--, 1);
+        start(i);
+        continue;
+      }
+      // Only held by an executor that ignored its abort: wait for it, but not forever.
+      if (giveUpAt > now) {
+        nextGiveUp = Math.min(nextGiveUp, giveUpAt);
+        continue;
+      }
+      r--;
+      skip(i, `its directory is still in use by ${steps[culprit]!.id}, whose executor did not stop when aborted`);
+      skipDependents(i, false);
+    }
+    if (halted()) {
+      if (running === 0) finish();
+      return;
+    }
+    if (running === 0 && ready.length === 0) {
+      finish(); // nothing left that can start: every other step is done, failed or skipped
+      return;
+    }
+    if (running === 0 && nextGiveUp < Infinity && !graceTimer) {
+      graceTimer = setTimeout(() => {
+        graceTimer = undefined;
+        pump();
+      }, Math.max(0, nextGiveUp - Date.now()) + 1);
+    }
+  };
 
-    const pump = (): void => {
-      // Skip whatever depends on a failure; keep doing so until nothing changes.
-      let changed = true;
-      while (changed) {
-        changed = false;
-        for (let i = 0; i < pending.length; i++) {
-          const s = pending[i]!;
-          const bad = s.dependsOn.find((d) => broken.has(d));
-          if (bad) {
-            pending.splice(i--, 1);
-            const because = `depends on ${bad}, which ${result.failed.some((f) => f.step.id === bad) ? 'failed' : 'was skipped'}`;
-            broken.set(s.id, because);
-            result.skipped.push({ step: s, because });
-            emit({ type: 'skipped', step: s, because });
-            changed = true;
-          }
-        }
-      }
-      if (settle()) return;
-      if (opts.signal?.aborted) return;
-      for (let i = 0; i < pending.length && running < concurrency; i++) {
-        const s = pending[i]!;
-        if (!s.dependsOn.every((d) => finished.has(d))) continue;
-        const res = resources(s);
-        if (res.some((r) => busy.has(r))) continue;
-        pending.splice(i--, 1);
-        res.forEach((r) => busy.add(r));
-        running++;
-        void runStep(s).finally(() => {
-          res.forEach((r) => busy.delete(r));
-          running--;
-          pump();
-        });
-      }
-    };
+  const stop = (why: string): void => {
+    stopped ??= why;
+  };
 
-    const runStep = async (step: Step): Promise<void> => {
-      const exec = opts.executors[step.kind];
-      const t0 = Date.now();
-      const fail = (error: string) => {
-        const ms = Date.now() - t0;
-        broken.set(step.id, error);
-        result.failed.push({ step, error, ms });
-        emit({ type: 'failed', step, error, ms });
-      };
-      opts.journal.intent(opts.run, step);
-      emit({ type: 'start', step });
-      if (!exec) {
-        const error = `no executor for kind ${step.kind}`;
-        opts.journal.failed(opts.run, step, error);
-        return fail(error);
-      }
-      const deadline = deadlines[step.kind];
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(new Error(`deadline of ${humanMs(deadline)} exceeded`)), deadline);
-      const signal = opts.signal ? AbortSignal.any([timeout.signal, opts.signal]) : timeout.signal;
-      // An executor that ignores its signal still loses the race: the step is failed at the deadline.
-      const aborted = new Promise<never>((_, reject) => {
-        const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
-        if (signal.aborted) onAbort();
-        else signal.addEventListener('abort', onAbort, { once: true });
-      });
+  const start = (i: number): void => {
+    const step = steps[i]!;
+    state[i] = 'running';
+    running++;
+    const res = resources[i]!;
+    for (const k of res) busy.set(k, { step: i });
+    const t0 = Date.now();
+    let settled = false; // the step's fate is recorded
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const onOuter = () => controller.abort(new Error('run interrupted'));
+
+    const release = (): void => {
+      for (const k of res) if (busy.get(k)?.step === i) busy.delete(k);
+    };
+    /** Journals and reports the step's fate, once: whichever of executor and abort comes first. */
+    const record = (outcome: { ok: true; value: StepOutcome } | { ok: false; error: string }): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuter);
+      const ms = Date.now() - t0;
+      let error = outcome.ok ? undefined : outcome.error;
       try {
-        const outcome = await Promise.race([
-          exec(step, { ...opts.ctx, signal, log: (message) => emit({ type: 'log', step, message }) }),
-          aborted,
-        ]);
-        opts.journal.done(opts.run, step, outcome);
-        finished.add(step.id);
-        const ms = Date.now() - t0;
-        result.done.push({ step, outcome, ms });
-        emit({ type: 'done', step, outcome, ms });
+        if (outcome.ok) opts.journal.done(opts.run, step, outcome.value);
+        else opts.journal.failed(opts.run, step, outcome.error);
       } catch (err) {
-        const error = (err as Error).message ?? String(err);
-        opts.journal.failed(opts.run, step, error);
-        fail(error);
-      } finally {
-        clearTimeout(timer);
-        aborted.catch(() => {});
+        // The journal keeps the intent without an outcome: the next run sees an unfinished step.
+        const why = `cannot write the journal: ${message(err)}`;
+        stop(why);
+        error = outcome.ok ? `the step finished, but ${why}` : `${outcome.error} (and ${why})`;
       }
+      if (error === undefined && outcome.ok) {
+        state[i] = 'done';
+        result.done.push({ step, outcome: outcome.value, ms });
+        emit({ type: 'done', step, outcome: outcome.value, ms });
+        for (const j of dependents[i]!) if (state[j] === 'waiting' && --unmet[j]! === 0) makeReady(j);
+      } else {
+        state[i] = 'failed';
+        result.failed.push({ step, error: error!, ms });
+        emit({ type: 'failed', step, error: error!, ms });
+        skipDependents(i, true);
+      }
+      running--;
     };
 
-    opts.signal?.addEventListener('abort', () => pump(), { once: true });
-    pump();
-  });
+    try {
+      opts.journal.intent(opts.run, step);
+    } catch (err) {
+      // Never run a step whose intent is not durable: stop the run; this step did not start.
+      const why = `cannot write the journal: ${message(err)}`;
+      stop(why);
+      state[i] = 'waiting';
+      running--;
+      release();
+      queueMicrotask(pump);
+      return;
+    }
+    emit({ type: 'start', step });
+
+    const exec = opts.executors[step.kind];
+    if (!exec) {
+      record({ ok: false, error: `no executor for kind ${step.kind}` });
+      release();
+      queueMicrotask(pump);
+      return;
+    }
+
+    const deadline = deadlines[step.kind] ?? defaultDeadline(step.kind);
+    if (deadline !== Infinity) {
+      timer = setTimeout(() => controller.abort(new Error(`deadline of ${humanMs(deadline)} exceeded`)), Math.min(deadline, MAX_TIMER));
+    }
+    // Registered before the executor sees the signal, so the engine's reason is what is recorded.
+    controller.signal.addEventListener(
+      'abort',
+      () => {
+        const reason = controller.signal.reason;
+        record({ ok: false, error: reason instanceof Error ? reason.message : String(reason) });
+        // The executor has not settled: keep its directories until it does (or the grace ends).
+        for (const k of res) {
+          const b = busy.get(k);
+          if (b?.step === i) b.giveUpAt = Date.now() + grace;
+        }
+        queueMicrotask(pump);
+      },
+      { once: true },
+    );
+    if (outer) {
+      if (outer.aborted) onOuter();
+      else outer.addEventListener('abort', onOuter, { once: true });
+    }
+    if (controller.signal.aborted) {
+      // Interrupted while starting (an observer of the start event fired the signal): the abort
+      // is recorded already; the executor is not called at all.
+      release();
+      queueMicrotask(pump);
+      return;
+    }
+
+    let p: Promise<StepOutcome>;
+    try {
+      p = Promise.resolve(
+        exec(step, {
+          ...opts.ctx,
+          signal: controller.signal,
+          log: (m) => {
+            if (!finished) emit({ type: 'log', step, message: String(m) });
+          },
+        }),
+      );
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.then(
+      (value) => record({ ok: true, value: value && typeof value === 'object' ? value : {} }),
+      (err) => record({ ok: false, error: message(err) }),
+    )
+      .finally(() => {
+        if (timer) clearTimeout(timer);
+        outer?.removeEventListener('abort', onOuter);
+        release();
+        pump();
+      })
+      .catch((err: unknown) => {
+        // A bug of the engine's own: end the run rather than hang or crash with an unhandled rejection.
+        stop(`internal error: ${message(err)}`);
+        pump();
+      });
+  };
+
+  const onOuterAbort = (): void => pump();
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  pump();
+  return whenFinished;
 }

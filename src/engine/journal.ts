@@ -3,17 +3,21 @@
  * written and fsynced before a step starts; `done` or `failed` after it ends. An intent with no
  * later outcome for the same step id means the process died mid-step: the planner gets it as
  * observed input (DESIGN §6).
+ *
+ * One writer at a time: the journal is written only by the holder of the lock (lock.ts).
  */
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { UnfinishedStep } from '../model/observed.js';
 import type { Step } from '../model/plan.js';
 import type { StepOutcome } from '../executors/types.js';
 
+export type JournalEvent = 'intent' | 'done' | 'failed';
+
 export interface JournalRecord {
   ts: number;
   run: string;
-  event: 'intent' | 'done' | 'failed';
+  event: JournalEvent;
   stepId: string;
   kind: string;
   policy: string;
@@ -21,100 +25,180 @@ export interface JournalRecord {
   error?: string;
 }
 
+/** What the journal needs of a step (a Step has it all). */
+export type JournalStep = Pick<Step, 'id' | 'kind' | 'policy'>;
+
+const EVENTS: ReadonlySet<string> = new Set<JournalEvent>(['intent', 'done', 'failed']);
+
 export function journalPath(stateDir: string): string {
   return join(stateDir, 'journal.jsonl');
 }
 
+/** mkdir -p the state dir, private to its owner when created. */
 export function ensureStateDir(stateDir: string): void {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
 }
 
+/** Make a directory entry (a new or renamed file in `dir`) durable. Not every platform can. */
+export function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    /* e.g. EISDIR/EPERM where directories cannot be fsynced: the file's own fsync is all we get */
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** writeSync may write less than asked (rarely, for files): loop until all of it is written. */
+function writeAll(fd: number, data: Buffer): void {
+  let off = 0;
+  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+}
+
 export class Journal {
-  private constructor(private fd: number | undefined, readonly path: string) {}
+  private constructor(
+    private fd: number | undefined,
+    readonly path: string,
+  ) {}
 
   static open(stateDir: string): Journal {
     ensureStateDir(stateDir);
     const path = journalPath(stateDir);
     const fd = openSync(path, 'a+', 0o600);
-    // A crash mid-write leaves a last line without its newline: end it, so our first record
-    // starts on a line of its own instead of being glued to (and lost with) the torn one.
-    const size = fstatSync(fd).size;
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      readSync(fd, last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) {
-        writeSync(fd, '\n');
-        fsyncSync(fd);
+    try {
+      const size = fstatSync(fd).size;
+      if (size === 0) {
+        fsyncDir(stateDir); // a new file: its name must survive a crash too
+      } else {
+        // A crash mid-write leaves a last line without its newline: end it, so our first record
+        // starts on a line of its own instead of being glued to (and lost with) the torn one.
+        const last = Buffer.alloc(1);
+        readSync(fd, last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) {
+          writeAll(fd, Buffer.from('\n'));
+          fsyncSync(fd);
+        }
       }
+    } catch (err) {
+      closeSync(fd);
+      throw err;
     }
     return new Journal(fd, path);
   }
 
-  private append(rec: JournalRecord): void {
-    if (this.fd === undefined) throw new Error('journal is closed');
-    writeSync(this.fd, JSON.stringify(rec) + '\n');
+  /** Appends one record and fsyncs it: when this returns, the record survives a crash. */
+  append(rec: JournalRecord): void {
+    if (this.fd === undefined) throw new Error(`journal ${this.path} is closed`);
+    writeAll(this.fd, Buffer.from(JSON.stringify(rec) + '\n', 'utf8'));
     fsyncSync(this.fd);
   }
 
-  intent(run: string, step: Step): void {
+  intent(run: string, step: JournalStep): void {
     this.append({ ts: Date.now(), run, event: 'intent', stepId: step.id, kind: step.kind, policy: step.policy });
   }
 
-  done(run: string, step: Step, outcome: StepOutcome): void {
+  done(run: string, step: JournalStep, outcome: StepOutcome): void {
     this.append({ ts: Date.now(), run, event: 'done', stepId: step.id, kind: step.kind, policy: step.policy, outcome });
   }
 
-  failed(run: string, step: Step, error: string): void {
+  failed(run: string, step: JournalStep, error: string): void {
     this.append({ ts: Date.now(), run, event: 'failed', stepId: step.id, kind: step.kind, policy: step.policy, error });
   }
 
+  get closed(): boolean {
+    return this.fd === undefined;
+  }
+
+  /** Idempotent. */
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
 }
 
-/** Every record; a line cut short by a crash mid-write (or otherwise unreadable) is skipped. */
+function isRecord(r: unknown): r is JournalRecord {
+  if (typeof r !== 'object' || r === null) return false;
+  const x = r as Record<string, unknown>;
+  return typeof x.stepId === 'string' && typeof x.event === 'string' && EVENTS.has(x.event) && typeof x.ts === 'number';
+}
+
+/**
+ * Every record, in the order written; none if there is no journal yet. A line cut short by a
+ * crash mid-write (or otherwise not a record) is skipped.
+ */
 export function readJournal(stateDir: string): JournalRecord[] {
   let text: string;
   try {
     text = readFileSync(journalPath(stateDir), 'utf8');
-  } catch {
-    return [];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
   const out: JournalRecord[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
+    let r: unknown;
     try {
-      const r = JSON.parse(line) as JournalRecord;
-      if (r && typeof r.stepId === 'string' && typeof r.event === 'string') out.push(r);
+      r = JSON.parse(line);
     } catch {
-      /* torn write */
+      continue; // torn write
     }
+    if (isRecord(r)) out.push(r);
   }
   return out;
 }
 
-/** Intents with no later done/failed for the same step id. */
-export function readUnfinished(stateDir: string): UnfinishedStep[] {
-  const open = new Map<string, UnfinishedStep>();
-  for (const r of readJournal(stateDir)) {
-    if (r.event === 'intent') open.set(r.stepId, { stepId: r.stepId, kind: r.kind, policy: r.policy, startedAt: r.ts });
-    else open.delete(r.stepId);
-  }
-  return [...open.values()];
+function unfinishedOf(recs: readonly JournalRecord[]): Map<string, { rec: JournalRecord; index: number }> {
+  const open = new Map<string, { rec: JournalRecord; index: number }>();
+  recs.forEach((r, index) => {
+    if (r.event === 'intent') {
+      open.delete(r.stepId); // re-inserted: the map stays in the order of the intents
+      open.set(r.stepId, { rec: r, index });
+    } else {
+      open.delete(r.stepId); // a done/failed (of this run or a later one) resolves every earlier intent
+    }
+  });
+  return open;
 }
 
-/** Rewrite the journal atomically (temp file, fsync, rename) keeping the last `keepLast` records. */
-export function compactJournal(stateDir: string, keepLast = 10_000): void {
-  const recs = readJournal(stateDir).slice(-keepLast);
-  const tmp = `${journalPath(stateDir)}.tmp`;
+/**
+ * Intents with no later done/failed for the same step id: steps a crashed (kill -9) run left
+ * midway. One per step id (the newest intent), in the order of those intents.
+ */
+export function readUnfinished(stateDir: string): UnfinishedStep[] {
+  return [...unfinishedOf(readJournal(stateDir)).values()].map(({ rec: r }) => ({ stepId: r.stepId, kind: r.kind, policy: r.policy, startedAt: r.ts }));
+}
+
+/**
+ * Rewrites the journal atomically (temp file, fsync, rename, fsync of the dir) keeping the last
+ * `keepLast` records, and also every older intent that is still unfinished: compaction never hides
+ * a crash from the planner. Torn lines are dropped. Call it holding the lock, with no Journal of
+ * this state dir open (an open Journal would go on appending to the replaced file).
+ */
+export function compactJournal(stateDir: string, keepLast = 10_000): { kept: number; dropped: number } {
+  const path = journalPath(stateDir);
+  const recs = readJournal(stateDir);
+  const from = Math.max(0, recs.length - Math.max(0, Math.floor(keepLast)));
+  const keep = new Set<number>();
+  for (let i = from; i < recs.length; i++) keep.add(i);
+  for (const { index } of unfinishedOf(recs).values()) keep.add(index);
+  const kept = recs.filter((_, i) => keep.has(i));
+  ensureStateDir(stateDir);
+  const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    writeSync(fd, recs.map((r) => JSON.stringify(r) + '\n').join(''));
+    writeAll(fd, Buffer.from(kept.map((r) => JSON.stringify(r) + '\n').join(''), 'utf8'));
     fsyncSync(fd);
-  } finally {
+  } catch (err) {
     closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
   }
-  renameSync(tmp, journalPath(stateDir));
+  closeSync(fd);
+  renameSync(tmp, path);
+  fsyncDir(dirname(path));
+  return { kept: kept.length, dropped: recs.length - kept.length };
 }
