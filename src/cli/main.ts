@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { registerApply } from './apply.js';
 import { CliError, eprint, EXIT_ERROR } from './common.js';
 import { registerPlan, registerValidate } from './plan.js';
+import { registerRestore } from './restore.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerPlan(program);
   registerApply(program);
+  registerRestore(program);
   program.addHelpText(
     'after',
     `
@@ -35,9 +37,14 @@ Examples:
   hbr plan -f policies/ --detailed-exitcode
   hbr plan --out tonight.plan && hbr apply tonight.plan
   hbr apply --auto-approve --target warehouse
+  hbr restore zookeeper --policy zk --at 2026-11-22T00:00:00Z --to-datadir /var/lib/zookeeper
 
 Environment:
-  HBR_HADOOP   the hadoop launcher used for DistCp (default: hadoop on PATH)`,
+  HBR_HADOOP              the hadoop launcher used for DistCp (default: hadoop on PATH)
+  HBR_ZK_ADMIN_AUTH       user:password for ZooKeeper AdminServer snapshot/restore
+                          (HBR_ZK_ADMIN_AUTH_<CLUSTER> for one cluster)
+  AWS_*                   S3 credentials and region (the AWS default chain)
+  HBR_NOW                 plan as if the clock read this ISO-8601 time (drills, tests)`,
   );
   return program;
 }

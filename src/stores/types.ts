@@ -1,0 +1,62 @@
+/**
+ * A store holds archives (ZooKeeper archives today; HBase and block backups later): S3 or a local
+ * directory. Writes are atomic (an object appears whole or not at all), every object carries
+ * its SHA-256 (set on upload, checked on download), and a conditional create means two hbr
+ * processes can never overwrite each other's object.
+ */
+
+export interface StoredObject {
+  /** key relative to the store's prefix, e.g. "zookeeper-backup-eu-west1-2026-11-22T13-00-00Z.tar.gz" */
+  key: string;
+  size: number;
+  lastModified: number;
+  /** hex SHA-256 of the content, from the object's metadata; undefined if it has none (not written by hbr) */
+  sha256?: string;
+}
+
+export interface PutResult {
+  /** false when the key already existed (conditional create lost): nothing was written */
+  created: boolean;
+  sha256: string;
+  size: number;
+}
+
+export interface Progress {
+  bytes: number;
+  total?: number;
+}
+
+export interface StoreClient {
+  /** a human name for messages: s3://bucket/prefix or /srv/store */
+  readonly url: string;
+  /** every object whose key starts with `prefix` (relative to the store prefix), any order */
+  list(prefix: string): Promise<StoredObject[]>;
+  /** undefined when absent */
+  head(key: string): Promise<StoredObject | undefined>;
+  /**
+   * Upload the local file `file` under `key`, only if `key` does not exist yet (S3 If-None-Match: *,
+   * local link()). Atomic: on any failure no object is visible under `key` (S3: the multipart upload
+   * is aborted; local: the temp file is removed). Computes the SHA-256 while reading and stores it
+   * as metadata (S3 x-amz-meta-sha256; local: a sidecar "<key>.sha256" written before the rename).
+   */
+  putFile(key: string, file: string, opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<PutResult>;
+  /**
+   * Download `key` to the local file `dest` (atomically: temp + rename) and verify its SHA-256 against
+   * the stored one; throws ChecksumMismatchError (and leaves no `dest`) when they differ, or when the
+   * object has no checksum.
+   */
+  getFile(key: string, dest: string, opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<StoredObject>;
+  /** idempotent: deleting an absent key is not an error */
+  delete(key: string): Promise<void>;
+}
+
+export class ChecksumMismatchError extends Error {
+  constructor(readonly key: string, readonly expected: string | undefined, readonly actual: string) {
+    super(
+      expected
+        ? `checksum mismatch for ${key}: stored SHA-256 ${expected}, downloaded content has ${actual}; the archive is corrupt and was not used`
+        : `${key} carries no SHA-256: not an archive hbr wrote, refusing to use it`,
+    );
+    this.name = 'ChecksumMismatchError';
+  }
+}
