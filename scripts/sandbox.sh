@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run sandbox`: install, start the test bed, put some data on the primary cluster, apply
-# policies/sandbox.yaml (snapshot + bootstrap copy to DR + same-named DR snapshot), then show
-# that a second plan has nothing to do.
+# policies/sandbox.yaml (snapshot + bootstrap copy to DR + same-named DR snapshot, and a
+# ZooKeeper archive in S3), then show that a second plan has nothing to do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
@@ -9,6 +9,9 @@ npm run --silent build
 bash testbed/up
 . testbed/.state/endpoints.env
 export HBR_HADOOP=$HBR_TB_HADOOP
+# The test bed's throw-away credentials, from the environment as in production (never in policies).
+export HBR_ZK_ADMIN_AUTH="$HBR_TB_ZK_ADMIN_USER:$HBR_TB_ZK_ADMIN_PASSWORD"
+export AWS_ACCESS_KEY_ID=$HBR_TB_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$HBR_TB_S3_SECRET_KEY AWS_REGION=$HBR_TB_S3_REGION
 
 if ! testbed/bin/hdfs dfs -test -d /sandbox/warehouse 2>/dev/null; then
   echo "== writing sample data to primary:/sandbox/warehouse"

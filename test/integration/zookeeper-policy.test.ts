@@ -55,6 +55,10 @@ ${extra}`,
   return file;
 }
 
+/** The policy's S3 store, as hbr sees it. */
+const s3Store = () =>
+  openStore({ name: 's3', kind: 's3', bucket, prefix: 'archives/', endpoint: tb.HBR_TB_S3_ENDPOINT, forcePathStyle: true, at: { file: '', line: 1, col: 1 } });
+
 /** testbed/up, then wait until the S3 server answers a real request again. */
 async function s3BackUp(): Promise<void> {
   spawnSync('bash', [join(repoRoot, 'testbed', 'up')], { stdio: 'ignore' });
@@ -119,7 +123,7 @@ test('1. apply writes each archive under the expected key with its checksum; a s
   assert.match(r.stdout, /\+ zk\.archive/);
   assert.not.match(r.stdout + r.stderr, new RegExp(src.auth.password), 'the AdminServer password never appears in output');
 
-  const s3 = openStore({ name: 's3', kind: 's3', bucket, prefix: 'archives/', endpoint: tb.HBR_TB_S3_ENDPOINT, forcePathStyle: true, at: { file: '', line: 1, col: 1 } });
+  const s3 = s3Store();
   const local = openStore({ name: 'vault', kind: 'local', path: localStore, at: { file: '', line: 1, col: 1 } });
   const k1 = archiveKey('zk-admin-', Date.parse(T0));
   const k2 = archiveKey('zk-datadir-', Date.parse(T0));
@@ -185,7 +189,7 @@ test('4. the S3 server is down: the run fails clearly, nothing partial is visibl
   }
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout + r.stderr, /could not observe s3|cannot list s3:\/\/|ECONNREFUSED/);
-  const s3 = openStore({ name: 's3', kind: 's3', bucket, prefix: 'archives/', endpoint: tb.HBR_TB_S3_ENDPOINT, forcePathStyle: true, at: { file: '', line: 1, col: 1 } });
+  const s3 = s3Store();
   assert.is(await s3.head(archiveKey('zk-admin-', Date.parse(when))), undefined);
   const ok = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve', '--target', 'zk-s3'], { ...env(), HBR_NOW: when });
   assert.is(ok.code, 0, ok.stdout + ok.stderr);
@@ -216,7 +220,7 @@ test('6. two hbr apply runs racing for the same archive: exactly one object is w
   );
   assert.is(a!.code, 0, a!.stdout + a!.stderr);
   assert.is(b!.code, 0, b!.stdout + b!.stderr);
-  const s3 = openStore({ name: 's3', kind: 's3', bucket, prefix: 'archives/', endpoint: tb.HBR_TB_S3_ENDPOINT, forcePathStyle: true, at: { file: '', line: 1, col: 1 } });
+  const s3 = s3Store();
   assert.equal((await s3.list('race-')).map((o) => o.key), [archiveKey('race-', Date.parse(when))]);
   // The loser lost somewhere: at the conditional create ("already exists"), at its own check
   // before taking a snapshot, or it observed the winner's archive and planned nothing. Never a
