@@ -373,8 +373,8 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     }
     emit({ type: 'start', step });
 
-    const exec = opts.executors[step.kind];
-    if (!exec) {
+    const executor = opts.executors[step.kind];
+    if (!executor) {
       record({ ok: false, error: `no executor for kind ${step.kind}` });
       release();
       queueMicrotask(pump);
@@ -415,7 +415,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     let p: Promise<StepOutcome>;
     try {
       p = Promise.resolve(
-        exec(step, {
+        executor(step, {
           ...opts.ctx,
           signal: controller.signal,
           log: (m) => {
