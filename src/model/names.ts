@@ -3,6 +3,18 @@
  * Anything else is foreign and never deleted or renamed.
  */
 
+/**
+ * ms since epoch for [year, month, day, hour, minute, second] digit strings, or undefined for an
+ * impossible time (month 13, 31 April, hour 24) that Date.UTC would silently roll over.
+ */
+function utcTime(parts: string[]): number | undefined {
+  const [y, mo, d, h, mi, s] = parts.map(Number) as [number, number, number, number, number, number];
+  if (h > 23 || mi > 59 || s > 59) return undefined;
+  const t = Date.UTC(y, mo - 1, d, h, mi, s);
+  const back = new Date(t);
+  return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d ? t : undefined;
+}
+
 const SNAPSHOT_RE = /^hbr-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /** hbr-20261122T130000Z for 2026-11-22T13:00:00Z (sub-second part dropped). */
@@ -15,12 +27,7 @@ export function snapshotName(at: number): string {
 export function parseSnapshotName(name: string): number | undefined {
   const m = SNAPSHOT_RE.exec(name);
   if (!m) return undefined;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
-  if (h > 23 || mi > 59 || s > 59) return undefined;
-  const t = Date.UTC(y, mo - 1, d, h, mi, s);
-  // Reject impossible dates (month 13, 31 April) that Date.UTC would silently roll over.
-  const back = new Date(t);
-  return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d ? t : undefined;
+  return utcTime(m.slice(1));
 }
 
 export function isHbrSnapshot(name: string): boolean {
@@ -40,9 +47,5 @@ export function parseArchiveKey(prefix: string, key: string): number | undefined
   if (!key.startsWith(prefix)) return undefined;
   const m = ARCHIVE_TIME_RE.exec(key.slice(prefix.length));
   if (!m) return undefined;
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  if (h > 23 || mi > 59 || s > 59) return undefined;
-  const t = Date.UTC(y, mo - 1, d, h, mi, s);
-  const back = new Date(t);
-  return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d ? t : undefined;
+  return utcTime(m.slice(1));
 }
