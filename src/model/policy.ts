@@ -124,10 +124,49 @@ export interface ZookeeperArchivePolicy {
 
 export type Policy = HdfsSnapshotPolicy | ZookeeperArchivePolicy;
 
+/**
+ * How several `hbr daemon`s agree on who acts: a ZooKeeper ensemble and a znode path under which
+ * they elect a leader (ephemeral sequential znodes) and hold the apply lock.
+ */
+export interface Coordination {
+  zookeeper: {
+    /** client connect string, e.g. zk1:2181,zk2:2181,zk3:2181 */
+    connect: string;
+    /** znode path owned by hbr, e.g. /hbr/prod; `<path>/election/` and `<path>/lock` live under it */
+    path: string;
+    /** requested ZooKeeper session timeout, ms: how soon a dead leader's place is taken (the server clamps it to 2–20 ticks) */
+    sessionTimeout: number;
+  };
+  at: SourceLocation;
+}
+
+/** What a webhook is told about. */
+export type NotifyEvent = 'run.failed' | 'run.recovered' | 'rpo.breached' | 'rpo.recovered';
+export const NOTIFY_EVENTS: readonly NotifyEvent[] = ['run.failed', 'run.recovered', 'rpo.breached', 'rpo.recovered'];
+
+/**
+ * A JSON POST on daemon events. The URL is either written out (`url`, for endpoints that carry no
+ * secret) or read from an environment variable (`urlEnv`, for Slack-style URLs that are the
+ * secret); `bearerEnv` names a variable holding a token sent as `Authorization: Bearer`.
+ */
+export interface Webhook {
+  name: string;
+  url?: string;
+  urlEnv?: string;
+  bearerEnv?: string;
+  /** the events to send; all of them when the policy file lists none */
+  events: NotifyEvent[];
+  at: SourceLocation;
+}
+
 export interface Config {
   clusters: Record<string, Cluster>;
   stores: Record<string, Store>;
   policies: Record<string, Policy>;
+  /** several daemons, one leader (absent: one daemon, a local lock file) */
+  coordination?: Coordination;
+  /** webhooks by name */
+  webhooks: Record<string, Webhook>;
   /** the files the config was loaded from, in load order */
   files: string[];
 }

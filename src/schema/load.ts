@@ -17,9 +17,11 @@ import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { CronExpressionParser } from 'cron-parser';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
+import { NOTIFY_EVENTS } from '../model/policy.js';
 import type {
   Cluster,
   Config,
+  NotifyEvent,
   HdfsLocation,
   HdfsSnapshotPolicy,
   Keep,
@@ -150,6 +152,14 @@ interface RawFile {
   clusters?: Record<string, RawCluster>;
   stores?: Record<string, RawStore>;
   policies?: Record<string, RawPolicy>;
+  coordination?: { zookeeper: { connect: string; path: string; session_timeout?: string } };
+  notifications?: { webhooks?: Record<string, RawWebhook> | null };
+}
+interface RawWebhook {
+  url?: string;
+  url_env?: string;
+  bearer_env?: string;
+  events?: NotifyEvent[];
 }
 interface RawCluster {
   hdfs?: { webhdfs: string; fs: string; user?: string };
@@ -344,16 +354,20 @@ function mapAjvError(f: ParsedFile, e: ErrorObject, typos: Map<string, Set<strin
       return at(path, 'value', `must be at least ${String(params.limit)}, got ${describeShort(e.data)}`);
     case 'minLength':
       return at(path, 'value', 'must not be empty');
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[] | undefined) ?? [];
+      return at(path, 'value', `expected one of ${orList(allowed.map((v) => String(v)))}, got ${describeShort(e.data)}`);
+    }
+    case 'uniqueItems':
+      return at(path, 'value', 'lists an item twice');
     default:
       return at(path, 'value', e.message ?? `failed ${e.keyword}`);
   }
 }
 
-/** Value checks JSON Schema cannot express: durations > 0, cron expressions. */
+/** Value checks JSON Schema cannot express: durations > 0, cron expressions, URLs without credentials. */
 function checkValues(f: ParsedFile, data: unknown, failed: Set<string>): PolicyError[] {
   const errors: PolicyError[] = [];
-  const policies = isObj(data) ? data.policies : undefined;
-  if (!isObj(policies)) return errors;
   const dur = (segs: Segment[], v: unknown) => {
     if (typeof v !== 'string' || failed.has(segmentsToPointer(segs))) return;
     try {
@@ -362,6 +376,27 @@ function checkValues(f: ParsedFile, data: unknown, failed: Set<string>): PolicyE
       errors.push({ ...locate(f, segs, 'value'), key: segmentsToKey(segs), message: errText(err) });
     }
   };
+  if (isObj(data) && isObj(data.coordination) && isObj(data.coordination.zookeeper)) {
+    dur(['coordination', 'zookeeper', 'session_timeout'], data.coordination.zookeeper.session_timeout);
+  }
+  const hooks = isObj(data) && isObj(data.notifications) ? data.notifications.webhooks : undefined;
+  if (isObj(hooks)) {
+    for (const [name, h] of Object.entries(hooks)) {
+      const segs = ['notifications', 'webhooks', name, 'url'];
+      if (!isObj(h) || typeof h.url !== 'string' || failed.has(segmentsToPointer(segs))) continue;
+      let u: URL | undefined;
+      try {
+        u = new URL(h.url);
+      } catch {
+        errors.push({ ...locate(f, segs, 'value'), key: segmentsToKey(segs), message: `invalid URL '${h.url}'` });
+        continue;
+      }
+      // The value is not echoed: it may be the very credential.
+      if (u.username || u.password) errors.push({ ...locate(f, segs, 'value'), key: segmentsToKey(segs), message: `a URL with user:password@ carries a credential; ${CREDENTIAL_MESSAGE} (url_env, bearer_env)` });
+    }
+  }
+  const policies = isObj(data) ? data.policies : undefined;
+  if (!isObj(policies)) return errors;
   for (const [name, p] of Object.entries(policies)) {
     if (!isObj(p)) continue;
     dur(['policies', name, 'rpo'], p.rpo);
@@ -407,7 +442,7 @@ interface Claim {
 
 function buildConfig(files: ParsedFile[]): LoadResult {
   const errors: PolicyError[] = [];
-  const config: Config = { clusters: {}, stores: {}, policies: {}, files: files.map((f) => f.file) };
+  const config: Config = { clusters: {}, stores: {}, policies: {}, webhooks: {}, files: files.map((f) => f.file) };
   const declared = { clusters: new Map<string, SourceLocation>(), stores: new Map<string, SourceLocation>(), policies: new Map<string, SourceLocation>() };
   const what = { clusters: 'cluster', stores: 'store', policies: 'policy' } as const;
   const err = (f: ParsedFile, segs: Segment[], where: 'key' | 'value', message: string) =>
@@ -433,6 +468,39 @@ function buildConfig(files: ParsedFile[]): LoadResult {
   for (const { f, section, name, at } of entries) {
     if (section === 'clusters') config.clusters[name] = normalizeCluster(name, f.data.clusters![name]!, at);
     else if (section === 'stores') config.stores[name] = normalizeStore(name, f.data.stores![name]!, at);
+  }
+
+  // daemon settings: coordination in one file; webhooks by name across files
+  for (const f of files) {
+    const co = f.data.coordination;
+    if (co) {
+      const at = toAt(locate(f, ['coordination'], 'key'));
+      if (config.coordination) {
+        err(f, ['coordination'], 'key', `coordination is already defined at ${fmtAt(config.coordination.at)}; declare it in one policy file only`);
+      } else {
+        const zk = co.zookeeper;
+        config.coordination = {
+          zookeeper: { connect: zk.connect, path: zk.path, sessionTimeout: zk.session_timeout !== undefined ? parseDuration(zk.session_timeout) : DEFAULT_SESSION_TIMEOUT },
+          at,
+        };
+      }
+    }
+    for (const [name, raw] of Object.entries(f.data.notifications?.webhooks ?? {})) {
+      const at = toAt(locate(f, ['notifications', 'webhooks', name], 'key'));
+      const prev = config.webhooks[name];
+      if (prev) {
+        err(f, ['notifications', 'webhooks', name], 'key', `webhook '${name}' is already defined at ${fmtAt(prev.at)}`);
+        continue;
+      }
+      config.webhooks[name] = {
+        name,
+        ...(raw.url !== undefined && { url: raw.url }),
+        ...(raw.url_env !== undefined && { urlEnv: raw.url_env }),
+        ...(raw.bearer_env !== undefined && { bearerEnv: raw.bearer_env }),
+        events: raw.events ?? [...NOTIFY_EVENTS],
+        at,
+      };
+    }
   }
 
   const claims: Claim[] = [];
@@ -515,6 +583,9 @@ function buildConfig(files: ParsedFile[]): LoadResult {
   if (errors.length > 0) return { errors };
   return { config };
 }
+
+/** ZooKeeper session timeout when the policy files give none: a dead leader is replaced within it. */
+const DEFAULT_SESSION_TIMEOUT = 15_000;
 
 function isNested(outer: string, inner: string): boolean {
   if (outer === inner) return false;

@@ -119,6 +119,7 @@ test('a valid multi-file config (directory + file) loads to the exact normalized
   const w = join(dir, '10-warehouse.yml');
   const expected: Config = {
     files: [c1, w, extra],
+    webhooks: {},
     clusters: {
       prod: { name: 'prod', kind: 'hdfs', webhdfs: 'http://nn.prod:9870', fs: 'hdfs://nn.prod:8020', user: 'hdfs', at: { file: c1, line: 4, col: 3 } },
       dr: { name: 'dr', kind: 'hdfs', webhdfs: 'http://nn.dr:9870', fs: 'hdfs://nn.dr:8020', at: { file: c1, line: 6, col: 3 } },
@@ -612,7 +613,7 @@ test('formatPolicyError', () => {
 test('empty sections (all entries commented out) are allowed', () => {
   const r = loadConfigSources([{ file: 'p.yaml', text: 'version: 1\nclusters:\nstores:\npolicies:\n  # w: ...\n' }]);
   if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
-  assert.equal(r.config, { clusters: {}, stores: {}, policies: {}, files: ['p.yaml'] });
+  assert.equal(r.config, { clusters: {}, stores: {}, policies: {}, webhooks: {}, files: ['p.yaml'] });
 });
 
 test('version given as a string is a type error, not an unsupported version', () => {
@@ -674,6 +675,56 @@ test('formatDuration', () => {
 
 test.after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+
+// ---------------------------------------------------------------------------------------------
+// daemon settings: coordination and webhooks
+
+test('coordination and webhooks load, with defaults (15s session, every event)', () => {
+  const r = loadConfigSources([
+    {
+      file: 'a.yaml',
+      text: [
+        'version: 1',
+        'coordination:',
+        '  zookeeper: { connect: "zk1:2181,zk2:2181", path: /hbr/prod }',
+        'notifications:',
+        '  webhooks:',
+        '    ops: { url: "https://hooks.example/hbr", events: [run.failed, rpo.breached] }',
+        '',
+      ].join('\n'),
+    },
+    { file: 'b.yaml', text: 'version: 1\nnotifications:\n  webhooks:\n    pager: { url_env: HBR_WEBHOOK_PAGER, bearer_env: HBR_PAGER_TOKEN }\n' },
+  ]);
+  if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
+  assert.equal(r.config.coordination, { zookeeper: { connect: 'zk1:2181,zk2:2181', path: '/hbr/prod', sessionTimeout: 15_000 }, at: { file: 'a.yaml', line: 2, col: 1 } });
+  assert.equal(r.config.webhooks.ops, { name: 'ops', url: 'https://hooks.example/hbr', events: ['run.failed', 'rpo.breached'], at: { file: 'a.yaml', line: 6, col: 5 } });
+  assert.equal(r.config.webhooks.pager, {
+    name: 'pager', urlEnv: 'HBR_WEBHOOK_PAGER', bearerEnv: 'HBR_PAGER_TOKEN',
+    events: ['run.failed', 'run.recovered', 'rpo.breached', 'rpo.recovered'], at: { file: 'b.yaml', line: 4, col: 5 },
+  });
+});
+
+test('coordination: session_timeout is a duration; declared twice points at the second', async () => {
+  const r = loadConfigSources([{ file: 'a.yaml', text: 'version: 1\ncoordination:\n  zookeeper: { connect: zk:2181, path: /hbr, session_timeout: 6s }\n' }]);
+  if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
+  assert.is(r.config.coordination?.zookeeper.sessionTimeout, 6_000);
+  await expectOne(
+    { 'a.yaml': 'version: 1\ncoordination:\n  zookeeper: { connect: zk:2181, path: /hbr }\n', 'b.yaml': 'version: 1\ncoordination:\n  zookeeper: { connect: zk:2181, path: /hbr }\n' },
+    'b.yaml', 2, 1, ['coordination is already defined at', 'a.yaml:2:1', 'one policy file only'], 'coordination',
+  );
+  await expectOne({ 'p.yaml': 'version: 1\ncoordination:\n  zookeeper: { connect: zk:2181, path: hbr }\n' }, 'p.yaml', 3, 40, ['expected an absolute path'], 'coordination.zookeeper.path');
+  await expectOne({ 'p.yaml': 'version: 1\ncoordination:\n  zookeeper: { connect: zk:2181, path: /h, session_timeout: 0s }\n' }, 'p.yaml', 3, 61, ['0s'], 'coordination.zookeeper.session_timeout');
+});
+
+test('webhooks: url xor url_env, known events only, no credentials in the URL (not echoed)', async () => {
+  const hook = (body: string) => ({ 'p.yaml': `version: 1\nnotifications:\n  webhooks:\n    ops: ${body}\n` });
+  await expectOne(hook('{ events: [run.failed] }'), 'p.yaml', 4, 5, ["one of 'url' or 'url_env' is required"], 'notifications.webhooks.ops');
+  await expectOne(hook('{ url: "http://h/x", url_env: HBR_X }'), 'p.yaml', 4, 31, ["'url' and 'url_env' are mutually exclusive"]);
+  await expectOne(hook('{ url: "http://h/x", events: [run.exploded] }'), 'p.yaml', 4, 40, ["expected one of 'run.failed'", 'run.exploded'], 'notifications.webhooks.ops.events[0]');
+  const e = await expectOne(hook('{ url: "https://bob:hunter2@h/x" }'), 'p.yaml', 4, 17, ['user:password@', 'credentials do not belong'], 'notifications.webhooks.ops.url');
+  assert.not.ok(e.message.includes('hunter2'));
 });
 
 test.run();
