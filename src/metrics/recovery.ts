@@ -87,6 +87,17 @@ function archivePolicyPoints(p: ZookeeperArchivePolicy, observed: Observed, now:
 }
 
 /**
+ * A recovery point as it stands at `now`: the same newest copy, older, breached once its age
+ * passes the rpo. The daemon ages points between observations with it (and keeps aging the last
+ * point of a site it cannot observe: nothing can have reached a DR cluster that is down).
+ */
+export function agePoint(p: RecoveryPoint, now: number): RecoveryPoint {
+  if (p.newestAt === undefined) return p;
+  const ageSeconds = Math.max(0, (now - p.newestAt) / 1000);
+  return { ...p, ageSeconds, breached: p.rpoSeconds !== undefined && ageSeconds > p.rpoSeconds };
+}
+
+/**
  * The recovery point of every configured policy at every site it has that was observed, ordered
  * by policy name then site (source, dr, store). A site not observed (its directory absent from
  * `observed.dirs`, its store listing absent) gets no entry, never a made-up one.
