@@ -165,8 +165,10 @@ test('5. kill -9 of hbr apply in the middle of a distcp: the next apply converge
   chmodSync(slow, 0o755);
   await Promise.all([0, 1, 2].map((i) => primary.create(`${src}/big-${i}.bin`, randomBytes(8 * 1024 * 1024))));
 
+  // The kernel's parent-death signal (setpriv) would stop the JVM with hbr: turned off here, so
+  // this proves the second line of defence, reaping at the next start (launchers that fork, no setpriv).
   const child = spawn(process.execPath, [HBR, 'apply', '-f', file, '--state-dir', state, '--auto-approve'], {
-    env: hbrEnv({ HBR_NOW: at(T0, 1), HBR_HADOOP: slow }),
+    env: hbrEnv({ HBR_NOW: at(T0, 1), HBR_HADOOP: slow, HBR_CHILD_PDEATHSIG: '0' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

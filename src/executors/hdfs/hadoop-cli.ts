@@ -4,6 +4,8 @@
  * `hadoop` on PATH.
  */
 import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 export interface HadoopRunOptions {
   /** path of the `hadoop` launcher (default: $HBR_HADOOP, else `hadoop` on PATH) */
@@ -37,13 +39,44 @@ export function hadoopBinary(opts: { hadoop?: string } = {}): string {
   return opts.hadoop ?? process.env.HBR_HADOOP ?? 'hadoop';
 }
 
+let setprivPath: string | null | undefined;
+
+/**
+ * util-linux `setpriv`, when present and wanted. Children run as `setpriv --pdeathsig TERM --
+ * hadoop ...`: the kernel signals the child when hbr dies, even by kill -9, so a DistCp never
+ * goes on writing into a DR target after its hbr is gone (with several daemons, the next leader
+ * may be about to repair that very target). The hadoop launcher execs its JVM, which keeps the
+ * setting. Children are also recorded (children.ts) and reaped at the next start, for launchers
+ * that fork instead and systems without setpriv. HBR_CHILD_PDEATHSIG=0 turns it off.
+ */
+function setpriv(env: NodeJS.ProcessEnv): string | null {
+  if (process.platform !== 'linux' || env.HBR_CHILD_PDEATHSIG === '0') return null;
+  if (setprivPath === undefined) {
+    setprivPath = null;
+    for (const dir of ['/usr/bin', '/bin', ...(process.env.PATH ?? '').split(delimiter)]) {
+      if (!dir) continue;
+      try {
+        accessSync(join(dir, 'setpriv'), constants.X_OK);
+        setprivPath = join(dir, 'setpriv');
+        break;
+      } catch {
+        /* not here */
+      }
+    }
+  }
+  return setprivPath;
+}
+
 /** Run `hadoop ARGS...`; resolves with the result whatever the exit code. */
 export function runHadoop(args: readonly string[], opts: HadoopRunOptions = {}): Promise<HadoopRunResult> {
   const bin = hadoopBinary(opts);
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new Error(`hadoop ${args[0] ?? ''}: aborted before start`));
     // Its own process group, so a kill reaches the JVM and anything it started.
-    const child = spawn(bin, [...args], { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const env = opts.env ?? process.env;
+    const guard = setpriv(env);
+    const [cmd, argv] = guard ? [guard, ['--pdeathsig', 'TERM', '--', bin, ...args]] : [bin, [...args]];
+    const child = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const killGroup = () => {
       if (child.pid === undefined || child.exitCode !== null) return;
       try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); }

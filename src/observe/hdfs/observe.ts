@@ -24,6 +24,8 @@ export interface ObserveOptions {
   targets?: string[];
   /** for tests: the clock */
   now?: () => number;
+  /** per WebHDFS request, ms (default: the client's, 30 s) */
+  timeoutMs?: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
     if (down.has(clusterName)) return undefined;
     const cluster = config.clusters[clusterName];
     if (!cluster || cluster.kind !== 'hdfs') return undefined;
-    const fs = clientFor(cluster);
+    const fs = clientFor(cluster, opts.timeoutMs);
     try {
       const stat = await limit(() => fs.stat(path));
       let dir: ObservedDir;
@@ -100,7 +102,7 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
           if (!common) return;
           const cluster = config.clusters[r.to.cluster] as HdfsCluster;
           try {
-            const diff = await limit(() => clientFor(cluster).getSnapshotDiff(r.to.path, common.name, ''));
+            const diff = await limit(() => clientFor(cluster, opts.timeoutMs).getSnapshotDiff(r.to.path, common.name, ''));
             target.changedSince = { snapshot: common.name, changed: diff.diffList.length > 0, entries: diff.diffList.length };
           } catch (err) {
             errors.push({ cluster: r.to.cluster, path: r.to.path, message: (err as Error).message });
