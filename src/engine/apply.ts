@@ -30,7 +30,7 @@ export interface ApplyResult {
   done: Array<{ step: Step; outcome: StepOutcome; ms: number }>;
   failed: Array<{ step: Step; error: string; ms: number }>;
   skipped: Array<{ step: Step; because: string }>;
-  /** opts.signal fired before the run ended */
+  /** opts.signal (or opts.drain) fired before the run ended */
   interrupted: boolean;
   /** set when the run stopped early for a reason of its own (the journal could not be written) */
   error?: string;
@@ -48,6 +48,11 @@ export interface ApplyOptions {
   onEvent?: (e: ApplyEvent) => void;
   /** stop: start no new steps, abort the running ones */
   signal?: AbortSignal;
+  /**
+   * drain: start no new steps, let the running ones finish (a daemon stopping gracefully). The
+   * steps not started are skipped; `signal` can still abort the running ones later.
+   */
+  drain?: AbortSignal;
   /**
    * After an abort, how long steps wait for a directory an executor that ignores the abort still
    * holds, before they are skipped (default 30 s).
@@ -153,6 +158,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
   }
   const grace = opts.abortGraceMs ?? DEFAULT_ABORT_GRACE;
   const outer = opts.signal;
+  const drain = opts.drain;
   const result: ApplyResult = { run: opts.run, done: [], failed: [], skipped: [], interrupted: false };
 
   const steps = plan.steps;
@@ -226,8 +232,9 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     finished = true;
     if (graceTimer) clearTimeout(graceTimer);
     outer?.removeEventListener('abort', onOuterAbort);
-    result.interrupted = !!outer?.aborted;
-    const because = stopped ?? 'run interrupted';
+    drain?.removeEventListener('abort', onOuterAbort);
+    result.interrupted = !!outer?.aborted || !!drain?.aborted;
+    const because = stopped ?? (drain?.aborted && !outer?.aborted ? 'not started: hbr is stopping' : 'run interrupted');
     steps.forEach((_, i) => {
       if (state[i] === 'waiting' || state[i] === 'ready') skip(i, because);
     });
@@ -257,7 +264,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
 
   const pumpOnce = (): void => {
     if (finished) return;
-    const halted = () => !!outer?.aborted || stopped !== undefined;
+    const halted = () => !!outer?.aborted || !!drain?.aborted || stopped !== undefined;
     if (halted()) {
       if (running === 0) finish();
       return;
@@ -323,7 +330,11 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     let settled = false; // the step's fate is recorded
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
-    const onOuter = () => controller.abort(new Error('run interrupted'));
+    // The interrupter's reason (e.g. "shutting down: step checkpointed") is what the journal records.
+    const onOuter = () => {
+      const why = outer?.reason;
+      controller.abort(why instanceof Error && why.name !== 'AbortError' && why.message ? new Error(`run interrupted: ${why.message}`) : new Error('run interrupted'));
+    };
 
     const release = (): void => {
       for (const k of res) if (busy.get(k)?.step === i) busy.delete(k);
@@ -445,6 +456,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
 
   const onOuterAbort = (): void => pump();
   outer?.addEventListener('abort', onOuterAbort, { once: true });
+  drain?.addEventListener('abort', onOuterAbort, { once: true });
   pump();
   return whenFinished;
 }

@@ -352,7 +352,7 @@ test('an interrupt starts no new steps and aborts the running ones', async () =>
   assert.ok(Date.now() - t0 < 900, 'did not wait for the running step to finish on its own');
   assert.ok(r.interrupted);
   assert.equal(started, ['first']);
-  assert.equal(r.failed.map((f) => [f.step.id, f.error]), [['first', 'run interrupted']]);
+  assert.equal(r.failed.map((f) => [f.step.id, f.error]), [['first', 'run interrupted: interrupted']]);
   assert.equal(r.done, []);
   assert.equal(r.skipped.map((s) => [s.step.id, s.because]).sort(), [
     ['fourth', 'run interrupted'],
@@ -361,6 +361,43 @@ test('an interrupt starts no new steps and aborts the running ones', async () =>
   ]);
   assert.equal(readJournal(r.state).map((x) => `${x.event}:${x.stepId}`), ['intent:first', 'failed:first']);
   assert.equal(readUnfinished(r.state), []);
+});
+
+test('a drain starts no new steps but lets the running one finish; a later interrupt still aborts', async () => {
+  const drain = new AbortController();
+  const started: string[] = [];
+  const exec: Executor = (s) =>
+    new Promise((resolve) => {
+      started.push(s.id);
+      if (s.id === 'first') setTimeout(() => drain.abort(), 10);
+      setTimeout(() => resolve({ note: `${s.id} finished` }), 60);
+    });
+  const r = await run(
+    plan([step('first'), step('second', { dependsOn: ['first'] }), step('third')]),
+    { 'hdfs.snapshot.create': exec },
+    { concurrency: 1, drain: drain.signal },
+  );
+  assert.ok(r.interrupted);
+  assert.equal(started, ['first']);
+  assert.equal(r.done.map((d) => d.step.id), ['first'], 'the running step finished and was journaled done');
+  assert.equal(r.skipped.map((s) => [s.step.id, s.because]).sort(), [
+    ['second', 'not started: hbr is stopping'],
+    ['third', 'not started: hbr is stopping'],
+  ]);
+  assert.equal(readJournal(r.state).map((x) => `${x.event}:${x.stepId}`), ['intent:first', 'done:first']);
+
+  // drained, then past the grace: the interrupt aborts the running step (the checkpoint)
+  const drain2 = new AbortController();
+  const stop = new AbortController();
+  const exec2: Executor = (_s, c) =>
+    new Promise((resolve, reject) => {
+      setTimeout(() => drain2.abort(), 5);
+      setTimeout(() => stop.abort(new Error('shutting down: step checkpointed')), 30);
+      c.signal.addEventListener('abort', () => reject(new Error('killed')));
+      setTimeout(() => resolve({}), 2000);
+    });
+  const r2 = await run(plan([step('long')]), { 'hdfs.snapshot.create': exec2 }, { drain: drain2.signal, signal: stop.signal });
+  assert.equal(r2.failed.map((f) => [f.step.id, f.error]), [['long', 'run interrupted: shutting down: step checkpointed']]);
 });
 
 test('an interrupt before the run starts nothing and journals nothing', async () => {
