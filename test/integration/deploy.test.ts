@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { METRIC_NAMES, createMetrics } from '../../src/metrics/registry.js';
+import { metricNames } from '../helpers/promql.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEPLOY = join(root, 'deploy');
@@ -33,27 +34,8 @@ function exportedNames(): string[] {
 /** `up` is Prometheus' own per-target metric (job "hbr" in the scrape config). */
 const KNOWN = new Set<string>([...METRIC_NAMES, ...exportedNames(), 'up']);
 
-/**
- * Metric names in a PromQL expression: identifiers starting with hbr_, process_ or nodejs_, and
- * `up`; string literals, comments and $variables are ignored. A histogram's _bucket/_sum/_count
- * series count as the histogram.
- */
-function metricNames(expr: string): string[] {
-  const code = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""')
-    .replace(/#[^\n]*/g, '');
-  const names = new Set<string>();
-  for (const m of code.matchAll(/(?<![\w$:.])[A-Za-z_:][\w:]*/g)) {
-    const id = m[0];
-    if (!/^(hbr_|process_|nodejs_)/.test(id) && id !== 'up') continue;
-    const base = id.replace(/_(bucket|sum|count)$/, '');
-    names.add(!KNOWN.has(id) && KNOWN.has(base) ? base : id);
-  }
-  return [...names];
-}
-
 function unknownMetrics(expr: string): string[] {
-  return metricNames(expr).filter((n) => !KNOWN.has(n));
+  return metricNames(expr, KNOWN).filter((n) => !KNOWN.has(n));
 }
 
 /** Run promtool; a missing promtool is a failure, never a skip. */
@@ -96,10 +78,10 @@ function allPanels(): Panel[] {
 
 test('the metric-name check itself: finds names, ignores strings and variables, catches strangers', () => {
   assert.equal(
-    metricNames('histogram_quantile(0.95, sum by (kind, le) (rate(hbr_step_duration_seconds_bucket{policy=~"$policy"}[$__rate_interval])))'),
+    metricNames('histogram_quantile(0.95, sum by (kind, le) (rate(hbr_step_duration_seconds_bucket{policy=~"$policy"}[$__rate_interval])))', KNOWN),
     ['hbr_step_duration_seconds'],
   );
-  assert.equal(metricNames('up{job="hbr_up"} == 0 and on(instance) process_cpu_seconds_total # hbr_in_comment'), ['up', 'process_cpu_seconds_total']);
+  assert.equal(metricNames('up{job="hbr_up"} == 0 and on(instance) process_cpu_seconds_total # hbr_in_comment', KNOWN), ['up', 'process_cpu_seconds_total']);
   assert.equal(unknownMetrics('hbr_rpo_seconds / hbr_rpo_second'), ['hbr_rpo_second']);
   assert.equal(unknownMetrics('nodejs_heap_size_used_byte + uptime'), ['nodejs_heap_size_used_byte']);
   for (const n of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes']) {
@@ -160,7 +142,7 @@ test('alert rules: the expected alerts, each with for, severity and summary/desc
 
 test('alert rules only use metrics hbr exports (and up)', () => {
   for (const r of rules()) {
-    const names = metricNames(r.expr);
+    const names = metricNames(r.expr, KNOWN);
     assert.ok(names.length > 0, `${r.alert}: no metric in ${r.expr}`);
     assert.equal(unknownMetrics(r.expr), [], `${r.alert}: unknown metric in ${r.expr}`);
   }
@@ -330,7 +312,7 @@ test('dashboard: uid hbr, schemaVersion 39, datasource and policy variables, the
   ] as Array<[RegExp, string]>) {
     const p = byTitle(title);
     assert.ok(p, `panel ${title}`);
-    assert.ok(p!.targets!.some((t) => metricNames(t.expr ?? '').includes(metric)), `panel ${p!.title} queries ${metric}`);
+    assert.ok(p!.targets!.some((t) => metricNames(t.expr ?? '', KNOWN).includes(metric)), `panel ${p!.title} queries ${metric}`);
   }
   for (const p of panels.filter((p) => p.type !== 'row')) {
     assert.is(p.datasource?.uid, '${datasource}', `panel ${p.title} uses the datasource variable`);
@@ -351,7 +333,7 @@ test('dashboard: every expr (and the variable query) only uses metrics hbr expor
   }
   assert.ok(exprs.length >= 15, `only ${exprs.length} queries`);
   for (const [where, expr] of exprs) {
-    assert.ok(metricNames(expr).length > 0, `${where}: no metric in ${expr}`);
+    assert.ok(metricNames(expr, KNOWN).length > 0, `${where}: no metric in ${expr}`);
     assert.equal(unknownMetrics(expr), [], `${where}: unknown metric in ${expr}`);
   }
 });
