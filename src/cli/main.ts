@@ -4,9 +4,11 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerApply } from './apply.js';
+import { registerDaemon } from './daemon.js';
 import { CliError, eprint, EXIT_ERROR } from './common.js';
 import { registerPlan, registerValidate } from './plan.js';
 import { registerRestore } from './restore.js';
+import { registerStatus } from './status.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerApply(program);
   registerRestore(program);
+  registerDaemon(program);
+  registerStatus(program);
   program.addHelpText(
     'after',
     `
@@ -38,6 +42,8 @@ Examples:
   hbr plan --out tonight.plan && hbr apply tonight.plan
   hbr apply --auto-approve --target warehouse
   hbr restore zookeeper --policy zk --at 2026-11-22T00:00:00Z --to-datadir /var/lib/zookeeper
+  hbr daemon -f /etc/hbr/policies --listen 127.0.0.1:9464
+  hbr status
 
 Environment:
   HBR_HADOOP              the hadoop launcher used for DistCp (default: hadoop on PATH)

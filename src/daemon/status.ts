@@ -1,0 +1,57 @@
+/**
+ * The shape of GET /status (and `hbr status --json`): plain JSON, times as ISO-8601 UTC strings,
+ * ages in seconds. `version` changes when a field changes meaning, so scripts can check it.
+ */
+export interface DaemonStatus {
+  version: 1;
+  host: string;
+  pid: number;
+  startedAt: string;
+  /** the daemon's clock when it answered */
+  now: string;
+  /** leader: acts; follower: another daemon leads (or none yet); suspended: cut off from ZooKeeper, starts nothing new */
+  leadership: 'leader' | 'follower' | 'suspended';
+  coordination?: { connect: string; path: string };
+  stopping: boolean;
+  policyFiles: string[];
+  /** the last (re)load of the policy files; errors non-empty = the files on disk are invalid and the previous policies run */
+  lastLoad: { at: string; errors: string[] };
+  policies: PolicyStatus[];
+}
+
+export interface PolicyStatus {
+  name: string;
+  kind: 'hdfs-snapshots' | 'zookeeper-archive';
+  schedule: string;
+  rpoSeconds?: number;
+  running: boolean;
+  nextRunAt?: string;
+  nextRunReason?: string;
+  consecutiveFailures: number;
+  lastRun?: {
+    run: string;
+    startedAt: string;
+    finishedAt: string;
+    ok: boolean;
+    planned: number;
+    done: number;
+    failed: number;
+    skipped: number;
+    bytesCopied: number;
+    errors: string[];
+  };
+  lastSuccessAt?: string;
+  recoveryPoints: Array<{
+    site: 'source' | 'dr' | 'store';
+    newestAt?: string;
+    ageSeconds?: number;
+    rpoSeconds?: number;
+    breached: boolean;
+    count: number;
+    /** when the site was last observed: older than the last run means it could not be observed since */
+    observedAt: string;
+  }>;
+  rpoBreached: boolean;
+  /** steps of the latest plan not done (yet) */
+  pendingSteps: Array<{ id: string; kind: string; action: string; target: string; reason: string }>;
+}
