@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { applyPlan, newRunId, type ApplyEvent } from '../engine/apply.js';
 import { Journal } from '../engine/journal.js';
 import { acquireLock } from '../engine/lock.js';
+import type { ZkLock } from '../daemon/coordination.js';
+import { hostname } from 'node:os';
 import { reapOrphans } from '../executors/children.js';
 import { executors } from '../executors/registry.js';
 import type { Plan } from '../model/plan.js';
@@ -60,6 +62,22 @@ export function registerApply(program: Command): void {
       throw new CliError('apply needs confirmation: run it in a terminal, or pass --auto-approve');
     }
     const lock = acquireLock(opts.stateDir, `hbr apply ${process.argv.slice(3).join(' ')}`.trim());
+    // With coordination, daemons on other hosts may be acting: take the same ZooKeeper apply lock
+    // they do (the leader holds it while it leads), so a manual apply never runs beside them.
+    let zkLock: ZkLock | undefined;
+    if (config.coordination) {
+      const { acquireZkLock, ZkLockHeldError } = await import('../daemon/coordination.js');
+      try {
+        zkLock = await acquireZkLock(config.coordination.zookeeper, { host: hostname(), pid: process.pid, startedAt: Date.now() });
+      } catch (err) {
+        lock.release();
+        if (err instanceof ZkLockHeldError) {
+          const at = err.holder?.listen ? ` (hbr status --url ${err.holder.listen})` : '';
+          throw new CliError(`${err.message}${at}: a daemon leads; let it act, or stop it first`);
+        }
+        throw new CliError(`cannot take the ZooKeeper apply lock at ${config.coordination.zookeeper.connect} ${config.coordination.zookeeper.path}: ${(err as Error).message}`);
+      }
+    }
     const journal = Journal.open(opts.stateDir);
     try {
       for (const r of reapOrphans(opts.stateDir, (m) => eprint(m))) eprint(`reaped ${r.step} (pid ${r.pid})`);
@@ -129,6 +147,7 @@ export function registerApply(program: Command): void {
       if (result.failed.length || result.skipped.length || result.interrupted || observed.errors.length) process.exitCode = EXIT_ERROR;
     } finally {
       journal.close();
+      await zkLock?.release().catch(() => {});
       lock.release();
     }
   });

@@ -1,0 +1,94 @@
+/**
+ * src/daemon/coordination.ts against the test bed's ZooKeeper: one leader among several, the next
+ * one takes over when it leaves, the CLI's apply lock and the daemons' leadership exclude each
+ * other. (A leader dying without closing — kill -9 — is in daemon-ha.test.ts.)
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { zookeeperElection, acquireZkLock, ZkLockHeldError, type LeaderElection } from '../../src/daemon/coordination.js';
+import { waitFor, sleep } from '../helpers/daemon.js';
+import { testbed, uniq } from '../helpers/testbed.js';
+
+const connect = testbed().HBR_TB_ZK_CONNECT;
+const cfg = () => ({ connect, path: `/hbr-it/${uniq('coord')}`, sessionTimeout: 4_000 });
+const me = (pid: number) => ({ host: 'test', pid, startedAt: Date.now() });
+const leaders = (es: LeaderElection[]) => es.filter((e) => e.state === 'leader');
+
+test('one leader among three; it names itself; when it leaves, exactly one other leads', async () => {
+  const c = cfg();
+  const changes: string[] = [];
+  const es = [1, 2, 3].map((i) => {
+    const e = zookeeperElection(c, me(i));
+    e.onChange((s) => changes.push(`${i}:${s}`));
+    return e;
+  });
+  try {
+    es.forEach((e) => e.start());
+    await waitFor('a leader', () => leaders(es).length === 1, 15_000, 100);
+    await sleep(500);
+    assert.is(leaders(es).length, 1, 'still exactly one');
+    const first = leaders(es)[0]!;
+    const id = await es[2]!.leaderIdentity();
+    assert.is(id?.pid, es.indexOf(first) + 1, 'every member sees who leads');
+    await first.close();
+    assert.is(first.state, 'follower');
+    const rest = es.filter((e) => e !== first);
+    await waitFor('a new leader', () => leaders(rest).length === 1, 10_000, 100);
+    await sleep(500);
+    assert.is(leaders(rest).length, 1);
+  } finally {
+    await Promise.all(es.map((e) => e.close()));
+  }
+  assert.ok(changes.filter((x) => x.endsWith(':leader')).length === 2, changes.join(' '));
+});
+
+test('the apply lock: refused while a daemon leads (naming it); a daemon waits while an apply holds it', async () => {
+  const c = cfg();
+  const d = zookeeperElection(c, { ...me(101), listen: 'http://127.0.0.1:9464' });
+  try {
+    d.start();
+    await waitFor('the daemon to lead', () => d.state === 'leader', 15_000, 100);
+    try {
+      await acquireZkLock(c, me(202));
+      assert.unreachable('the lock was taken while a daemon leads');
+    } catch (err) {
+      assert.instance(err, ZkLockHeldError);
+      assert.is((err as ZkLockHeldError).holder?.pid, 101);
+      assert.match((err as Error).message, /held by hbr pid 101 on test/);
+    }
+  } finally {
+    await d.close();
+  }
+
+  // No daemon: the apply takes the lock; a daemon starting now waits, then leads once it is released.
+  const lock = await acquireZkLock(c, me(303), { timeoutMs: 5_000 }); // the closed session's lock may take a moment to go
+  const d2 = zookeeperElection(c, me(404));
+  try {
+    d2.start();
+    await sleep(2_000);
+    assert.is(d2.state, 'follower', 'the daemon does not lead while an apply holds the lock');
+    await lock.release();
+    await waitFor('the daemon to lead after the apply', () => d2.state === 'leader', 10_000, 100);
+  } finally {
+    await d2.close();
+  }
+});
+
+test('no ZooKeeper: acquireZkLock fails clearly within its connect timeout; an election stays follower and can close', async () => {
+  const bad = { connect: '127.0.0.1:1', path: '/hbr-it/none', sessionTimeout: 4_000 };
+  const t0 = Date.now();
+  try {
+    await acquireZkLock(bad, me(1), { connectTimeoutMs: 1_500 });
+    assert.unreachable();
+  } catch (err) {
+    assert.match((err as Error).message, /no ZooKeeper at 127\.0\.0\.1:1 within 2s/);
+  }
+  assert.ok(Date.now() - t0 < 5_000);
+  const e = zookeeperElection(bad, me(2));
+  e.start();
+  await sleep(1_000);
+  assert.is(e.state, 'follower');
+  await e.close();
+});
+
+test.run();
