@@ -33,5 +33,18 @@ set +e
 code=$?
 set -e
 echo; echo "plan --detailed-exitcode exited $code (0 = no changes)"
+
+echo; echo "== hbr daemon (a few seconds: it reconciles on the policies' schedules), then hbr status"
+rm -f .hbr/sandbox/daemon.json
+./bin/hbr daemon -f policies/sandbox.yaml --state-dir .hbr/sandbox --listen 127.0.0.1:0 > .hbr/sandbox/daemon.log &
+daemon=$!
+for _ in $(seq 1 100); do
+  if ./bin/hbr status --state-dir .hbr/sandbox --json 2>/dev/null | grep -q '"finishedAt"'; then break; fi
+  sleep 0.3
+done
+sleep 2
+./bin/hbr status --state-dir .hbr/sandbox || true
+kill -TERM "$daemon"; wait "$daemon" || true
+echo "(the daemon's JSON log: .hbr/sandbox/daemon.log; run it yourself: ./bin/hbr daemon -f policies/sandbox.yaml --state-dir .hbr/sandbox)"
 echo "The test bed keeps running; stop it with: npm run testbed:down"
 exit "$code"

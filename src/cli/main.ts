@@ -56,6 +56,9 @@ Environment:
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // The AWS SDK warns at every start that its 2027 releases will need Node 22; hbr pins its SDK
+  // and runs on Node 20, so in a daemon's output that is noise. The SDK's own switch turns it off.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // `hbr plan | head` closes our stdout early: that is not an error worth a stack trace.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -32,6 +32,7 @@ import { createMetrics, type HbrMetrics } from '../metrics/registry.js';
 import type { UnfinishedStep } from '../model/observed.js';
 import type { Config, Policy, Schedule } from '../model/policy.js';
 import { observeHdfsHealth } from '../observe/hdfs/health.js';
+import { formatDuration } from '../schema/duration.js';
 import { formatPolicyError, loadConfig, type PolicyError } from '../schema/load.js';
 import type { LeaderElection, LeaderState } from './coordination.js';
 import { startHttp, type HttpServer } from './http.js';
@@ -88,7 +89,7 @@ function scheduleOf(p: Policy): Schedule {
 }
 
 function scheduleText(s: Schedule): string {
-  if (s.every !== undefined) return `every ${Math.round(s.every / 1000)}s`;
+  if (s.every !== undefined) return `every ${formatDuration(s.every)}`;
   return `cron '${s.cron}' (UTC)`;
 }
 

@@ -83,7 +83,7 @@ test('2. hot reload: a new policy starts; a broken file is rejected and the old 
   await waitFor('the error to clear', async () => (await daemon.metric('hbr_policy_load_errors')) === 0, 15_000);
   const fixed = await daemon.status();
   assert.equal(fixed.lastLoad.errors, []);
-  assert.is(fixed.policies.find((p) => p.name === 'a')!.schedule, 'every 3600s');
+  assert.is(fixed.policies.find((p) => p.name === 'a')!.schedule, 'every 1h');
   const ok = await hbr(['status', '--state-dir', join(dir, 'state')]);
   assert.is(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /^POLICY\s+SCHEDULE/m);
