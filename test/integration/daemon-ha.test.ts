@@ -106,8 +106,12 @@ policies:
     60_000,
     50,
   );
-  const childPids = readdirSync(join(stateA, 'children')).map((f) => Number(JSON.parse(readFileSync(join(stateA, 'children', f), 'utf8')).pid));
-  assert.ok(childPids.length >= 1, 'A recorded its DistCp child');
+  // The intent is journaled before the executor spawns DistCp and records its pid: wait for that.
+  const childPids = await waitFor('A to record its DistCp child', () => {
+    const d = join(stateA, 'children');
+    const pids = existsSync(d) ? readdirSync(d).map((f) => Number(JSON.parse(readFileSync(join(d, f), 'utf8')).pid)) : [];
+    return pids.length ? pids : undefined;
+  }, 10_000, 20);
   const killedAt = Date.now();
   a.child.kill('SIGKILL');
   await a.exited;

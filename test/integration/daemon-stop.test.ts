@@ -89,8 +89,12 @@ test('5b. SIGTERM past the grace: the step is checkpointed (DistCp stopped, jour
   const t = await setup('term-abort');
   const d1 = await startDaemon(['-f', t.file, '--shutdown-grace', '1s'], t.state, { HBR_HADOOP: slowHadoop(t.dir) });
   const step = await waitFor('DistCp to be running', () => copying(t.state), 60_000, 100);
-  const children = readdirSync(join(t.state, 'children'));
-  const pids = children.map((f) => Number(JSON.parse(readFileSync(join(t.state, 'children', f), 'utf8')).pid));
+  // The intent is journaled before the executor spawns DistCp and records its pid: wait for that.
+  const pids = await waitFor('the DistCp child to be recorded', () => {
+    const d = join(t.state, 'children');
+    const found = existsSync(d) ? readdirSync(d).map((f) => Number(JSON.parse(readFileSync(join(d, f), 'utf8')).pid)) : [];
+    return found.length ? found : undefined;
+  }, 10_000, 20);
   const t0 = Date.now();
   d1.child.kill('SIGTERM');
   assert.is(await d1.exited, 0, d1.stderr());
