@@ -124,6 +124,7 @@ export function estate(policies: number, perDir: number): { config: Config; obse
       d: { name: 'd', kind: 'hdfs', webhdfs: 'http://d:9870', fs: 'hdfs://d:8020', at },
     },
     stores: {},
+    webhooks: {},
     policies: {},
     files: ['bench.yaml'],
   };

@@ -32,6 +32,28 @@ process.on('exit', () => {
   }
 });
 
+/**
+ * Stops every daemon a test started and left running (a failed assertion skips the test's own
+ * stop): SIGTERM, then SIGKILL after 10 s. Call it from each suite's test.after, or the suite's
+ * process never exits (the children hold its pipes).
+ */
+export async function stopAllDaemons(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
+          c.once('exit', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
 export interface DaemonProc {
   child: ChildProcess;
   stateDir: string;

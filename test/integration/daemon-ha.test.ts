@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusters, hbr, snapshotNames, tempDir } from '../helpers/hbr.js';
-import { sleep, startDaemon, waitFor, type DaemonProc } from '../helpers/daemon.js';
+import { sleep, startDaemon, stopAllDaemons, waitFor, type DaemonProc } from '../helpers/daemon.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
 const { primary, dr } = clusters();
@@ -37,14 +37,7 @@ function intervals(recs: Rec[], deadAt: number): Array<{ stepId: string; kind: s
 let a: DaemonProc | undefined;
 let b: DaemonProc | undefined;
 
-test.after(async () => {
-  for (const d of [a, b]) {
-    if (d && d.child.exitCode === null && d.child.signalCode === null) {
-      d.child.kill('SIGTERM');
-      await d.exited;
-    }
-  }
-});
+test.after(stopAllDaemons);
 
 test('4. two daemons: one leader applies; kill -9 of the leader mid-DistCp, the other takes over; no step runs twice at once', async () => {
   const id = uniq('ha');

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusters, hbr, snapshotNames, tempDir } from '../helpers/hbr.js';
-import { startDaemon, waitFor, type DaemonProc } from '../helpers/daemon.js';
+import { startDaemon, stopAllDaemons, waitFor, type DaemonProc } from '../helpers/daemon.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
 const { primary } = clusters();
@@ -42,10 +42,7 @@ test.before(async () => {
   daemon = await startDaemon(['-f', policies], join(dir, 'state'));
 });
 
-test.after(async () => {
-  daemon?.child.kill('SIGTERM');
-  await daemon?.exited;
-});
+test.after(stopAllDaemons);
 
 test('2. hot reload: a new policy starts; a broken file is rejected and the old policies keep running; a fix clears it', async () => {
   await waitFor('policy a to snapshot', async () => (await count('a')) >= 1, 30_000);

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusters, hbr, snapshotNames, tempDir, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
-import { startDaemon, waitFor } from '../helpers/daemon.js';
+import { startDaemon, stopAllDaemons, waitFor } from '../helpers/daemon.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
 const { primary, dr } = clusters();
@@ -35,6 +35,8 @@ function slowHadoop(dir: string): string {
   chmodSync(slow, 0o755);
   return slow;
 }
+
+test.after(stopAllDaemons);
 
 async function setup(name: string) {
   const id = uniq(name);

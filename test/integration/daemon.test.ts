@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { METRIC_NAMES, createMetrics } from '../../src/metrics/registry.js';
 import { clusters, snapshotNames, tempDir } from '../helpers/hbr.js';
-import { sleep, startDaemon, waitFor, webhookSink, type DaemonProc } from '../helpers/daemon.js';
+import { sleep, startDaemon, stopAllDaemons, waitFor, webhookSink, type DaemonProc } from '../helpers/daemon.js';
 import { metricNames, sample } from '../helpers/promql.js';
 import { repoRoot, testbed, uniq } from '../helpers/testbed.js';
 
@@ -70,8 +70,7 @@ policies:
 });
 
 test.after(async () => {
-  daemon?.child.kill('SIGTERM');
-  await daemon?.exited;
+  await stopAllDaemons();
   await sink?.close();
   testbedCmd('up'); // whatever happened, leave the DR cluster running for the suites after this one
 });

@@ -45,7 +45,7 @@ export function config(...policies: HdfsSnapshotPolicy[]): Config {
       clusters[l.cluster] = { name: l.cluster, kind: 'hdfs', webhdfs: `http://${l.cluster}:9870`, fs: `hdfs://${l.cluster}:8020`, at: loc0 };
     }
   }
-  return { clusters, stores: {}, policies: Object.fromEntries(policies.map((p) => [p.name, p])), files: ['test.yaml'] };
+  return { clusters, stores: {}, policies: Object.fromEntries(policies.map((p) => [p.name, p])), webhooks: {}, files: ['test.yaml'] };
 }
 
 export interface DirOpts {

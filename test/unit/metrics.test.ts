@@ -48,6 +48,7 @@ function config(...policies: Array<HdfsSnapshotPolicy | ZookeeperArchivePolicy>)
       zkprod: { name: 'zkprod', kind: 'zookeeper', admin: 'http://zk:8080', mode: 'admin', at },
     },
     stores: { backups: { name: 'backups', kind: 's3', bucket: 'b', prefix: 'prod/', at } },
+    webhooks: {},
     policies: Object.fromEntries(policies.map((p) => [p.name, p])),
     files: ['t.yaml'],
   };

@@ -25,6 +25,7 @@ function config(keep: Keep, every = D): Config {
   return {
     clusters: { zkprod: { name: 'zkprod', kind: 'zookeeper', admin: 'http://zk:8080', mode: 'admin', at } },
     stores: { backups: { name: 'backups', kind: 's3', bucket: 'b', prefix: 'prod/', at } },
+    webhooks: {},
     policies: { zk: policy },
     files: ['t.yaml'],
   };
