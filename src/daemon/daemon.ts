@@ -432,6 +432,15 @@ export class Daemon {
       // Someone else may be leading already: our steps must stop now, not when they finish.
       this.term.abort(new Error('lost the leadership'));
       this.term = new AbortController();
+      // The leader reports recovery points now. Ours would only age from here on and page for an
+      // RPO breach the leader is not having: a follower exports none.
+      for (const [name, rt] of this.policies) {
+        rt.points.clear();
+        delete rt.breached;
+        for (const kind of rt.pendingKinds) this.metrics.planPendingSteps.remove({ policy: name, kind });
+        rt.pendingKinds.clear();
+      }
+      this.refreshRecovery();
     }
   }
 
