@@ -94,7 +94,7 @@ export async function reconcilePolicy(input: ReconcileInput): Promise<ReconcileR
   let observed = await observePolicy(config, policy, input.unfinished, { now, ...(input.observeTimeoutMs ? { timeoutMs: input.observeTimeoutMs } : {}) });
   out.observeErrors = countErrors(config, policy, observed);
   out.errors.push(...observed.errors.map((e) => `${e.cluster}${e.path ? `:${e.path}` : ''}: ${e.message}`));
-  out.points = recoveryPoints(config, observed, observed.at);
+  out.points = recoveryPoints(config, observed, observed.at, [policy]);
 
   try {
     out.plan = planAll({ config, observed, now: observed.at, targets: [policy] });
@@ -121,7 +121,7 @@ export async function reconcilePolicy(input: ReconcileInput): Promise<ReconcileR
     ...(input.drain && { drain: input.drain }),
     onEvent: (e) => {
       const f = { policy, run, step: e.step.id, kind: e.step.kind };
-      if (e.type === 'start') log.info(f, `step started: ${e.step.kind} ${e.step.target.cluster}:${e.step.target.path}`);
+      if (e.type === 'start') log.debug(f, `step started: ${e.step.kind} ${e.step.target.cluster}:${e.step.target.path}`);
       else if (e.type === 'log') log.debug(f, e.message);
       else if (e.type === 'done') log.info({ ...f, ms: e.ms, ...e.outcome }, `step done: ${e.step.kind}`);
       else if (e.type === 'failed') log.error({ ...f, ms: e.ms, error: e.error }, `step failed: ${e.step.kind}: ${e.error}`);
@@ -135,7 +135,7 @@ export async function reconcilePolicy(input: ReconcileInput): Promise<ReconcileR
   if (a.done.length > 0) {
     try {
       observed = await observePolicy(config, policy, [], { now, ...(input.observeTimeoutMs ? { timeoutMs: input.observeTimeoutMs } : {}) });
-      out.points = recoveryPoints(config, observed, observed.at);
+      out.points = recoveryPoints(config, observed, observed.at, [policy]);
       out.observeErrors = countErrors(config, policy, observed);
     } catch (err) {
       log.warn({ policy, run, error: (err as Error).message }, 'could not observe after the apply; recovery points are from before it');

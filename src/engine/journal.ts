@@ -108,6 +108,22 @@ export class Journal {
     this.append({ ts: Date.now(), run, event: 'failed', stepId: step.id, kind: step.kind, policy: step.policy, error });
   }
 
+  /**
+   * compactJournal on this open journal (a long-running daemon's journal would otherwise grow for
+   * its whole life): the file is closed, rewritten keeping the last `keepLast` records and every
+   * unfinished intent, and reopened. Appends are synchronous, so none can fall in between.
+   */
+  compact(keepLast = 10_000): { kept: number; dropped: number } {
+    if (this.fd === undefined) throw new Error(`journal ${this.path} is closed`);
+    closeSync(this.fd);
+    this.fd = undefined;
+    try {
+      return compactJournal(dirname(this.path), keepLast);
+    } finally {
+      this.fd = openSync(this.path, 'a+', 0o600);
+    }
+  }
+
   get closed(): boolean {
     return this.fd === undefined;
   }

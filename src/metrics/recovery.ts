@@ -102,9 +102,10 @@ export function agePoint(p: RecoveryPoint, now: number): RecoveryPoint {
  * by policy name then site (source, dr, store). A site not observed (its directory absent from
  * `observed.dirs`, its store listing absent) gets no entry, never a made-up one.
  */
-export function recoveryPoints(config: Config, observed: Observed, now: number): RecoveryPoint[] {
+export function recoveryPoints(config: Config, observed: Observed, now: number, only?: readonly string[]): RecoveryPoint[] {
   const out: RecoveryPoint[] = [];
-  const names = Object.keys(config.policies).sort();
+  // `only`: the daemon reconciles one policy at a time and must not pay for the other 999.
+  const names = (only ? only.filter((n) => config.policies[n]) : Object.keys(config.policies)).sort();
   for (const name of names) {
     const p = config.policies[name]!;
     if (p.kind === 'hdfs-snapshots') out.push(...snapshotPolicyPoints(p, observed, now));

@@ -41,14 +41,25 @@ function withoutAt<T extends { at?: unknown }>(entries: Record<string, T>): Reco
  * sha256 of the normalized clusters, stores and policies. Source locations (`at`) and the file list
  * are left out: moving a policy to another file or line does not change what it asks for.
  */
+const policyDigests = new WeakMap<Config, string>();
+
+/**
+ * Memoized per Config object (configs are never mutated once loaded): a daemon plans one policy at
+ * a time against the same Config, and hashing 1,000 policies for each of them made a round O(N²).
+ */
 export function digestPolicies(config: Config): string {
-  return sha256(
-    canonicalJson({
-      clusters: withoutAt(config.clusters),
-      stores: withoutAt(config.stores),
-      policies: withoutAt(config.policies),
-    }),
-  );
+  let d = policyDigests.get(config);
+  if (d === undefined) {
+    d = sha256(
+      canonicalJson({
+        clusters: withoutAt(config.clusters),
+        stores: withoutAt(config.stores),
+        policies: withoutAt(config.policies),
+      }),
+    );
+    policyDigests.set(config, d);
+  }
+  return d;
 }
 
 /**

@@ -168,7 +168,7 @@ test('1b + 3. DR NameNode down for a minute: the daemon stays up, retries with b
   assert.match(pair.lastRun!.errors.join('\n'), /dr/);
   // Backoff: the retry delays logged grow (1 s, 2 s, 4 s, 8 s cap, minus up to 20% jitter).
   const retries = daemon.logs
-    .filter((l) => l.policy === 'pair' && typeof l.reason === 'string' && /^retry \d+/.test(l.reason as string))
+    .filter((l) => l.policy === 'pair' && typeof l.reason === 'string' && /^retry \d+/.test(l.reason as string) && /again/.test(String(l.msg)))
     .map((l) => Number(/backoff (\d+)s/.exec(l.reason as string)?.[1]));
   assert.ok(retries.length >= 3, `retries logged: ${retries.join(', ')}`);
   assert.ok(Math.max(...retries) > Math.min(...retries), `delays grow: ${retries.join(', ')}`);

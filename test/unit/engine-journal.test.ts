@@ -126,6 +126,30 @@ test('compactJournal keeps the last N records and every still-unfinished older i
   assert.ok(existsSync(journalPath(state)));
 });
 
+test('Journal.compact on an open journal: keeps the tail and the running intent, and appends go on into the new file', () => {
+  const state = tempDir();
+  const j = Journal.open(state);
+  try {
+    for (let i = 0; i < 50; i++) {
+      j.intent('r1', step(`s${i}`));
+      j.done('r1', step(`s${i}`), {});
+    }
+    j.intent('r2', step('running')); // in flight while the daemon compacts
+    for (let i = 50; i < 60; i++) {
+      j.intent('r2', step(`s${i}`));
+      j.done('r2', step(`s${i}`), {});
+    }
+    assert.equal(j.compact(6), { kept: 7, dropped: 114 });
+    j.done('r2', step('running'), { note: 'after the compaction' });
+    const recs = readJournal(state);
+    assert.equal(recs.map((r) => `${r.event}:${r.stepId}`), ['intent:running', 'intent:s57', 'done:s57', 'intent:s58', 'done:s58', 'intent:s59', 'done:s59', 'done:running']);
+    assert.equal(readUnfinished(state), []);
+  } finally {
+    j.close();
+  }
+  assert.throws(() => j.compact(), /closed/);
+});
+
 test('compactJournal of a state dir without a journal writes an empty one', () => {
   const state = tempDir();
   assert.equal(compactJournal(state, 5), { kept: 0, dropped: 0 });
