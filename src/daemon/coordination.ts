@@ -7,16 +7,20 @@
  *     before its own (no herd: one death wakes one daemon);
  *   - the candidate then creates `<path>/lock`, EPHEMERAL — the apply lock, also taken by a one-shot
  *     `hbr apply` (acquireZkLock) — and only once it holds both is it 'leader'.
- * Ephemeral znodes vanish when their session ends: at once on a clean close, after the session
- * timeout when a daemon dies. So a dead leader's successor takes over within the timeout, and
- * never while the old session (which may still be applying) is alive.
+ * Ephemeral znodes vanish when their session ends: at once on a clean close (we also delete them
+ * ourselves), after the session timeout when a daemon dies. So a dead leader's successor takes
+ * over within the timeout, and never while the old session (which may still be applying) lives.
  *
- * States: 'leader' acts; 'suspended' (disconnected, session maybe alive) starts nothing new;
- * 'follower' does nothing. An expired session means someone else may lead: the daemon aborts its
- * running steps (on 'follower') and rejoins with a new session.
+ * States: 'leader' acts; 'suspended' (a leader that lost touch with ZooKeeper, its session maybe
+ * still alive) starts nothing new but lets running steps go on; 'follower' does nothing. Once the
+ * session is expired — or must be presumed so — someone else may lead: the daemon goes 'follower'
+ * (which aborts its running steps) and rejoins with a new session after a backoff.
+ *
+ * Every client (session) lives in a Session object. Replacing it is how we forget a session:
+ * callbacks and watches of an old one find it is no longer `this.s` and do nothing.
  */
 import { hostname } from 'node:os';
-import zookeeper, { type Client, type Event, type State } from 'node-zookeeper-client';
+import zookeeper, { type ACL, type Client, type Stat, type State } from 'node-zookeeper-client';
 import type { Coordination } from '../model/policy.js';
 
 export interface Identity {
@@ -30,47 +34,52 @@ export interface Identity {
 export type LeaderState = 'leader' | 'suspended' | 'follower';
 
 export interface LeaderElection {
+  /** current state; starts 'follower' */
   readonly state: LeaderState;
   /** connects and joins; never throws; reconnects with backoff (1 s … 30 s) until close() */
   start(): void;
+  /** called on every change of state, with a human reason */
   onChange(cb: (state: LeaderState, why: string) => void): void;
-  /** who holds the apply lock now, if anyone (undefined when unknown) */
+  /** who holds the apply lock now, from its znode (undefined: nobody, or not connected) */
   leaderIdentity(): Promise<Identity | undefined>;
-  /** leaves the election (its znodes go with the session); idempotent */
+  /** deletes our znodes and closes the session; idempotent; afterwards the state is 'follower' */
   close(): Promise<void>;
 }
 
 type ZkConfig = Coordination['zookeeper'];
 type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
-const { CreateMode, Exception, ACL, Id, Permission } = zookeeper;
+const { CreateMode, Exception } = zookeeper;
+// The library exports these ACL lists; its type definitions do not declare them.
+const { OPEN_ACL_UNSAFE, CREATOR_ALL_ACL } = zookeeper.ACL as unknown as { OPEN_ACL_UNSAFE: ACL[]; CREATOR_ALL_ACL: ACL[] };
 
-/** With HBR_ZK_COORD_AUTH=user:password, hbr's znodes are readable and writable by that user only. */
-function authOf(env: NodeJS.ProcessEnv): Buffer | undefined {
-  const a = env.HBR_ZK_COORD_AUTH;
-  return a && a.includes(':') ? Buffer.from(a) : undefined;
-}
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+/** how long close() and release() wait for the server before abandoning the connection */
+const CLOSE_WAIT_MS = 2_000;
+/** leaderIdentity() answers "don't know" rather than hang on a server that does not answer */
+const QUERY_TIMEOUT_MS = 5_000;
 
-function acls(auth: Buffer | undefined) {
-  return auth ? [new ACL(Permission.ALL, new Id('auth', ''))] : [new ACL(Permission.ALL, new Id('world', 'anyone'))];
-}
+// ------------------------------------------------------------------------------------------------
+// small helpers over the callback API
 
-function newClient(cfg: ZkConfig): Client {
-  const client = zookeeper.createClient(cfg.connect, { sessionTimeout: cfg.sessionTimeout, spinDelay: 1000, retries: 1 });
-  const auth = authOf(process.env);
-  if (auth) client.addAuthInfo('digest', auth);
-  return client;
-}
-
+/** The ZooKeeper error code of a library Exception, if it is one. */
 const code = (err: unknown): number | undefined => (err && typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : undefined);
 
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** A library call as a promise (a synchronous throw, e.g. an invalid path, rejects it too). */
+function call<T>(fn: (cb: (err: Error | InstanceType<typeof Exception> | null, v: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
 }
 
-/** Promise wrappers over the callback API. */
-function p<T>(fn: (cb: (err: Error | InstanceType<typeof Exception> | null, v: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
+/** `promise`, or a rejection after `ms`; the timer never outlives the race. */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(new Error(`no answer from ZooKeeper within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(t));
 }
 
 function parseIdentity(data: Buffer | undefined): Identity | undefined {
@@ -83,37 +92,149 @@ function parseIdentity(data: Buffer | undefined): Identity | undefined {
   }
 }
 
-/** Sorts election children by their sequence number (the 10 digits ZooKeeper appends). */
-function bySequence(a: string, b: string): number {
-  return Number(a.slice(-10)) - Number(b.slice(-10));
+const describe = (id: Identity | undefined): string => (id ? `hbr pid ${id.pid} on ${id.host}` : 'an unknown holder');
+
+/** Election znodes are n_ followed by the 10 digits ZooKeeper appends. */
+const ELECTION_NODE = /^n_\d{10}$/;
+const bySequence = (a: string, b: string): number => Number(a.slice(2)) - Number(b.slice(2));
+
+function pathsOf(cfg: ZkConfig): { base: string; election: string; lock: string } {
+  const base = cfg.path.replace(/\/+$/, '');
+  return { base: base || '/', election: `${base}/election`, lock: `${base}/lock` };
+}
+
+/**
+ * HBR_ZK_COORD_AUTH=user:password: the client authenticates with that digest and hbr's znodes are
+ * created CREATOR_ALL_ACL (that user only). Only the user name is ever shown.
+ */
+function coordAuth(env: NodeJS.ProcessEnv = process.env): { auth?: Buffer; user?: string; problem?: string } {
+  const a = env.HBR_ZK_COORD_AUTH;
+  if (!a) return {};
+  const i = a.indexOf(':');
+  if (i <= 0) return { problem: 'HBR_ZK_COORD_AUTH must be user:password' };
+  return { auth: Buffer.from(a), user: a.slice(0, i) };
+}
+
+function newClient(cfg: ZkConfig, auth: Buffer | undefined): Client {
+  // retries: 0 — a lost connection is handled by the state events here, and the library's own
+  // retry timers would outlive close().
+  const client = zookeeper.createClient(cfg.connect, { sessionTimeout: cfg.sessionTimeout, spinDelay: 1_000, retries: 0 });
+  if (auth) client.addAuthInfo('digest', auth);
+  return client;
+}
+
+/** Deletes `path` if it is an ephemeral znode of this client's session (never someone else's). */
+async function removeIfOurs(c: Client, path: string): Promise<void> {
+  const stat = await call<Stat | null>((cb) => c.exists(path, cb));
+  if (!stat || !stat.ephemeralOwner.equals(c.getSessionId())) return;
+  try {
+    await call<void>((cb) => c.remove(path, stat.version, cb));
+  } catch (err) {
+    if (code(err) !== Exception.NO_NODE) throw err;
+  }
+}
+
+/**
+ * Stops a client for good, without leaving a socket or a reconnect behind.
+ *
+ * A connected client is closed properly — the server deletes its ephemeral znodes at once — and
+ * cut off if the server does not confirm within CLOSE_WAIT_MS (a silent network).
+ *
+ * One that is not connected is only cut off: node-zookeeper-client 1.1.3 cannot abandon a
+ * connection attempt. Its close() while connecting makes it read the server's connect response as
+ * a reply (which can throw from a socket callback and take the process down), and it reconnects on
+ * its own forever. So we disable its reconnect, mark it closed and destroy its socket (private
+ * fields, hence the guards); its session, if it had one, expires on the server.
+ */
+/** ConnectionManager.STATES.CLOSED of node-zookeeper-client */
+const CM_CLOSED = -2;
+
+function closeClient(client: Client): Promise<void> {
+  type Internals = { connect?: () => void; state?: number; socket?: { destroy(): void }; connectTimeoutHandler?: NodeJS.Timeout | null };
+  const cm = (client as unknown as { connectionManager?: Internals }).connectionManager;
+  const cutOff = () => {
+    if (!cm) return;
+    cm.connect = () => {}; // no more reconnects
+    cm.state = CM_CLOSED; // a connect response still under way is not taken for a session
+    if (cm.connectTimeoutHandler) clearTimeout(cm.connectTimeoutHandler); // only cleared on a socket error otherwise
+    cm.socket?.destroy();
+  };
+  if (client.getState() !== zookeeper.State.SYNC_CONNECTED) {
+    cutOff();
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      client.removeListener('disconnected', done);
+      cutOff();
+      resolve();
+    };
+    const t = setTimeout(done, CLOSE_WAIT_MS);
+    client.once('disconnected', done);
+    try {
+      client.close();
+    } catch {
+      done();
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+// the election
+
+interface Session {
+  client: Client;
+  /** our election znode's name (n_0000000042), once created in this session */
+  node?: string;
+  /** an election znode was requested in this session: a lost reply may have left one we do not know */
+  created: boolean;
+  /** we hold `<path>/lock` (created it, or found it ours after a reconnect) */
+  holdsLock: boolean;
+  /** the server gave us a session (a first SYNC_CONNECTED) */
+  established: boolean;
+  /** connected right now, as far as the client knows */
+  connected: boolean;
+  /**
+   * When we last heard the server, counted from when the answered request was *sent*: the server
+   * cannot have expired the session earlier than sessionTimeout after that.
+   */
+  heardAt: number;
+  probing: boolean;
+  /** the watchdog (see tick) */
+  timer?: NodeJS.Timeout;
+  /** check() runs one pass at a time; a wake-up during a pass asks for another */
+  checking: boolean;
+  again: boolean;
+  /** the one watcher of this session: the library keeps a function once per path, so watches never pile up */
+  wake: () => void;
 }
 
 class ZkElection implements LeaderElection {
   state: LeaderState = 'follower';
-  private client: Client | undefined;
-  /** bumped on every new client: callbacks of an older one are ignored */
-  private gen = 0;
-  private myNode: string | undefined;
-  private closed = false;
+  private s: Session | undefined;
   private started = false;
-  private retryMs = 1_000;
-  private timer: NodeJS.Timeout | undefined;
-  private checking = false;
-  private checkAgain = false;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private retryMs = RETRY_MIN_MS;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** closes of forgotten sessions still under way: close() waits for them too */
+  private readonly dropping = new Set<Promise<void>>();
   private readonly listeners: Array<(s: LeaderState, why: string) => void> = [];
-  private readonly electionPath: string;
-  private readonly lockPath: string;
-  private readonly acl;
+  private readonly paths: ReturnType<typeof pathsOf>;
+  private readonly data: Buffer;
+  private readonly auth: ReturnType<typeof coordAuth>;
+  private readonly acl: ACL[];
 
   constructor(
     private readonly cfg: ZkConfig,
-    private readonly me: Identity,
+    me: Identity,
     private readonly log: Log,
   ) {
-    const base = cfg.path.replace(/\/+$/, '');
-    this.electionPath = `${base}/election`;
-    this.lockPath = `${base}/lock`;
-    this.acl = acls(authOf(process.env));
+    this.paths = pathsOf(cfg);
+    this.data = Buffer.from(JSON.stringify(me));
+    this.auth = coordAuth();
+    this.acl = this.auth.auth ? CREATOR_ALL_ACL : OPEN_ACL_UNSAFE;
   }
 
   onChange(cb: (s: LeaderState, why: string) => void): void {
@@ -123,7 +244,13 @@ class ZkElection implements LeaderElection {
   start(): void {
     if (this.started || this.closed) return;
     this.started = true;
-    this.connect();
+    if (this.auth.problem) {
+      // Joining without the intended ACL would silently open hbr's znodes: refuse, loudly.
+      this.log('error', `${this.auth.problem}; not joining the leader election`);
+      return;
+    }
+    if (this.auth.user) this.log('info', `ZooKeeper digest authentication as ${this.auth.user} (HBR_ZK_COORD_AUTH); znodes are CREATOR_ALL_ACL`);
+    this.open();
   }
 
   private set(state: LeaderState, why: string): void {
@@ -138,176 +265,280 @@ class ZkElection implements LeaderElection {
     }
   }
 
-  private connect(): void {
-    if (this.closed) return;
-    const g = ++this.gen;
-    const client = newClient(this.cfg);
-    this.client = client;
-    this.myNode = undefined;
-    client.on('state', (s: State) => this.onState(g, s));
-    client.connect();
+  private live(s: Session): boolean {
+    return !this.closed && this.s === s;
   }
 
-  /** Drops the client (its session) and connects again after a growing delay. */
-  private restart(why: string): void {
+  // ---------------------------------------------------------------------------------- sessions
+
+  private open(): void {
     if (this.closed) return;
-    this.gen++;
-    const old = this.client;
-    this.client = undefined;
-    this.myNode = undefined;
+    const s: Session = {
+      client: newClient(this.cfg, this.auth.auth),
+      created: false,
+      holdsLock: false,
+      established: false,
+      connected: false,
+      heardAt: Date.now(),
+      probing: false,
+      checking: false,
+      again: false,
+      wake: () => void this.check(s),
+    };
+    this.s = s;
+    s.client.on('state', (st: State) => this.onState(s, st));
+    this.tick(s);
+    s.client.connect();
+  }
+
+  /** Forgets the session (closing it) and opens a new one after a growing delay. */
+  private restart(s: Session, why: string): void {
+    if (!this.live(s)) return;
+    this.s = undefined;
+    clearTimeout(s.timer);
     this.set('follower', why);
-    try {
-      old?.close();
-    } catch {
-      /* already closed */
-    }
+    // Not awaited (close() is): if the server hears the close, our znodes go now; if not, they expire.
+    const dropped = closeClient(s.client).finally(() => this.dropping.delete(dropped));
+    this.dropping.add(dropped);
+    if (this.closed) return; // a listener closed us
     const wait = this.retryMs;
-    this.retryMs = Math.min(30_000, this.retryMs * 2);
-    this.log('warn', `ZooKeeper: ${why}; rejoining in ${Math.round(wait / 1000)}s`);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.connect();
+    this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+    this.log('warn', `ZooKeeper ${this.cfg.connect}: ${why}; joining again in ${(wait / 1000).toFixed(0)}s`);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.open();
     }, wait);
   }
 
-  private onState(g: number, s: State): void {
-    if (g !== this.gen || this.closed) return;
-    const { State: S } = zookeeper;
-    if (s === S.SYNC_CONNECTED) {
-      this.retryMs = 1_000;
-      // First connect: join. Reconnect within the session: our znodes may still be there — look.
-      void this.check(g);
-    } else if (s === S.DISCONNECTED) {
+  private onState(s: Session, st: State): void {
+    if (!this.live(s)) return;
+    const S = zookeeper.State;
+    if (st === S.SYNC_CONNECTED) {
+      s.connected = true;
+      s.heardAt = Math.max(s.heardAt, Date.now());
+      if (!s.established) {
+        s.established = true;
+        this.log('info', `connected to ZooKeeper ${this.cfg.connect} (session 0x${s.client.getSessionId().toString('hex')}, timeout ${s.client.getSessionTimeout()} ms)`);
+      } else {
+        this.log('info', 'reconnected to ZooKeeper within the session; checking our place in the election');
+      }
+      // First connect: join. Reconnect within the session: our znodes should still be there — verify.
+      void this.check(s);
+    } else if (st === S.DISCONNECTED) {
+      s.connected = false;
+      if (!s.established) return; // still trying to connect: the watchdog's connect deadline runs
+      this.log('warn', `disconnected from ZooKeeper ${this.cfg.connect}; reconnecting`);
       if (this.state === 'leader') this.set('suspended', 'disconnected from ZooKeeper; the session may still be alive');
-    } else if (s === S.EXPIRED) {
-      this.restart('the ZooKeeper session expired (another daemon may lead now)');
-    } else if (s === S.AUTH_FAILED) {
-      this.restart('ZooKeeper authentication failed (HBR_ZK_COORD_AUTH)');
+    } else if (st === S.EXPIRED) {
+      this.restart(s, 'the ZooKeeper session expired (another daemon may lead now)');
+    } else if (st === S.AUTH_FAILED) {
+      this.restart(s, 'ZooKeeper rejected the credentials of HBR_ZK_COORD_AUTH');
     }
   }
 
   /**
-   * Looks at the election and the lock and sets the state accordingly; re-armed by watches.
-   * Serialized: a call during a call makes one more pass after it.
+   * The watchdog, every quarter of the session timeout. This client has no read timeout: over a
+   * silent network it stays "connected" while the server expires the session and another daemon
+   * takes over. So we ask the server something small each time and go by when it last answered:
+   * silent for half the timeout, a leader is 'suspended'; silent for the whole timeout, the session
+   * is presumed expired — never later than the server can have expired it — and we start over.
+   * Before the first connect the same clock is the connect deadline.
    */
-  private async check(g: number): Promise<void> {
-    if (this.checking) {
-      this.checkAgain = true;
+  private tick(s: Session): void {
+    const timeout = s.established ? s.client.getSessionTimeout() : this.cfg.sessionTimeout;
+    const silent = Date.now() - s.heardAt;
+    if (silent >= timeout) {
+      return this.restart(s, s.established ? `no answer from ZooKeeper for ${silent} ms, the session timeout: the session is presumed expired` : `no ZooKeeper session within ${timeout} ms`);
+    }
+    if (s.established && silent >= timeout / 2 && this.state === 'leader') {
+      this.set('suspended', `no answer from ZooKeeper for ${silent} ms`);
+      if (!this.live(s)) return; // a listener closed us
+    }
+    if (s.connected && !s.probing) {
+      s.probing = true;
+      const sentAt = Date.now();
+      s.client.exists(this.paths.election, (err) => {
+        s.probing = false;
+        if (err || !this.live(s)) return;
+        s.heardAt = Math.max(s.heardAt, sentAt);
+        // It answers again: a leader suspended by the silence re-verifies and resumes.
+        if (this.state === 'suspended') void this.check(s);
+      });
+    }
+    // Look again in a quarter of the timeout, or exactly when the silence would cross a threshold.
+    const next = s.heardAt + (silent < timeout / 2 ? timeout / 2 : timeout) - Date.now();
+    s.timer = setTimeout(() => {
+      if (this.live(s)) this.tick(s);
+    }, Math.max(1, Math.min(timeout / 4, next)));
+  }
+
+  // ---------------------------------------------------------------------------------- election
+
+  /** Looks at the election and the lock and sets the state; run on connect and by every watch. */
+  private async check(s: Session): Promise<void> {
+    if (s.checking) {
+      s.again = true;
       return;
     }
-    this.checking = true;
+    s.checking = true;
     try {
       do {
-        this.checkAgain = false;
-        await this.checkOnce(g);
-      } while (this.checkAgain && g === this.gen && !this.closed);
+        s.again = false;
+        if (!this.live(s) || !s.connected) return; // SYNC_CONNECTED will check again
+        await this.checkOnce(s);
+      } while (s.again);
+      if (this.live(s)) this.retryMs = RETRY_MIN_MS; // a full pass: ZooKeeper works for us, so the backoff starts over
     } catch (err) {
-      if (g !== this.gen || this.closed) return;
-      if (code(err) === Exception.CONNECTION_LOSS) return; // the 'state' events take it from here
-      if (code(err) === Exception.SESSION_EXPIRED) return this.restart('the ZooKeeper session expired');
-      this.restart(`election error: ${errText(err)}`);
+      if (!this.live(s)) return;
+      // The connection dropped mid-pass: the state events take it from here (SYNC_CONNECTED
+      // checks again, EXPIRED or the watchdog start over).
+      if (code(err) === Exception.CONNECTION_LOSS) return;
+      if (code(err) === Exception.SESSION_EXPIRED) return this.restart(s, 'the ZooKeeper session expired (another daemon may lead now)');
+      this.log('error', `leader election under ${this.paths.election} failed: ${errText(err)}`);
+      this.restart(s, `election error: ${errText(err)}`);
     } finally {
-      this.checking = false;
+      s.checking = false;
     }
   }
 
-  private async checkOnce(g: number): Promise<void> {
-    const c = this.client;
-    if (!c || g !== this.gen || this.closed) return;
-    if (!this.myNode) {
-      await p<string>((cb) => c.mkdirp(this.electionPath, this.acl, CreateMode.PERSISTENT, cb));
-      const path = await p<string>((cb) => c.create(`${this.electionPath}/n_`, Buffer.from(JSON.stringify(this.me)), this.acl, CreateMode.EPHEMERAL_SEQUENTIAL, cb));
-      if (g !== this.gen || this.closed) return;
-      this.myNode = path.slice(this.electionPath.length + 1);
-      this.log('info', `joined the election as ${path}`);
+  private async checkOnce(s: Session): Promise<void> {
+    const c = s.client;
+    const { election } = this.paths;
+    if (!s.node) {
+      await call<string>((cb) => c.mkdirp(election, this.acl, CreateMode.PERSISTENT, cb));
+      // An earlier create in this session whose reply was lost (or our node deleted by hand)
+      // must not stay behind: a stray of ours ahead of the new node would block us forever.
+      if (s.created) await this.removeStrays(s);
+      s.created = true;
+      const path = await call<string>((cb) => c.create(`${election}/n_`, this.data, this.acl, CreateMode.EPHEMERAL_SEQUENTIAL, cb));
+      s.node = path.slice(election.length + 1);
+      if (!this.live(s)) return;
+      this.log('info', `joined the leader election as ${path}`);
     }
-    const children = (await p<string[]>((cb) => c.getChildren(this.electionPath, cb))).filter((n) => n.startsWith('n_')).sort(bySequence);
-    if (g !== this.gen || this.closed) return;
-    const i = children.indexOf(this.myNode);
+    const children = (await call<string[]>((cb) => c.getChildren(election, cb))).filter((n) => ELECTION_NODE.test(n)).sort(bySequence);
+    if (!this.live(s)) return;
+    const i = children.indexOf(s.node);
+
     if (i < 0) {
-      // Our node is gone though the session lives (someone deleted it): join again.
-      this.myNode = undefined;
-      this.set('follower', 'our election znode disappeared; rejoining');
-      this.checkAgain = true;
+      // Our znode is gone though the session lives (deleted by hand): we are out of the line, so
+      // the lock is not ours to keep. Join again at the end.
+      s.node = undefined;
+      this.set('follower', 'our election znode disappeared; joining again');
+      await this.releaseLock(s);
+      s.again = true;
       return;
     }
+
     if (i > 0) {
-      const pred = `${this.electionPath}/${children[i - 1]}`;
-      const stat = await p<unknown>((cb) => c.exists(pred, (_e: Event) => void this.check(g), cb));
-      if (g !== this.gen || this.closed) return;
+      // Not first: the candidate must not find the lock held by us (we may have rejoined behind it).
+      this.set('follower', `in line behind ${children[i - 1]}`);
+      await this.releaseLock(s);
+      const pred = `${election}/${children[i - 1]}`;
+      // Watch only the predecessor: its deletion wakes us, and nobody else.
+      const stat = await call<Stat | null>((cb) => c.exists(pred, s.wake, cb));
+      if (!this.live(s)) return;
       if (!stat) {
-        this.checkAgain = true; // gone between the listing and the watch
-        return;
+        s.again = true; // gone between the listing and the watch
+      } else if (stat.ephemeralOwner.equals(c.getSessionId())) {
+        // A stray of our own session ahead of us (see removeStrays): waiting for it would be forever.
+        this.log('warn', `removing ${pred}, an election znode of this session left behind`);
+        await removeIfOurs(c, pred);
+        s.again = true;
       }
-      this.set('follower', `waiting behind ${children[i - 1]}`);
       return;
     }
-    // The lowest: the candidate. Lead once the apply lock is ours.
-    if (await this.takeLock(c, g)) this.set('leader', 'lowest in the election and holding the apply lock');
+
+    // First in line. Watch our own znode too: if it is deleted under us we must stop leading.
+    if (!(await call<Stat | null>((cb) => c.exists(`${election}/${s.node}`, s.wake, cb)))) {
+      s.again = true;
+      return;
+    }
+    if (!(await this.takeLock(s)) || !this.live(s)) return;
+    // A reply that arrived just before a disconnect must not make us leader while disconnected.
+    if (s.connected) this.set('leader', 'first in the election and holding the apply lock');
   }
 
-  /** Creates the lock znode, or finds it ours already; else watches it and returns false. */
-  private async takeLock(c: Client, g: number): Promise<boolean> {
+  /**
+   * Creates the lock znode or finds it ours; either way watches it, so that its deletion (its
+   * holder leaving, or ours deleted under us) wakes us. False while someone else holds it.
+   */
+  private async takeLock(s: Session): Promise<boolean> {
+    const c = s.client;
     try {
-      await p<string>((cb) => c.create(this.lockPath, Buffer.from(JSON.stringify(this.me)), this.acl, CreateMode.EPHEMERAL, cb));
-      return true;
+      await call<string>((cb) => c.create(this.paths.lock, this.data, this.acl, CreateMode.EPHEMERAL, cb));
     } catch (err) {
       if (code(err) !== Exception.NODE_EXISTS) throw err;
     }
     let data: Buffer | undefined;
-    let owner: Buffer | undefined;
+    let stat: Stat;
     try {
-      [data, owner] = await new Promise<[Buffer, Buffer]>((resolve, reject) =>
-        c.getData(this.lockPath, (_e: Event) => void this.check(g), (err, d, stat) => (err ? reject(err) : resolve([d, stat.ephemeralOwner]))),
+      [data, stat] = await new Promise<[Buffer | undefined, Stat]>((resolve, reject) =>
+        c.getData(this.paths.lock, s.wake, (err, d, st) => (err ? reject(err) : resolve([d, st]))),
       );
     } catch (err) {
-      if (code(err) === Exception.NO_NODE) {
-        this.checkAgain = true;
-        return false;
-      }
-      throw err;
+      if (code(err) !== Exception.NO_NODE) throw err;
+      s.again = true; // released between our create and our look: try again
+      return false;
     }
-    if (g !== this.gen) return false;
-    if (owner && owner.equals(c.getSessionId())) return true; // ours (a reconnect within the session)
-    const holder = parseIdentity(data);
-    this.set('follower', `first in the election, waiting for the apply lock held by ${holder ? `pid ${holder.pid} on ${holder.host}` : 'someone'}`);
-    return false;
+    // Ours also when a create's reply was lost with the connection, or after a reconnect.
+    s.holdsLock = stat.ephemeralOwner.equals(c.getSessionId());
+    if (!s.holdsLock && this.live(s)) {
+      // A previous leader whose session has not expired yet, or an `hbr apply`.
+      this.set('follower', `first in the election; waiting for the apply lock, held by ${describe(parseIdentity(data))}`);
+    }
+    return s.holdsLock;
   }
 
+  private async releaseLock(s: Session): Promise<void> {
+    if (!s.holdsLock) return;
+    await removeIfOurs(s.client, this.paths.lock);
+    s.holdsLock = false;
+  }
+
+  /** Deletes election znodes owned by this session other than our current one. */
+  private async removeStrays(s: Session): Promise<void> {
+    const c = s.client;
+    const children = (await call<string[]>((cb) => c.getChildren(this.paths.election, cb))).filter((n) => ELECTION_NODE.test(n) && n !== s.node);
+    await Promise.all(children.map((n) => removeIfOurs(c, `${this.paths.election}/${n}`)));
+  }
+
+  // ---------------------------------------------------------------------------------- queries
+
   async leaderIdentity(): Promise<Identity | undefined> {
-    const c = this.client;
-    if (!c) return undefined;
+    const s = this.s;
+    if (!s || !s.connected || this.closed) return undefined;
     try {
-      return parseIdentity(await p<Buffer>((cb) => c.getData(this.lockPath, cb)));
+      return parseIdentity(await within(QUERY_TIMEOUT_MS, call<Buffer>((cb) => s.client.getData(this.paths.lock, cb))));
     } catch {
       return undefined;
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.gen++;
-    const c = this.client;
-    this.client = undefined;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const s = this.s;
+    this.s = undefined;
     this.set('follower', 'closed');
-    if (!c) return;
-    // Closing the session makes the server delete our ephemeral znodes at once: the next daemon
-    // takes over now rather than after the session timeout. Wait (briefly) for that to be sent.
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 2_000);
-      c.once('disconnected', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      try {
-        c.close();
-      } catch {
-        clearTimeout(t);
-        resolve();
+    if (s) {
+      clearTimeout(s.timer);
+      if (s.connected) {
+        // Delete our znodes ourselves rather than trusting the close alone: the successor is
+        // woken now even if the close-session request is lost.
+        const mine = [this.paths.lock, ...(s.node ? [`${this.paths.election}/${s.node}`] : [])];
+        await within(CLOSE_WAIT_MS, Promise.all(mine.map((p) => removeIfOurs(s.client, p)))).catch((err: unknown) =>
+          this.log('warn', `could not delete our znodes before closing (they go with the session): ${errText(err)}`),
+        );
       }
-    });
+      await closeClient(s.client);
+    }
+    while (this.dropping.size) await Promise.all(this.dropping);
   }
 }
 
@@ -320,6 +551,7 @@ export function zookeeperElection(cfg: ZkConfig, me: Identity, log: Log = () => 
 
 export interface ZkLock {
   readonly holder: Identity;
+  /** deletes the lock znode and closes the session; idempotent */
   release(): Promise<void>;
 }
 
@@ -334,64 +566,69 @@ export class ZkLockHeldError extends Error {
 }
 
 /**
- * Takes `<path>/lock` for the duration of one apply. Fails at once (or after `timeoutMs`) with
- * ZkLockHeldError naming the holder when a daemon leads or another apply runs.
+ * Takes `<path>/lock` — the znode a leading daemon holds — for the duration of one apply. Fails
+ * with ZkLockHeldError naming the holder when a daemon leads or another apply runs, after waiting
+ * up to `timeoutMs` (default 0: at once) for it to be released.
  */
-export async function acquireZkLock(cfg: ZkConfig, me: Identity = { host: hostname(), pid: process.pid, startedAt: Date.now() }, opts: { timeoutMs?: number; connectTimeoutMs?: number } = {}): Promise<ZkLock> {
-  const lockPath = `${cfg.path.replace(/\/+$/, '')}/lock`;
-  const acl = acls(authOf(process.env));
-  const client = newClient(cfg);
-  const closeClient = (): Promise<void> =>
-    new Promise((resolve) => {
-      const t = setTimeout(resolve, 2_000);
-      client.once('disconnected', () => {
+export async function acquireZkLock(
+  cfg: ZkConfig,
+  me: Identity = { host: hostname(), pid: process.pid, startedAt: Date.now() },
+  opts: { timeoutMs?: number; connectTimeoutMs?: number } = {},
+): Promise<ZkLock> {
+  const { base, lock } = pathsOf(cfg);
+  const { auth, problem } = coordAuth();
+  if (problem) throw new Error(problem);
+  const acl = auth ? CREATOR_ALL_ACL : OPEN_ACL_UNSAFE;
+  const client = newClient(cfg, auth);
+  const connectMs = opts.connectTimeoutMs ?? 10_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ZooKeeper at ${cfg.connect} within ${Math.round(connectMs / 1000)}s`)), connectMs);
+      client.once('connected', () => {
         clearTimeout(t);
         resolve();
       });
-      try {
-        client.close();
-      } catch {
-        clearTimeout(t);
-        resolve();
-      }
+      client.connect();
     });
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => {
-      try { client.close(); } catch { /* never connected */ }
-      reject(new Error(`no ZooKeeper at ${cfg.connect} within ${Math.round((opts.connectTimeoutMs ?? 10_000) / 1000)}s`));
-    }, opts.connectTimeoutMs ?? 10_000);
-    client.once('connected', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    client.connect();
-  });
-  const deadline = Date.now() + (opts.timeoutMs ?? 0);
-  try {
-    await p<string>((cb) => client.mkdirp(cfg.path, acl, CreateMode.PERSISTENT, cb));
+    if (base !== '/') await call<string>((cb) => client.mkdirp(base, acl, CreateMode.PERSISTENT, cb));
+    const deadline = Date.now() + (opts.timeoutMs ?? 0);
     for (;;) {
       try {
-        await p<string>((cb) => client.create(lockPath, Buffer.from(JSON.stringify(me)), acl, CreateMode.EPHEMERAL, cb));
-        return { holder: me, release: closeClient };
+        await call<string>((cb) => client.create(lock, Buffer.from(JSON.stringify(me)), acl, CreateMode.EPHEMERAL, cb));
+        break;
       } catch (err) {
         if (code(err) !== Exception.NODE_EXISTS) throw err;
       }
-      const holder = await p<Buffer>((cb) => client.getData(lockPath, cb)).then(parseIdentity, () => undefined);
+      // Held: read the holder and watch the znode in one request, then wait for its deletion (a
+      // leader leaving, a dead one's session expiring) or the deadline, whichever comes first.
+      let wake!: () => void;
+      const released = new Promise<void>((r) => (wake = r));
+      let data: Buffer | undefined;
+      try {
+        data = await call<Buffer>((cb) => client.getData(lock, () => wake(), cb));
+      } catch (err) {
+        if (code(err) === Exception.NO_NODE) continue; // released just now
+        throw err;
+      }
       const left = deadline - Date.now();
-      if (left <= 0) throw new ZkLockHeldError(holder, lockPath);
-      // Wait for the lock to go (or the time to run out), then try again.
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        client.exists(lockPath, () => { clearTimeout(t); resolve(); }, (err, stat) => {
-          if (err || !stat) {
-            clearTimeout(t);
-            resolve();
-          }
-        });
-      });
+      if (left <= 0) throw new ZkLockHeldError(parseIdentity(data), lock);
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([released, new Promise<void>((r) => (t = setTimeout(r, left)))]);
+      clearTimeout(t);
     }
   } catch (err) {
-    await closeClient();
+    await closeClient(client);
     throw err;
   }
+  let releasing: Promise<void> | undefined;
+  return {
+    holder: me,
+    release: () =>
+      (releasing ??= (async () => {
+        await within(CLOSE_WAIT_MS, removeIfOurs(client, lock)).catch(() => {
+          /* it goes with the session */
+        });
+        await closeClient(client);
+      })()),
+  };
 }
