@@ -56,7 +56,11 @@ async function populate(fs: WebHdfs): Promise<void> {
   console.log(`  populated in ${secs(Date.now() - t)}`);
 }
 
-function policyFile(dir: string): string {
+/**
+ * A policy file of hdfs-snapshots policies on the test bed's primary cluster: `name: path` pairs,
+ * one `snapshots:` value for all (also used by bench/daemon).
+ */
+export function primaryPolicyFile(file: string, dirs: Array<[name: string, path: string]>, snapshots: string): string {
   const tb = testbed();
   const lines = [
     'version: 1',
@@ -64,12 +68,14 @@ function policyFile(dir: string): string {
     `  primary: { hdfs: { webhdfs: ${tb.HBR_TB_PRIMARY_WEBHDFS}, fs: ${tb.HBR_TB_PRIMARY_FS} } }`,
     'policies:',
   ];
-  for (let i = 0; i < DIRS; i++) {
-    lines.push(`  d${String(i).padStart(4, '0')}:`, `    source: { cluster: primary, path: ${ROOT}/d${String(i).padStart(4, '0')} }`, `    snapshots: { every: 1h, keep: { hourly: 24 } }`);
-  }
-  const file = join(dir, 'bench.yaml');
+  for (const [name, path] of dirs) lines.push(`  ${name}:`, `    source: { cluster: primary, path: ${path} }`, `    snapshots: ${snapshots}`);
   writeFileSync(file, lines.join('\n') + '\n');
   return file;
+}
+
+function policyFile(dir: string): string {
+  const names = Array.from({ length: DIRS }, (_, i) => `d${String(i).padStart(4, '0')}`);
+  return primaryPolicyFile(join(dir, 'bench.yaml'), names.map((n) => [n, `${ROOT}/${n}`]), '{ every: 1h, keep: { hourly: 24 } }');
 }
 
 function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; out: string } {

@@ -1,18 +1,32 @@
 /**
  * `npm run bench`: every benchmark prints its figures and a ratio against a baseline measured in
- * the same run. Needs the test bed (started here if it is not up).
+ * the same run. Needs the test bed (started here if it is not up). `npm run bench -- plan` or
+ * `npm run bench -- daemon` runs one.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../test/helpers/testbed.js';
+import { benchDaemon } from './daemon.js';
 import { benchHbrPlan, benchPlanner } from './plan.js';
 
 const only = process.argv[2];
+let testbedUp = false;
+function ensureTestbed(): void {
+  if (testbedUp) return;
+  const up = spawnSync('bash', [join(repoRoot, 'testbed', 'up')], { stdio: 'inherit' });
+  if (up.status !== 0) throw new Error('testbed/up failed');
+  testbedUp = true;
+}
+
 if (!only || only === 'plan') {
   console.log('bench/plan: pure planner');
   benchPlanner();
-  const up = spawnSync('bash', [join(repoRoot, 'testbed', 'up')], { stdio: 'inherit' });
-  if (up.status !== 0) throw new Error('testbed/up failed');
+  ensureTestbed();
   console.log('bench/plan: hbr plan on the test bed vs one Hadoop CLI call per directory');
   await benchHbrPlan();
+}
+if (!only || only === 'daemon') {
+  ensureTestbed();
+  console.log('bench/daemon: resident memory and CPU of hbr daemon, 1,000 policies idle and reconciling (--parallel 8)');
+  await benchDaemon();
 }
