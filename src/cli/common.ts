@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig, formatPolicyError } from '../schema/load.js';
 import type { Config } from '../model/policy.js';
 import type { Observed } from '../model/observed.js';
-import { observeHdfs } from '../observe/hdfs/observe.js';
-import { observeStores } from '../observe/store.js';
+import { observeAll } from '../observe/all.js';
 import { readUnfinished } from '../engine/journal.js';
 
 /** Exit codes, as Terraform: plan --detailed-exitcode uses 2 for "changes present". */
@@ -65,12 +64,7 @@ export function now(): number {
 }
 
 export async function observe(config: Config, stateDir: string, targets?: string[]): Promise<Observed> {
-  const t = targets?.length ? { targets } : {};
-  const [hdfs, stores] = await Promise.all([
-    observeHdfs(config, { unfinished: readUnfinished(stateDir), now, ...t }),
-    observeStores(config, t),
-  ]);
-  return { ...hdfs, stores: stores.stores, errors: [...hdfs.errors, ...stores.errors] };
+  return observeAll(config, { unfinished: readUnfinished(stateDir), now, ...(targets && { targets }) });
 }
 
 export function hadoopBin(): string {

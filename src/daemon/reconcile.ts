@@ -13,8 +13,7 @@ import { executors } from '../executors/registry.js';
 import type { Observed, UnfinishedStep } from '../model/observed.js';
 import type { Plan, StepKind } from '../model/plan.js';
 import type { Config } from '../model/policy.js';
-import { observeHdfs } from '../observe/hdfs/observe.js';
-import { observeStores } from '../observe/store.js';
+import { observeAll } from '../observe/all.js';
 import { planAll } from '../planner/plan.js';
 import { recoveryPoints, type RecoveryPoint } from '../metrics/recovery.js';
 
@@ -56,13 +55,8 @@ export interface ReconcileResult {
   points: RecoveryPoint[];
 }
 
-async function observePolicy(config: Config, policy: string, unfinished: UnfinishedStep[], opts: { now: () => number; timeoutMs?: number }): Promise<Observed> {
-  const targets = [policy];
-  const [hdfs, stores] = await Promise.all([
-    observeHdfs(config, { unfinished, now: opts.now, targets, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) }),
-    observeStores(config, { targets }),
-  ]);
-  return { ...hdfs, stores: stores.stores, errors: [...hdfs.errors, ...stores.errors] };
+function observePolicy(config: Config, policy: string, unfinished: UnfinishedStep[], opts: { now: () => number; timeoutMs?: number }): Promise<Observed> {
+  return observeAll(config, { targets: [policy], unfinished, now: opts.now, ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }) });
 }
 
 /** The clusters and stores a policy reads or writes (the keys of ReconcileResult.observeErrors). */
