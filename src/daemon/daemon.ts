@@ -27,7 +27,7 @@ import type { Logger } from 'pino';
 import { compactJournal, Journal, readUnfinished } from '../engine/journal.js';
 import { acquireLock, type Lock } from '../engine/lock.js';
 import { reapOrphans } from '../executors/children.js';
-import { agePoint, applyRecoveryPoints, recordApply, type RecoveryPoint } from '../metrics/recovery.js';
+import { agePoint, applyRecoveryPoints, recordApply, setPolicyRecoveryPoints, type RecoveryPoint } from '../metrics/recovery.js';
 import { createMetrics, type HbrMetrics } from '../metrics/registry.js';
 import type { UnfinishedStep } from '../model/observed.js';
 import type { Config, Policy, Schedule } from '../model/policy.js';
@@ -98,11 +98,9 @@ function scheduleText(s: Schedule): string {
 
 /** What a policy's reconcile depends on, `at` (line numbers) left out: moving a policy in its file changes nothing. */
 function fingerprint(config: Config, name: string): string {
-  const strip = (o: unknown): unknown => JSON.parse(JSON.stringify(o, (k, v: unknown) => (k === 'at' ? undefined : v)));
-  const p = config.policies[name];
   return JSON.stringify({
-    policy: strip(p),
-    clusters: policyScope(config, name).map((c) => strip(config.clusters[c] ?? config.stores[c])),
+    policy: stripAt(config.policies[name]),
+    clusters: policyScope(config, name).map((c) => stripAt(config.clusters[c] ?? config.stores[c])),
   });
 }
 
@@ -336,18 +334,19 @@ export class Daemon {
       this.log.info(fields, `reconciled ${name}: ${doneN} step(s) done`);
       if (!wasOk) this.notify({ event: 'run.recovered', policy: name, summary: `${name} reconciles again (${doneN} step(s) done)`, details: fields });
     } else {
-      this.log.error({ ...fields, errors: r.errors }, `reconcile of ${name} did not complete: ${[...r.errors, ...(r.apply?.failed.map((f) => `${f.step.kind}: ${f.error}`) ?? [])].join('; ') || 'interrupted'}`);
+      const problems = [...r.errors, ...(r.apply?.failed.map((f) => `${f.step.kind}: ${f.error}`) ?? [])];
+      this.log.error({ ...fields, errors: r.errors }, `reconcile of ${name} did not complete: ${problems.join('; ') || 'interrupted'}`);
       // Once per outage, not once per retry: the first failure after a success.
       if (wasOk) {
         this.notify({
           event: 'run.failed',
           policy: name,
-          summary: `reconcile of ${name} failed: ${[...r.errors, ...(r.apply?.failed.map((f) => `${f.step.kind}: ${f.error}`) ?? [])].slice(0, 3).join('; ') || 'interrupted'}`,
+          summary: `reconcile of ${name} failed: ${problems.slice(0, 3).join('; ') || 'interrupted'}`,
           details: { ...fields, errors: r.errors.slice(0, 10), failedSteps: r.apply?.failed.map((f) => ({ id: f.step.id, error: f.error })) ?? [] },
         });
       }
     }
-    this.setPolicyGauges(name, this.refreshPolicy(name, rt, this.now()));
+    setPolicyRecoveryPoints(this.metrics, name, this.refreshPolicy(name, rt, this.now()));
   }
 
   /**
@@ -400,19 +399,6 @@ export class Daemon {
     return all;
   }
 
-  /** Sets one policy's recovery gauges (the series of sites it no longer has are left to the next full refresh). */
-  private setPolicyGauges(name: string, points: RecoveryPoint[]): void {
-    const m = this.metrics;
-    let breached = 0;
-    for (const p of points) {
-      if (p.ageSeconds !== undefined) m.recoveryPointAge.set({ policy: name, site: p.site }, p.ageSeconds);
-      else m.recoveryPointAge.remove({ policy: name, site: p.site });
-      m.snapshots.set({ policy: name, site: p.site }, p.count);
-      if (p.rpoSeconds !== undefined) m.rpoSeconds.set({ policy: name }, p.rpoSeconds);
-      if (p.breached) breached = 1;
-    }
-    if (points.length) m.rpoBreached.set({ policy: name }, breached);
-  }
 
   private compactJournalIfBig(): void {
     const j = this.journal;

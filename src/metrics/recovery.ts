@@ -125,14 +125,26 @@ export function applyRecoveryPoints(m: HbrMetrics, points: readonly RecoveryPoin
   m.rpoSeconds.reset();
   m.rpoBreached.reset();
   m.snapshots.reset();
-  const breached = new Map<string, number>();
+  const byPolicy = new Map<string, RecoveryPoint[]>();
+  for (const p of points) byPolicy.set(p.policy, [...(byPolicy.get(p.policy) ?? []), p]);
+  for (const [policy, ps] of byPolicy) setPolicyRecoveryPoints(m, policy, ps);
+}
+
+/**
+ * Sets one policy's recovery gauges from its points, leaving the other policies' series alone
+ * (the daemon refreshes the one policy a run touched). An age series is removed where there is no
+ * recovery point; hbr_rpo_breached is the worst of the policy's sites.
+ */
+export function setPolicyRecoveryPoints(m: HbrMetrics, policy: string, points: readonly RecoveryPoint[]): void {
+  let breached = 0;
   for (const p of points) {
-    if (p.ageSeconds !== undefined) m.recoveryPointAge.set({ policy: p.policy, site: p.site }, p.ageSeconds);
-    m.snapshots.set({ policy: p.policy, site: p.site }, p.count);
-    if (p.rpoSeconds !== undefined) m.rpoSeconds.set({ policy: p.policy }, p.rpoSeconds);
-    breached.set(p.policy, Math.max(breached.get(p.policy) ?? 0, p.breached ? 1 : 0));
+    if (p.ageSeconds !== undefined) m.recoveryPointAge.set({ policy, site: p.site }, p.ageSeconds);
+    else m.recoveryPointAge.remove({ policy, site: p.site });
+    m.snapshots.set({ policy, site: p.site }, p.count);
+    if (p.rpoSeconds !== undefined) m.rpoSeconds.set({ policy }, p.rpoSeconds);
+    if (p.breached) breached = 1;
   }
-  for (const [policy, v] of breached) m.rpoBreached.set({ policy }, v);
+  if (points.length) m.rpoBreached.set({ policy }, breached);
 }
 
 const RESULTS: readonly StepResult[] = ['done', 'failed', 'skipped'];
