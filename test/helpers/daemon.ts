@@ -1,6 +1,6 @@
 /** Running `hbr daemon` as a child process in integration tests, and reading what it exposes. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -132,6 +132,18 @@ export async function startDaemon(args: string[], stateDir: string, env: Record<
     exited,
   };
   return p;
+}
+
+/**
+ * Pids of the child processes (DistCp) hbr recorded in `<stateDir>/children/`, once there is one.
+ * The journal's intent comes before the spawn, so callers wait for this rather than read it once.
+ */
+export function recordedChildPids(stateDir: string, timeoutMs = 10_000): Promise<number[]> {
+  return waitFor(`a child process recorded in ${stateDir}/children`, () => {
+    const d = join(stateDir, 'children');
+    const pids = existsSync(d) ? readdirSync(d).map((f) => Number((JSON.parse(readFileSync(join(d, f), 'utf8')) as { pid: number }).pid)) : [];
+    return pids.length ? pids : undefined;
+  }, timeoutMs, 20);
 }
 
 /** A local webhook receiver: every JSON POST body, in arrival order. */

@@ -1,6 +1,6 @@
 /** Run the built `hbr` CLI as an operator would, and small HDFS helpers for integration tests. */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebHdfs } from '../../src/observe/hdfs/webhdfs.js';
@@ -101,4 +101,17 @@ export async function snapshotNames(fs: WebHdfs, dir: string): Promise<string[]>
 /** ISO time `hours` after t0. */
 export function at(t0: string, hours: number): string {
   return new Date(Date.parse(t0) + hours * 3600_000).toISOString();
+}
+
+/**
+ * A `hadoop` launcher in `dir` whose DistCp is throttled to `mbPerMap` MB/s per map (a slow link),
+ * so a kill or a stop lands mid-copy. hbr passes a generic -D option first; DistCp's own options
+ * must follow it.
+ */
+export function throttledHadoop(dir: string, mbPerMap: number): string {
+  const real = testbed().HBR_TB_HADOOP;
+  const slow = join(dir, 'hadoop-slow');
+  writeFileSync(slow, `#!/usr/bin/env bash\nif [ "$1" = distcp ]; then d=$2; shift 2; exec "${real}" distcp "$d" -bandwidth ${mbPerMap} "$@"; fi\nexec "${real}" "$@"\n`);
+  chmodSync(slow, 0o755);
+  return slow;
 }

@@ -8,23 +8,19 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clusters, hbr, snapshotNames, tempDir } from '../helpers/hbr.js';
-import { sleep, startDaemon, stopAllDaemons, waitFor, type DaemonProc } from '../helpers/daemon.js';
+import { clusters, hbr, snapshotNames, tempDir, throttledHadoop } from '../helpers/hbr.js';
+import { recordedChildPids, sleep, startDaemon, stopAllDaemons, waitFor, type DaemonProc } from '../helpers/daemon.js';
+import { readJournal as journal, type JournalRecord } from '../../src/engine/journal.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
 const { primary, dr } = clusters();
 const tb = testbed();
 
-interface Rec { ts: number; event: string; stepId: string; kind: string; run: string }
-const journal = (state: string): Rec[] =>
-  existsSync(join(state, 'journal.jsonl'))
-    ? readFileSync(join(state, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec)
-    : [];
 
 /** [start, end] of every step in a journal; a step without outcome ends at `deadAt` (its process died). */
-function intervals(recs: Rec[], deadAt: number): Array<{ stepId: string; kind: string; from: number; to: number }> {
+function intervals(recs: JournalRecord[], deadAt: number): Array<{ stepId: string; kind: string; from: number; to: number }> {
   const out: Array<{ stepId: string; kind: string; from: number; to: number }> = [];
   recs.forEach((r, i) => {
     if (r.event !== 'intent') return;
@@ -66,9 +62,7 @@ policies:
 `,
   );
   // DistCp throttled, so the kill can land while one runs.
-  const slow = join(dir, 'hadoop-slow');
-  writeFileSync(slow, `#!/usr/bin/env bash\nif [ "$1" = distcp ]; then d=$2; shift 2; exec "${tb.HBR_TB_HADOOP}" distcp "$d" -bandwidth 1 "$@"; fi\nexec "${tb.HBR_TB_HADOOP}" "$@"\n`);
-  chmodSync(slow, 0o755);
+  const slow = throttledHadoop(dir, 1);
   const stateA = join(dir, 'a');
   const stateB = join(dir, 'b');
 
@@ -99,12 +93,7 @@ policies:
     60_000,
     50,
   );
-  // The intent is journaled before the executor spawns DistCp and records its pid: wait for that.
-  const childPids = await waitFor('A to record its DistCp child', () => {
-    const d = join(stateA, 'children');
-    const pids = existsSync(d) ? readdirSync(d).map((f) => Number(JSON.parse(readFileSync(join(d, f), 'utf8')).pid)) : [];
-    return pids.length ? pids : undefined;
-  }, 10_000, 20);
+  const childPids = await recordedChildPids(stateA);
   const killedAt = Date.now();
   a.child.kill('SIGKILL');
   await a.exited;

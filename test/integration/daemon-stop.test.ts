@@ -9,32 +9,23 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { clusters, hbr, snapshotNames, tempDir, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
-import { startDaemon, stopAllDaemons, waitFor } from '../helpers/daemon.js';
-import { testbed, uniq } from '../helpers/testbed.js';
+import { clusters, hbr, snapshotNames, tempDir, throttledHadoop, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
+import { recordedChildPids, startDaemon, stopAllDaemons, waitFor } from '../helpers/daemon.js';
+import { readJournal as journal, type JournalRecord } from '../../src/engine/journal.js';
+import { uniq } from '../helpers/testbed.js';
 
 const { primary, dr } = clusters();
 
-interface Rec { ts: number; event: string; stepId: string; kind: string; error?: string }
-const journal = (state: string): Rec[] =>
-  existsSync(join(state, 'journal.jsonl'))
-    ? readFileSync(join(state, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec)
-    : [];
 /** A replication step with an intent and no outcome yet: DistCp is running. */
-const copying = (state: string): Rec | undefined => {
+const copying = (state: string): JournalRecord | undefined => {
   const recs = journal(state);
   return recs.find((r) => r.event === 'intent' && r.kind.startsWith('replicate.') && !recs.some((o) => o.stepId === r.stepId && o.event !== 'intent' && o.ts >= r.ts));
 };
 
-/** A hadoop launcher whose DistCp is throttled to 2 MB/s per map, so a stop lands mid-copy. */
-function slowHadoop(dir: string): string {
-  const slow = join(dir, 'hadoop-slow');
-  writeFileSync(slow, `#!/usr/bin/env bash\nif [ "$1" = distcp ]; then d=$2; shift 2; exec "${testbed().HBR_TB_HADOOP}" distcp "$d" -bandwidth 2 "$@"; fi\nexec "${testbed().HBR_TB_HADOOP}" "$@"\n`);
-  chmodSync(slow, 0o755);
-  return slow;
-}
+/** DistCp throttled to 2 MB/s per map, so a stop lands mid-copy. */
+const slowHadoop = (dir: string) => throttledHadoop(dir, 2);
 
 test.after(stopAllDaemons);
 
@@ -91,12 +82,7 @@ test('5b. SIGTERM past the grace: the step is checkpointed (DistCp stopped, jour
   const t = await setup('term-abort');
   const d1 = await startDaemon(['-f', t.file, '--shutdown-grace', '1s'], t.state, { HBR_HADOOP: slowHadoop(t.dir) });
   const step = await waitFor('DistCp to be running', () => copying(t.state), 60_000, 100);
-  // The intent is journaled before the executor spawns DistCp and records its pid: wait for that.
-  const pids = await waitFor('the DistCp child to be recorded', () => {
-    const d = join(t.state, 'children');
-    const found = existsSync(d) ? readdirSync(d).map((f) => Number(JSON.parse(readFileSync(join(d, f), 'utf8')).pid)) : [];
-    return found.length ? found : undefined;
-  }, 10_000, 20);
+  const pids = await recordedChildPids(t.state);
   const t0 = Date.now();
   d1.child.kill('SIGTERM');
   assert.is(await d1.exited, 0, d1.stderr());

@@ -6,10 +6,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { at, clusters, hbr, listFiles, snapshotNames, tempDir, treesIdentical, writePairPolicy, HBR, hbrEnv } from '../helpers/hbr.js';
-import { testbed, uniq } from '../helpers/testbed.js';
+import { at, clusters, hbr, listFiles, snapshotNames, tempDir, throttledHadoop, treesIdentical, writePairPolicy, HBR, hbrEnv } from '../helpers/hbr.js';
+import { uniq } from '../helpers/testbed.js';
 
 const { primary, dr } = clusters();
 const T0 = '2030-01-01T00:00:00.000Z';
@@ -159,10 +159,7 @@ test('5. kill -9 of hbr apply in the middle of a distcp: the next apply converge
 
   // A slow link: every DistCp of this test is throttled to 4 MB/s per map, so the 24 MB change
   // below takes several seconds to copy and the kill lands mid-copy.
-  const slow = join(dir, 'hadoop-slow');
-  // (hbr passes a generic -D option first; DistCp options must follow it.)
-  writeFileSync(slow, `#!/usr/bin/env bash\nif [ "$1" = distcp ]; then d=$2; shift 2; exec "${testbed().HBR_TB_HADOOP}" distcp "$d" -bandwidth 4 "$@"; fi\nexec "${testbed().HBR_TB_HADOOP}" "$@"\n`);
-  chmodSync(slow, 0o755);
+  const slow = throttledHadoop(dir, 4);
   await Promise.all([0, 1, 2].map((i) => primary.create(`${src}/big-${i}.bin`, randomBytes(8 * 1024 * 1024))));
 
   // The kernel's parent-death signal (setpriv) would stop the JVM with hbr: turned off here, so
