@@ -17,8 +17,10 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { snapshotName } from '../src/model/names.js';
 import { dirKey, type Observed, type ObservedDir } from '../src/model/observed.js';
-import type { Config, HdfsSnapshotPolicy } from '../src/model/policy.js';
-import { WebHdfs } from '../src/observe/hdfs/webhdfs.js';
+import type { Config } from '../src/model/policy.js';
+import type { HdfsCluster } from '../src/hadoop/cluster.js';
+import type { HdfsSnapshotPolicy } from '../src/systems/hdfs/types.js';
+import { WebHdfs } from '../src/systems/hdfs/webhdfs.js';
 import { planAll } from '../src/planner/plan.js';
 import { HBR } from '../test/helpers/hbr.js';
 import { testbed } from '../test/helpers/testbed.js';
@@ -126,8 +128,8 @@ export function estate(policies: number, perDir: number): { config: Config; obse
   const at = { file: 'bench.yaml', line: 1, col: 1 };
   const config: Config = {
     clusters: {
-      p: { name: 'p', kind: 'hdfs', webhdfs: 'http://p:9870', fs: 'hdfs://p:8020', at },
-      d: { name: 'd', kind: 'hdfs', webhdfs: 'http://d:9870', fs: 'hdfs://d:8020', at },
+      p: { name: 'p', kind: 'hdfs', webhdfs: 'http://p:9870', fs: 'hdfs://p:8020', at } as HdfsCluster,
+      d: { name: 'd', kind: 'hdfs', webhdfs: 'http://d:9870', fs: 'hdfs://d:8020', at } as HdfsCluster,
     },
     stores: {},
     webhooks: {},

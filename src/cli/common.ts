@@ -1,5 +1,6 @@
 /** What several commands share: loading policies, observing, exit codes, output. */
 import type { Command } from 'commander';
+import { UserError } from '../model/errors.js';
 import { loadConfig, formatPolicyError } from '../schema/load.js';
 import type { Config } from '../model/policy.js';
 import type { Observed } from '../model/observed.js';
@@ -12,9 +13,9 @@ export const EXIT_ERROR = 1;
 export const EXIT_CHANGES = 2;
 
 /** An error that ends the command with a message and an exit code, without a stack trace. */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode = EXIT_ERROR) {
-    super(message);
+export class CliError extends UserError {
+  constructor(message: string, exitCode = EXIT_ERROR) {
+    super(message, exitCode);
     this.name = 'CliError';
   }
 }

@@ -5,7 +5,8 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerApply } from './apply.js';
 import { registerDaemon } from './daemon.js';
-import { CliError, eprint, EXIT_ERROR } from './common.js';
+import { UserError } from '../model/errors.js';
+import { eprint, EXIT_ERROR } from './common.js';
 import { registerPlan, registerValidate } from './plan.js';
 import { registerRestore } from './restore.js';
 import { registerStatus } from './status.js';
@@ -71,7 +72,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    if (err instanceof CliError) {
+    if (err instanceof UserError) {
       eprint(err.message);
       process.exitCode = err.exitCode;
       return;

@@ -26,12 +26,12 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { compactJournal, Journal, readUnfinished } from '../engine/journal.js';
 import { acquireLock, type Lock } from '../engine/lock.js';
-import { reapOrphans } from '../executors/children.js';
+import { reapOrphans } from '../hadoop/children.js';
 import { agePoint, applyRecoveryPoints, recordApply, setPolicyRecoveryPoints, type RecoveryPoint } from '../metrics/recovery.js';
 import { createMetrics, type HbrMetrics } from '../metrics/registry.js';
 import type { UnfinishedStep } from '../model/observed.js';
 import type { Config, Policy, Schedule } from '../model/policy.js';
-import { observeHdfsHealth } from '../observe/hdfs/health.js';
+import { policyClaims, SYSTEMS, systemOf } from '../systems/index.js';
 import { formatDuration } from '../schema/duration.js';
 import { formatPolicyError, loadConfig, type PolicyError } from '../schema/load.js';
 import type { LeaderElection, LeaderState } from './coordination.js';
@@ -88,7 +88,7 @@ const JOURNAL_MAX_BYTES = 16 * 1024 * 1024;
 const JOURNAL_CHECK_MS = 5 * 60_000;
 
 function scheduleOf(p: Policy): Schedule {
-  return p.kind === 'hdfs-snapshots' ? p.snapshots.schedule : p.archive.schedule;
+  return systemOf(p).schedule(p);
 }
 
 function scheduleText(s: Schedule): string {
@@ -304,9 +304,7 @@ export class Daemon {
   }
 
   private resourceKeys(config: Config, name: string): string[] {
-    const p = config.policies[name]!;
-    if (p.kind === 'hdfs-snapshots') return [p.source, ...p.replicate.map((r) => r.to)].map((l) => `dir:${l.cluster}:${l.path}`);
-    return [`store:${p.archive.to}:${p.archive.prefix}`];
+    return policyClaims(config, name);
   }
 
   private record(name: string, rt: PolicyRuntime, r: ReconcileResult): void {
@@ -418,24 +416,7 @@ export class Daemon {
     if (this.healthRunning || this.leaderState !== 'leader' || this.stopping) return;
     this.healthRunning = true;
     try {
-      const m = this.metrics;
-      const clusters = Object.values(this.config.clusters).filter((c) => c.kind === 'hdfs');
-      await Promise.all(
-        clusters.map(async (c) => {
-          if (c.kind !== 'hdfs') return;
-          try {
-            const h = await observeHdfsHealth(c, { timeoutMs: 10_000 });
-            m.hdfsMissingBlocks.set({ cluster: c.name }, h.missingBlocks);
-            m.hdfsCorruptBlocks.set({ cluster: c.name }, h.corruptBlocks);
-            m.hdfsUnderReplicatedBlocks.set({ cluster: c.name }, h.underReplicatedBlocks);
-            if (h.trashEnabled !== undefined) m.hdfsTrashEnabled.set({ cluster: c.name }, h.trashEnabled ? 1 : 0);
-          } catch (err) {
-            // Unknown is not zero: drop the series rather than report a healthy-looking stale value.
-            for (const g of [m.hdfsMissingBlocks, m.hdfsCorruptBlocks, m.hdfsUnderReplicatedBlocks, m.hdfsTrashEnabled]) g.remove({ cluster: c.name });
-            this.log.warn({ cluster: c.name, error: (err as Error).message }, `NameNode health of ${c.name} not observed`);
-          }
-        }),
-      );
+      await Promise.all(SYSTEMS.map((s) => s.health?.(this.config, this.metrics, this.log)));
     } finally {
       this.healthRunning = false;
     }

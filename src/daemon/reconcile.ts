@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { applyPlan, newRunId, type ApplyResult } from '../engine/apply.js';
 import type { Journal } from '../engine/journal.js';
-import { executors } from '../executors/registry.js';
+import { executors, systemOf } from '../systems/index.js';
 import type { Observed, UnfinishedStep } from '../model/observed.js';
 import type { Plan, StepKind } from '../model/plan.js';
 import type { Config } from '../model/policy.js';
@@ -63,8 +63,7 @@ function observePolicy(config: Config, policy: string, unfinished: UnfinishedSte
 export function policyScope(config: Config, name: string): string[] {
   const p = config.policies[name];
   if (!p) return [];
-  if (p.kind === 'hdfs-snapshots') return [...new Set([p.source.cluster, ...p.replicate.map((r) => r.to.cluster)])].sort();
-  return [...new Set([p.source.cluster, p.archive.to])].sort();
+  return systemOf(p).scope(p);
 }
 
 function countErrors(config: Config, policy: string, observed: Observed): Record<string, number> {

@@ -21,7 +21,8 @@ export interface DaemonStatus {
 
 export interface PolicyStatus {
   name: string;
-  kind: 'hdfs-snapshots' | 'zookeeper-archive';
+  /** the policy's kind, e.g. hdfs-snapshots, zookeeper-archive (src/systems) */
+  kind: string;
   schedule: string;
   rpoSeconds?: number;
   running: boolean;

@@ -15,7 +15,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Plan, Step, StepKind } from '../model/plan.js';
-import type { ExecContext, ExecutorRegistry, StepOutcome } from '../executors/types.js';
+import { kindDeadline, stepClaims } from '../systems/index.js';
+import type { ExecContext, ExecutorRegistry, StepOutcome } from '../systems/types.js';
 import type { Journal } from './journal.js';
 
 export type ApplyEvent =
@@ -61,18 +62,12 @@ export interface ApplyOptions {
 }
 
 const MIN = 60_000;
-/** A snapshot is metadata: minutes are plenty. */
-const SNAPSHOT_DEADLINE = 2 * MIN;
-/** DistCp of a large tree. */
-const REPLICATE_DEADLINE = 360 * MIN;
-/** Kinds without a default of their own (and kinds of a plan saved by a newer hbr). */
+/** Kinds no system knows (a plan saved by a newer hbr). */
 const FALLBACK_DEADLINE = 360 * MIN;
 
-/** The deadline of a kind unless ApplyOptions.deadlines says otherwise: by family, ms. */
+/** The deadline of a kind unless ApplyOptions.deadlines says otherwise: its system's, ms. */
 export function defaultDeadline(kind: string): number {
-  if (kind.startsWith('hdfs.snapshot.')) return SNAPSHOT_DEADLINE;
-  if (kind.startsWith('replicate.')) return REPLICATE_DEADLINE;
-  return FALLBACK_DEADLINE;
+  return kindDeadline(kind) ?? FALLBACK_DEADLINE;
 }
 /** setTimeout's limit (~24.8 days); a longer deadline waits this long. */
 const MAX_TIMER = 2 ** 31 - 1;
@@ -136,15 +131,12 @@ export function validatePlanGraph(plan: Plan): void {
   throw new Error(`plan has a dependency cycle (each step depends on the next): ${cycle.join(' -> ')}`);
 }
 
-/** The directories a step touches: it never runs alongside another step on one of them. */
-export function stepResources(step: Step): string[] {
-  const r = [`${step.target.cluster}\u0000${step.target.path}`];
-  const src = step.params?.source;
-  if (src) {
-    const k = `${src.cluster}\u0000${src.path}`;
-    if (k !== r[0]) r.push(k);
-  }
-  return r;
+/**
+ * What a step acts on (its system's claims, canonical by endpoint when the config is given): it
+ * never runs alongside another step on one of them.
+ */
+export function stepResources(step: Step, config?: ExecContext['config']): string[] {
+  return stepClaims(step, config);
 }
 
 type State = 'waiting' | 'ready' | 'running' | 'done' | 'failed' | 'skipped';
@@ -167,7 +159,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
   const unmet = steps.map((s) => new Set(s.dependsOn).size);
   const dependents: number[][] = steps.map(() => []);
   steps.forEach((s, i) => new Set(s.dependsOn).forEach((d) => dependents[index.get(d)!]!.push(i)));
-  const resources = steps.map(stepResources);
+  const resources = steps.map((s) => stepResources(s, opts.ctx.config));
   /** ready steps, in plan order */
   const ready: number[] = [];
   /** directory → the step holding it, and, once that step was aborted, when to give up on it */

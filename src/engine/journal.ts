@@ -10,7 +10,7 @@ import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, rea
 import { dirname, join } from 'node:path';
 import type { UnfinishedStep } from '../model/observed.js';
 import type { Step } from '../model/plan.js';
-import type { StepOutcome } from '../executors/types.js';
+import type { StepOutcome } from '../systems/types.js';
 
 export type JournalEvent = 'intent' | 'done' | 'failed';
 

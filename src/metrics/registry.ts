@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Where a recovery point lives: the source directory, its DR replicas, or an archive store. */
-export type RecoverySite = 'source' | 'dr' | 'store';
+export type { RecoverySite } from '../model/recovery.js';
 
 /** The outcome of one step as hbr_steps_total counts it. */
 export type StepResult = 'done' | 'failed' | 'skipped';

@@ -13,20 +13,17 @@ export enum Action {
   Update = '~',
 }
 
-export type StepKind =
-  | 'hdfs.snapshot.allow'
-  | 'hdfs.snapshot.create'
-  | 'hdfs.snapshot.delete'
-  | 'replicate.bootstrap'
-  | 'replicate.distcp-diff'
-  | 'replicate.repair-target'
-  | 'zk.archive'
-  | 'store.delete';
+/**
+ * A step kind, e.g. `hdfs.snapshot.create`, `zk.archive`. Each kind belongs to exactly one system,
+ * which declares it (src/systems/<name>/index.ts, `kinds`); the core never names one. The strings
+ * are a public interface (metrics labels, journals, saved plans, alert rules): they never change.
+ */
+export type StepKind = string;
 
 /**
- * What a step acts on. HDFS steps: a directory (and snapshot) of a cluster. Store steps
- * (zk.archive, store.delete): `cluster` is the store's name and `path` the object key, so every
- * step has one (cluster, path) the engine can serialize on.
+ * What a step acts on, as a person reads it: a directory (and snapshot) of a cluster, or an object
+ * key of a store (`cluster` is then the store's name). What it claims for serialization is its
+ * system's to say (System.stepClaims), canonical by endpoint.
  */
 export interface StepTarget {
   cluster: string;
@@ -34,35 +31,22 @@ export interface StepTarget {
   snapshot?: string;
 }
 
-/** Kind-specific parameters. */
-export interface StepParams {
-  /** replicate.*: where the data comes from */
-  source?: { cluster: string; path: string };
-  /** replicate.distcp-diff: the common snapshot the diff starts from */
-  fromSnapshot?: string;
-  /** replicate.*: the source snapshot copied (the target gets the same name after) */
-  toSnapshot?: string;
-  /** replicate.repair-target: how: roll back with -rdiff, or a full -update -delete re-sync */
-  repair?: 'rdiff' | 'resync';
-  /** replicate.repair-target (rdiff): the common snapshot the target is rolled back to */
-  baseSnapshot?: string;
-  /** zk.archive: the ZooKeeper cluster archived */
-  zookeeper?: string;
-}
+/** Kind-specific parameters: each system types its own (e.g. src/systems/hdfs/types.ts). */
+export type StepParams = { readonly [key: string]: unknown };
 
 export interface Estimate {
   bytes?: number;
   files?: number;
 }
 
-export interface Step {
+export interface Step<P extends object = StepParams> {
   /** stable: the same intent always has the same id (kind + target), so journals and plans line up */
   id: string;
   kind: StepKind;
   action: Action;
   policy: string;
   target: StepTarget;
-  params: StepParams;
+  params: P;
   /** one line a person reads in the plan */
   reason: string;
   /** ids of steps that must be done first */

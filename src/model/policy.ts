@@ -11,37 +11,18 @@ export interface SourceLocation {
   col: number;
 }
 
-export interface HdfsCluster {
+/**
+ * A named cluster. Its kind is the key it was declared under (`hdfs`, `zookeeper`, ...); the
+ * system that defines that kind owns the rest of its fields (src/hadoop/cluster.ts for HDFS,
+ * src/systems/zookeeper/types.ts for ZooKeeper) and narrows with its own type guard.
+ */
+export interface ClusterBase {
   name: string;
-  kind: 'hdfs';
-  /** WebHDFS base URL, e.g. http://nn.prod:9870 */
-  webhdfs: string;
-  /** file system URI for Hadoop tools, e.g. hdfs://nn.prod:8020 */
-  fs: string;
-  /** simple-auth user for WebHDFS (user.name); default: none sent */
-  user?: string;
+  kind: string;
   at: SourceLocation;
 }
 
-export interface ZookeeperCluster {
-  name: string;
-  kind: 'zookeeper';
-  /** AdminServer base URL, e.g. http://zk1:8080 */
-  admin?: string;
-  /** client connect string, e.g. zk1:2181,zk2:2181 */
-  connect?: string;
-  /** the server's data dir, when hbr runs beside ZooKeeper (archive mode `datadir`) */
-  datadir?: string;
-  /**
-   * How archives are taken: `admin` streams a snapshot from the AdminServer (ZooKeeper 3.9+, digest
-   * auth from the environment); `datadir` packs the newest snapshot.* and the log.* files after it
-   * from `datadir`, read while the server runs. Default: admin when `admin` is set, else datadir.
-   */
-  mode: 'admin' | 'datadir';
-  at: SourceLocation;
-}
-
-export type Cluster = HdfsCluster | ZookeeperCluster;
+export type Cluster = ClusterBase;
 
 export interface S3Store {
   name: string;
@@ -81,48 +62,20 @@ export interface Schedule {
   cron?: string;
 }
 
-export interface HdfsLocation {
-  cluster: string;
-  path: string;
-}
-
-export interface ReplicationTarget {
-  to: HdfsLocation;
-  /** retention on the DR side; absent = keep only what the safety floors require */
-  keep: Keep;
-}
-
-/** Snapshots of one HDFS directory on a schedule, GFS retention, optional DR replication. */
-export interface HdfsSnapshotPolicy {
+/**
+ * A policy as the core sees it: its name, the kind that selects its system (src/systems/index.ts),
+ * its RPO and where it was declared. Each system extends it with its own fields
+ * (src/systems/<name>/types.ts).
+ */
+export interface PolicyBase {
   name: string;
-  kind: 'hdfs-snapshots';
-  source: HdfsLocation;
-  snapshots: { schedule: Schedule; keep: Keep };
-  /** recovery point objective in ms */
-  rpo?: number;
-  replicate: ReplicationTarget[];
-  at: SourceLocation;
-}
-
-/** Archives of a ZooKeeper ensemble's data in a store, on a schedule, with GFS retention. */
-export interface ZookeeperArchivePolicy {
-  name: string;
-  kind: 'zookeeper-archive';
-  source: { cluster: string };
-  archive: {
-    /** store name */
-    to: string;
-    /** object key prefix under the store's own prefix, e.g. zookeeper-backup-eu-west1- */
-    prefix: string;
-    schedule: Schedule;
-    keep: Keep;
-  };
+  kind: string;
   /** recovery point objective in ms */
   rpo?: number;
   at: SourceLocation;
 }
 
-export type Policy = HdfsSnapshotPolicy | ZookeeperArchivePolicy;
+export type Policy = PolicyBase;
 
 /**
  * How several `hbr daemon`s agree on who acts: a ZooKeeper ensemble and a znode path under which

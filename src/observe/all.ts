@@ -1,11 +1,11 @@
 /**
- * Observes everything the (targeted) policies name: HDFS directories and store listings, in
+ * Observes everything the (targeted) policies name: each system observes its own policies, all in
  * parallel, merged into one Observed. The one entry point of `hbr plan`/`apply` and the daemon.
  */
 import type { Observed, UnfinishedStep } from '../model/observed.js';
 import type { Config } from '../model/policy.js';
-import { observeHdfs } from './hdfs/observe.js';
-import { observeStores } from './store.js';
+import { SYSTEMS, policiesOf } from '../systems/index.js';
+import type { ObservedPart } from '../systems/types.js';
 
 export interface ObserveAllOptions {
   /** limit to these policies */
@@ -14,20 +14,23 @@ export interface ObserveAllOptions {
   unfinished?: UnfinishedStep[];
   /** the clock (Observed.at) */
   now?: () => number;
-  /** per WebHDFS request, ms */
+  /** per request, ms */
   timeoutMs?: number;
 }
 
 export async function observeAll(config: Config, opts: ObserveAllOptions = {}): Promise<Observed> {
-  const t = opts.targets?.length ? { targets: opts.targets } : {};
-  const [hdfs, stores] = await Promise.all([
-    observeHdfs(config, {
-      ...t,
-      ...(opts.unfinished && { unfinished: opts.unfinished }),
-      ...(opts.now && { now: opts.now }),
-      ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }),
+  const parts = await Promise.all(
+    SYSTEMS.map((system) => {
+      const policies = policiesOf(config, system, opts.targets?.length ? opts.targets : undefined);
+      if (policies.length === 0) return Promise.resolve<ObservedPart>({ errors: [] });
+      return system.observe(config, policies, { ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }) });
     }),
-    observeStores(config, t),
-  ]);
-  return { ...hdfs, stores: stores.stores, errors: [...hdfs.errors, ...stores.errors] };
+  );
+  const observed: Observed = { at: (opts.now ?? Date.now)(), dirs: {}, stores: {}, unfinished: opts.unfinished ?? [], errors: [] };
+  for (const part of parts) {
+    Object.assign(observed.dirs, part.dirs);
+    Object.assign(observed.stores!, part.stores);
+    observed.errors.push(...part.errors);
+  }
+  return observed;
 }

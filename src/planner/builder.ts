@@ -1,6 +1,5 @@
 /** Accumulates the steps and warnings of a plan; keeps step ids unique and dependencies first. */
 import type { PlanWarning, Step } from '../model/plan.js';
-import { stepDir } from './safety.js';
 
 export class PlanBuilder {
   readonly steps: Step[] = [];
@@ -34,19 +33,5 @@ export class PlanBuilder {
     if (this.warned.has(key)) return;
     this.warned.add(key);
     this.warnings.push(policy !== undefined ? { policy, message } : { message });
-  }
-
-  /** ids of the planned non-delete steps acting on directory `key` (dirKey), in plan order */
-  stepsOn(key: string): string[] {
-    return this.steps.filter((s) => s.kind !== 'hdfs.snapshot.delete' && stepDir(s) === key).map((s) => s.id);
-  }
-
-  /** snapshot name → id of the step creating it, for the creates planned on directory `key` */
-  createdOn(key: string): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const s of this.steps) {
-      if (s.kind === 'hdfs.snapshot.create' && stepDir(s) === key && s.target.snapshot) out.set(s.target.snapshot, s.id);
-    }
-    return out;
   }
 }

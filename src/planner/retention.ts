@@ -3,17 +3,30 @@
  * each returning the set of snapshots it keeps. A snapshot is destroyed only if NO rule keeps it
  * (every rule agrees to destroy); with no rules at all, nothing is destroyed.
  *
- * The policy's own rules (keep-last-n, keep-GFS) live here; the safety floors (keep-foreign,
- * keep-newest, keep-newest-common, keep-not-replicated, keep-planned, keep-in-use) are defined once,
- * in safety.ts, and handed to `prune` as KeepRules too.
+ * The policy's own rules (keep-last-n, keep-GFS) live here; each system's safety floors
+ * (src/systems/<name>/safety.ts) are handed to `prune` as KeepRules too (`keepWhere`).
+ *
+ * Retention knows nothing of names: a candidate carries its time (from its name, parsed by its
+ * system) and what it depends on, so snapshots, archives, block manifests and backup chains all
+ * use the same rules.
  */
-import { parseSnapshotName } from '../model/names.js';
 import type { Keep } from '../model/policy.js';
 
-/** A snapshot retention looks at: observed, or planned in this plan (a planned one is never destroyed). */
+/**
+ * A recovery point retention looks at: observed, or planned in this plan (a planned one is never
+ * destroyed).
+ */
 export interface Candidate {
+  /** its identity: a snapshot name, an object key, a backup id */
   name: string;
+  /** the time its name encodes, ms since epoch; undefined = not hbr's (the GFS rules never count it) */
+  time: number | undefined;
   planned: boolean;
+  /**
+   * names of candidates it cannot be restored without (an incremental backup's parent): whatever a
+   * rule keeps, `prune` keeps what it depends on too.
+   */
+  dependsOn?: readonly string[];
 }
 
 export interface KeepRule {
@@ -41,19 +54,30 @@ export function prune(snapshots: readonly Candidate[], rules: readonly KeepRule[
       else keptBy.set(name, [rule.name]);
     }
   }
+  // A kept candidate keeps what it depends on (transitively): a chain is restored whole or not at all.
+  const byName = new Map(snapshots.map((s) => [s.name, s]));
+  const stack = [...keptBy.keys()];
+  while (stack.length) {
+    for (const dep of byName.get(stack.pop()!)?.dependsOn ?? []) {
+      const by = keptBy.get(dep);
+      if (by) {
+        if (!by.includes('dependency')) by.push('dependency');
+        continue;
+      }
+      keptBy.set(dep, ['dependency']);
+      stack.push(dep);
+    }
+  }
   return { destroy: snapshots.filter((s) => !keptBy.has(s.name)), keptBy };
 }
 
 function hbrNewestFirst(snapshots: readonly Candidate[]): Array<{ name: string; time: number }> {
   const out: Array<{ name: string; time: number }> = [];
-  for (const s of snapshots) {
-    const time = parseSnapshotName(s.name);
-    if (time !== undefined) out.push({ name: s.name, time });
-  }
+  for (const s of snapshots) if (s.time !== undefined) out.push({ name: s.name, time: s.time });
   return out.sort((a, b) => b.time - a.time);
 }
 
-/** keep-last-n: the n newest hbr snapshots (by the time in their names). */
+/** keep-last-n: the n newest hbr-owned candidates (by the time in their names). */
 export function keepLastN(n: number): KeepRule {
   return {
     name: 'keep-last-n',

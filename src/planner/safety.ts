@@ -1,35 +1,20 @@
 /**
- * The safety floors, in one place (DESIGN §5). Retention (retention.ts) receives them as KeepRules,
- * so a plan never proposes what they protect; and `checkSafety` re-checks every delete step of a
- * finished plan against them, so a plan that would break one is an error, never a warning.
+ * The safety framework (docs/architecture.md, "Safety"): the rules' names, the error a plan that
+ * breaks one raises, and the Floor a system hands to retention as a KeepRule. The floors
+ * themselves belong to each system (src/systems/<name>/safety.ts); `checkSafety`
+ * (src/planner/check.ts) re-checks every delete of a finished plan against its system's floors,
+ * and refuses a delete no system vouches for (default deny).
  *
- * Floors for a snapshot directory X:
- *   foreign              never delete a snapshot whose name is not hbr's
- *   last-recovery-point  never delete the newest hbr snapshot of X (observed or planned)
- *   newest-common        never delete the newest snapshot common to a DR pair X belongs to (either side)
- *   not-replicated       on a replicating source: never delete an hbr snapshot newer than the newest
- *                        common with some target (all of them, while a target has none in common)
- *   planned              never delete a snapshot this plan creates
- *   in-use               never delete a snapshot a step of the plan reads (from/to/base snapshot)
- * and, for the plan as a whole:
- *   delete-order         a delete on X runs after every other step of the plan on X and on X's DR
- *                        targets (a delete never runs before the new snapshot / new common exists)
- *   unverifiable         a delete whose floors cannot be evaluated (X or a DR partner not observed,
- *                        no policy manages X, no snapshot named) is refused
- *
- * Floors for archives in a store (store.delete), see archiveFloors:
- *   foreign              never delete an object that is not an hbr archive of the policy's prefix
- *                        carrying its checksum (hbr did not write it)
- *   planned              never delete the archive this plan creates
- *   last-recovery-point  never delete the newest good archive
- *   delete-order         a store delete runs after the plan's new archive of that policy
+ * Rules a system's floors use:
+ *   foreign              never delete what hbr does not own (a name or checksum not hbr's)
+ *   last-recovery-point  never delete the newest recovery point
+ *   newest-common        never delete the newest snapshot common to a DR pair (either side)
+ *   not-replicated       never delete what is not yet replicated
+ *   planned              never delete what this plan creates
+ *   in-use               never delete what a step of this plan reads
+ *   delete-order         a delete runs after the steps that make its replacement
+ *   unverifiable         a delete whose floors cannot be evaluated is refused
  */
-import { dirKey, storeKey, type Observed, type ObservedDir, type ObservedStorePrefix } from '../model/observed.js';
-import { isHbrSnapshot, parseArchiveKey, parseSnapshotName } from '../model/names.js';
-import { Action, type Plan, type Step } from '../model/plan.js';
-import type { Config, HdfsLocation, HdfsSnapshotPolicy, Keep, ZookeeperArchivePolicy } from '../model/policy.js';
-import { newestCommon, newestHbr, snapshotNames } from './snapshots.js';
-
 export type SafetyRule =
   | 'foreign'
   | 'last-recovery-point'
@@ -61,67 +46,6 @@ export class SafetyViolation extends Error {
   }
 }
 
-/** How a policy involves a directory. */
-export interface DirRole {
-  policy: HdfsSnapshotPolicy;
-  role: 'source' | 'target';
-  /** the retention that side declares */
-  keep: Keep;
-  /** the other side of each DR pair: the targets of a source, the source of a target */
-  partners: HdfsLocation[];
-}
-
-function sameDir(a: HdfsLocation, cluster: string, path: string): boolean {
-  return a.cluster === cluster && a.path === path;
-}
-
-export function hdfsPolicies(config: Config): HdfsSnapshotPolicy[] {
-  return Object.values(config.policies)
-    .filter((p): p is HdfsSnapshotPolicy => p.kind === 'hdfs-snapshots')
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/** Roles by directory, built once per Config object (a pure memo: a Config is never mutated). */
-const roleIndex = new WeakMap<Config, Map<string, DirRole[]>>();
-
-function rolesByDir(config: Config): Map<string, DirRole[]> {
-  let index = roleIndex.get(config);
-  if (index) return index;
-  index = new Map();
-  const add = (l: HdfsLocation, role: DirRole) => {
-    const k = dirKey(l.cluster, l.path);
-    index!.set(k, [...(index!.get(k) ?? []), role]);
-  };
-  for (const policy of hdfsPolicies(config)) {
-    add(policy.source, { policy, role: 'source', keep: policy.snapshots.keep, partners: policy.replicate.map((r) => r.to) });
-    for (const r of policy.replicate) add(r.to, { policy, role: 'target', keep: r.keep, partners: [policy.source] });
-  }
-  roleIndex.set(config, index);
-  return index;
-}
-
-/** Every role the config's policies give directory (cluster, path), by policy name. */
-export function rolesOf(cluster: string, path: string, config: Config): DirRole[] {
-  return rolesByDir(config).get(dirKey(cluster, path)) ?? [];
-}
-
-/** The directory a step acts on. */
-export function stepDir(step: Step): string {
-  return dirKey(step.target.cluster, step.target.path);
-}
-
-/**
- * The directories whose steps a delete on (cluster, path) must wait for: the directory itself and,
- * where it is a DR source, its targets (so the new common snapshot exists before anything goes).
- */
-export function deleteMustFollow(cluster: string, path: string, config: Config): Set<string> {
-  const dirs = new Set<string>([dirKey(cluster, path)]);
-  for (const role of rolesOf(cluster, path, config)) {
-    if (role.role === 'source') for (const t of role.partners) dirs.add(dirKey(t.cluster, t.path));
-  }
-  return dirs;
-}
-
 export interface Floor {
   rule: SafetyRule;
   /** why it protects, for messages */
@@ -129,201 +53,3 @@ export interface Floor {
   protects(snapshot: string): boolean;
 }
 
-export interface DirFloors {
-  floors: Floor[];
-  /** reasons the floors cannot be evaluated; non-empty → no delete on this directory is safe */
-  unverifiable: string[];
-}
-
-const loc = (l: HdfsLocation): string => `${l.cluster}:${l.path}`;
-
-/**
- * The floors protecting snapshots of directory (cluster, path), given the config, the observed
- * state and the (non-delete) steps of a plan.
- */
-export function floorsFor(cluster: string, path: string, config: Config, observed: Observed, steps: readonly Step[]): DirFloors {
-  const key = dirKey(cluster, path);
-  const here = `${cluster}:${path}`;
-  const floors: Floor[] = [];
-  const unverifiable: string[] = [];
-  const dir: ObservedDir | undefined = observed.dirs[key];
-  const roles = rolesOf(cluster, path, config);
-  if (!dir) unverifiable.push(`${here} was not observed`);
-  if (roles.length === 0) unverifiable.push(`no policy manages ${here}`);
-
-  floors.push({ rule: 'foreign', why: 'foreign snapshot (not hbr-owned)', protects: (n) => !isHbrSnapshot(n) });
-
-  const live = steps.filter((s) => s.kind !== 'hdfs.snapshot.delete');
-  const planned = new Set(
-    live.filter((s) => s.kind === 'hdfs.snapshot.create' && stepDir(s) === key && s.target.snapshot).map((s) => s.target.snapshot as string),
-  );
-  floors.push({ rule: 'planned', why: 'created by this plan', protects: (n) => planned.has(n) });
-
-  const newest = newestHbr([...snapshotNames(dir), ...planned]);
-  if (newest) {
-    floors.push({
-      rule: 'last-recovery-point',
-      why: `newest hbr snapshot of ${here} (last recovery point)`,
-      protects: (n) => n === newest.name,
-    });
-  }
-
-  const used = new Set<string>();
-  for (const s of live) {
-    const touches = stepDir(s) === key || (s.params.source !== undefined && dirKey(s.params.source.cluster, s.params.source.path) === key);
-    if (!touches) continue;
-    for (const n of [s.params.fromSnapshot, s.params.toSnapshot, s.params.baseSnapshot]) if (n) used.add(n);
-  }
-  floors.push({ rule: 'in-use', why: 'read by a step of this plan', protects: (n) => used.has(n) });
-
-  for (const role of roles) {
-    for (const partner of role.partners) {
-      const other = observed.dirs[dirKey(partner.cluster, partner.path)];
-      if (!other) {
-        unverifiable.push(`${role.role === 'source' ? 'DR target' : 'DR source'} ${loc(partner)} of policy ${role.policy.name} was not observed`);
-        continue;
-      }
-      const common = role.role === 'source' ? newestCommon(dir, other) : newestCommon(other, dir);
-      if (common) {
-        floors.push({
-          rule: 'newest-common',
-          why: `newest snapshot common with ${loc(partner)} (policy ${role.policy.name})`,
-          protects: (n) => n === common.name,
-        });
-      }
-      if (role.role === 'source') {
-        floors.push({
-          rule: 'not-replicated',
-          why: common
-            ? `not yet replicated to ${loc(partner)} (newer than the common ${common.name})`
-            : `not yet replicated to ${loc(partner)} (no snapshot in common yet)`,
-          protects: (n) => {
-            const t = parseSnapshotName(n);
-            return t !== undefined && (common === undefined || t > common.time);
-          },
-        });
-      }
-    }
-  }
-  return { floors, unverifiable };
-}
-
-/** Every delete step of `plan` checked against the floors; an empty list means the plan is safe. */
-export function checkSafety(plan: Plan, config: Config, observed: Observed): SafetyViolationDetail[] {
-  const out: SafetyViolationDetail[] = [];
-  const byId = new Map(plan.steps.map((s) => [s.id, s]));
-  const cache = new Map<string, DirFloors>();
-
-  const ancestors = (step: Step): Set<string> => {
-    const seen = new Set<string>();
-    const stack = [...step.dependsOn];
-    while (stack.length) {
-      const id = stack.pop() as string;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const dep = byId.get(id);
-      if (dep) stack.push(...dep.dependsOn);
-    }
-    return seen;
-  };
-
-  // Indexes, so each delete looks only at the steps of the directories that matter to it
-  // (a plan of 100,000 snapshots has tens of thousands of deletes).
-  const liveByDir = new Map<string, Step[]>(); // non-delete steps by the directory they act on
-  const touching = new Map<string, Step[]>(); // steps by every directory they act on or read from
-  const push = (m: Map<string, Step[]>, k: string, s: Step) => m.set(k, [...(m.get(k) ?? []), s]);
-  for (const s of plan.steps) {
-    if (s.kind !== 'hdfs.snapshot.delete') push(liveByDir, stepDir(s), s);
-    push(touching, stepDir(s), s);
-    if (s.params.source) push(touching, dirKey(s.params.source.cluster, s.params.source.path), s);
-  }
-  const mustCache = new Map<string, Set<string>>();
-
-  for (const step of plan.steps) {
-    if (step.kind !== 'hdfs.snapshot.delete' && step.action !== Action.Delete) continue;
-    const { cluster, path, snapshot } = step.target;
-    const at = `${cluster}:${path}@${snapshot ?? '?'}`;
-    const violation = (rule: SafetyRule, why: string): void => {
-      out.push({
-        rule,
-        stepId: step.id,
-        policy: step.policy,
-        cluster,
-        path,
-        ...(snapshot !== undefined ? { snapshot } : {}),
-        message: `policy ${step.policy}: deleting ${at} breaks rule ${rule}: ${why}`,
-      });
-    };
-    if (step.kind === 'store.delete') {
-      checkStoreDelete(step, plan, config, observed, violation);
-      continue;
-    }
-    if (step.kind !== 'hdfs.snapshot.delete' || snapshot === undefined) {
-      violation('unverifiable', 'not a snapshot delete the safety rules know');
-      continue;
-    }
-    const key = dirKey(cluster, path);
-    let f = cache.get(key);
-    if (!f) {
-      f = floorsFor(cluster, path, config, observed, touching.get(key) ?? []);
-      cache.set(key, f);
-    }
-    for (const why of f.unverifiable) violation('unverifiable', why);
-    for (const floor of f.floors) if (floor.protects(snapshot)) violation(floor.rule, floor.why);
-
-    let must = mustCache.get(key);
-    if (!must) {
-      must = deleteMustFollow(cluster, path, config);
-      mustCache.set(key, must);
-    }
-    const before = ancestors(step);
-    for (const d of must) {
-      for (const other of liveByDir.get(d) ?? []) {
-        if (!before.has(other.id)) violation('delete-order', `must run after step ${other.id}`);
-      }
-    }
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Archives in a store (ZooKeeper today)
-
-/**
- * The floors protecting objects of a store under an archive policy's prefix: anything not an
- * hbr archive of this prefix with its checksum (foreign: never deleted), the archive this plan
- * creates, and the newest good archive (the last recovery point).
- */
-export function archiveFloors(policy: ZookeeperArchivePolicy, listing: ObservedStorePrefix, plannedKey: string | undefined): Floor[] {
-  const bySha = new Map(listing.objects.map((o) => [o.key, o.sha256]));
-  let newest: { key: string; time: number } | undefined;
-  for (const o of listing.objects) {
-    const t = parseArchiveKey(policy.archive.prefix, o.key);
-    if (t !== undefined && o.sha256 && (!newest || t > newest.time)) newest = { key: o.key, time: t };
-  }
-  return [
-    {
-      rule: 'foreign',
-      why: `not an archive hbr wrote for prefix '${policy.archive.prefix}' (name or checksum)`,
-      protects: (k) => parseArchiveKey(policy.archive.prefix, k) === undefined || (bySha.has(k) && !bySha.get(k)),
-    },
-    { rule: 'planned', why: 'created by this plan', protects: (k) => k === plannedKey },
-    { rule: 'last-recovery-point', why: `newest good archive of policy ${policy.name}`, protects: (k) => k === newest?.key },
-  ];
-}
-
-function checkStoreDelete(step: Step, plan: Plan, config: Config, observed: Observed, violation: (rule: SafetyRule, why: string) => void): void {
-  const policy = config.policies[step.policy];
-  if (!policy || policy.kind !== 'zookeeper-archive' || policy.archive.to !== step.target.cluster) {
-    violation('unverifiable', `no archive policy ${step.policy} writes to store ${step.target.cluster}`);
-    return;
-  }
-  const listing = observed.stores?.[storeKey(policy.archive.to, policy.archive.prefix)];
-  if (!listing) {
-    violation('unverifiable', `store ${policy.archive.to} was not observed`);
-    return;
-  }
-  const create = plan.steps.find((s) => s.kind === 'zk.archive' && s.policy === policy.name);
-  for (const f of archiveFloors(policy, listing, create?.target.path)) if (f.protects(step.target.path)) violation(f.rule, f.why);
-  if (create && !step.dependsOn.includes(create.id)) violation('delete-order', `must run after step ${create.id}`);
-}

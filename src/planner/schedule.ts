@@ -4,7 +4,7 @@
  */
 import { CronExpressionParser } from 'cron-parser';
 import type { Schedule } from '../model/policy.js';
-import { formatDuration, iso } from './snapshots.js';
+import { formatDuration, iso } from '../model/format.js';
 
 /**
  * The most recent time the cron expression fires at or before `now` (ms since epoch, UTC).

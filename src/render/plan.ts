@@ -4,24 +4,16 @@
  */
 import type { Observed } from '../model/observed.js';
 import { Action, type Plan, type Step } from '../model/plan.js';
+import { formatBytes } from '../model/format.js';
+import { systemForKind } from '../systems/index.js';
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+export { formatBytes } from '../model/format.js';
 
+/** `cluster:path[@snapshot]`, and what it comes from where the step's system says (`<- source`). */
 export function describeTarget(step: Step): string {
   const t = `${step.target.cluster}:${step.target.path}${step.target.snapshot ? `@${step.target.snapshot}` : ''}`;
-  const src = step.params.source;
-  if (!src) return t;
-  const from = step.params.toSnapshot ? `${src.cluster}:${src.path}@${step.params.toSnapshot}` : `${src.cluster}:${src.path}`;
-  return `${t} <- ${from}`;
+  const from = systemForKind(step.kind)?.describeSource?.(step);
+  return from ? `${t} <- ${from}` : t;
 }
 
 function estimate(step: Step): string {

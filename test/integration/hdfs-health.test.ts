@@ -6,8 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HdfsCluster } from '../../src/model/policy.js';
-import { observeHdfsHealth } from '../../src/observe/hdfs/health.js';
+import type { HdfsCluster } from '../../src/hadoop/cluster.js';
+import { observeHdfsHealth } from '../../src/systems/hdfs/health.js';
 import { testbed } from '../helpers/testbed.js';
 
 const tb = testbed();

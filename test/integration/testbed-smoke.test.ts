@@ -18,8 +18,8 @@ import {
   CompleteMultipartUploadCommand,
   HeadObjectCommand,
 } from '@aws-sdk/client-s3';
-import { WebHdfs } from '../../src/observe/hdfs/webhdfs.js';
-import { parseJobCounters, runHadoopOk } from '../../src/executors/hdfs/hadoop-cli.js';
+import { WebHdfs } from '../../src/systems/hdfs/webhdfs.js';
+import { parseJobCounters, runHadoopOk } from '../../src/hadoop/cli.js';
 import { repoRoot, testbed, uniq } from '../helpers/testbed.js';
 
 const tb = testbed();

@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import zookeeper from 'node-zookeeper-client';
-import { readArchiveInfo, takeArchive, type ArchiveInfo } from '../../src/executors/zookeeper/archive.js';
-import { restoreToAdmin, restoreToDataDir } from '../../src/executors/zookeeper/restore.js';
-import { triggerSnapshot } from '../../src/executors/zookeeper/admin.js';
-import { parseZkFileName } from '../../src/executors/zookeeper/format.js';
+import { readArchiveInfo, takeArchive, type ArchiveInfo } from '../../src/systems/zookeeper/archive.js';
+import { restoreToAdmin, restoreToDataDir } from '../../src/systems/zookeeper/restore.js';
+import { triggerSnapshot } from '../../src/systems/zookeeper/admin.js';
+import { parseZkFileName } from '../../src/systems/zookeeper/format.js';
 import { uniq } from '../helpers/testbed.js';
 import { pipelined, startZk, zkChildren, zkConnect, zkCreate, zkGet, type ZkServer } from '../helpers/zk.js';
 

@@ -9,7 +9,7 @@ import fs, { readFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { applyPlan, defaultDeadline, newRunId, stepResources, validatePlanGraph } from '../../src/engine/apply.js';
 import { Journal, journalPath, readJournal, readUnfinished } from '../../src/engine/journal.js';
-import type { Executor } from '../../src/executors/types.js';
+import type { Executor } from '../../src/systems/types.js';
 import type { Step } from '../../src/model/plan.js';
 import { ctx, plan, run, sleep, step, tempDir } from '../fixtures/engine-helpers.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseJobCounters } from '../../src/executors/hdfs/hadoop-cli.js';
+import { parseJobCounters } from '../../src/hadoop/cli.js';
 
 const LOG = `2026-11-22 21:23:14,933 INFO mapreduce.Job: Job job_local412106786_0001 completed successfully
 2026-11-22 21:23:14,938 INFO mapreduce.Job: Counters: 25

@@ -2,7 +2,9 @@
 import { snapshotName } from '../../src/model/names.js';
 import { dirKey, type Observed, type ObservedDir, type UnfinishedStep } from '../../src/model/observed.js';
 import type { Plan, Step, StepKind } from '../../src/model/plan.js';
-import type { Config, HdfsSnapshotPolicy, Keep, Schedule } from '../../src/model/policy.js';
+import type { Config, Keep, Schedule } from '../../src/model/policy.js';
+import type { HdfsCluster } from '../../src/hadoop/cluster.js';
+import type { HdfsParams, HdfsSnapshotPolicy } from '../../src/systems/hdfs/types.js';
 
 export const S_ = 1000;
 export const M = 60_000;
@@ -42,7 +44,7 @@ export function config(...policies: HdfsSnapshotPolicy[]): Config {
   const clusters: Config['clusters'] = {};
   for (const p of policies) {
     for (const l of [p.source, ...p.replicate.map((r) => r.to)]) {
-      clusters[l.cluster] = { name: l.cluster, kind: 'hdfs', webhdfs: `http://${l.cluster}:9870`, fs: `hdfs://${l.cluster}:8020`, at: loc0 };
+      clusters[l.cluster] = { name: l.cluster, kind: 'hdfs', webhdfs: `http://${l.cluster}:9870`, fs: `hdfs://${l.cluster}:8020`, at: loc0 } satisfies HdfsCluster as HdfsCluster;
     }
   }
   return { clusters, stores: {}, policies: Object.fromEntries(policies.map((p) => [p.name, p])), webhooks: {}, files: ['test.yaml'] };
@@ -128,7 +130,8 @@ export function applyPlan(obs: Observed, plan: Plan, now: number): Observed {
     }
   }
   // re-observe changedSince on every target of the plan's replication, as the observer would
-  for (const s of plan.steps) {
+  for (const step of plan.steps) {
+    const s = step as Step<HdfsParams>;
     if (!s.params.source) continue;
     const t = dirs[dirKey(s.target.cluster, s.target.path)];
     const src = dirs[dirKey(s.params.source.cluster, s.params.source.path)];

@@ -1,11 +1,15 @@
 /** Metrics: the registry's contents, recovery-point ages, and what apply results and plans record. */
+import type { HdfsCluster } from '../../src/hadoop/cluster.js';
+import type { ZookeeperCluster } from '../../src/systems/zookeeper/types.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { archiveKey, snapshotName } from '../../src/model/names.js';
 import { dirKey, storeKey, type Observed, type ObservedDir } from '../../src/model/observed.js';
 import { Action, PLAN_VERSION, type Plan, type Step, type StepKind } from '../../src/model/plan.js';
-import type { Config, HdfsSnapshotPolicy, ZookeeperArchivePolicy } from '../../src/model/policy.js';
+import type { Config } from '../../src/model/policy.js';
+import type { HdfsSnapshotPolicy } from '../../src/systems/hdfs/types.js';
+import type { ZookeeperArchivePolicy } from '../../src/systems/zookeeper/types.js';
 import type { ApplyResult } from '../../src/engine/apply.js';
 import { createMetrics, METRIC_NAMES, type HbrMetrics } from '../../src/metrics/registry.js';
 import { applyRecoveryPoints, recordApply, recordPlan, recoveryPoints, type RecoveryPoint } from '../../src/metrics/recovery.js';
@@ -42,10 +46,10 @@ function zkPolicy(name: string, rpo?: number): ZookeeperArchivePolicy {
 function config(...policies: Array<HdfsSnapshotPolicy | ZookeeperArchivePolicy>): Config {
   return {
     clusters: {
-      prod: { name: 'prod', kind: 'hdfs', webhdfs: 'http://nn.prod:9870', fs: 'hdfs://nn.prod:8020', at },
-      dr: { name: 'dr', kind: 'hdfs', webhdfs: 'http://nn.dr:9870', fs: 'hdfs://nn.dr:8020', at },
-      dr2: { name: 'dr2', kind: 'hdfs', webhdfs: 'http://nn.dr2:9870', fs: 'hdfs://nn.dr2:8020', at },
-      zkprod: { name: 'zkprod', kind: 'zookeeper', admin: 'http://zk:8080', mode: 'admin', at },
+      prod: { name: 'prod', kind: 'hdfs', webhdfs: 'http://nn.prod:9870', fs: 'hdfs://nn.prod:8020', at } as HdfsCluster,
+      dr: { name: 'dr', kind: 'hdfs', webhdfs: 'http://nn.dr:9870', fs: 'hdfs://nn.dr:8020', at } as HdfsCluster,
+      dr2: { name: 'dr2', kind: 'hdfs', webhdfs: 'http://nn.dr2:9870', fs: 'hdfs://nn.dr2:8020', at } as HdfsCluster,
+      zkprod: { name: 'zkprod', kind: 'zookeeper', admin: 'http://zk:8080', mode: 'admin', at } as ZookeeperCluster,
     },
     stores: { backups: { name: 'backups', kind: 's3', bucket: 'b', prefix: 'prod/', at } },
     webhooks: {},

@@ -1,11 +1,13 @@
 /** ZooKeeper archives: schedule, GFS retention over a simulated clock, and the store floors. */
+import type { ZookeeperCluster } from '../../src/systems/zookeeper/types.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { archiveKey, parseArchiveKey } from '../../src/model/names.js';
 import { storeKey, type Observed } from '../../src/model/observed.js';
 import { Action, type Plan } from '../../src/model/plan.js';
-import type { Config, Keep, ZookeeperArchivePolicy } from '../../src/model/policy.js';
+import type { Config, Keep } from '../../src/model/policy.js';
+import type { ZookeeperArchivePolicy } from '../../src/systems/zookeeper/types.js';
 import { checkSafety, planAll } from '../../src/planner/plan.js';
 
 const at = { file: 't.yaml', line: 1, col: 1 };
@@ -23,7 +25,7 @@ function config(keep: Keep, every = D): Config {
     at,
   };
   return {
-    clusters: { zkprod: { name: 'zkprod', kind: 'zookeeper', admin: 'http://zk:8080', mode: 'admin', at } },
+    clusters: { zkprod: { name: 'zkprod', kind: 'zookeeper', admin: 'http://zk:8080', mode: 'admin', at } as ZookeeperCluster },
     stores: { backups: { name: 'backups', kind: 's3', bucket: 'b', prefix: 'prod/', at } },
     webhooks: {},
     policies: { zk: policy },

@@ -8,7 +8,8 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { parseSnapshotName } from '../../src/model/names.js';
 import type { Observed } from '../../src/model/observed.js';
-import type { Plan } from '../../src/model/plan.js';
+import type { Plan, Step } from '../../src/model/plan.js';
+import type { HdfsParams } from '../../src/systems/hdfs/types.js';
 import type { Config, Keep } from '../../src/model/policy.js';
 import { planAll, SafetyViolation } from '../../src/planner/plan.js';
 import { applyPlan, config, D, deletedNames, dir, dirKey, H, M, observed, policy, snap, SRC, SRC_KEY } from './helpers-planner.js';
@@ -140,7 +141,8 @@ function oracleFloors(w: World, plan: Plan, key: string): Set<string> {
   for (const n of createdOn(plan, key)) keep.add(n);
   const newest = hbrOf(all)[0];
   if (newest) keep.add(newest);
-  for (const s of plan.steps) {
+  for (const step of plan.steps) {
+    const s = step as Step<HdfsParams>;
     const touches = dirKey(s.target.cluster, s.target.path) === key || (s.params.source && dirKey(s.params.source.cluster, s.params.source.path) === key);
     if (touches && s.kind !== 'hdfs.snapshot.delete') for (const n of [s.params.fromSnapshot, s.params.toSnapshot, s.params.baseSnapshot]) if (n) keep.add(n);
   }

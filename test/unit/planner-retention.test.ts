@@ -2,10 +2,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bucketOf, formatKeep, keepGfs, keepLastN, prune, rulesForKeep, type Candidate } from '../../src/planner/retention.js';
 import { isDue, lastCronFire } from '../../src/planner/schedule.js';
-import { formatDuration, newestCommon } from '../../src/planner/snapshots.js';
+import { newestCommon } from '../../src/hadoop/snapshots.js';
+import { formatDuration } from '../../src/model/format.js';
+import { parseSnapshotName } from '../../src/model/names.js';
 import { at, D, dir, DR, H, M, snap, SRC } from './helpers-planner.js';
 
-const cands = (...names: string[]): Candidate[] => names.map((name) => ({ name, planned: false }));
+const cands = (...names: string[]): Candidate[] => names.map((name) => ({ name, time: parseSnapshotName(name), planned: false }));
 const kept = (rule: ReturnType<typeof keepLastN>, c: Candidate[]): string[] => [...rule.keep(c)].sort();
 
 test('prune: no rules → nothing destroyed; destroyed = kept by no rule', () => {

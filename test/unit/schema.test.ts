@@ -1,4 +1,6 @@
 import { test } from 'uvu';
+import type { HdfsCluster } from '../../src/hadoop/cluster.js';
+import type { ZookeeperCluster } from '../../src/systems/zookeeper/types.js';
 import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +8,8 @@ import { join } from 'node:path';
 import { checkCron, cronGapLongerThan, formatPolicyError, loadConfig, loadConfigSources } from '../../src/schema/load.js';
 import type { PolicyError } from '../../src/schema/load.js';
 import { formatDuration, parseDuration } from '../../src/schema/duration.js';
-import type { Config } from '../../src/model/policy.js';
+import type { HdfsSnapshotPolicy } from '../../src/systems/hdfs/types.js';
+import type { ZookeeperArchivePolicy } from '../../src/systems/zookeeper/types.js';
 
 const dirs: string[] = [];
 
@@ -117,13 +120,13 @@ test('a valid multi-file config (directory + file) loads to the exact normalized
   if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
   const c1 = join(dir, '00-clusters.yaml');
   const w = join(dir, '10-warehouse.yml');
-  const expected: Config = {
+  const expected = {
     files: [c1, w, extra],
     webhooks: {},
     clusters: {
-      prod: { name: 'prod', kind: 'hdfs', webhdfs: 'http://nn.prod:9870', fs: 'hdfs://nn.prod:8020', user: 'hdfs', at: { file: c1, line: 4, col: 3 } },
-      dr: { name: 'dr', kind: 'hdfs', webhdfs: 'http://nn.dr:9870', fs: 'hdfs://nn.dr:8020', at: { file: c1, line: 6, col: 3 } },
-      zkprod: { name: 'zkprod', kind: 'zookeeper', admin: 'http://zk1.prod:8080', connect: 'zk1.prod:2181', mode: 'admin', at: { file: c1, line: 7, col: 3 } },
+      prod: { name: 'prod', kind: 'hdfs', webhdfs: 'http://nn.prod:9870', fs: 'hdfs://nn.prod:8020', user: 'hdfs', at: { file: c1, line: 4, col: 3 } } as HdfsCluster,
+      dr: { name: 'dr', kind: 'hdfs', webhdfs: 'http://nn.dr:9870', fs: 'hdfs://nn.dr:8020', at: { file: c1, line: 6, col: 3 } } as HdfsCluster,
+      zkprod: { name: 'zkprod', kind: 'zookeeper', admin: 'http://zk1.prod:8080', connect: 'zk1.prod:2181', mode: 'admin', at: { file: c1, line: 7, col: 3 } } as ZookeeperCluster,
     },
     stores: {
       backups: { name: 'backups', kind: 's3', bucket: 'hbr-backups', prefix: 'prod/', region: 'eu-west-1', at: { file: c1, line: 9, col: 3 } },
@@ -198,7 +201,7 @@ test('keep with every count 0 or absent is allowed; rpo equal to the interval is
   ));
   const r = await loadConfig([dir]);
   if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
-  const a = r.config.policies.a;
+  const a = r.config.policies.a as HdfsSnapshotPolicy | undefined;
   assert.ok(a?.kind === 'hdfs-snapshots');
   assert.equal(a.snapshots.keep, { last: 0, daily: 0 });
   assert.equal(a.replicate, [{ to: { cluster: 'dr', path: '/a' }, keep: {} }]);
@@ -212,7 +215,7 @@ test('the root path / and sibling paths are fine', async () => {
   ));
   const r = await loadConfig([dir]);
   if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
-  const root = r.config.policies.root;
+  const root = r.config.policies.root as HdfsSnapshotPolicy | undefined;
   assert.is(root?.kind === 'hdfs-snapshots' ? root.source.path : undefined, '/');
 });
 
@@ -557,13 +560,14 @@ test('a ZooKeeper archive policy loads, with the mode from the cluster', async (
   ));
   const r = await loadConfig([dir]);
   if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
-  const zk = r.config.policies.zk;
+  const { zk, zk2 } = r.config.policies as Record<string, ZookeeperArchivePolicy | undefined>;
+  const { zka, zkd } = r.config.clusters as Record<string, ZookeeperCluster | undefined>;
   assert.ok(zk?.kind === 'zookeeper-archive');
   assert.equal(zk.archive, { to: 's3', prefix: 'zookeeper-backup-eu-west1-', schedule: { every: 86_400_000 }, keep: { daily: 14, monthly: 6 } });
   assert.is(zk.rpo, 26 * 3_600_000);
-  assert.equal(r.config.policies.zk2?.kind === 'zookeeper-archive' && r.config.policies.zk2.archive.schedule, { cron: '0 3 * * *' });
-  assert.is(r.config.clusters.zka?.kind === 'zookeeper' && r.config.clusters.zka.mode, 'admin');
-  assert.is(r.config.clusters.zkd?.kind === 'zookeeper' && r.config.clusters.zkd.mode, 'datadir');
+  assert.equal(zk2?.kind === 'zookeeper-archive' && zk2.archive.schedule, { cron: '0 3 * * *' });
+  assert.is(zka?.kind === 'zookeeper' && zka.mode, 'admin');
+  assert.is(zkd?.kind === 'zookeeper' && zkd.mode, 'datadir');
 });
 
 test('archive policy errors: wrong cluster kind, unknown store, path given, no admin URL, overlapping prefixes, rpo', async () => {

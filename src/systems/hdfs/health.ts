@@ -21,7 +21,10 @@
  * Both servlets may require an admin when hadoop.security.instrumentation.requires.admin is on;
  * a /conf we cannot read makes `trashEnabled` unknown, not the poll a failure.
  */
-import type { HdfsCluster } from '../../model/policy.js';
+import type { Logger } from 'pino';
+import { isHdfsCluster, type HdfsCluster } from '../../hadoop/cluster.js';
+import type { HbrMetrics } from '../../metrics/registry.js';
+import type { Config } from '../../model/policy.js';
 
 export interface HdfsHealth {
   cluster: string;
@@ -145,4 +148,26 @@ function displayUrl(url: URL): string {
   u.searchParams.delete('user.name');
   // URLSearchParams encodes ':' ',' '=' in the bean name; decoded reads better and is still unambiguous here.
   return decodeURIComponent(u.toString());
+}
+
+/**
+ * The daemon's leader polls this: the NameNode health of every HDFS cluster into the hbr_hdfs_*
+ * gauges. Unknown is not zero: a cluster not observed has its series dropped.
+ */
+export async function pollHdfsHealth(config: Config, m: HbrMetrics, log: Logger): Promise<void> {
+  const clusters = Object.values(config.clusters).filter(isHdfsCluster);
+  await Promise.all(
+    clusters.map(async (c) => {
+      try {
+        const h = await observeHdfsHealth(c, { timeoutMs: 10_000 });
+        m.hdfsMissingBlocks.set({ cluster: c.name }, h.missingBlocks);
+        m.hdfsCorruptBlocks.set({ cluster: c.name }, h.corruptBlocks);
+        m.hdfsUnderReplicatedBlocks.set({ cluster: c.name }, h.underReplicatedBlocks);
+        if (h.trashEnabled !== undefined) m.hdfsTrashEnabled.set({ cluster: c.name }, h.trashEnabled ? 1 : 0);
+      } catch (err) {
+        for (const g of [m.hdfsMissingBlocks, m.hdfsCorruptBlocks, m.hdfsUnderReplicatedBlocks, m.hdfsTrashEnabled]) g.remove({ cluster: c.name });
+        log.warn({ cluster: c.name, error: (err as Error).message }, `NameNode health of ${c.name} not observed`);
+      }
+    }),
+  );
 }

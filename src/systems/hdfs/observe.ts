@@ -9,8 +9,10 @@
 import { userInfo } from 'node:os';
 import pLimit from 'p-limit';
 import { dirKey, type Observed, type ObservedDir, type UnfinishedStep } from '../../model/observed.js';
-import type { Config, HdfsCluster, HdfsSnapshotPolicy } from '../../model/policy.js';
-import { newestCommon } from '../../planner/snapshots.js';
+import type { Config } from '../../model/policy.js';
+import { isHdfsCluster, type HdfsCluster } from '../../hadoop/cluster.js';
+import { newestCommon } from '../../hadoop/snapshots.js';
+import { isHdfsPolicy } from './types.js';
 import { WebHdfs } from './webhdfs.js';
 
 export interface ObserveOptions {
@@ -47,7 +49,7 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
   const down = new Set<string>(); // clusters that failed: skip their other dirs quickly
 
   const policies = Object.values(config.policies)
-    .filter((p): p is HdfsSnapshotPolicy => p.kind === 'hdfs-snapshots')
+    .filter(isHdfsPolicy)
     .filter((p) => !opts.targets || opts.targets.includes(p.name))
     .sort((a, b) => a.name.localeCompare(b.name));
 
@@ -56,7 +58,7 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
     if (dirs[key]) return dirs[key];
     if (down.has(clusterName)) return undefined;
     const cluster = config.clusters[clusterName];
-    if (!cluster || cluster.kind !== 'hdfs') return undefined;
+    if (!isHdfsCluster(cluster)) return undefined;
     const fs = clientFor(cluster, opts.timeoutMs);
     try {
       const stat = await limit(() => fs.stat(path));

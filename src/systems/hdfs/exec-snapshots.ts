@@ -4,15 +4,14 @@
  */
 import { isHbrSnapshot } from '../../model/names.js';
 import type { Step } from '../../model/plan.js';
-import type { Config, HdfsCluster } from '../../model/policy.js';
-import { clientFor } from '../../observe/hdfs/observe.js';
-import { WebHdfsError, type WebHdfs } from '../../observe/hdfs/webhdfs.js';
+import type { Config } from '../../model/policy.js';
+import { hdfsClusterOf, type HdfsCluster } from '../../hadoop/cluster.js';
 import type { ExecContext, Executor, StepOutcome } from '../types.js';
+import { clientFor } from './observe.js';
+import { WebHdfsError, type WebHdfs } from './webhdfs.js';
 
 export function hdfsCluster(config: Config, name: string): HdfsCluster {
-  const c = config.clusters[name];
-  if (!c || c.kind !== 'hdfs') throw new Error(`cluster '${name}' is not an HDFS cluster in the policies`);
-  return c;
+  return hdfsClusterOf(config.clusters, name);
 }
 
 export function fsFor(ctx: ExecContext, cluster: string): WebHdfs {

@@ -1,5 +1,5 @@
 /**
- * Small helpers over observed snapshot lists: which are hbr's, their times (from the name, never
+ * Small helpers over observed snapshot lists (HDFS today, Ozone next: both name snapshots alike): which are hbr's, their times (from the name, never
  * from createdAt: the name is the recovery point's identity), newest, newest common to a DR pair.
  */
 import { parseSnapshotName } from '../model/names.js';
@@ -41,22 +41,4 @@ export function newestCommon(source: ObservedDir | undefined, target: ObservedDi
   if (!source || !target || !target.exists) return undefined;
   const onTarget = new Set(snapshotNames(target));
   return hbrNewestFirst(snapshotNames(source)).find((s) => onTarget.has(s.name));
-}
-
-/** "1h", "1d2h", "15m", "30s", "0s" */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return String(ms);
-  const sign = ms < 0 ? '-' : '';
-  let s = Math.floor(Math.abs(ms) / 1000);
-  const parts: string[] = [];
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
-    const n = Math.floor(s / size);
-    if (n > 0) parts.push(`${n}${unit}`);
-    s -= n * size;
-  }
-  return sign + (parts.length ? parts.join('') : '0s');
-}
-
-export function iso(t: number): string {
-  return new Date(t).toISOString().replace('.000Z', 'Z');
 }

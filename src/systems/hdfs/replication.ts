@@ -6,11 +6,12 @@
  *   newest ≠ common                   → distcp -diff common → newest, then create newest on the target
  *   newest = common                   → nothing
  */
-import { Action, stepId, type Step } from '../model/plan.js';
-import { dirKey, type ObservedDir } from '../model/observed.js';
-import type { HdfsSnapshotPolicy, ReplicationTarget } from '../model/policy.js';
-import type { PlanBuilder } from './builder.js';
-import { newestCommon, snapshotNames } from './snapshots.js';
+import { Action, stepId } from '../../model/plan.js';
+import { dirKey, type ObservedDir } from '../../model/observed.js';
+import type { PlanBuilder } from '../../planner/builder.js';
+import { newestCommon, snapshotNames } from '../../hadoop/snapshots.js';
+import { stepsOn } from './plan-helpers.js';
+import type { HdfsSnapshotPolicy, HdfsStep, ReplicationTarget } from './types.js';
 
 export interface ReplicationInput {
   policy: HdfsSnapshotPolicy;
@@ -32,7 +33,7 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
   const TT = `${to.cluster}:${to.path}`;
   const tKey = dirKey(to.cluster, to.path);
   const planned: string[] = [];
-  const add = (step: Omit<Step, 'id' | 'policy'>): string => {
+  const add = (step: Omit<HdfsStep, 'id' | 'policy'>): string => {
     const { kind, action, target: t, params, reason, dependsOn, estimate } = step;
     const id = b.add({ id: stepId(kind, t), kind, action, policy: policy.name, target: t, params, reason, dependsOn, ...(estimate ? { estimate } : {}) });
     planned.push(id);
@@ -40,7 +41,7 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
   };
   const newestDeps = newest.createdBy ? [newest.createdBy] : [];
   /** anything already planned on the target (e.g. by another policy) comes first */
-  const priorOnTarget = b.stepsOn(tKey);
+  const priorOnTarget = stepsOn(b, tKey);
   const onTarget = new Set(snapshotNames(T));
 
   const createOnTarget = (dependsOn: string[], how: string): void => {

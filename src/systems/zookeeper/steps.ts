@@ -7,12 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArchiveKey } from '../../model/names.js';
-import type { Config, ZookeeperCluster } from '../../model/policy.js';
+import type { Config } from '../../model/policy.js';
 import { openStore } from '../../stores/index.js';
 import type { Progress } from '../../stores/types.js';
 import type { Executor, ExecContext } from '../types.js';
 import { AdminError } from './admin.js';
 import { takeArchive } from './archive.js';
+import { isArchivePolicy, isZookeeperCluster, type ArchiveParams, type ZookeeperCluster } from './types.js';
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -35,7 +36,7 @@ export function zkAdminAuth(cluster: string, env: NodeJS.ProcessEnv = process.en
 
 function zkCluster(config: Config, name: string | undefined): ZookeeperCluster {
   const c = name ? config.clusters[name] : undefined;
-  if (!c || c.kind !== 'zookeeper') throw new Error(`'${name}' is not a ZooKeeper cluster in the policies`);
+  if (!isZookeeperCluster(c)) throw new Error(`'${name}' is not a ZooKeeper cluster in the policies`);
   return c;
 }
 
@@ -51,7 +52,7 @@ export function progressLogger(ctx: Pick<ExecContext, 'log'>, what: string): (p:
   };
 }
 
-export const archive: Executor = async (step, ctx) => {
+export const archive: Executor<ArchiveParams> = async (step, ctx) => {
   const cluster = zkCluster(ctx.config, step.params.zookeeper);
   const store = ctx.config.stores[step.target.cluster];
   if (!store) throw new Error(`unknown store ${step.target.cluster}`);
@@ -90,7 +91,7 @@ export const deleteObject: Executor = async (step, ctx) => {
   const policy = ctx.config.policies[step.policy];
   // Belt and braces: safety.ts already refuses it; an executor never deletes what is not an
   // archive of the policy's own prefix, whatever plan it is handed.
-  if (!policy || policy.kind !== 'zookeeper-archive' || parseArchiveKey(policy.archive.prefix, step.target.path) === undefined) {
+  if (!isArchivePolicy(policy) || parseArchiveKey(policy.archive.prefix, step.target.path) === undefined) {
     throw new Error(`refusing to delete ${step.target.path}: not an archive of policy ${step.policy}`);
   }
   const store = ctx.config.stores[step.target.cluster];

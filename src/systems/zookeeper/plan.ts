@@ -5,14 +5,14 @@
  * Ownership is by name: `<prefix><UTC yyyy-MM-ddTHH-mm-ssZ>.tar.gz` with a SHA-256 in its metadata
  * (hbr sets it on every upload). Anything else under the prefix is foreign and never deleted.
  */
-import { archiveKey, parseArchiveKey, snapshotName } from '../model/names.js';
-import { storeKey, type Observed, type ObservedStorePrefix } from '../model/observed.js';
-import { Action, stepId } from '../model/plan.js';
-import type { ZookeeperArchivePolicy } from '../model/policy.js';
-import type { PlanBuilder } from './builder.js';
-import { formatKeep, prune, rulesForKeep, type Candidate } from './retention.js';
+import { archiveKey, parseArchiveKey } from '../../model/names.js';
+import { storeKey, type Observed, type ObservedStorePrefix } from '../../model/observed.js';
+import { Action, stepId } from '../../model/plan.js';
+import type { PlanBuilder } from '../../planner/builder.js';
+import { formatKeep, keepWhere, prune, rulesForKeep, type Candidate } from '../../planner/retention.js';
+import { isDue } from '../../planner/schedule.js';
 import { archiveFloors } from './safety.js';
-import { isDue } from './schedule.js';
+import { KIND, type ArchiveParams, type ZookeeperArchivePolicy } from './types.js';
 
 export interface OwnedArchive {
   key: string;
@@ -52,12 +52,12 @@ export function planArchivePolicy(b: PlanBuilder, policy: ZookeeperArchivePolicy
     if (!listing.objects.some((o) => o.key === key)) {
       planned = key;
       b.add({
-        id: stepId('zk.archive', { cluster: to, path: key }),
-        kind: 'zk.archive',
+        id: stepId(KIND.archive, { cluster: to, path: key }),
+        kind: KIND.archive,
         action: Action.Create,
         policy: P,
         target: { cluster: to, path: key },
-        params: { zookeeper: policy.source.cluster },
+        params: { zookeeper: policy.source.cluster } satisfies ArchiveParams,
         reason: due.reason.replace(/snapshot/g, 'archive'),
         dependsOn: [],
         ...(newest ? { estimate: { bytes: newest.size } } : {}),
@@ -65,37 +65,25 @@ export function planArchivePolicy(b: PlanBuilder, policy: ZookeeperArchivePolicy
     }
   }
 
-  // Retention. The GFS rules work on snapshot-style names; an archive's time maps to exactly one.
-  const byName = new Map<string, string>();
-  const candidates: Candidate[] = owned.map((a) => {
-    const name = snapshotName(a.time);
-    byName.set(name, a.key);
-    return { name, planned: false };
-  });
-  if (planned) {
-    const name = snapshotName(now);
-    byName.set(name, planned);
-    if (!candidates.some((c) => c.name === name)) candidates.push({ name, planned: true });
-  }
+  // Retention: candidates carry the time their key encodes; the floors protect keys.
+  const candidates: Candidate[] = owned.map((a) => ({ name: a.key, time: a.time, planned: false }));
+  if (planned && !candidates.some((c) => c.name === planned)) candidates.push({ name: planned, time: now, planned: true });
   const floors = archiveFloors(policy, listing, planned);
-  const rules = [
-    ...rulesForKeep(keep),
-    ...floors.map((f) => ({ name: `floor:${f.rule}`, keep: (cs: readonly Candidate[]) => new Set(cs.filter((c) => f.protects(byName.get(c.name)!)).map((c) => c.name)) })),
-  ];
+  const rules = [...rulesForKeep(keep), ...floors.map((f) => keepWhere(`floor:${f.rule}`, f.protects))];
   const { destroy } = prune(candidates, rules);
   for (const c of destroy) {
     if (c.planned) continue;
-    const key = byName.get(c.name)!;
+    const key = c.name;
     b.add({
-      id: stepId('store.delete', { cluster: to, path: key }),
-      kind: 'store.delete',
+      id: stepId(KIND.delete, { cluster: to, path: key }),
+      kind: KIND.delete,
       action: Action.Delete,
       policy: P,
       target: { cluster: to, path: key },
       params: {},
       reason: `outside keep ${formatKeep(keep)}; no safety floor holds it`,
       // Never before the new archive exists.
-      dependsOn: planned ? [stepId('zk.archive', { cluster: to, path: planned })] : [],
+      dependsOn: planned ? [stepId(KIND.archive, { cluster: to, path: planned })] : [],
     });
   }
 }

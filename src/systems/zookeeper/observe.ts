@@ -4,10 +4,11 @@
  * listing does not carry user metadata). Bounded parallelism.
  */
 import pLimit from 'p-limit';
-import { parseArchiveKey } from '../model/names.js';
-import { storeKey, type Observed, type ObservedStorePrefix } from '../model/observed.js';
-import type { Config, ZookeeperArchivePolicy } from '../model/policy.js';
-import { openStore } from '../stores/index.js';
+import { parseArchiveKey } from '../../model/names.js';
+import { storeKey, type Observed, type ObservedStorePrefix } from '../../model/observed.js';
+import type { Config } from '../../model/policy.js';
+import { openStore } from '../../stores/index.js';
+import { isArchivePolicy } from './types.js';
 
 export async function observeStores(
   config: Config,
@@ -17,7 +18,7 @@ export async function observeStores(
   const stores: Record<string, ObservedStorePrefix> = {};
   const errors: Observed['errors'] = [];
   const policies = Object.values(config.policies)
-    .filter((p): p is ZookeeperArchivePolicy => p.kind === 'zookeeper-archive')
+    .filter(isArchivePolicy)
     .filter((p) => !opts.targets || opts.targets.includes(p.name));
   await Promise.all(
     policies.map(async (p) => {

@@ -13,11 +13,11 @@
  * -diff's preconditions do not hold, so a full copy only ever happens when the plan says so.
  */
 import { randomBytes } from 'node:crypto';
-import type { Step } from '../../model/plan.js';
-import { trackChild, untrackChild } from '../children.js';
+import { trackChild, untrackChild } from '../../hadoop/children.js';
+import { parseJobCounters, runHadoopOk } from '../../hadoop/cli.js';
 import type { ExecContext, Executor, StepOutcome } from '../types.js';
-import { parseJobCounters, runHadoopOk } from './hadoop-cli.js';
-import { fsFor, hdfsCluster, snapshotExists } from './snapshots.js';
+import { fsFor, hdfsCluster, snapshotExists } from './exec-snapshots.js';
+import type { HdfsParams, HdfsStep as Step } from './types.js';
 
 /** Scratch snapshots of a repair: hbr's by name, never recovery points. */
 export const SCRATCH_PREFIX = 'hbr-repair-';
@@ -63,7 +63,7 @@ function params(step: Step) {
   return { src, dst: step.target };
 }
 
-export const bootstrap: Executor = async (step, ctx) => {
+export const bootstrap: Executor<HdfsParams> = async (step, ctx) => {
   const { src, dst } = params(step);
   const snap = step.params.toSnapshot;
   if (!snap) throw new Error(`${step.id}: no snapshot to copy`);
@@ -74,7 +74,7 @@ export const bootstrap: Executor = async (step, ctx) => {
   return distcp(step, ctx, ['-update', '-delete', uri(ctx, src.cluster, snapPath(src.path, snap)), uri(ctx, dst.cluster, dst.path)]);
 };
 
-export const diff: Executor = async (step, ctx) => {
+export const diff: Executor<HdfsParams> = async (step, ctx) => {
   const { src, dst } = params(step);
   const { fromSnapshot: from, toSnapshot: to } = step.params;
   if (!from || !to) throw new Error(`${step.id}: needs fromSnapshot and toSnapshot`);
@@ -82,7 +82,7 @@ export const diff: Executor = async (step, ctx) => {
   return distcp(step, ctx, ['-update', '-diff', from, to, uri(ctx, src.cluster, src.path), uri(ctx, dst.cluster, dst.path)]);
 };
 
-export const repair: Executor = async (step, ctx) => {
+export const repair: Executor<HdfsParams> = async (step, ctx) => {
   const { src, dst } = params(step);
   const target = fsFor(ctx, dst.cluster);
   if (step.params.repair === 'resync') {

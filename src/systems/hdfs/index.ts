@@ -1,0 +1,71 @@
+/**
+ * The HDFS snapshot system: scheduled snapshots of a directory, GFS retention on both sides, and
+ * DR replication with `hadoop distcp -update -diff` (docs/policies.md, docs/architecture.md).
+ */
+import { hdfsEndpoint, isHdfsCluster, loadHdfsCluster } from '../../hadoop/cluster.js';
+import type { Step } from '../../model/plan.js';
+import type { Config } from '../../model/policy.js';
+import type { System } from '../types.js';
+import * as distcp from './exec-distcp.js';
+import * as snapshots from './exec-snapshots.js';
+import { pollHdfsHealth } from './health.js';
+import { hdfsClaims, loadHdfsPolicy } from './load.js';
+import { observeHdfs } from './observe.js';
+import { planHdfs } from './plan.js';
+import { snapshotPolicyPoints } from './recovery.js';
+import { hdfsDeleteChecker } from './safety.js';
+import { hdfsSchema } from './schema.js';
+import { isHdfsStep, KIND, type HdfsSnapshotPolicy } from './types.js';
+
+const MIN = 60_000;
+/** A snapshot is metadata: minutes are plenty. */
+const SNAPSHOT_DEADLINE = 2 * MIN;
+/** DistCp of a large tree. */
+const REPLICATE_DEADLINE = 360 * MIN;
+
+/** `<endpoint>\0<path>` of a directory of cluster `name` (by name when the config is not at hand). */
+function dirClaim(config: Config | undefined, cluster: string, path: string): string {
+  const c = config?.clusters[cluster];
+  return `${config ? hdfsEndpoint(isHdfsCluster(c) ? c : undefined, cluster) : `cluster:${cluster}`}\u0000${path}`;
+}
+
+export const hdfs: System<HdfsSnapshotPolicy> = {
+  name: 'hdfs',
+  policyKind: 'hdfs-snapshots',
+  key: 'snapshots',
+  schema: hdfsSchema,
+  loadCluster: (_kind, name, raw, at) => loadHdfsCluster(name, raw, at),
+  load: loadHdfsPolicy,
+  claims: hdfsClaims,
+  stepClaims(step: Step, config) {
+    const r = [dirClaim(config, step.target.cluster, step.target.path)];
+    const src = isHdfsStep(step) ? step.params.source : undefined;
+    if (src) {
+      const k = dirClaim(config, src.cluster, src.path);
+      if (k !== r[0]) r.push(k);
+    }
+    return r;
+  },
+  describeSource(step) {
+    const src = isHdfsStep(step) ? step.params.source : undefined;
+    if (!src) return undefined;
+    return step.params.toSnapshot ? `${src.cluster}:${src.path}@${step.params.toSnapshot}` : `${src.cluster}:${src.path}`;
+  },
+  schedule: (p) => p.snapshots.schedule,
+  scope: (p) => [...new Set([p.source.cluster, ...p.replicate.map((r) => r.to.cluster)])].sort(),
+  observe: (config, policies, opts) =>
+    observeHdfs(config, { targets: policies.map((p) => p.name), ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }) }),
+  plan: planHdfs,
+  safety: hdfsDeleteChecker,
+  kinds: {
+    [KIND.allow]: { executor: snapshots.allowSnapshot, deadline: SNAPSHOT_DEADLINE },
+    [KIND.create]: { executor: snapshots.createSnapshot, deadline: SNAPSHOT_DEADLINE },
+    [KIND.delete]: { executor: snapshots.deleteSnapshot, deadline: SNAPSHOT_DEADLINE },
+    [KIND.bootstrap]: { executor: distcp.bootstrap, deadline: REPLICATE_DEADLINE },
+    [KIND.diff]: { executor: distcp.diff, deadline: REPLICATE_DEADLINE },
+    [KIND.repair]: { executor: distcp.repair, deadline: REPLICATE_DEADLINE },
+  },
+  deletes: [KIND.delete],
+  recoveryPoints: snapshotPolicyPoints,
+  health: pollHdfsHealth,
+};

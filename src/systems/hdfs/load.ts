@@ -1,0 +1,76 @@
+/** Loading an HDFS snapshot policy: its normal form, its references, its RPO against its schedule. */
+import type { Config, Keep, SourceLocation } from '../../model/policy.js';
+import { hdfsEndpoint, isHdfsCluster } from '../../hadoop/cluster.js';
+import { formatDuration } from '../../schema/duration.js';
+import { cronGapLongerThan, normalizeKeep, normalizeSchedule } from '../../schema/values.js';
+import { parseDuration } from '../../schema/duration.js';
+import type { Claim, LoadContext, Segment } from '../types.js';
+import type { HdfsLocation, HdfsSnapshotPolicy, ReplicationTarget } from './types.js';
+
+interface RawHdfsPolicy {
+  source: { cluster: string; path?: string };
+  snapshots: { every?: string; cron?: string; keep?: Keep };
+  rpo?: string;
+  replicate?: Array<{ to: HdfsLocation; keep?: Keep }>;
+}
+
+export function loadHdfsPolicy(ctx: LoadContext, name: string, rawIn: Record<string, unknown>, at: SourceLocation): HdfsSnapshotPolicy | undefined {
+  const raw = rawIn as unknown as RawHdfsPolicy;
+  if (raw.source.path === undefined) {
+    ctx.error(['source'], 'key', "missing required key 'path': HDFS snapshot policies protect a directory, { cluster, path }");
+    return undefined;
+  }
+  const replicate: ReplicationTarget[] = (raw.replicate ?? []).map((t) => ({ to: { cluster: t.to.cluster, path: t.to.path }, keep: normalizeKeep(t.keep) }));
+  const policy: HdfsSnapshotPolicy = {
+    name,
+    kind: 'hdfs-snapshots',
+    source: { cluster: raw.source.cluster, path: raw.source.path },
+    snapshots: { schedule: normalizeSchedule(raw.snapshots), keep: normalizeKeep(raw.snapshots.keep) },
+    ...(raw.rpo !== undefined && { rpo: parseDuration(raw.rpo) }),
+    replicate,
+    at,
+  };
+
+  // cluster references
+  const checkRef = (segs: Segment[], loc: HdfsLocation) => {
+    const c = ctx.config.clusters[loc.cluster];
+    if (!c) {
+      ctx.error([...segs, 'cluster'], 'value', `unknown cluster '${loc.cluster}'${ctx.suggest(loc.cluster, Object.keys(ctx.config.clusters), 'declared clusters')}`);
+    } else if (!isHdfsCluster(c)) {
+      ctx.error([...segs, 'cluster'], 'value', `cluster '${loc.cluster}' is a ${c.kind} cluster (${ctx.where(c.at)}); HDFS snapshots need an hdfs cluster`);
+    }
+  };
+  checkRef(['source'], policy.source);
+  policy.replicate.forEach((t, i) => checkRef(['replicate', i, 'to'], t.to));
+
+  // rpo against the schedule
+  if (policy.rpo !== undefined) {
+    const { every, cron } = policy.snapshots.schedule;
+    if (every !== undefined && policy.rpo < every) {
+      ctx.error(['rpo'], 'value', `rpo ${raw.rpo} is shorter than the snapshot interval ${raw.snapshots.every}: it would always be breached`);
+    } else if (cron !== undefined) {
+      const g = cronGapLongerThan(cron, policy.rpo);
+      if (g) {
+        ctx.error(['rpo'], 'value', `rpo ${raw.rpo} is shorter than the ${formatDuration(g.gap)} gap between snapshots of cron '${cron}' (e.g. after ${new Date(g.after).toISOString().slice(0, 16)}Z): it would be breached`);
+      }
+    }
+  }
+  return policy;
+}
+
+/**
+ * The directories a policy manages, canonical by NameNode (src/hadoop/cluster.ts): its source and
+ * each DR target. A location on a cluster that is not an HDFS one claims nothing (the loader has
+ * reported it).
+ */
+export function hdfsClaims(p: HdfsSnapshotPolicy, config: Config): Claim[] {
+  const out: Claim[] = [];
+  const add = (l: HdfsLocation, role: string, segs: Segment[]) => {
+    const c = config.clusters[l.cluster];
+    if (!isHdfsCluster(c)) return;
+    out.push({ endpoint: hdfsEndpoint(c, l.cluster), path: l.path, match: 'dir', display: `${l.cluster}:${l.path}`, role, segs, noun: 'snapshots' });
+  };
+  add(p.source, 'source', ['source', 'path']);
+  p.replicate.forEach((r, i) => add(r.to, 'target', ['replicate', i, 'to', 'path']));
+  return out;
+}

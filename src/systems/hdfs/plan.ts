@@ -1,0 +1,194 @@
+/**
+ * The HDFS snapshot planner rules. Pure: config + observed + now → steps in the PlanBuilder.
+ *
+ * Per policy, in dependency order (a policy whose source is another's DR target comes after it;
+ * otherwise by name): allow snapshots, create the scheduled snapshot, replicate to each target
+ * (./replication.ts); then retention for every directory involved (GFS keep-rules from
+ * src/planner/retention.ts + the floors of ./safety.ts).
+ */
+import { snapshotName } from '../../model/names.js';
+import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js';
+import { Action, stepId } from '../../model/plan.js';
+import type { Config } from '../../model/policy.js';
+import type { PlanBuilder } from '../../planner/builder.js';
+import { formatKeep, keepWhere, prune, rulesForKeep, type Candidate } from '../../planner/retention.js';
+import { isDue } from '../../planner/schedule.js';
+import { newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
+import { parseSnapshotName } from '../../model/names.js';
+import { createdOn, stepsOn } from './plan-helpers.js';
+import { planReplication } from './replication.js';
+import { deleteMustFollow, floorsFor, rolesOf, stepDir } from './safety.js';
+import { KIND, type HdfsLocation, type HdfsSnapshotPolicy } from './types.js';
+
+/**
+ * Plans the given (selected) HDFS snapshot policies into `b`: their steps, then retention on every
+ * directory they involve.
+ */
+export function planHdfs(b: PlanBuilder, selected: HdfsSnapshotPolicy[], observed: Observed, now: number, config: Config): void {
+  const retention: RetentionDir[] = [];
+  const addRetention = (l: HdfsLocation, policy: string): void => {
+    if (!retention.some((r) => r.cluster === l.cluster && r.path === l.path)) retention.push({ cluster: l.cluster, path: l.path, policy });
+  };
+  for (const policy of orderPolicies(selected, (m) => b.warn(m))) {
+    planPolicy(b, policy, observed, now, addRetention);
+  }
+  for (const r of retention) planRetention(b, r, config, observed);
+}
+
+const locText = (l: HdfsLocation): string => `${l.cluster}:${l.path}`;
+
+function notObserved(observed: Observed, l: HdfsLocation): string {
+  const errs = observed.errors.filter((e) => e.cluster === l.cluster && (e.path === undefined || e.path === l.path));
+  return errs.length ? `${locText(l)} was not observed (${errs.map((e) => e.message).join('; ')})` : `${locText(l)} was not observed`;
+}
+
+/**
+ * Dependency order: a policy whose source is the DR target of another comes after that one; ties
+ * and independent policies by name. A cycle is broken by name, with a warning.
+ */
+export function orderPolicies(policies: HdfsSnapshotPolicy[], warn: (m: string) => void): HdfsSnapshotPolicy[] {
+  const byName = [...policies].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const feeds = (a: HdfsSnapshotPolicy, b: HdfsSnapshotPolicy): boolean =>
+    a !== b && a.replicate.some((r) => r.to.cluster === b.source.cluster && r.to.path === b.source.path);
+  const out: HdfsSnapshotPolicy[] = [];
+  const left = new Set(byName);
+  while (left.size) {
+    const ready = byName.find((p) => left.has(p) && ![...left].some((q) => feeds(q, p)));
+    if (ready) {
+      out.push(ready);
+      left.delete(ready);
+      continue;
+    }
+    const rest = byName.filter((p) => left.has(p));
+    warn(`policies ${rest.map((p) => p.name).join(', ')} replicate into each other's sources (a cycle): planned by name`);
+    out.push(...rest);
+    break;
+  }
+  return out;
+}
+
+interface RetentionDir {
+  cluster: string;
+  path: string;
+  policy: string;
+}
+
+function planPolicy(
+  b: PlanBuilder,
+  policy: HdfsSnapshotPolicy,
+  observed: Observed,
+  now: number,
+  addRetention: (l: HdfsLocation, policy: string) => void,
+): void {
+  const P = policy.name;
+  const sKey = dirKey(policy.source.cluster, policy.source.path);
+  const S: ObservedDir | undefined = observed.dirs[sKey];
+  if (!S) {
+    b.warn(`source ${notObserved(observed, policy.source)}: nothing planned for this policy`, P);
+    return;
+  }
+  if (!S.exists) {
+    b.warn(`source ${locText(policy.source)} does not exist: nothing planned for this policy`, P);
+    return;
+  }
+
+  if (!S.snapshottable) {
+    b.add({
+      id: stepId(KIND.allow, policy.source),
+      kind: KIND.allow,
+      action: Action.Update,
+      policy: P,
+      target: { cluster: policy.source.cluster, path: policy.source.path },
+      params: {},
+      reason: `${locText(policy.source)} is not snapshottable: allow snapshots`,
+      dependsOn: stepsOn(b, sKey),
+    });
+  }
+
+  // hbr snapshots of the source: observed, plus any an earlier policy plans there
+  const plannedOnSource = createdOn(b, sKey);
+  const names = [...snapshotNames(S), ...plannedOnSource.keys()];
+  const due = isDue(policy.snapshots.schedule, newestHbr(names), now);
+  if (!due.due && 'error' in due && due.error) b.warn(`schedule: ${due.error}`, P);
+  if (due.due) {
+    const name = snapshotName(now);
+    if (!names.includes(name)) {
+      const target = { cluster: policy.source.cluster, path: policy.source.path, snapshot: name };
+      const id = b.add({
+        id: stepId(KIND.create, target),
+        kind: KIND.create,
+        action: Action.Create,
+        policy: P,
+        target,
+        params: {},
+        reason: due.reason,
+        dependsOn: stepsOn(b, sKey),
+      });
+      plannedOnSource.set(name, id);
+      names.push(name);
+    }
+  }
+  addRetention(policy.source, P);
+
+  const newest = newestHbr(names);
+  for (const target of policy.replicate) {
+    const T = observed.dirs[dirKey(target.to.cluster, target.to.path)];
+    if (!T) {
+      b.warn(`DR target ${notObserved(observed, target.to)}: its replication is not planned`, P);
+      continue;
+    }
+    addRetention(target.to, P);
+    if (!newest) {
+      b.warn(`no hbr snapshot of ${locText(policy.source)} to replicate to ${locText(target.to)}`, P);
+      continue;
+    }
+    const createdBy = plannedOnSource.get(newest.name);
+    planReplication(b, {
+      policy,
+      source: S,
+      target,
+      targetDir: T,
+      newest: createdBy ? { name: newest.name, createdBy } : { name: newest.name },
+    });
+  }
+}
+
+function planRetention(b: PlanBuilder, r: RetentionDir, config: Config, observed: Observed): void {
+  const key = dirKey(r.cluster, r.path);
+  const dir = observed.dirs[key];
+  if (!dir || !dir.exists) return;
+  const here = `${r.cluster}:${r.path}`;
+  const { floors, unverifiable } = floorsFor(r.cluster, r.path, config, observed, b.steps);
+  if (unverifiable.length) {
+    b.warn(`retention on ${here} not planned: ${unverifiable.join('; ')}`, r.policy);
+    return;
+  }
+  const roles = rolesOf(r.cluster, r.path, config);
+  const planned = createdOn(b, key);
+  const candidates: Candidate[] = [
+    ...dir.snapshots.map((s) => ({ name: s.name, time: parseSnapshotName(s.name), planned: false })),
+    ...[...planned.keys()].filter((n) => !dir.snapshots.some((s) => s.name === n)).map((name) => ({ name, time: parseSnapshotName(name), planned: true })),
+  ];
+  const rules = [...floors.map((f) => keepWhere(`floor:${f.rule}`, f.protects)), ...roles.flatMap((role) => rulesForKeep(role.keep))];
+  const { destroy } = prune(candidates, rules);
+  if (!destroy.length) return;
+
+  const keeps = roles.map((role) => `${role.role === 'target' ? 'DR keep' : 'keep'} ${formatKeep(role.keep)}${roles.length > 1 ? ` (policy ${role.policy.name})` : ''}`);
+  const reason = `outside ${keeps.join(' and ')}; no safety floor holds it`;
+  const follow = deleteMustFollow(r.cluster, r.path, config);
+  const dependsOn = b.steps.filter((s) => s.kind !== KIND.delete && follow.has(stepDir(s))).map((s) => s.id);
+  for (const c of destroy) {
+    if (c.planned) continue;
+    const target = { cluster: r.cluster, path: r.path, snapshot: c.name };
+    b.add({
+      id: stepId(KIND.delete, target),
+      kind: KIND.delete,
+      action: Action.Delete,
+      policy: r.policy,
+      target,
+      params: {},
+      reason,
+      dependsOn,
+    });
+  }
+}

@@ -1,0 +1,125 @@
+/** The HDFS snapshot system's part of the policy schema (composed by src/schema/compose.ts). */
+import type { SchemaPart } from '../types.js';
+
+export const hdfsSchema: SchemaPart = {
+  describes: 'HDFS snapshots of a directory (source {cluster, path} + snapshots [+ replicate])',
+  policy: {
+    "snapshots": {
+      "title": "Snapshots",
+      "description": "Schedule (exactly one of 'every' or 'cron') and retention of the snapshots.",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "every": {
+          "$ref": "#/$defs/duration",
+          "description": "Take a snapshot at this interval, e.g. 1h. Mutually exclusive with 'cron'."
+        },
+        "cron": {
+          "title": "Cron schedule",
+          "description": "5-field cron expression (minute hour day-of-month month day-of-week), evaluated in UTC, e.g. '0 */6 * * *'. Quote it in YAML. Mutually exclusive with 'every'.",
+          "type": "string",
+          "minLength": 1
+        },
+        "keep": {
+          "$ref": "#/$defs/keep"
+        }
+      },
+      "not": {
+        "required": [
+          "every",
+          "cron"
+        ]
+      },
+      "anyOf": [
+        {
+          "required": [
+            "every"
+          ]
+        },
+        {
+          "required": [
+            "cron"
+          ]
+        }
+      ]
+    },
+    "replicate": {
+      "title": "DR replication",
+      "description": "Targets the snapshots are replicated to (snapshot-diff distcp).",
+      "type": "array",
+      "items": {
+        "title": "Replication target",
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "to"
+        ],
+        "properties": {
+          "to": {
+            "$ref": "#/$defs/hdfsLocation",
+            "title": "Target",
+            "description": "Target directory: { cluster, path }."
+          },
+          "keep": {
+            "$ref": "#/$defs/keep",
+            "description": "Retention on the DR side. Absent: keep only what the safety floors require."
+          }
+        }
+      }
+    }
+  },
+  clusters: {
+    "hdfs": {
+      "title": "HDFS cluster",
+      "description": "An HDFS cluster reached through WebHDFS (observation) and its hdfs:// URI (Hadoop tools).",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "webhdfs",
+        "fs"
+      ],
+      "properties": {
+        "webhdfs": {
+          "$ref": "#/$defs/httpUrl",
+          "title": "WebHDFS URL",
+          "description": "WebHDFS base URL of the active NameNode, e.g. http://nn.prod:9870"
+        },
+        "fs": {
+          "title": "File system URI",
+          "description": "File system URI used by Hadoop tools (distcp, hdfs dfs), e.g. hdfs://nn.prod:8020",
+          "type": "string",
+          "pattern": "^hdfs://\\S+$",
+          "patternErrorMessage": "expected an hdfs:// URI, e.g. hdfs://nn.prod:8020"
+        },
+        "user": {
+          "title": "WebHDFS user",
+          "description": "Simple-auth user name sent to WebHDFS (user.name). Absent: none is sent.",
+          "type": "string",
+          "minLength": 1
+        }
+      }
+    }
+  },
+  defs: {
+    "hdfsLocation": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "cluster",
+        "path"
+      ],
+      "properties": {
+        "cluster": {
+          "title": "Cluster",
+          "description": "Name of an hdfs cluster declared under 'clusters'.",
+          "type": "string",
+          "minLength": 1
+        },
+        "path": {
+          "$ref": "#/$defs/absolutePath",
+          "description": "Absolute HDFS directory path, e.g. /warehouse"
+        }
+      }
+    }
+  },
+};

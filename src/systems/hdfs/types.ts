@@ -1,0 +1,58 @@
+/** The HDFS snapshot system's policy and step types (docs/policies.md, "HDFS snapshots"). */
+import type { Keep, PolicyBase, Schedule } from '../../model/policy.js';
+import type { Step } from '../../model/plan.js';
+
+export interface HdfsLocation {
+  cluster: string;
+  path: string;
+}
+
+export interface ReplicationTarget {
+  to: HdfsLocation;
+  /** retention on the DR side; absent = keep only what the safety floors require */
+  keep: Keep;
+}
+
+/** Snapshots of one HDFS directory on a schedule, GFS retention, optional DR replication. */
+export interface HdfsSnapshotPolicy extends PolicyBase {
+  kind: 'hdfs-snapshots';
+  source: HdfsLocation;
+  snapshots: { schedule: Schedule; keep: Keep };
+  replicate: ReplicationTarget[];
+}
+
+/** Parameters of the HDFS step kinds. */
+export type HdfsParams = {
+  /** replicate.*: where the data comes from */
+  source?: HdfsLocation;
+  /** replicate.distcp-diff: the common snapshot the diff starts from */
+  fromSnapshot?: string;
+  /** replicate.*: the source snapshot copied (the target gets the same name after) */
+  toSnapshot?: string;
+  /** replicate.repair-target: how: roll back with -rdiff, or a full -update -delete re-sync */
+  repair?: 'rdiff' | 'resync';
+  /** replicate.repair-target (rdiff): the common snapshot the target is rolled back to */
+  baseSnapshot?: string;
+};
+
+export type HdfsStep = Step<HdfsParams>;
+
+export const KIND = {
+  allow: 'hdfs.snapshot.allow',
+  create: 'hdfs.snapshot.create',
+  delete: 'hdfs.snapshot.delete',
+  bootstrap: 'replicate.bootstrap',
+  diff: 'replicate.distcp-diff',
+  repair: 'replicate.repair-target',
+} as const;
+
+const KINDS: ReadonlySet<string> = new Set(Object.values(KIND));
+
+/** A step of this system (its params are HdfsParams). */
+export function isHdfsStep(s: Step): s is HdfsStep {
+  return KINDS.has(s.kind);
+}
+
+export function isHdfsPolicy(p: PolicyBase | undefined): p is HdfsSnapshotPolicy {
+  return p !== undefined && p.kind === 'hdfs-snapshots';
+}

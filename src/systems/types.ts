@@ -1,0 +1,196 @@
+/**
+ * The one interface between hbr's core and a system it protects (docs/architecture.md, "The
+ * System interface"). The core — loader, planner, safety framework, engine, daemon, metrics, CLI —
+ * knows a system only through this interface and the list in ./index.ts; it never names a
+ * system's step kinds, policy fields or observations.
+ *
+ * A system is one folder, src/systems/<name>/, holding its policy schema part and loader checks,
+ * observer, planner rules, safety floors, executors, recovery points and restore.
+ */
+import type { Command } from 'commander';
+import type { Observed } from '../model/observed.js';
+import type { Plan, Step } from '../model/plan.js';
+import type { Config, Policy, Schedule, SourceLocation } from '../model/policy.js';
+import type { RecoveryPoint } from '../model/recovery.js';
+import type { PlanBuilder } from '../planner/builder.js';
+import type { SafetyRule } from '../planner/safety.js';
+import type { HbrMetrics } from '../metrics/registry.js';
+import type { Logger } from 'pino';
+
+// ---------------------------------------------------------------------------------------------
+// Executors: one per step kind, each doing one step idempotently and reporting what it did.
+
+export interface ExecContext {
+  config: Config;
+  /** aborted when the step's deadline passes or the run is interrupted */
+  signal: AbortSignal;
+  /** a line for the operator (progress, what was found already done) */
+  log: (message: string) => void;
+  /** path of the `hadoop` launcher (HBR_HADOOP, else `hadoop` on PATH) */
+  hadoop: string;
+  /** hbr's state dir (journal, lock, records of child processes) */
+  stateDir: string;
+}
+
+export interface StepOutcome {
+  bytesCopied?: number;
+  filesCopied?: number;
+  /** e.g. "already existed" when an idempotent step found its work done */
+  note?: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Executor<P extends object = any> = (step: Step<P>, ctx: ExecContext) => Promise<StepOutcome>;
+
+/** Step kind → executor, as the engine receives it. */
+export type ExecutorRegistry = Partial<Record<string, Executor>>;
+
+/** What a system says about one of its step kinds. */
+export interface StepKindDef {
+  executor: Executor;
+  /** how long one step of this kind may run before it is aborted, ms */
+  deadline: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claims: what a policy (or a step) acts on, canonical by endpoint, so two names for one
+// NameNode or one bucket cannot hide an overlap.
+
+export interface Claim {
+  /**
+   * The canonical identity of the thing holding the resource: e.g. `hdfs://nn.prod:8020` for a
+   * NameNode, `s3://endpoint/bucket` for a bucket, `file:///srv/store` for a local store. Equal
+   * strings mean the same server or bucket.
+   */
+  endpoint: string;
+  /** the resource within it: a directory path, or a key prefix */
+  path: string;
+  /** how two paths of one endpoint overlap: as directories (nested) or as key prefixes */
+  match: 'dir' | 'prefix';
+  /** how the loader names it in messages, e.g. "primary:/warehouse" */
+  display: string;
+  /** e.g. 'source', 'target', 'archive': the loader's messages say which role of which policy */
+  role: string;
+  /** where in the policy (below policies.<name>) the claim is declared, for the loader's errors */
+  segs: Segment[];
+  /** what holds it, for messages: "store 'backups'" */
+  within?: string;
+  /** what retention deletes there, for messages: "snapshots", "archives" */
+  noun: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading: a system reads its own part of a policy, with positions for its errors.
+
+export type Segment = string | number;
+
+export interface LoadContext {
+  /** clusters and stores, already loaded (policies are being loaded) */
+  config: Config;
+  /** the YAML path of the policy being loaded, e.g. ['policies', 'warehouse'] */
+  base: Segment[];
+  /** report an error at the key or value of base + segs; its file:line:col is found by the loader */
+  error(segs: Segment[], where: 'key' | 'value', message: string): void;
+  /** ", did you mean 'x'?" style hint for an unknown name */
+  suggest(word: string, known: string[], label?: string): string;
+  /** file:line:col of a source location, for messages that point at another declaration */
+  where(at: SourceLocation): string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Observation
+
+export interface ObserveOptions {
+  /** journal intents without an outcome, passed through to the planner */
+  unfinished?: Observed['unfinished'];
+  /** per request, ms */
+  timeoutMs?: number;
+}
+
+/** What one system contributes to Observed: merged by the core. */
+export type ObservedPart = Partial<Pick<Observed, 'dirs' | 'stores'>> & { errors: Observed['errors'] };
+
+// ---------------------------------------------------------------------------------------------
+// Safety: every delete of a plan passes its system's floors (default deny: a delete of a kind no
+// system vouches for is refused by the core).
+
+export type Violation = (rule: SafetyRule, why: string) => void;
+
+/** Checks one delete step against the system's floors, given the whole plan (built once per plan). */
+export type DeleteChecker = (step: Step, violation: Violation) => void;
+
+// ---------------------------------------------------------------------------------------------
+
+/** The schema part a system adds to schema/hbr-policy.schema.json (see src/schema/compose.ts). */
+export interface SchemaPart {
+  /** keys a policy of this system may hold, beside the core's `source` and `rpo` */
+  policy: Record<string, object>;
+  /** cluster kinds this system defines (the key under a cluster, e.g. `hdfs`) */
+  clusters?: Record<string, object>;
+  /** definitions referenced as #/$defs/<name> */
+  defs?: Record<string, object>;
+  /** a sentence for the policy's description: what such a policy is */
+  describes: string;
+}
+
+export interface System<P extends Policy = Policy> {
+  /** the folder name: `hdfs`, `zookeeper` */
+  name: string;
+  /** Policy.kind of the policies it owns, e.g. `hdfs-snapshots` */
+  policyKind: P['kind'];
+  /** the policy key that selects it, e.g. `snapshots`, `archive` */
+  key: string;
+  schema: SchemaPart;
+  /** a cluster declaration of a kind this system defines (see SchemaPart.clusters) → its Config form */
+  loadCluster?(kind: string, name: string, raw: Record<string, unknown>, at: SourceLocation): Config['clusters'][string];
+  /** a policy whose `key` section is present → its Config form (undefined after reporting errors) */
+  load(ctx: LoadContext, name: string, raw: Record<string, unknown>, at: SourceLocation): P | undefined;
+  /** what the policy acts on, canonical by endpoint (loader overlap check, daemon mutex) */
+  claims(p: P, config: Config): Claim[];
+  /** what one step acts on, canonical by endpoint (the engine never runs two steps on one at once) */
+  stepClaims(step: Step, config: Config | undefined): string[];
+  /** for the plan's text: where a step's data comes from (`primary:/w@hbr-...`), if anywhere */
+  describeSource?(step: Step): string | undefined;
+  /** when the policy wants a new recovery point */
+  schedule(p: P): Schedule;
+  /** names of the clusters and stores the policy reads or writes */
+  scope(p: P): string[];
+  observe(config: Config, policies: P[], opts: ObserveOptions): Promise<ObservedPart>;
+  /** pure: adds the steps of these (selected) policies to the plan */
+  plan(b: PlanBuilder, policies: P[], observed: Observed, now: number, config: Config): void;
+  /** the floors for the deletes of this system's kinds in a finished plan */
+  safety(plan: Plan, config: Config, observed: Observed): DeleteChecker;
+  kinds: Record<string, StepKindDef>;
+  /** its kinds that delete (checked by `safety` whatever action a step of theirs shows) */
+  deletes: string[];
+  /** pure: the newest good copy at each site of the policy */
+  recoveryPoints(p: P, observed: Observed, now: number): RecoveryPoint[];
+  /** daemon, leader only: poll the health of the clusters this system defines into metrics */
+  health?(config: Config, metrics: HbrMetrics, log: Logger): Promise<void>;
+  /** `hbr restore <name>`: the system's restores, each a reviewable plan first */
+  restore?: RestoreCommand;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Restores: the system chooses what to restore and does it; the CLI (src/cli/restore.ts) shows
+// the plan, asks for confirmation, holds the lock and prints the result.
+
+export interface RestoreCommand {
+  /** `hbr restore <name>` */
+  name: string;
+  description: string;
+  /** adds the system's options to the subcommand */
+  options(cmd: Command): Command;
+  /** checks the options, observes, chooses; throws UserError (src/model/errors.ts) for what a person can fix */
+  prepare(config: Config, opts: Record<string, unknown>): Promise<RestorePlan>;
+}
+
+export interface RestorePlan {
+  policy: string;
+  /** the plan's lines under "# policy <name>" */
+  lines: string[];
+  /** the same as JSON (--json) */
+  json: object;
+  /** carries it out; `log` gets progress lines */
+  run(log: (message: string) => void): Promise<{ text: string; json: object }>;
+}
