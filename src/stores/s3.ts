@@ -1,141 +1,32 @@
 /**
  * StoreClient over an S3 bucket (AWS S3 or any S3-compatible server: versitygw, MinIO, Ceph RGW).
  *
- * - Credentials come from the AWS SDK default chain only (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
- *   AWS_PROFILE, web identity, instance/container roles…), never from policy files, and are never
- *   logged: error messages carry the key, the store URL and the server's or the socket's message.
+ * - The SDK client, its credentials and retries, and the mapping of SDK errors: s3-client.ts.
+ * - putFile (conditional PutObject or multipart upload, aborts of failed uploads): s3-upload.ts.
  * - Object keys are `${store.prefix}${key}`; `url` is `s3://bucket/prefix`.
- * - putFile reads the file twice: a first pass computes the SHA-256 (it must be known when the
- *   upload starts, as `x-amz-meta-sha256`), the second uploads it, hashing again and refusing to
- *   complete when the file changed in between. Files up to `partSize` go in one PutObject, larger
- *   ones as a multipart upload (`partSize` 8 MiB, `queueSize` 2 parts in flight). Both carry
- *   `If-None-Match: *` (on PutObject, and on CompleteMultipartUpload): the object appears whole and
- *   only when the key is free. A 412 PreconditionFailed or 409 ConditionalRequestConflict means
- *   another writer won: `{ created: false }`.
- * - The multipart upload is done here with Create/UploadPart/Complete/AbortMultipartUpload rather
- *   than with lib-storage's `Upload`. `Upload` does forward IfNoneMatch to CompleteMultipartUpload,
- *   but (1) when its own abort fails (server gone) the abort error replaces the upload error and it
- *   gives up on the abort; (2) on an AbortSignal its done() rejects before the parts in flight have
- *   settled and before the abort is sent, so "no parts left when putFile returns" cannot be
- *   promised; (3) with Node's HTTP handler its progress is per part anyway. Here, on any failure,
- *   every part request is settled first, then the upload is aborted; an abort that cannot reach the
- *   server is remembered and retried after the next successful putFile of this client (or with
- *   `abortPending()`). Uploads left by a crashed process are not known to any client: give the
- *   bucket a lifecycle rule `AbortIncompleteMultipartUpload` (e.g. 1 day).
- * - Every upload carries a random `x-amz-meta-hbr-put-id`: when a request whose response was lost
- *   is retried (or CompleteMultipartUpload fails after it took effect) and the server then answers
- *   412, the object under the key is checked for that id, so our own earlier attempt is reported
- *   as created, not as "someone else won".
  * - list() returns `sha256: undefined`: ListObjectsV2 carries no user metadata and a HeadObject per
  *   object would be too expensive; head() and getFile() read it.
- * - Retries: `maxAttempts` 3 (SDK standard retry), connect timeout 5 s and socket idle timeout
- *   30 s, so a dead or unreachable server fails in seconds.
  */
 import { createHash } from 'node:crypto';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
-  S3Client,
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
+  type S3Client,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
-  UploadPartCommand,
-  type CompletedPart,
 } from '@aws-sdk/client-s3';
 import type { S3Store } from '../model/policy.js';
 import { ChecksumMismatchError, type Progress, type PutResult, type StoreClient, type StoredObject } from './types.js';
-import { abortError, fsyncDir, randomSuffix, sha256File, unlinkQuiet } from './fsutil.js';
+import { abortError, fsyncDir, randomSuffix, unlinkQuiet } from './fsutil.js';
+import { createS3Client, describeError, errName, isNotFound, type S3StoreClientOptions } from './s3-client.js';
+import { S3Uploader } from './s3-upload.js';
 
-export interface S3StoreClientOptions {
-  /** ListObjectsV2 MaxKeys per page (default 1000, the S3 maximum) */
-  pageSize?: number;
-  /** multipart part size in bytes (default 8 MiB, minimum 5 MiB); files up to this size go in one PutObject */
-  partSize?: number;
-  /** parts uploaded in parallel (default 2) */
-  queueSize?: number;
-  /** SDK attempts per request (default 3) */
-  maxAttempts?: number;
-  /** TCP connect timeout in ms (default 5000) */
-  connectionTimeoutMs?: number;
-  /** socket idle timeout in ms (default 30000) */
-  socketTimeoutMs?: number;
-  /** a ready client (tests, or a caller that configures the SDK itself); the options above for the SDK are then ignored */
-  client?: S3Client;
-}
+export type { S3StoreClientOptions } from './s3-client.js';
 
 const MIB = 1024 * 1024;
-
-/** The phase of an S3 operation that failed, kept with the error for the message. */
-class StepError extends Error {
-  constructor(readonly step: string, override readonly cause: unknown) {
-    super(`${step}: ${describeError(cause)}`);
-  }
-}
-
-function step<T>(name: string, p: Promise<T>): Promise<T> {
-  return p.catch((err: unknown) => {
-    throw err instanceof StepError ? err : new StepError(name, err);
-  });
-}
-
-interface SdkErrorShape {
-  name?: string;
-  message?: string;
-  code?: string;
-  Code?: string;
-  errors?: unknown[];
-  $metadata?: { httpStatusCode?: number };
-}
-
-function httpStatus(err: unknown): number | undefined {
-  return (err as SdkErrorShape | undefined)?.$metadata?.httpStatusCode;
-}
-
-function errName(err: unknown): string | undefined {
-  const e = err as SdkErrorShape | undefined;
-  return e?.Code ?? e?.name;
-}
-
-/** One line saying what the server or the socket said, without credentials or request details. */
-export function describeError(err: unknown): string {
-  if (err instanceof StepError) return err.message;
-  const e = err as SdkErrorShape | undefined;
-  if (!e || typeof e !== 'object') return String(err);
-  let msg = e.message ?? '';
-  if (!msg && Array.isArray(e.errors)) msg = e.errors.map((x) => describeError(x)).join('; ');
-  if (!msg) msg = e.code ?? e.name ?? 'unknown error';
-  const status = httpStatus(err);
-  const name = errName(err);
-  // Socket errors carry their own clear message (connect ECONNREFUSED 127.0.0.1:17070); service
-  // errors get their S3 error code and HTTP status.
-  if (status !== undefined) {
-    const prefix = name && name !== 'Error' && !msg.startsWith(name) ? `${name}: ` : '';
-    return `${prefix}${msg} (HTTP ${status})`;
-  }
-  return msg;
-}
-
-function isNotFound(err: unknown): boolean {
-  const name = errName(err);
-  return httpStatus(err) === 404 || name === 'NotFound' || name === 'NoSuchKey';
-}
-
-function isNoSuchUpload(err: unknown): boolean {
-  return errName(err) === 'NoSuchUpload';
-}
-
-/** 412 PreconditionFailed, or 409 ConditionalRequestConflict (a concurrent conditional write). */
-function isConditionalConflict(err: unknown): boolean {
-  const name = errName(err);
-  const status = httpStatus(err);
-  return status === 412 || name === 'PreconditionFailed' || name === 'ConditionalRequestConflict';
-}
 
 async function writeAll(fh: import('node:fs/promises').FileHandle, buf: Buffer): Promise<void> {
   let off = 0;
@@ -151,34 +42,18 @@ export class S3StoreClient implements StoreClient {
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly pageSize: number;
-  private readonly partSize: number;
-  private readonly queueSize: number;
-  /** multipart uploads whose abort could not reach the server: uploadId → full key */
-  private readonly pendingAborts = new Map<string, string>();
+  private readonly uploader: S3Uploader;
 
   constructor(store: Pick<S3Store, 'bucket' | 'prefix' | 'region' | 'endpoint' | 'forcePathStyle'>, opts: S3StoreClientOptions = {}) {
     this.bucket = store.bucket;
     this.prefix = store.prefix ?? '';
     this.url = `s3://${store.bucket}/${this.prefix}`;
     this.pageSize = opts.pageSize ?? 1000;
-    this.partSize = Math.max(opts.partSize ?? 8 * MIB, 5 * MIB);
-    this.queueSize = Math.max(1, opts.queueSize ?? 2);
+    const partSize = Math.max(opts.partSize ?? 8 * MIB, 5 * MIB);
+    const queueSize = Math.max(1, opts.queueSize ?? 2);
     if (this.pageSize < 1 || this.pageSize > 1000) throw new Error(`pageSize must be 1..1000, got ${this.pageSize}`);
-    // Region: the store's, else the SDK chain (AWS_REGION, profile); an S3-compatible endpoint
-    // without any region configured gets us-east-1, which such servers accept.
-    const region = store.region ?? (process.env.AWS_REGION ? undefined : store.endpoint ? 'us-east-1' : undefined);
-    this.client =
-      opts.client ??
-      new S3Client({
-        ...(region ? { region } : {}),
-        ...(store.endpoint ? { endpoint: store.endpoint } : {}),
-        ...(store.forcePathStyle !== undefined ? { forcePathStyle: store.forcePathStyle } : {}),
-        maxAttempts: opts.maxAttempts ?? 3,
-        requestHandler: {
-          connectionTimeout: opts.connectionTimeoutMs ?? 5000,
-          socketTimeout: opts.socketTimeoutMs ?? 30_000,
-        },
-      });
+    this.client = createS3Client(store, opts);
+    this.uploader = new S3Uploader(this.client, this.bucket, this.url, partSize, queueSize);
   }
 
   private fullKey(key: string): string {
@@ -227,265 +102,17 @@ export class S3StoreClient implements StoreClient {
   }
 
   async putFile(key: string, file: string, opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<PutResult> {
-    const { signal } = opts;
-    signal?.throwIfAborted();
-    const where = `upload of ${key} to ${this.url}`;
-    let first: { sha256: string; size: number };
-    try {
-      first = await sha256File(file, signal);
-    } catch (err) {
-      if (signal?.aborted) throw abortError(signal);
-      throw new Error(`${where} failed: cannot read ${file}: ${(err as Error).message}`, { cause: err });
-    }
-    const putId = randomSuffix();
-    const ctx: PutContext = {
-      key,
-      fullKey: this.fullKey(key),
-      file,
-      sha256: first.sha256,
-      size: first.size,
-      putId,
-      where,
-      onProgress: opts.onProgress,
-      signal,
-    };
-    const res = first.size <= this.partSize ? await this.putSingle(ctx) : await this.putMultipart(ctx);
-    if (res.created && this.pendingAborts.size > 0) await this.abortPending().catch(() => undefined);
-    return res;
+    return this.uploader.putFile(key, this.fullKey(key), file, opts);
   }
 
   /** Retry the aborts of multipart uploads this client could not abort earlier; returns how many are still pending. */
   async abortPending(): Promise<number> {
-    for (const [uploadId, fullKey] of [...this.pendingAborts]) {
-      if ((await this.abortUpload(fullKey, uploadId)) === undefined) this.pendingAborts.delete(uploadId);
-    }
-    return this.pendingAborts.size;
+    return this.uploader.abortPending();
   }
 
   /** Multipart uploads this client started, failed, and could not abort yet (uploadId → full key). */
   get pendingAbortUploads(): ReadonlyMap<string, string> {
-    return this.pendingAborts;
-  }
-
-  private metadata(ctx: PutContext): Record<string, string> {
-    return { sha256: ctx.sha256, 'hbr-put-id': ctx.putId };
-  }
-
-  /** true when the object under the key is the one this put wrote (its put id), i.e. an earlier attempt took effect. */
-  private async wasOurs(ctx: PutContext): Promise<boolean> {
-    try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: ctx.fullKey }));
-      return r.Metadata?.['hbr-put-id'] === ctx.putId;
-    } catch {
-      return false;
-    }
-  }
-
-  private async putSingle(ctx: PutContext): Promise<PutResult> {
-    const { signal } = ctx;
-    let body: Buffer;
-    try {
-      const fh = await open(ctx.file, 'r');
-      try {
-        body = await fh.readFile();
-      } finally {
-        await fh.close();
-      }
-    } catch (err) {
-      throw new Error(`${ctx.where} failed: cannot read ${ctx.file}: ${(err as Error).message}`, { cause: err });
-    }
-    const again = createHash('sha256').update(body).digest('hex');
-    if (again !== ctx.sha256) throw new Error(`${ctx.where} failed: ${ctx.file} changed while it was being uploaded; nothing was written`);
-    try {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: ctx.fullKey,
-          Body: body,
-          ContentLength: body.length,
-          ContentType: 'application/octet-stream',
-          Metadata: this.metadata(ctx),
-          IfNoneMatch: '*',
-        }),
-        signal ? { abortSignal: signal } : {},
-      );
-    } catch (err) {
-      if (isConditionalConflict(err)) {
-        // A retried request whose first attempt took effect (response lost) is refused with 412:
-        // the object under the key carries our put id then.
-        if (await this.wasOurs(ctx)) return this.done(ctx);
-        return { created: false, sha256: ctx.sha256, size: ctx.size };
-      }
-      if (signal?.aborted) throw abortError(signal);
-      throw new Error(`${ctx.where} failed: ${describeError(err)}`, { cause: err });
-    }
-    return this.done(ctx);
-  }
-
-  private done(ctx: PutContext): PutResult {
-    ctx.onProgress?.({ bytes: ctx.size, total: ctx.size });
-    return { created: true, sha256: ctx.sha256, size: ctx.size };
-  }
-
-  private async putMultipart(ctx: PutContext): Promise<PutResult> {
-    const { signal } = ctx;
-    const sendOpts = signal ? { abortSignal: signal } : {};
-    const partCount = Math.ceil(ctx.size / this.partSize);
-    let uploadId: string | undefined;
-    let conflict = false;
-    let completeSent = false;
-    let failure: unknown;
-    const fh = await open(ctx.file, 'r').catch((err: unknown) => {
-      throw new Error(`${ctx.where} failed: cannot read ${ctx.file}: ${(err as Error).message}`, { cause: err });
-    });
-    try {
-      const created = await step(
-        'CreateMultipartUpload',
-        this.client.send(
-          new CreateMultipartUploadCommand({
-            Bucket: this.bucket,
-            Key: ctx.fullKey,
-            ContentType: 'application/octet-stream',
-            Metadata: this.metadata(ctx),
-            ChecksumAlgorithm: 'CRC32',
-          }),
-          sendOpts,
-        ),
-      );
-      uploadId = created.UploadId;
-      if (!uploadId) throw new StepError('CreateMultipartUpload', new Error('the server returned no UploadId'));
-
-      // Parts are read in order by one reader (so the second hash pass is sequential) and sent by
-      // `queueSize` workers. The first failure stops every worker from taking another part.
-      const hash = createHash('sha256');
-      let next = 1;
-      let readChain: Promise<unknown> = Promise.resolve();
-      const readPart = (): Promise<{ n: number; body: Buffer } | undefined> => {
-        const p = readChain.then(async () => {
-          if (failure !== undefined || signal?.aborted || next > partCount) return undefined;
-          const n = next++;
-          const start = (n - 1) * this.partSize;
-          const len = Math.min(this.partSize, ctx.size - start);
-          const body = Buffer.allocUnsafe(len);
-          let off = 0;
-          while (off < len) {
-            const { bytesRead } = await fh.read(body, off, len - off, start + off);
-            if (bytesRead === 0) throw new StepError(`reading ${ctx.file}`, new Error('the file got shorter while it was being uploaded'));
-            off += bytesRead;
-          }
-          hash.update(body);
-          return { n, body };
-        });
-        readChain = p.catch(() => undefined);
-        return p;
-      };
-      const parts: CompletedPart[] = [];
-      let sent = 0;
-      const worker = async (): Promise<void> => {
-        for (;;) {
-          const part = await readPart();
-          if (!part) return;
-          const r = await step(
-            `UploadPart ${part.n} of ${partCount}`,
-            this.client.send(
-              new UploadPartCommand({
-                Bucket: this.bucket,
-                Key: ctx.fullKey,
-                UploadId: uploadId,
-                PartNumber: part.n,
-                Body: part.body,
-                ContentLength: part.body.length,
-                ChecksumAlgorithm: 'CRC32',
-              }),
-              sendOpts,
-            ),
-          );
-          if (!r.ETag) throw new StepError(`UploadPart ${part.n} of ${partCount}`, new Error('the server returned no ETag'));
-          parts.push({ PartNumber: part.n, ETag: r.ETag, ...(r.ChecksumCRC32 ? { ChecksumCRC32: r.ChecksumCRC32 } : {}) });
-          sent += part.body.length;
-          if (failure === undefined && !signal?.aborted) ctx.onProgress?.({ bytes: sent, total: ctx.size });
-        }
-      };
-      // allSettled: every part request has ended (no part still landing) before we abort.
-      await Promise.allSettled(
-        Array.from({ length: Math.min(this.queueSize, partCount) }, () =>
-          worker().catch((err: unknown) => {
-            failure ??= err;
-          }),
-        ),
-      );
-      if (failure !== undefined) throw failure;
-      if (signal?.aborted) throw abortError(signal);
-      const again = hash.digest('hex');
-      if (again !== ctx.sha256 || parts.length !== partCount) {
-        throw new StepError('verifying the file', new Error(`${ctx.file} changed while it was being uploaded`));
-      }
-      parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-      try {
-        completeSent = true;
-        await this.client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: this.bucket,
-            Key: ctx.fullKey,
-            UploadId: uploadId,
-            MultipartUpload: { Parts: parts },
-            IfNoneMatch: '*',
-          }),
-          sendOpts,
-        );
-        return this.done(ctx);
-      } catch (err) {
-        if (isConditionalConflict(err)) conflict = true;
-        else throw new StepError('CompleteMultipartUpload', err);
-      }
-    } catch (err) {
-      failure = err;
-    } finally {
-      await fh.close();
-    }
-
-    // Lost the race, or failed: the upload must not stay behind with its parts.
-    let abortFailure: unknown;
-    if (uploadId) abortFailure = await this.abortUpload(ctx.fullKey, uploadId);
-    // CompleteMultipartUpload may have taken effect even though its answer was an error (lost
-    // response, then a retried Complete refused with 412): then our own object is under the key.
-    if (completeSent && (await this.wasOurs(ctx))) {
-      if (uploadId) this.pendingAborts.delete(uploadId);
-      return this.done(ctx);
-    }
-    // Another writer won; our parts are aborted (or remembered for a later abort): nothing visible.
-    if (conflict) return { created: false, sha256: ctx.sha256, size: ctx.size };
-    if (signal?.aborted && abortFailure === undefined) throw abortError(signal);
-
-    const reason = signal?.aborted
-      ? 'aborted'
-      : failure instanceof StepError
-        ? `${describeError(failure.cause)} (${failure.step})`
-        : describeError(failure);
-    const leftover =
-      abortFailure !== undefined
-        ? `; its multipart upload ${uploadId} could not be aborted (${describeError(abortFailure)}): the parts stay on the server, ` +
-          'invisible, until this client aborts them after its next successful upload or a bucket lifecycle rule (AbortIncompleteMultipartUpload) removes them'
-        : uploadId
-          ? '; the multipart upload was aborted, nothing was written'
-          : '; nothing was written';
-    throw new Error(`${ctx.where} failed: ${reason}${leftover}`, { cause: failure instanceof StepError ? failure.cause : failure });
-  }
-
-  /** Abort a multipart upload; undefined on success (or when it is gone), else the error (and it is remembered). */
-  private async abortUpload(fullKey: string, uploadId: string): Promise<unknown> {
-    try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: fullKey, UploadId: uploadId }));
-      this.pendingAborts.delete(uploadId);
-      return undefined;
-    } catch (err) {
-      if (isNoSuchUpload(err) || httpStatus(err) === 404) {
-        this.pendingAborts.delete(uploadId);
-        return undefined;
-      }
-      this.pendingAborts.set(uploadId, fullKey);
-      return err;
-    }
+    return this.uploader.pendingAbortUploads;
   }
 
   async getFile(key: string, dest: string, opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<StoredObject> {
@@ -556,16 +183,4 @@ export class S3StoreClient implements StoreClient {
   destroy(): void {
     this.client.destroy();
   }
-}
-
-interface PutContext {
-  key: string;
-  fullKey: string;
-  file: string;
-  sha256: string;
-  size: number;
-  putId: string;
-  where: string;
-  onProgress: ((p: Progress) => void) | undefined;
-  signal: AbortSignal | undefined;
 }
