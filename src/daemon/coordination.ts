@@ -42,7 +42,9 @@ import { parseIdentity, type Identity } from './zk-lock.js';
 
 export { acquireZkLock, ZkLockHeldError, type Identity, type ZkLock } from './zk-lock.js';
 
-export type LeaderState = 'leader' | 'suspended' | 'follower';
+import type { LeaderState } from './zk-session.js';
+
+export type { LeaderState };
 
 export interface LeaderElection {
   /** current state; starts 'follower' */

@@ -8,7 +8,9 @@
  */
 import zookeeper, { type ACL, type Client, type Stat, type State } from 'node-zookeeper-client';
 import type { Coordination } from '../model/policy.js';
-import type { LeaderState } from './coordination.js';
+
+/** Where a daemon stands in the election: leading, cut off (nothing new starts), or following. */
+export type LeaderState = 'leader' | 'suspended' | 'follower';
 
 export type ZkConfig = Coordination['zookeeper'];
 export type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
