@@ -1,5 +1,5 @@
 /**
- * `hbr daemon`: the reconcile loop of DESIGN §1 on timers — load → observe → plan → apply →
+ * `hbr daemon`: the reconcile loop of docs/architecture.md §1 on timers — load → observe → plan → apply →
  * metrics — one loop per policy, for as long as the process lives.
  *
  * Who acts. One daemon per state dir (the local lock). With `coordination: { zookeeper }` in the

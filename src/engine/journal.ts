@@ -2,7 +2,7 @@
  * The journal: an append-only JSON-lines file, `<stateDir>/journal.jsonl`. An `intent` record is
  * written and fsynced before a step starts; `done` or `failed` after it ends. An intent with no
  * later outcome for the same step id means the process died mid-step: the planner gets it as
- * observed input (DESIGN §6).
+ * observed input (docs/architecture.md §1).
  *
  * One writer at a time: the journal is written only by the holder of the lock (lock.ts).
  */

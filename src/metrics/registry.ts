@@ -1,5 +1,5 @@
 /**
- * Every metric hbr exposes, in one place (DESIGN §7). `createMetrics` builds a fresh prom-client
+ * Every metric hbr exposes, in one place (docs/daemon.md, "HTTP", lists them). `createMetrics` builds a fresh prom-client
  * Registry (never prom-client's global one), so a CLI run, a daemon and each test get their own
  * and nothing leaks between them.
  *

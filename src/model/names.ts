@@ -1,5 +1,5 @@
 /**
- * Names carry ownership and time (DESIGN §4): an hbr snapshot is `hbr-<UTC yyyyMMddTHHmmssZ>`.
+ * Names carry ownership and time (docs/architecture.md §1): an hbr snapshot is `hbr-<UTC yyyyMMddTHHmmssZ>`.
  * Anything else is foreign and never deleted or renamed.
  */
 

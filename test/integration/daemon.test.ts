@@ -136,7 +136,7 @@ test('6. every metric the Grafana dashboard queries exists on the live /metrics'
   assert.ok(queried.size >= 10, `the dashboard queries many metrics: ${[...queried].join(', ')}`);
   const missing = [...queried].filter((n) => n !== 'up' && !m.types.has(n));
   assert.equal(missing, [], `queried by the dashboard but not on /metrics: ${missing.join(', ')}`);
-  // And every hbr_ metric of DESIGN §7 is exported, with the default process metrics.
+  // And every hbr_ metric of src/metrics/registry.ts is exported, with the default process metrics.
   assert.equal(METRIC_NAMES.filter((n) => !m.types.has(n)), []);
   assert.ok(m.types.has('process_resident_memory_bytes') && m.types.has('nodejs_eventloop_lag_seconds'));
   // Those that must have values by now do.

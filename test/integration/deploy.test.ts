@@ -23,7 +23,7 @@ const UNIT_FILE = join(DEPLOY, 'hbr.service');
 
 /**
  * The names a query may use: hbr's own metrics (METRIC_NAMES of src/metrics/registry.ts, the one
- * list of DESIGN.md §7), the process_* and nodejs_* default metrics the daemon's registry collects,
+ * list of src/metrics/registry.ts), the process_* and nodejs_* default metrics the daemon's registry collects,
  * and `up`. Names are taken from a real registry, so a rename there fails this suite until the
  * rules and the dashboard follow.
  */
