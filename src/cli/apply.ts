@@ -10,17 +10,18 @@ import { hostname } from 'node:os';
 import { reapOrphans } from '../hadoop/children.js';
 import { executors } from '../systems/index.js';
 import type { Plan } from '../model/plan.js';
-import { digestObserved, planAll } from '../planner/plan.js';
+import { checkSafety, checkSteps, digestObserved, planAll, SafetyViolation } from '../planner/plan.js';
 import { describeTarget, formatBytes, renderPlanJson, renderPlanText } from '../render/plan.js';
 import { addPolicyOptions, CliError, collect, eprint, EXIT_ERROR, hadoopBin, loadOrFail, observe, print, type CommonOptions } from './common.js';
-import type { SavedPlan } from './plan.js';
+import { ALLOW_OVERWRITE_HELP, type SavedPlan } from './plan.js';
 
 interface ApplyOptions extends CommonOptions {
   autoApprove?: boolean;
   concurrency: string;
+  allowOverwrite: string[];
 }
 
-function readSavedPlan(file: string): Plan {
+function readSavedPlan(file: string): SavedPlan {
   let saved: SavedPlan;
   try {
     saved = JSON.parse(readFileSync(file, 'utf8')) as SavedPlan;
@@ -28,7 +29,10 @@ function readSavedPlan(file: string): Plan {
     throw new CliError(`cannot read plan file ${file}: ${(err as Error).message}`);
   }
   if (saved?.hbrPlan !== 1 || !saved.plan || !Array.isArray(saved.plan.steps)) throw new CliError(`${file} is not an hbr plan file`);
-  return saved.plan;
+  if (saved.allowOverwrite !== undefined && (!Array.isArray(saved.allowOverwrite) || saved.allowOverwrite.some((t) => typeof t !== 'string'))) {
+    throw new CliError(`${file} is not an hbr plan file (allowOverwrite)`);
+  }
+  return saved;
 }
 
 async function confirm(plan: Plan): Promise<boolean> {
@@ -54,7 +58,8 @@ export function registerApply(program: Command): void {
       .option('--auto-approve', 'do not ask for confirmation (needed when not on a terminal)')
       .option('--json', 'print the plan and the result as JSON')
       .option('--concurrency <n>', 'steps run at once', '4')
-      .option('--target <policy>', 'apply only this policy (repeatable)', collect, []),
+      .option('--target <policy>', 'apply only this policy (repeatable)', collect, [])
+      .option('--allow-overwrite <target>', ALLOW_OVERWRITE_HELP, collect, []),
   ).action(async (planfile: string | undefined, opts: ApplyOptions) => {
     const saved = planfile ? readSavedPlan(planfile) : undefined;
     const config = await loadOrFail(opts);
@@ -83,22 +88,37 @@ export function registerApply(program: Command): void {
       for (const r of reapOrphans(opts.stateDir, (m) => eprint(m))) eprint(`reaped ${r.step} (pid ${r.pid})`);
       const observed = await observe(config, opts.stateDir, opts.target);
       let plan: Plan;
+      // A saved plan carries the allowance it was made with; on the command line it is for this run only.
+      const allowOverwrite = saved?.allowOverwrite ?? opts.allowOverwrite;
+      const input = {
+        config,
+        observed,
+        now: observed.at,
+        ...(opts.target?.length ? { targets: opts.target } : {}),
+        ...(allowOverwrite.length ? { allowOverwrite } : {}),
+      };
       if (saved) {
-        const fresh = planAll({ config, observed, now: observed.at, ...(opts.target?.length ? { targets: opts.target } : {}) });
-        if (fresh.policyDigest !== saved.policyDigest) {
+        const fresh = planAll(input);
+        if (fresh.policyDigest !== saved.plan.policyDigest) {
           throw new CliError(`the policies changed since ${planfile} was made; run hbr plan again`);
         }
-        if (digestObserved(observed) !== saved.observedDigest) {
+        if (digestObserved(observed) !== saved.plan.observedDigest) {
           throw new CliError(`the observed state changed since ${planfile} was made (stale plan); run hbr plan again`);
         }
-        plan = saved;
+        // The file may have been edited since: every step is checked by its system and every
+        // delete against the floors, as if the planner had just made it.
+        const problems = checkSteps(saved.plan, config);
+        if (problems.length) throw new CliError(`${planfile} is not a plan hbr would make: ${problems.join('; ')}; nothing was done`);
+        const unsafe = checkSafety(saved.plan, config, observed);
+        if (unsafe.length) throw new SafetyViolation(unsafe);
+        plan = saved.plan;
       } else {
-        plan = planAll({ config, observed, now: observed.at, ...(opts.target?.length ? { targets: opts.target } : {}) });
+        plan = planAll(input);
       }
       if (!opts.json) print(renderPlanText(plan, observed));
       if (plan.steps.length === 0) {
         if (opts.json) print(renderPlanJson(plan, observed));
-        if (observed.errors.length) process.exitCode = EXIT_ERROR;
+        if (observed.errors.length || plan.holds?.length) process.exitCode = EXIT_ERROR;
         return;
       }
       if (!opts.autoApprove && !(await confirm(plan))) throw new CliError('Apply cancelled.');
@@ -144,7 +164,8 @@ export function registerApply(program: Command): void {
       } else {
         print(`\nApply ${result.failed.length || result.interrupted ? 'incomplete' : 'complete'}: ${result.done.length} done, ${result.failed.length} failed, ${result.skipped.length} skipped.\n`);
       }
-      if (result.failed.length || result.skipped.length || result.interrupted || observed.errors.length) process.exitCode = EXIT_ERROR;
+      if (result.failed.length || result.skipped.length || result.interrupted || observed.errors.length || plan.holds?.length) process.exitCode = EXIT_ERROR;
+      for (const h of plan.holds ?? []) eprint(`Held: [${h.policy}] ${h.message}`);
     } finally {
       journal.close();
       await zkLock?.release().catch(() => {});

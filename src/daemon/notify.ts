@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { transportReason } from '../model/errors.js';
 import type { NotifyEvent, Webhook } from '../model/policy.js';
 
 export interface Notification {
@@ -222,12 +223,6 @@ function resolveTarget(w: Webhook, env: NodeJS.ProcessEnv, log: NotifyLog): Targ
     token,
     secrets: [raw, url.href, ...(pathAndQuery.length > 1 ? [pathAndQuery] : []), ...(token ? [token] : [])],
   };
-}
-
-/** undici's message is only "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND …) is in the cause. */
-function transportReason(err: unknown): string {
-  const e = err as (Error & { cause?: { message?: string } }) | undefined;
-  return e?.cause?.message ?? e?.message ?? String(err);
 }
 
 function scrub(text: string, secrets: string[]): string {

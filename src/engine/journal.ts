@@ -21,12 +21,14 @@ export interface JournalRecord {
   stepId: string;
   kind: string;
   policy: string;
+  /** on an intent: '-/+' when the step replaces (overwrites) what is there, as the operator allowed */
+  action?: string;
   outcome?: StepOutcome;
   error?: string;
 }
 
 /** What the journal needs of a step (a Step has it all). */
-export type JournalStep = Pick<Step, 'id' | 'kind' | 'policy'>;
+export type JournalStep = Pick<Step, 'id' | 'kind' | 'policy'> & Partial<Pick<Step, 'action'>>;
 
 const EVENTS: ReadonlySet<string> = new Set<JournalEvent>(['intent', 'done', 'failed']);
 
@@ -97,7 +99,7 @@ export class Journal {
   }
 
   intent(run: string, step: JournalStep): void {
-    this.append({ ts: Date.now(), run, event: 'intent', stepId: step.id, kind: step.kind, policy: step.policy });
+    this.append({ ts: Date.now(), run, event: 'intent', stepId: step.id, kind: step.kind, policy: step.policy, ...(step.action === '-/+' && { action: step.action }) });
   }
 
   done(run: string, step: JournalStep, outcome: StepOutcome): void {

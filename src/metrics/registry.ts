@@ -33,6 +33,7 @@ export const METRIC_NAMES = [
   'hbr_recovery_point_age_seconds',
   'hbr_rpo_seconds',
   'hbr_rpo_breached',
+  'hbr_pair_held',
   'hbr_plan_pending_steps',
   'hbr_steps_total',
   'hbr_step_duration_seconds',
@@ -61,6 +62,8 @@ export interface HbrMetrics {
   rpoSeconds: Gauge<'policy'>;
   /** hbr_rpo_breached{policy} */
   rpoBreached: Gauge<'policy'>;
+  /** hbr_pair_held{policy,target,reason} */
+  pairHeld: Gauge<'policy' | 'target' | 'reason'>;
   /** hbr_plan_pending_steps{policy,kind} */
   planPendingSteps: Gauge<'policy' | 'kind'>;
   /** hbr_steps_total{kind,result} */
@@ -128,6 +131,12 @@ export function createMetrics(opts: MetricsOptions = {}): HbrMetrics {
       name: 'hbr_rpo_seconds',
       help: 'The recovery point objective the policy declares (rpo), in seconds. No series for policies without an rpo.',
       labelNames: ['policy'] as const,
+      registers,
+    }),
+    pairHeld: new Gauge({
+      name: 'hbr_pair_held',
+      help: '1 while a DR pair is held for the operator: diverged (the target holds data but shares no snapshot with its source) or a mass change; nothing is copied or deleted there until the operator decides (docs/policies.md, "Diverged and held pairs").',
+      labelNames: ['policy', 'target', 'reason'] as const,
       registers,
     }),
     rpoBreached: new Gauge({

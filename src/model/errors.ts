@@ -8,3 +8,34 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+const WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EHOSTUNREACH: 'host unreachable',
+  ETIMEDOUT: 'connection timed out',
+};
+
+/**
+ * Why an HTTP request failed, in words. undici says only "fetch failed"; the useful part
+ * (ECONNREFUSED, ENOTFOUND …) is in the cause: "connection refused (connect ECONNREFUSED 10.0.0.1:9870)".
+ */
+export function transportReason(err: unknown): string {
+  const e = err as (Error & { cause?: { code?: string; message?: string; name?: string } }) | undefined;
+  const cause = e?.cause;
+  // The Fetch standard blocks some ports (6000, 6667 …) outright; say so rather than "bad port".
+  if (cause?.message === 'bad port') return 'port blocked by fetch (a "bad port" in the Fetch standard)';
+  if (e?.name === 'TimeoutError' || cause?.name === 'TimeoutError') return `timed out (${(cause ?? e)?.message ?? 'no answer'})`;
+  const code = cause?.code;
+  if (code && cause?.message) {
+    const text = cause.message.includes(code) ? cause.message : `${code}: ${cause.message}`;
+    return WORDS[code] ? `${WORDS[code]} (${text})` : text;
+  }
+  return stripUserinfo(cause?.message ?? e?.message ?? String(err));
+}
+
+/** Any `scheme://user:password@host` in a text, without the `user:password@`: messages never carry credentials. */
+export function stripUserinfo(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1');
+}

@@ -5,12 +5,14 @@
 
 /**
  * The symbol a plan shows for a step is the action itself (Terraform's plans.Action idea):
- * '+' creates something, '-' deletes something, '~' changes something in place.
+ * '+' creates something, '-' deletes something, '~' changes something in place, '-/+' replaces
+ * something: what is there now is destroyed (overwritten) and made anew.
  */
 export enum Action {
   Create = '+',
   Delete = '-',
   Update = '~',
+  Replace = '-/+',
 }
 
 /**
@@ -59,6 +61,28 @@ export interface PlanWarning {
   message: string;
 }
 
+/**
+ * Why hbr holds a pair instead of copying: `diverged` — the target holds data or snapshots but
+ * shares no usable snapshot with its source, so a copy would overwrite it; `mass-change` — the copy
+ * would delete or overwrite more of the target than the policy's max_change allows.
+ */
+export type HoldReason = 'diverged' | 'mass-change';
+
+/**
+ * A replication hbr refuses to do by itself (docs/policies.md, "Diverged and held pairs"): its
+ * steps are left out of the plan, retention deletes nothing there, and the plan is an error until
+ * the operator allows the overwrite for that pair (`hbr apply --allow-overwrite TARGET`).
+ */
+export interface PlanHold {
+  policy: string;
+  /** the target as `cluster:path`, the word `--allow-overwrite` takes */
+  target: string;
+  /** the source as `cluster:path` */
+  source: string;
+  reason: HoldReason;
+  message: string;
+}
+
 export const PLAN_VERSION = 1;
 
 export interface Plan {
@@ -71,6 +95,10 @@ export interface Plan {
   observedDigest: string;
   steps: Step[];
   warnings: PlanWarning[];
+  /** pairs held for the operator; non-empty → `hbr plan` and `hbr apply` exit 1 naming them */
+  holds?: PlanHold[];
+  /** policies that could not be planned at all (what they need could not be observed) */
+  unplanned?: string[];
 }
 
 export function stepId(kind: StepKind, t: StepTarget): string {

@@ -94,8 +94,8 @@ export interface Coordination {
 }
 
 /** What a webhook is told about. */
-export type NotifyEvent = 'run.failed' | 'run.recovered' | 'rpo.breached' | 'rpo.recovered';
-export const NOTIFY_EVENTS: readonly NotifyEvent[] = ['run.failed', 'run.recovered', 'rpo.breached', 'rpo.recovered'];
+export type NotifyEvent = 'run.failed' | 'run.recovered' | 'rpo.breached' | 'rpo.recovered' | 'pair.held' | 'pair.released';
+export const NOTIFY_EVENTS: readonly NotifyEvent[] = ['run.failed', 'run.recovered', 'rpo.breached', 'rpo.recovered', 'pair.held', 'pair.released'];
 
 /**
  * A JSON POST on daemon events. The URL is either written out (`url`, for endpoints that carry no

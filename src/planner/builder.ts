@@ -1,9 +1,40 @@
 /** Accumulates the steps and warnings of a plan; keeps step ids unique and dependencies first. */
-import type { PlanWarning, Step } from '../model/plan.js';
+import type { PlanHold, PlanWarning, Step } from '../model/plan.js';
 
 export class PlanBuilder {
   readonly steps: Step[] = [];
   readonly warnings: PlanWarning[] = [];
+  readonly holds: PlanHold[] = [];
+  /** targets (`cluster:path`) whose overwrite the operator allowed for this plan */
+  private readonly allowed: ReadonlySet<string>;
+
+  constructor(opts: { allowOverwrite?: readonly string[] } = {}) {
+    this.allowed = new Set(opts.allowOverwrite ?? []);
+  }
+
+  /** Did the operator allow overwriting `target` (`cluster:path`) in this plan? */
+  allowsOverwrite(target: string): boolean {
+    return this.allowed.has(target);
+  }
+
+  /** policies that could not be planned at all (what they need was not observed) */
+  readonly unplanned: string[] = [];
+
+  /** Records that `policy` could not be planned, with the warning that says why. */
+  notPlanned(policy: string, message: string): void {
+    this.warn(message, policy);
+    if (!this.unplanned.includes(policy)) this.unplanned.push(policy);
+  }
+
+  /** Holds a pair for the operator (its steps are left out by the caller). */
+  hold(h: PlanHold): void {
+    if (!this.holds.some((x) => x.policy === h.policy && x.target === h.target)) this.holds.push(h);
+  }
+
+  /** The holds that freeze deletes on `dir` (`cluster:path`): its own as a target; both sides' for a mass change. */
+  holdsOn(dir: string): PlanHold[] {
+    return holdsOn(this.holds, dir);
+  }
   private readonly byId = new Map<string, Step>();
   private readonly warned = new Set<string>();
 
@@ -34,4 +65,9 @@ export class PlanBuilder {
     this.warned.add(key);
     this.warnings.push(policy !== undefined ? { policy, message } : { message });
   }
+}
+
+/** The holds that freeze deletes on `dir` (`cluster:path`): a held target's, and both sides' of a held mass change. */
+export function holdsOn(holds: readonly PlanHold[], dir: string): PlanHold[] {
+  return holds.filter((h) => h.target === dir || (h.reason === 'mass-change' && h.source === dir));
 }

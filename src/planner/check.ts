@@ -45,3 +45,20 @@ export function checkSafety(plan: Plan, config: Config, observed: Observed): Saf
   }
   return out;
 }
+
+/**
+ * Every step of a plan checked by its system before it runs (a saved plan is a file anyone can
+ * edit): kinds no system knows, targets and parameters that are not the policies' own. Empty = fine.
+ */
+export function checkSteps(plan: Plan, config: Config): string[] {
+  const out: string[] = [];
+  for (const step of plan.steps) {
+    const system = systemForKind(step.kind);
+    if (!system) {
+      out.push(`step ${step.id}: no system knows kind ${step.kind}`);
+      continue;
+    }
+    for (const p of system.checkStep(step, config)) out.push(`step ${step.id}: ${p}`);
+  }
+  return out;
+}

@@ -11,12 +11,12 @@ import type { Config } from '../model/policy.js';
 import { iso } from '../model/format.js';
 import { policiesOf, SYSTEMS } from '../systems/index.js';
 import { PlanBuilder } from './builder.js';
-import { checkSafety } from './check.js';
+import { checkSafety, checkSteps } from './check.js';
 import { digestObserved, digestPolicies } from './digest.js';
 import { SafetyViolation } from './safety.js';
 
 export { SafetyViolation } from './safety.js';
-export { checkSafety } from './check.js';
+export { checkSafety, checkSteps } from './check.js';
 export type { SafetyViolationDetail, SafetyRule } from './safety.js';
 export { digestObserved, digestPolicies } from './digest.js';
 
@@ -27,11 +27,13 @@ export interface PlanInput {
   now: number;
   /** limit planning to these policy names */
   targets?: string[];
+  /** targets (`cluster:path`) the operator allows hbr to overwrite in this plan (diverged or held pairs) */
+  allowOverwrite?: string[];
 }
 
 export function planAll(input: PlanInput): Plan {
   const { config, observed, now } = input;
-  const b = new PlanBuilder();
+  const b = new PlanBuilder(input.allowOverwrite ? { allowOverwrite: input.allowOverwrite } : {});
 
   let names: Set<string> | undefined;
   if (input.targets) {
@@ -57,7 +59,11 @@ export function planAll(input: PlanInput): Plan {
     observedDigest: digestObserved(observed),
     steps: b.steps,
     warnings: b.warnings,
+    ...(b.holds.length ? { holds: b.holds } : {}),
+    ...(b.unplanned.length ? { unplanned: [...b.unplanned].sort() } : {}),
   };
+  const bad = checkSteps(plan, config);
+  if (bad.length) throw new Error(`planner bug: ${bad.join('; ')}`);
   const violations = checkSafety(plan, config, observed);
   if (violations.length) throw new SafetyViolation(violations);
   return plan;

@@ -14,6 +14,7 @@
  *   in-use               never delete what a step of this plan reads
  *   delete-order         a delete runs after the steps that make its replacement
  *   unverifiable         a delete whose floors cannot be evaluated is refused
+ *   held                 never delete on either side of a pair held for the operator (diverged, mass change)
  */
 export type SafetyRule =
   | 'foreign'
@@ -23,7 +24,8 @@ export type SafetyRule =
   | 'planned'
   | 'in-use'
   | 'delete-order'
-  | 'unverifiable';
+  | 'unverifiable'
+  | 'held';
 
 export interface SafetyViolationDetail {
   rule: SafetyRule;

@@ -36,6 +36,10 @@ export function countSteps(plan: Plan): PlanCounts {
   for (const s of plan.steps) {
     if (s.action === Action.Create) c.add++;
     else if (s.action === Action.Delete) c.destroy++;
+    else if (s.action === Action.Replace) {
+      c.add++;
+      c.destroy++;
+    }
     else c.change++;
   }
   return c;
@@ -45,9 +49,19 @@ export function renderPlanText(plan: Plan, observed?: Observed): string {
   const out: string[] = [];
   for (const e of observed?.errors ?? []) out.push(`Error: could not observe ${e.cluster}${e.path ? `:${e.path}` : ''}: ${e.message}`);
   for (const w of plan.warnings) out.push(`Warning: ${w.policy ? `[${w.policy}] ` : ''}${w.message}`);
+  for (const h of plan.holds ?? []) out.push(`Error: [${h.policy}] ${h.message}`);
   if (out.length) out.push('');
   if (plan.steps.length === 0) {
-    out.push('No changes. The observed state matches the policies.');
+    const unplanned = plan.unplanned ?? [];
+    const held = plan.holds ?? [];
+    if (unplanned.length) {
+      const n = unplanned.length;
+      out.push(`No changes planned, but ${n} polic${n === 1 ? 'y' : 'ies'} could not be planned (${unplanned.join(', ')}): see the errors above.`);
+    } else if (held.length) {
+      out.push(`No changes planned; ${held.length} DR pair${held.length === 1 ? ' is' : 's are'} held for the operator: see the errors above.`);
+    } else {
+      out.push('No changes. The observed state matches the policies.');
+    }
     return out.join('\n') + '\n';
   }
   out.push('hbr will perform the following actions:', '');

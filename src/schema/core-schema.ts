@@ -339,7 +339,9 @@ export const coreSchema = {
               "run.failed",
               "run.recovered",
               "rpo.breached",
-              "rpo.recovered"
+              "rpo.recovered",
+              "pair.held",
+              "pair.released"
             ]
           }
         }

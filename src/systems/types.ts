@@ -158,6 +158,11 @@ export interface System<P extends Policy = Policy> {
   observe(config: Config, policies: P[], opts: ObserveOptions): Promise<ObservedPart>;
   /** pure: adds the steps of these (selected) policies to the plan */
   plan(b: PlanBuilder, policies: P[], observed: Observed, now: number, config: Config): void;
+  /**
+   * What is wrong with one of its steps, as handed to the engine (a saved plan may have been
+   * edited): its kind, policy, target and every parameter that reaches a command line. Empty = fine.
+   */
+  checkStep(step: Step, config: Config): string[];
   /** the floors for the deletes of this system's kinds in a finished plan */
   safety(plan: Plan, config: Config, observed: Observed): DeleteChecker;
   kinds: Record<string, StepKindDef>;

@@ -139,7 +139,8 @@ function oracleFloors(w: World, plan: Plan, key: string): Set<string> {
   const all = [...names, ...createdOn(plan, key)];
   const keep = new Set<string>(all.filter((n) => time(n) === undefined));
   for (const n of createdOn(plan, key)) keep.add(n);
-  const newest = hbrOf(all)[0];
+  // the last recovery point: the newest *observed* hbr snapshot (one the plan creates does not count)
+  const newest = hbrOf(names)[0];
   if (newest) keep.add(newest);
   for (const step of plan.steps) {
     const s = step as Step<HdfsParams>;
@@ -169,6 +170,12 @@ function oracleDeletes(w: World, plan: Plan, key: string, keep: Keep): string[] 
   return oracleDeletesFor();
   function oracleDeletesFor(): string[] {
     const names = namesOn(w.obs, key);
+    // A diverged target (it holds data or snapshots, none in common with the source) is held:
+    // nothing there is deleted until the operator decides.
+    if (key !== SRC_KEY && d) {
+      const holdsData = d.snapshots.length > 0 || d.size === undefined || d.size.files > 0 || d.size.bytes > 0;
+      if (holdsData && !oracleNewestCommon(namesOn(w.obs, SRC_KEY), names)) return [];
+    }
     const floors = oracleFloors(w, plan, key);
     const policyKeep = oraclePolicyKeep(keep, [...names, ...createdOn(plan, key)]);
     return hbrOf(names).filter((n) => !floors.has(n) && !policyKeep.has(n)).sort();
@@ -266,9 +273,13 @@ prop('p6: deterministic; applying the plan and re-planning converges (no creates
 prop('p7: GFS {daily: n} keeps at most one snapshot per UTC day, the newest of it, n days', (c) => {
   const n = (c.keep.daily ?? 0) + 1;
   const w = build({ ...c, keep: { daily: n }, targets: [] });
-  const plan = planAll({ config: w.cfg, observed: w.obs, now: w.now });
-  const before = hbrOf([...namesOn(w.obs, SRC_KEY), ...createdOn(plan, SRC_KEY)]);
-  const kept = hbrOf(namesOn(applyPlan(w.obs, plan, w.now), SRC_KEY));
+  // Two rounds: the new snapshot becomes the last recovery point only once it is observed, so the
+  // previous newest of its day goes in the round after it.
+  const plan1 = planAll({ config: w.cfg, observed: w.obs, now: w.now });
+  const before = hbrOf([...namesOn(w.obs, SRC_KEY), ...createdOn(plan1, SRC_KEY)]);
+  const obs1 = applyPlan(w.obs, plan1, w.now);
+  const plan = planAll({ config: w.cfg, observed: obs1, now: w.now });
+  const kept = hbrOf(namesOn(applyPlan(obs1, plan, w.now), SRC_KEY));
   const days = kept.map((k) => bucketKey('daily', time(k)!));
   assert.is(new Set(days).size, days.length, `two kept in one day: ${kept.join()}`);
   assert.is(kept.length, Math.min(n, new Set(before.map((k) => bucketKey('daily', time(k)!))).size));

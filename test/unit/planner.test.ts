@@ -98,13 +98,19 @@ test('changedSince missing or about another snapshot → no repair, a warning, t
   }
 });
 
-test('bootstrap onto an existing, non-empty target without a common snapshot: says it overwrites, warns', () => {
+// Issue 9: this used to plan the overwrite with a warning. A target that holds data or snapshots
+// but shares none with its source is diverged: held for the operator, a replace only when allowed.
+test('bootstrap onto an existing, non-empty target without a common snapshot: held as diverged; a replace only when allowed', () => {
   const a = snap(NOW - H);
   const obs = observed([dir(SRC, { snaps: [a] }), dir(DR, { snapshottable: true, snaps: ['mine'], size: { bytes: 10, files: 2 } })]);
   const plan = planAll({ config: drPolicy(), observed: obs, now: NOW - 30 * M });
-  assert.equal(summary(plan), [`+ replicate.bootstrap dr:/warehouse@${a}`, `+ hdfs.snapshot.create dr:/warehouse@${a}`]);
-  assert.match(plan.steps[0]!.reason, /bootstrap: full copy.*overwritten.*deleted.*-update -delete/);
-  assert.ok(plan.warnings.some((w) => /no snapshot in common/.test(w.message)));
+  assert.equal(summary(plan), []);
+  assert.equal(plan.holds?.map((h) => [h.target, h.reason]), [['dr:/warehouse', 'diverged']]);
+  assert.match(plan.holds![0]!.message, /diverged.*--allow-overwrite dr:\/warehouse/);
+  const allowed = planAll({ config: drPolicy(), observed: obs, now: NOW - 30 * M, allowOverwrite: ['dr:/warehouse'] });
+  assert.equal(summary(allowed), [`-/+ replicate.bootstrap dr:/warehouse@${a}`, `+ hdfs.snapshot.create dr:/warehouse@${a}`]);
+  assert.match(allowed.steps[0]!.reason, /bootstrap: full copy.*REPLACES.*overwritten.*deleted.*-update -delete/);
+  assert.is(allowed.holds, undefined);
 });
 
 test('missing source → no steps, a warning; unobserved target → no replication, no source retention, warnings', () => {

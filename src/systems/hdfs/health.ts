@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import { isHdfsCluster, type HdfsCluster } from '../../hadoop/cluster.js';
 import type { HbrMetrics } from '../../metrics/registry.js';
 import type { Config } from '../../model/policy.js';
+import { transportReason } from '../../model/errors.js';
 
 export interface HdfsHealth {
   cluster: string;
@@ -124,16 +125,6 @@ async function getJson(cluster: HdfsCluster, url: URL, timeoutMs: number, signal
   } catch (err) {
     throw healthError(cluster, url, `not JSON: ${(err as Error).message}`);
   }
-}
-
-/** undici says only "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND …) is in the cause. */
-function transportReason(err: unknown): string {
-  const e = err as Error & { cause?: { code?: string; message?: string } };
-  const cause = e.cause;
-  // The Fetch standard blocks some ports (6000, 6667 …) outright; say so rather than "bad port".
-  if (cause?.message === 'bad port') return 'port blocked by fetch (a "bad port" in the Fetch standard)';
-  if (cause?.code && cause.message) return cause.message.includes(cause.code) ? cause.message : `${cause.code}: ${cause.message}`;
-  return cause?.message ?? e.message ?? String(err);
 }
 
 function healthError(cluster: HdfsCluster, url: URL, reason: string): Error {

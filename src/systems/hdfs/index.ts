@@ -6,6 +6,7 @@ import { hdfsEndpoint, isHdfsCluster, loadHdfsCluster } from '../../hadoop/clust
 import type { Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
 import type { System } from '../types.js';
+import { checkHdfsStep } from './check.js';
 import * as distcp from './exec-distcp.js';
 import * as snapshots from './exec-snapshots.js';
 import { pollHdfsHealth } from './health.js';
@@ -56,6 +57,7 @@ export const hdfs: System<HdfsSnapshotPolicy> = {
   observe: (config, policies, opts) =>
     observeHdfs(config, { targets: policies.map((p) => p.name), ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }) }),
   plan: planHdfs,
+  checkStep: checkHdfsStep,
   safety: hdfsDeleteChecker,
   kinds: {
     [KIND.allow]: { executor: snapshots.allowSnapshot, deadline: SNAPSHOT_DEADLINE },

@@ -84,7 +84,7 @@ function planPolicy(
   const sKey = dirKey(policy.source.cluster, policy.source.path);
   const S: ObservedDir | undefined = observed.dirs[sKey];
   if (!S) {
-    b.warn(`source ${notObserved(observed, policy.source)}: nothing planned for this policy`, P);
+    b.notPlanned(P, `source ${notObserved(observed, policy.source)}: nothing planned for this policy`);
     return;
   }
   if (!S.exists) {
@@ -158,6 +158,11 @@ function planRetention(b: PlanBuilder, r: RetentionDir, config: Config, observed
   const dir = observed.dirs[key];
   if (!dir || !dir.exists) return;
   const here = `${r.cluster}:${r.path}`;
+  const held = b.holdsOn(here);
+  if (held.length) {
+    b.warn(`retention on ${here} deletes nothing while the pair ${held[0]!.source} -> ${held[0]!.target} is held (${held[0]!.reason})`, r.policy);
+    return;
+  }
   const { floors, unverifiable } = floorsFor(r.cluster, r.path, config, observed, b.steps);
   if (unverifiable.length) {
     b.warn(`retention on ${here} not planned: ${unverifiable.join('; ')}`, r.policy);

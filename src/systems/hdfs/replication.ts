@@ -1,7 +1,10 @@
 /**
  * DR replication of one source directory to one target, from observation alone (level-triggered):
  *   no common snapshot (or no target) → bootstrap: full copy of the newest source snapshot,
- *                                       allow snapshots on the target, create the same name there
+ *                                       allow snapshots on the target, create the same name there;
+ *                                       but a target that holds data or snapshots is *diverged*: the
+ *                                       copy would overwrite it, so the pair is held for the operator
+ *                                       (a replace, `-/+`, only with --allow-overwrite for that target)
  *   target changed since the common   → repair: roll back with distcp -rdiff (or a full re-sync)
  *   newest ≠ common                   → distcp -diff common → newest, then create newest on the target
  *   newest = common                   → nothing
@@ -63,16 +66,29 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
 
   if (!T.exists || !common) {
     const nonEmpty = T.exists && (T.size === undefined || T.size.files > 0 || T.size.bytes > 0);
+    const holdsData = T.exists && (nonEmpty || T.snapshots.length > 0);
     let reason = `bootstrap: full copy of ${S}@${newest.name}`;
     if (!T.exists) reason += ' (target does not exist yet)';
-    else if (nonEmpty) {
-      reason += `; target shares no snapshot with the source: its existing content will be overwritten and files not in the source deleted (distcp -update -delete)`;
-      const what = T.size ? `${T.size.files} files, ${T.size.bytes} bytes` : 'content of unknown size';
-      b.warn(`${TT} exists (${what}) but has no snapshot in common with ${S}: the bootstrap overwrites it and deletes what the source does not have`, policy.name);
+    else if (holdsData) {
+      const what = `${T.size ? `${T.size.files} files, ${T.size.bytes} bytes` : 'content of unknown size'} and ${T.snapshots.length} snapshot${T.snapshots.length === 1 ? '' : 's'}`;
+      if (!b.allowsOverwrite(TT)) {
+        b.hold({
+          policy: policy.name,
+          target: TT,
+          source: S,
+          reason: 'diverged',
+          message:
+            `DR pair ${S} -> ${TT} is diverged: ${TT} holds ${what} but shares no snapshot with ${S}; ` +
+            `a copy would overwrite it, so hbr holds the pair (and deletes nothing there) until you decide: ` +
+            `promote ${TT}, or allow the overwrite with: hbr apply --allow-overwrite ${TT}`,
+        });
+        return planned;
+      }
+      reason += `; REPLACES the diverged target (${what}; overwrite allowed by the operator): its content is overwritten and files not in the source deleted (distcp -update -delete)`;
     } else reason += ' (target is empty and shares no snapshot with the source)';
     const boot = add({
       kind: 'replicate.bootstrap',
-      action: Action.Create,
+      action: holdsData ? Action.Replace : Action.Create,
       target: { cluster: to.cluster, path: to.path, snapshot: newest.name },
       params: { source: src, toSnapshot: newest.name },
       reason,
@@ -112,10 +128,23 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
         });
       } else {
         // Unreachable while the safety floors hold (the common snapshot is never deleted), but if
-        // the source lost it, the only way back is a full copy of the newest source snapshot.
+        // the source lost it, the only way back is a full copy of the newest source snapshot: it
+        // overwrites the target, so it is held like a diverged pair unless the operator allows it.
+        if (!b.allowsOverwrite(TT)) {
+          b.hold({
+            policy: policy.name,
+            target: TT,
+            source: S,
+            reason: 'diverged',
+            message:
+              `DR pair ${S} -> ${TT} is diverged: ${TT} changed since ${common.name} (${cs.entries} entries) and ${S} no longer has ${common.name} to roll it back to; ` +
+              `a full re-sync would overwrite it, so hbr holds the pair until you decide: promote ${TT}, or allow the overwrite with: hbr apply --allow-overwrite ${TT}`,
+          });
+          return planned;
+        }
         add({
           kind: 'replicate.repair-target',
-          action: Action.Update,
+          action: Action.Replace,
           target: { cluster: to.cluster, path: to.path, snapshot: newest.name },
           params: { source: src, repair: 'resync', toSnapshot: newest.name },
           reason: `target changed since ${common.name}: ${cs.entries} entries; full re-sync from ${newest.name} (distcp -update -delete)`,

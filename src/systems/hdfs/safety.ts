@@ -6,7 +6,7 @@
  *
  * Floors for a snapshot directory X:
  *   foreign              never delete a snapshot whose name is not hbr's
- *   last-recovery-point  never delete the newest hbr snapshot of X (observed or planned)
+ *   last-recovery-point  never delete the newest observed hbr snapshot of X (one this plan creates does not count)
  *   newest-common        never delete the newest snapshot common to a DR pair X belongs to (either side)
  *   not-replicated       on a replicating source: never delete an hbr snapshot newer than the newest
  *                        common with some target (all of them, while a target has none in common)
@@ -22,6 +22,7 @@ import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js
 import { isHbrSnapshot, parseSnapshotName } from '../../model/names.js';
 import type { Plan, Step } from '../../model/plan.js';
 import type { Config, Keep } from '../../model/policy.js';
+import { holdsOn } from '../../planner/builder.js';
 import type { Floor, SafetyRule } from '../../planner/safety.js';
 import { newestCommon, newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
 import type { DeleteChecker } from '../types.js';
@@ -114,7 +115,9 @@ export function floorsFor(cluster: string, path: string, config: Config, observe
   );
   floors.push({ rule: 'planned', why: 'created by this plan', protects: (n) => planned.has(n) });
 
-  const newest = newestHbr([...snapshotNames(dir), ...planned]);
+  // Observed snapshots only: a snapshot this plan means to create is not a recovery point yet (its
+  // copy may fail, or be held), so it never lets an observed one go.
+  const newest = newestHbr(snapshotNames(dir));
   if (newest) {
     floors.push({
       rule: 'last-recovery-point',
@@ -196,6 +199,7 @@ export function hdfsDeleteChecker(plan: Plan, config: Config, observed: Observed
     if (src) push(touching, dirKey(src.cluster, src.path), s);
   }
   const mustCache = new Map<string, Set<string>>();
+  const holds = plan.holds ?? [];
 
   return (step, violation) => {
     const { cluster, path, snapshot } = step.target;
@@ -204,6 +208,7 @@ export function hdfsDeleteChecker(plan: Plan, config: Config, observed: Observed
       return;
     }
     const key = dirKey(cluster, path);
+    for (const h of holdsOn(holds, `${cluster}:${path}`)) violation('held', `the pair ${h.source} -> ${h.target} is held (${h.reason}): nothing there is deleted until the operator decides`);
     let f = cache.get(key);
     if (!f) {
       f = floorsFor(cluster, path, config, observed, touching.get(key) ?? []);

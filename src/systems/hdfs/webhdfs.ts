@@ -7,6 +7,7 @@
  * SPNEGO would slot in as another `authorize` strategy.
  */
 import http from 'node:http';
+import { stripUserinfo, transportReason } from '../../model/errors.js';
 
 export interface WebHdfsOptions {
   /** e.g. http://nn.prod:9870 */
@@ -132,7 +133,7 @@ export class WebHdfs {
         ...(body ? { body, headers: { 'content-type': 'application/octet-stream' } } : {}),
       });
     } catch (err) {
-      throw new WebHdfsError(`${op} ${path}: ${(err as Error).message} (${this.baseUrl})`, op, path, undefined, undefined);
+      throw new WebHdfsError(`${op} ${path}: ${transportReason(err)} (${stripUserinfo(this.baseUrl)})`, op, path, undefined, undefined);
     }
     if (res.status >= 400) throw await toError(res, op, path);
     return res;

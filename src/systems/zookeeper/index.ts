@@ -5,6 +5,7 @@
 import type { Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
 import type { System } from '../types.js';
+import { checkArchiveStep } from './check.js';
 import { archiveClaims, loadArchivePolicy, loadZookeeperCluster, storeEndpoint } from './load.js';
 import { observeStores } from './observe.js';
 import { planArchivePolicy } from './plan.js';
@@ -40,6 +41,7 @@ export const zookeeper: System<ZookeeperArchivePolicy> = {
   plan(b, policies, observed, now) {
     for (const p of [...policies].sort((x, y) => (x.name < y.name ? -1 : 1))) planArchivePolicy(b, p, observed, now);
   },
+  checkStep: checkArchiveStep,
   safety: archiveDeleteChecker,
   kinds: {
     [KIND.archive]: { executor: steps.archive, deadline: ARCHIVE_DEADLINE },

@@ -36,7 +36,7 @@ export function planArchivePolicy(b: PlanBuilder, policy: ZookeeperArchivePolicy
   const listing = observed.stores?.[storeKey(to, prefix)];
   if (!listing) {
     const why = observed.errors.find((e) => e.cluster === to)?.message;
-    b.warn(`store ${to} was not observed${why ? ` (${why})` : ''}: nothing planned for this policy`, P);
+    b.notPlanned(P, `store ${to} was not observed${why ? ` (${why})` : ''}: nothing planned for this policy`);
     return;
   }
   const owned = ownedArchives(policy, listing);
