@@ -16,93 +16,38 @@
  * Stopping (SIGTERM/SIGINT). No new runs; running steps get `shutdownGraceMs` to finish, then
  * are aborted — the engine journals them as failed (a checkpoint), DistCp children are killed —
  * and the next start observes and repairs. The process exits 0.
+ *
+ * Alongside: options.ts (DaemonOptions, housekeeping timers), runtime.ts (a policy's runtime, what
+ * its runs record), reload.ts (the policy files watched and reloaded), status-build.ts (/status).
  */
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
-import chokidar, { type FSWatcher } from 'chokidar';
-import cron, { type ScheduledTask } from 'node-cron';
+import { join } from 'node:path';
+import type { FSWatcher } from 'chokidar';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { compactJournal, Journal, readUnfinished } from '../engine/journal.js';
 import { acquireLock, type Lock } from '../engine/lock.js';
 import { reapOrphans } from '../hadoop/children.js';
-import { agePoint, applyRecoveryPoints, recordApply, setPolicyRecoveryPoints, type RecoveryPoint } from '../metrics/recovery.js';
 import { createMetrics, type HbrMetrics } from '../metrics/registry.js';
 import type { UnfinishedStep } from '../model/observed.js';
-import type { Config, Policy, Schedule } from '../model/policy.js';
-import { policyClaims, SYSTEMS, systemOf } from '../systems/index.js';
-import { formatDuration } from '../schema/duration.js';
+import type { Config } from '../model/policy.js';
+import { policyClaims, SYSTEMS } from '../systems/index.js';
 import { formatPolicyError, loadConfig, type PolicyError } from '../schema/load.js';
 import type { LeaderElection, LeaderState } from './coordination.js';
 import { startHttp, type HttpServer } from './http.js';
 import { PolicyLoop } from './loop.js';
 import { KeyedMutex } from './mutex.js';
 import { createNotifier, type Notifier } from './notify.js';
-import { policyScope, reconcilePolicy, type ReconcileResult } from './reconcile.js';
+import { compactJournalIfBig, every, JOURNAL_CHECK_MS, RPO_TICK_MS, type DaemonOptions } from './options.js';
+import { reconcilePolicy } from './reconcile.js';
+import { applyPolicyChanges, fingerprint, keepCoordination, watchPolicyFiles } from './reload.js';
+import { forgetRecovery, recordRun, refreshRecovery, scheduleCron, scheduleOf, startJitter, type PolicyRuntime, type RecordContext } from './runtime.js';
+import { buildStatus } from './status-build.js';
 import { DEFAULT_TIMING, nextRunAfterSuccess, type TimingOptions } from './timing.js';
-import type { DaemonStatus, PolicyStatus } from './status.js';
+import type { DaemonStatus } from './status.js';
 
-export interface DaemonOptions {
-  /** policy files and directories (watched) */
-  paths: string[];
-  stateDir: string;
-  /** host:port for /metrics, /healthz, /status; undefined = no HTTP */
-  listen?: { host: string; port: number };
-  hadoop: string;
-  log: Logger;
-  /** policies reconciled at once (default 4) */
-  parallel?: number;
-  /** steps at once within one policy's apply (default 4) */
-  concurrency?: number;
-  timing?: Partial<TimingOptions>;
-  /** how long running steps may go on after SIGTERM before they are aborted and checkpointed (default 5 min) */
-  shutdownGraceMs?: number;
-  /** NameNode health (JMX) poll interval (default 60 s) */
-  healthIntervalMs?: number;
-  /** the command line, for the lock file */
-  command?: string;
-  env?: NodeJS.ProcessEnv;
-  /** the clock; tests may pass their own */
-  now?: () => number;
-}
-
-interface PolicyRuntime {
-  loop: PolicyLoop;
-  cronTask?: ScheduledTask;
-  /** JSON of what the policy's behaviour depends on: a change restarts its schedule */
-  fingerprint: string;
-  lastRun?: ReconcileResult;
-  lastSuccessAt?: number;
-  /** site → last observed recovery point (kept while a site cannot be observed: it only ages) */
-  points: Map<string, { point: RecoveryPoint; observedAt: number }>;
-  /** kinds with a hbr_plan_pending_steps series, to remove them when they drop to nothing */
-  pendingKinds: Set<string>;
-  breached?: boolean;
-  unfinished: UnfinishedStep[];
-}
-
-const RPO_TICK_MS = 5_000;
-/** The journal is compacted (to its last 10,000 records and what is unfinished) when it passes this. */
-const JOURNAL_MAX_BYTES = 16 * 1024 * 1024;
-const JOURNAL_CHECK_MS = 5 * 60_000;
-
-function scheduleOf(p: Policy): Schedule {
-  return systemOf(p).schedule(p);
-}
-
-function scheduleText(s: Schedule): string {
-  if (s.every !== undefined) return `every ${formatDuration(s.every)}`;
-  return `cron '${s.cron}' (UTC)`;
-}
-
-/** What a policy's reconcile depends on, `at` (line numbers) left out: moving a policy in its file changes nothing. */
-function fingerprint(config: Config, name: string): string {
-  return JSON.stringify({
-    policy: stripAt(config.policies[name]),
-    clusters: policyScope(config, name).map((c) => stripAt(config.clusters[c] ?? config.stores[c])),
-  });
-}
+export type { DaemonOptions } from './options.js';
 
 export class Daemon {
   private config!: Config;
@@ -127,11 +72,13 @@ export class Daemon {
   private stopping = false;
   private stopped?: Promise<void>;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private reloadTimer?: NodeJS.Timeout;
+  /** drops a reload not started yet */
+  private cancelReload?: () => void;
   private reloading?: Promise<void>;
   private lastLoad: { at: number; errors: PolicyError[] } = { at: 0, errors: [] };
   private readonly startedAt: number;
   private healthRunning = false;
+  private readonly recording: RecordContext;
 
   private constructor(private readonly opts: DaemonOptions) {
     this.log = opts.log;
@@ -140,6 +87,7 @@ export class Daemon {
     this.parallel = pLimit(Math.max(1, opts.parallel ?? 4));
     this.metrics = createMetrics();
     this.startedAt = this.now();
+    this.recording = { metrics: this.metrics, log: this.log, now: this.now, notify: (n) => this.notify(n) };
   }
 
   /**
@@ -186,7 +134,7 @@ export class Daemon {
     if (this.opts.listen) {
       this.http = await startHttp(this.opts.listen, {
         metrics: async () => {
-          this.refreshRecovery();
+          refreshRecovery(this.recording, this.policies);
           return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
         },
         healthy: () => !this.stopping,
@@ -197,9 +145,9 @@ export class Daemon {
     writeFileSync(join(this.opts.stateDir, 'daemon.json'), JSON.stringify({ pid: process.pid, host: hostname(), url: this.http?.url, startedAt: this.startedAt }) + '\n');
 
     this.watch();
-    this.every(RPO_TICK_MS, () => this.refreshRecovery());
-    this.every(this.opts.healthIntervalMs ?? 60_000, () => void this.pollHealth());
-    this.every(JOURNAL_CHECK_MS, () => this.compactJournalIfBig());
+    every(this.timers, this.log, RPO_TICK_MS, () => refreshRecovery(this.recording, this.policies));
+    every(this.timers, this.log, this.opts.healthIntervalMs ?? 60_000, () => void this.pollHealth());
+    every(this.timers, this.log, JOURNAL_CHECK_MS, () => compactJournalIfBig(this.journal, this.log));
 
     const co = this.config.coordination;
     if (co) {
@@ -232,22 +180,8 @@ export class Daemon {
     });
     const rt: PolicyRuntime = { loop, fingerprint: fingerprint(this.config, name), points: new Map(), pendingKinds: new Set(), unfinished };
     this.policies.set(name, rt);
-    this.scheduleCron(name, rt);
-    if (this.leaderState === 'leader') loop.resume(this.startJitter(p), 'policy added');
-  }
-
-  private scheduleCron(name: string, rt: PolicyRuntime): void {
-    void rt.cronTask?.destroy();
-    delete rt.cronTask;
-    const s = rt.loop.schedule;
-    if (s.cron === undefined) return;
-    // node-cron fires the wake-ups; the loop's mutex keeps them from overlapping, and the planner
-    // (from the snapshot names) still decides what is due.
-    rt.cronTask = cron.schedule(s.cron, () => rt.loop.trigger(`cron '${s.cron}'`), {
-      timezone: 'UTC',
-      name: `hbr:${name}`,
-      maxRandomDelay: 5_000,
-    });
+    scheduleCron(name, rt);
+    if (this.leaderState === 'leader') loop.resume(startJitter(p), 'policy added');
   }
 
   private removePolicy(name: string): void {
@@ -257,15 +191,6 @@ export class Daemon {
     void rt.cronTask?.destroy();
     for (const kind of rt.pendingKinds) this.metrics.planPendingSteps.remove({ policy: name, kind });
     this.policies.delete(name);
-  }
-
-  /**
-   * Policies start spread out, not all in one instant: over half their interval, at most a minute.
-   * Later runs aim at newest + every, so the spread persists (a fleet started bunched stays bunched).
-   */
-  private startJitter(p: Policy): number {
-    const s = scheduleOf(p);
-    return Math.floor(Math.random() * Math.min(60_000, (s.every ?? 10_000) * 0.5));
   }
 
   private async runPolicy(name: string, reason: string): Promise<{ ok: boolean; nextAt?: number }> {
@@ -294,7 +219,7 @@ export class Daemon {
           now: this.now,
         });
         rt.unfinished = [];
-        this.record(name, rt, r);
+        recordRun(this.recording, name, rt, r);
         const newest = r.points.find((x) => x.site === 'source' || x.site === 'store')?.newestAt;
         return { ok: r.ok, nextAt: nextRunAfterSuccess(scheduleOf(p), newest, this.now(), this.timing, Math.random()) };
       } finally {
@@ -305,111 +230,6 @@ export class Daemon {
 
   private resourceKeys(config: Config, name: string): string[] {
     return policyClaims(config, name);
-  }
-
-  private record(name: string, rt: PolicyRuntime, r: ReconcileResult): void {
-    const m = this.metrics;
-    const wasOk = rt.lastRun ? rt.lastRun.ok : true;
-    rt.lastRun = r;
-    if (r.apply) recordApply(m, r.apply);
-    // pending = planned and not done, by kind
-    const pending = new Map<string, number>();
-    const done = new Set(r.apply?.done.map((d) => d.step.id) ?? []);
-    for (const s of r.plan?.steps ?? []) if (!done.has(s.id)) pending.set(s.kind, (pending.get(s.kind) ?? 0) + 1);
-    for (const kind of rt.pendingKinds) if (!pending.has(kind)) m.planPendingSteps.remove({ policy: name, kind });
-    rt.pendingKinds = new Set(pending.keys());
-    for (const [kind, n] of pending) m.planPendingSteps.set({ policy: name, kind }, n);
-    for (const [cluster, n] of Object.entries(r.observeErrors)) m.observeErrors.set({ cluster }, n);
-    for (const p of r.points) rt.points.set(p.site, { point: p, observedAt: r.finishedAt });
-
-    const failed = r.apply?.failed.length ?? 0;
-    const skipped = r.apply?.skipped.length ?? 0;
-    const doneN = r.apply?.done.length ?? 0;
-    const fields = { policy: name, run: r.run, ms: r.finishedAt - r.startedAt, planned: r.plan?.steps.length ?? 0, done: doneN, failed, skipped };
-    if (r.ok) {
-      rt.lastSuccessAt = r.finishedAt;
-      m.reconcileLastSuccess.set(r.finishedAt / 1000);
-      this.log.info(fields, `reconciled ${name}: ${doneN} step(s) done`);
-      if (!wasOk) this.notify({ event: 'run.recovered', policy: name, summary: `${name} reconciles again (${doneN} step(s) done)`, details: fields });
-    } else {
-      const problems = [...r.errors, ...(r.apply?.failed.map((f) => `${f.step.kind}: ${f.error}`) ?? [])];
-      this.log.error({ ...fields, errors: r.errors }, `reconcile of ${name} did not complete: ${problems.join('; ') || 'interrupted'}`);
-      // Once per outage, not once per retry: the first failure after a success.
-      if (wasOk) {
-        this.notify({
-          event: 'run.failed',
-          policy: name,
-          summary: `reconcile of ${name} failed: ${problems.slice(0, 3).join('; ') || 'interrupted'}`,
-          details: { ...fields, errors: r.errors.slice(0, 10), failedSteps: r.apply?.failed.map((f) => ({ id: f.step.id, error: f.error })) ?? [] },
-        });
-      }
-    }
-    setPolicyRecoveryPoints(this.metrics, name, this.refreshPolicy(name, rt, this.now()));
-  }
-
-  /**
-   * Ages every known recovery point to now, sets the recovery gauges and sends rpo.breached /
-   * rpo.recovered on a change. A site that could not be observed keeps its last point, which
-   * only gets older: while the DR cluster is down its recovery point ages past the RPO, as it
-   * should (nothing can have reached it meanwhile, hbr being the one that copies).
-   */
-  private refreshRecovery(): void {
-    const now = this.now();
-    const all: RecoveryPoint[] = [];
-    for (const [name, rt] of this.policies) all.push(...this.refreshPolicy(name, rt, now));
-    applyRecoveryPoints(this.metrics, all);
-  }
-
-  /**
-   * One policy's part of refreshRecovery: ages its points, notifies a change of breach, returns
-   * the aged points. After a run only this policy is refreshed (the others are by the 5 s tick
-   * and at every scrape): refreshing all 1,000 after each of 1,000 runs made a round O(N²).
-   */
-  private refreshPolicy(name: string, rt: PolicyRuntime, now: number): RecoveryPoint[] {
-    const all: RecoveryPoint[] = [];
-    {
-      let breached = false;
-      let worst: RecoveryPoint | undefined;
-      for (const { point } of rt.points.values()) {
-        const aged = agePoint(point, now);
-        all.push(aged);
-        if (aged.breached) {
-          breached = true;
-          if (!worst || (aged.ageSeconds ?? Infinity) > (worst.ageSeconds ?? Infinity)) worst = aged;
-        }
-      }
-      if (rt.points.size === 0) return all;
-      if (rt.breached !== undefined && rt.breached !== breached) {
-        this.notify({
-          event: breached ? 'rpo.breached' : 'rpo.recovered',
-          policy: name,
-          summary: breached
-            ? `${name}: ${worst!.site} recovery point ${worst!.ageSeconds === undefined ? 'missing' : `is ${Math.round(worst!.ageSeconds)}s old`}, rpo ${worst!.rpoSeconds}s`
-            : `${name}: every recovery point is within its rpo again`,
-          details: { points: [...rt.points.values()].map(({ point }) => agePoint(point, now)) },
-        });
-        this.log[breached ? 'error' : 'info']({ policy: name }, breached ? `RPO breached: ${name}` : `RPO met again: ${name}`);
-      } else if (rt.breached === undefined && breached) {
-        this.notify({ event: 'rpo.breached', policy: name, summary: `${name}: recovery point older than the rpo (found at start)`, details: { points: all } });
-      }
-      rt.breached = breached;
-    }
-    return all;
-  }
-
-
-  private compactJournalIfBig(): void {
-    const j = this.journal;
-    if (!j || j.closed) return;
-    let size = 0;
-    try {
-      size = statSync(j.path).size;
-    } catch {
-      return;
-    }
-    if (size < JOURNAL_MAX_BYTES) return;
-    const r = j.compact(10_000);
-    this.log.info({ ...r, bytesBefore: size }, 'journal compacted');
   }
 
   private async pollHealth(): Promise<void> {
@@ -436,7 +256,7 @@ export class Daemon {
         if (this.term.signal.aborted) this.term = new AbortController();
         // A previous term of ours (or a crashed predecessor on this host) may have left children.
         for (const r of reapOrphans(this.opts.stateDir, (m) => this.log.warn(m))) this.log.warn({ step: r.step, pid: r.pid }, 'stopped a leftover child process');
-        for (const [name, rt] of this.policies) rt.loop.resume(this.startJitter(this.config.policies[name]!), 'became leader');
+        for (const [name, rt] of this.policies) rt.loop.resume(startJitter(this.config.policies[name]!), 'became leader');
         void this.pollHealth();
       }
       return;
@@ -448,13 +268,7 @@ export class Daemon {
       this.term = new AbortController();
       // The leader reports recovery points now. Ours would only age from here on and page for an
       // RPO breach the leader is not having: a follower exports none.
-      for (const [name, rt] of this.policies) {
-        rt.points.clear();
-        delete rt.breached;
-        for (const kind of rt.pendingKinds) this.metrics.planPendingSteps.remove({ policy: name, kind });
-        rt.pendingKinds.clear();
-      }
-      this.refreshRecovery();
+      forgetRecovery(this.recording, this.policies);
     }
   }
 
@@ -462,22 +276,11 @@ export class Daemon {
   // policy files
 
   private watch(): void {
-    const abs = this.opts.paths.map((p) => resolve(p));
-    this.watcher = chokidar.watch(abs, {
-      ignoreInitial: true,
-      depth: 0,
-      awaitWriteFinish: { stabilityThreshold: 150, pollInterval: 50 },
+    const w = watchPolicyFiles(this.opts.paths, this.log, () => {
+      this.reloading = (this.reloading ?? Promise.resolve()).then(() => this.reload());
     });
-    this.watcher.on('all', (_event, path) => {
-      if (!abs.includes(resolve(path)) && !/\.ya?ml$/i.test(path)) return;
-      if (this.reloadTimer) clearTimeout(this.reloadTimer);
-      // Editors write in bursts (temp file, rename, chmod): one reload per burst.
-      this.reloadTimer = setTimeout(() => {
-        this.reloadTimer = undefined;
-        this.reloading = (this.reloading ?? Promise.resolve()).then(() => this.reload());
-      }, 250);
-    });
-    this.watcher.on('error', (err) => this.log.error({ err }, 'watching the policy files failed'));
+    this.watcher = w.watcher;
+    this.cancelReload = w.cancel;
   }
 
   /** Loads the policy files again; applies them if valid, else keeps the running ones. */
@@ -492,43 +295,14 @@ export class Daemon {
       return;
     }
     const next = loaded.config;
-    const prev = this.config;
-    if (JSON.stringify(stripAt(prev.coordination)) !== JSON.stringify(stripAt(next.coordination))) {
-      this.log.warn('coordination changed in the policy files; it takes effect when the daemon restarts');
-      if (prev.coordination) next.coordination = prev.coordination;
-      else delete next.coordination;
-    }
+    keepCoordination(this.config, next, this.log);
     this.config = next;
     this.lastLoad = { at: this.now(), errors: [] };
     this.metrics.policyLoadErrors.set(0);
     this.metrics.policyLastLoadSuccess.set(this.now() / 1000);
     this.notifier = createNotifier(Object.values(next.webhooks), { env: this.opts.env ?? process.env, log: this.notifyLog });
 
-    const added: string[] = [];
-    const removed: string[] = [];
-    const changed: string[] = [];
-    for (const name of [...this.policies.keys()]) {
-      if (!next.policies[name]) {
-        removed.push(name);
-        this.removePolicy(name);
-      }
-    }
-    for (const name of Object.keys(next.policies).sort()) {
-      const rt = this.policies.get(name);
-      if (!rt) {
-        added.push(name);
-        this.addPolicy(name);
-        continue;
-      }
-      const fp = fingerprint(next, name);
-      if (fp === rt.fingerprint) continue;
-      changed.push(name);
-      rt.fingerprint = fp;
-      rt.loop.schedule = scheduleOf(next.policies[name]!);
-      rt.points.clear(); // the sites may have moved: start from what the next run observes
-      this.scheduleCron(name, rt);
-      rt.loop.trigger('policy changed');
-    }
+    const { added, removed, changed } = applyPolicyChanges(next, this.policies, (name) => this.addPolicy(name), (name) => this.removePolicy(name));
     this.log.info({ added, removed, changed }, `policies reloaded: ${added.length} added, ${removed.length} removed, ${changed.length} changed`);
   }
 
@@ -540,83 +314,19 @@ export class Daemon {
     this.notifier.notify({ ...n, at: new Date(this.now()).toISOString() });
   }
 
-  private every(ms: number, fn: () => void): void {
-    const t = setInterval(() => {
-      try {
-        fn();
-      } catch (err) {
-        this.log.error({ err }, 'periodic task failed');
-      }
-    }, ms);
-    t.unref();
-    this.timers.add(t);
-  }
-
   // ---------------------------------------------------------------------------------------------
   // status
 
   status(): DaemonStatus {
-    const now = this.now();
-    const policies: PolicyStatus[] = [];
-    for (const [name, rt] of [...this.policies].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const p = this.config.policies[name];
-      if (!p) continue;
-      const st = rt.loop.state;
-      const r = rt.lastRun;
-      const done = new Set(r?.apply?.done.map((d) => d.step.id) ?? []);
-      policies.push({
-        name,
-        kind: p.kind,
-        schedule: scheduleText(scheduleOf(p)),
-        ...(p.rpo !== undefined && { rpoSeconds: p.rpo / 1000 }),
-        running: st.running,
-        ...(st.nextAt !== undefined && { nextRunAt: new Date(st.nextAt).toISOString(), nextRunReason: st.nextReason }),
-        consecutiveFailures: st.consecutiveFailures,
-        ...(r && {
-          lastRun: {
-            run: r.run,
-            startedAt: new Date(r.startedAt).toISOString(),
-            finishedAt: new Date(r.finishedAt).toISOString(),
-            ok: r.ok,
-            planned: r.plan?.steps.length ?? 0,
-            done: r.apply?.done.length ?? 0,
-            failed: r.apply?.failed.length ?? 0,
-            skipped: r.apply?.skipped.length ?? 0,
-            bytesCopied: r.apply?.done.reduce((s, d) => s + (d.outcome.bytesCopied ?? 0), 0) ?? 0,
-            errors: [...r.errors, ...(r.apply?.failed.map((f) => `${f.step.id}: ${f.error}`) ?? [])],
-          },
-        }),
-        ...(rt.lastSuccessAt !== undefined && { lastSuccessAt: new Date(rt.lastSuccessAt).toISOString() }),
-        recoveryPoints: [...rt.points.values()].map(({ point, observedAt }) => {
-          const a = agePoint(point, now);
-          return {
-            site: a.site,
-            ...(a.newestAt !== undefined && { newestAt: new Date(a.newestAt).toISOString(), ageSeconds: Math.round(a.ageSeconds!) }),
-            ...(a.rpoSeconds !== undefined && { rpoSeconds: a.rpoSeconds }),
-            breached: a.breached,
-            count: a.count,
-            observedAt: new Date(observedAt).toISOString(),
-          };
-        }),
-        rpoBreached: rt.breached ?? false,
-        pendingSteps: (r?.plan?.steps ?? [])
-          .filter((s) => !done.has(s.id))
-          .map((s) => ({ id: s.id, kind: s.kind, action: s.action, target: `${s.target.cluster}:${s.target.path}`, reason: s.reason })),
-      });
-    }
-    return {
-      version: 1,
-      host: hostname(),
-      pid: process.pid,
-      startedAt: new Date(this.startedAt).toISOString(),
-      now: new Date(now).toISOString(),
-      leadership: this.leaderState,
-      ...(this.config.coordination && { coordination: { connect: this.config.coordination.zookeeper.connect, path: this.config.coordination.zookeeper.path } }),
+    return buildStatus({
+      now: this.now(),
+      startedAt: this.startedAt,
+      config: this.config,
+      policies: this.policies,
+      leaderState: this.leaderState,
       stopping: this.stopping,
-      policyFiles: this.config.files,
-      lastLoad: { at: new Date(this.lastLoad.at).toISOString(), errors: this.lastLoad.errors.map(formatPolicyError) },
-      policies,
-    };
+      lastLoad: this.lastLoad,
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -636,7 +346,7 @@ export class Daemon {
     this.drain.abort();
     this.stopped = (async () => {
       this.log.info({ graceMs }, 'stopping: no new runs; waiting for running steps');
-      if (this.reloadTimer) clearTimeout(this.reloadTimer);
+      this.cancelReload?.();
       await this.watcher?.close().catch(() => {});
       for (const rt of this.policies.values()) {
         rt.loop.stop();
@@ -674,6 +384,3 @@ export class Daemon {
   }
 }
 
-function stripAt<T>(o: T): unknown {
-  return o === undefined ? undefined : JSON.parse(JSON.stringify(o, (k, v: unknown) => (k === 'at' ? undefined : v)));
-}

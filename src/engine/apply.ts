@@ -14,52 +14,14 @@
  * the steps still waiting for such a directory are skipped.
  */
 import { randomBytes } from 'node:crypto';
-import type { Plan, Step, StepKind } from '../model/plan.js';
+import type { Plan, Step } from '../model/plan.js';
 import { kindDeadline, stepClaims } from '../systems/index.js';
-import type { ExecContext, ExecutorRegistry, StepOutcome } from '../systems/types.js';
-import type { Journal } from './journal.js';
+import type { ExecContext, StepOutcome } from '../systems/types.js';
+import { validatePlanGraph } from './graph.js';
+import type { ApplyEvent, ApplyOptions, ApplyResult } from './types.js';
 
-export type ApplyEvent =
-  | { type: 'start'; step: Step }
-  | { type: 'log'; step: Step; message: string }
-  | { type: 'done'; step: Step; outcome: StepOutcome; ms: number }
-  | { type: 'failed'; step: Step; error: string; ms: number }
-  | { type: 'skipped'; step: Step; because: string };
-
-export interface ApplyResult {
-  run: string;
-  done: Array<{ step: Step; outcome: StepOutcome; ms: number }>;
-  failed: Array<{ step: Step; error: string; ms: number }>;
-  skipped: Array<{ step: Step; because: string }>;
-  /** opts.signal (or opts.drain) fired before the run ended */
-  interrupted: boolean;
-  /** set when the run stopped early for a reason of its own (the journal could not be written) */
-  error?: string;
-}
-
-export interface ApplyOptions {
-  executors: ExecutorRegistry;
-  ctx: Omit<ExecContext, 'signal' | 'log'>;
-  journal: Journal;
-  run: string;
-  /** steps at once (default 4) */
-  concurrency?: number;
-  /** per kind, ms (Infinity: none); other kinds get defaultDeadline(kind) */
-  deadlines?: Partial<Record<StepKind, number>>;
-  onEvent?: (e: ApplyEvent) => void;
-  /** stop: start no new steps, abort the running ones */
-  signal?: AbortSignal;
-  /**
-   * drain: start no new steps, let the running ones finish (a daemon stopping gracefully). The
-   * steps not started are skipped; `signal` can still abort the running ones later.
-   */
-  drain?: AbortSignal;
-  /**
-   * After an abort, how long steps wait for a directory an executor that ignores the abort still
-   * holds, before they are skipped (default 30 s).
-   */
-  abortGraceMs?: number;
-}
+export { validatePlanGraph } from './graph.js';
+export type { ApplyEvent, ApplyOptions, ApplyResult } from './types.js';
 
 const MIN = 60_000;
 /** Kinds no system knows (a plan saved by a newer hbr). */
@@ -88,47 +50,6 @@ function humanMs(ms: number): string {
 function message(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
   return String(err);
-}
-
-/**
- * Throws if the plan's steps are malformed, an id repeats, a dependency names no step of the
- * plan, or the dependencies form a cycle (the message shows one). Iterative: any depth.
- */
-export function validatePlanGraph(plan: Plan): void {
-  if (!plan || !Array.isArray(plan.steps)) throw new Error('plan has no steps array');
-  const index = new Map<string, number>();
-  plan.steps.forEach((s, i) => {
-    if (!s || typeof s.id !== 'string' || !s.id) throw new Error(`plan step #${i + 1} has no id`);
-    if (!Array.isArray(s.dependsOn) || s.dependsOn.some((d) => typeof d !== 'string')) throw new Error(`step ${s.id}: dependsOn is not a list of step ids`);
-    if (!s.target || typeof s.target.cluster !== 'string' || typeof s.target.path !== 'string') throw new Error(`step ${s.id}: no target cluster and path`);
-    if (index.has(s.id)) throw new Error(`plan has duplicate step id ${s.id}`);
-    index.set(s.id, i);
-  });
-  for (const s of plan.steps) for (const d of s.dependsOn) if (!index.has(d)) throw new Error(`step ${s.id} depends on unknown step ${d}`);
-  // Kahn: whatever is never freed of its dependencies lies on or behind a cycle.
-  const n = plan.steps.length;
-  const waiting = plan.steps.map((s) => new Set(s.dependsOn).size);
-  const dependents: number[][] = plan.steps.map(() => []);
-  plan.steps.forEach((s, i) => new Set(s.dependsOn).forEach((d) => dependents[index.get(d)!]!.push(i)));
-  const queue = waiting.flatMap((w, i) => (w === 0 ? [i] : []));
-  let freed = 0;
-  while (queue.length) {
-    const i = queue.pop()!;
-    freed++;
-    for (const j of dependents[i]!) if (--waiting[j]! === 0) queue.push(j);
-  }
-  if (freed === n) return;
-  // Walk back along unfreed dependencies from an unfreed step until a step repeats: a cycle.
-  let at = waiting.findIndex((w) => w > 0);
-  const seenAt = new Map<number, number>();
-  const path: number[] = [];
-  while (!seenAt.has(at)) {
-    seenAt.set(at, path.length);
-    path.push(at);
-    at = index.get(plan.steps[at]!.dependsOn.find((d) => waiting[index.get(d)!]! > 0)!)!;
-  }
-  const cycle = [...path.slice(seenAt.get(at)!), at].map((i) => plan.steps[i]!.id);
-  throw new Error(`plan has a dependency cycle (each step depends on the next): ${cycle.join(' -> ')}`);
 }
 
 /**

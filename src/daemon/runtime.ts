@@ -1,0 +1,166 @@
+/**
+ * A policy's runtime in the daemon (src/daemon/daemon.ts): its loop and cron wake-ups, and what its
+ * runs leave behind — the last run, the metrics, the notifications, and its recovery points as
+ * they age.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import { agePoint, applyRecoveryPoints, recordApply, setPolicyRecoveryPoints, type RecoveryPoint } from '../metrics/recovery.js';
+import type { HbrMetrics } from '../metrics/registry.js';
+import type { UnfinishedStep } from '../model/observed.js';
+import type { Policy, Schedule } from '../model/policy.js';
+import { systemOf } from '../systems/index.js';
+import type { PolicyLoop } from './loop.js';
+import type { ReconcileResult } from './reconcile.js';
+
+export interface PolicyRuntime {
+  loop: PolicyLoop;
+  cronTask?: ScheduledTask;
+  /** JSON of what the policy's behaviour depends on: a change restarts its schedule */
+  fingerprint: string;
+  lastRun?: ReconcileResult;
+  lastSuccessAt?: number;
+  /** site → last observed recovery point (kept while a site cannot be observed: it only ages) */
+  points: Map<string, { point: RecoveryPoint; observedAt: number }>;
+  /** kinds with a hbr_plan_pending_steps series, to remove them when they drop to nothing */
+  pendingKinds: Set<string>;
+  breached?: boolean;
+  unfinished: UnfinishedStep[];
+}
+
+/** What recording runs and aging recovery points needs from the daemon. */
+export interface RecordContext {
+  metrics: HbrMetrics;
+  log: Logger;
+  now: () => number;
+  notify(n: { event: 'run.failed' | 'run.recovered' | 'rpo.breached' | 'rpo.recovered'; policy: string; summary: string; details?: Record<string, unknown> }): void;
+}
+
+export function scheduleOf(p: Policy): Schedule {
+  return systemOf(p).schedule(p);
+}
+
+/**
+ * Policies start spread out, not all in one instant: over half their interval, at most a minute.
+ * Later runs aim at newest + every, so the spread persists (a fleet started bunched stays bunched).
+ */
+export function startJitter(p: Policy): number {
+  const s = scheduleOf(p);
+  return Math.floor(Math.random() * Math.min(60_000, (s.every ?? 10_000) * 0.5));
+}
+
+export function scheduleCron(name: string, rt: PolicyRuntime): void {
+  void rt.cronTask?.destroy();
+  delete rt.cronTask;
+  const s = rt.loop.schedule;
+  if (s.cron === undefined) return;
+  // node-cron fires the wake-ups; the loop's mutex keeps them from overlapping, and the planner
+  // (from the snapshot names) still decides what is due.
+  rt.cronTask = cron.schedule(s.cron, () => rt.loop.trigger(`cron '${s.cron}'`), {
+    timezone: 'UTC',
+    name: `hbr:${name}`,
+    maxRandomDelay: 5_000,
+  });
+}
+
+/** Records a run of policy `name`: its runtime, the metrics, the log, and a notification when it fails or recovers. */
+export function recordRun(c: RecordContext, name: string, rt: PolicyRuntime, r: ReconcileResult): void {
+  const m = c.metrics;
+  const wasOk = rt.lastRun ? rt.lastRun.ok : true;
+  rt.lastRun = r;
+  if (r.apply) recordApply(m, r.apply);
+  // pending = planned and not done, by kind
+  const pending = new Map<string, number>();
+  const done = new Set(r.apply?.done.map((d) => d.step.id) ?? []);
+  for (const s of r.plan?.steps ?? []) if (!done.has(s.id)) pending.set(s.kind, (pending.get(s.kind) ?? 0) + 1);
+  for (const kind of rt.pendingKinds) if (!pending.has(kind)) m.planPendingSteps.remove({ policy: name, kind });
+  rt.pendingKinds = new Set(pending.keys());
+  for (const [kind, n] of pending) m.planPendingSteps.set({ policy: name, kind }, n);
+  for (const [cluster, n] of Object.entries(r.observeErrors)) m.observeErrors.set({ cluster }, n);
+  for (const p of r.points) rt.points.set(p.site, { point: p, observedAt: r.finishedAt });
+
+  const failed = r.apply?.failed.length ?? 0;
+  const skipped = r.apply?.skipped.length ?? 0;
+  const doneN = r.apply?.done.length ?? 0;
+  const fields = { policy: name, run: r.run, ms: r.finishedAt - r.startedAt, planned: r.plan?.steps.length ?? 0, done: doneN, failed, skipped };
+  if (r.ok) {
+    rt.lastSuccessAt = r.finishedAt;
+    m.reconcileLastSuccess.set(r.finishedAt / 1000);
+    c.log.info(fields, `reconciled ${name}: ${doneN} step(s) done`);
+    if (!wasOk) c.notify({ event: 'run.recovered', policy: name, summary: `${name} reconciles again (${doneN} step(s) done)`, details: fields });
+  } else {
+    const problems = [...r.errors, ...(r.apply?.failed.map((f) => `${f.step.kind}: ${f.error}`) ?? [])];
+    c.log.error({ ...fields, errors: r.errors }, `reconcile of ${name} did not complete: ${problems.join('; ') || 'interrupted'}`);
+    // Once per outage, not once per retry: the first failure after a success.
+    if (wasOk) {
+      c.notify({
+        event: 'run.failed',
+        policy: name,
+        summary: `reconcile of ${name} failed: ${problems.slice(0, 3).join('; ') || 'interrupted'}`,
+        details: { ...fields, errors: r.errors.slice(0, 10), failedSteps: r.apply?.failed.map((f) => ({ id: f.step.id, error: f.error })) ?? [] },
+      });
+    }
+  }
+  setPolicyRecoveryPoints(c.metrics, name, refreshPolicy(c, name, rt, c.now()));
+}
+
+/**
+ * Ages every known recovery point to now, sets the recovery gauges and sends rpo.breached /
+ * rpo.recovered on a change. A site that could not be observed keeps its last point, which
+ * only gets older: while the DR cluster is down its recovery point ages past the RPO, as it
+ * should (nothing can have reached it meanwhile, hbr being the one that copies).
+ */
+export function refreshRecovery(c: RecordContext, policies: ReadonlyMap<string, PolicyRuntime>): void {
+  const now = c.now();
+  const all: RecoveryPoint[] = [];
+  for (const [name, rt] of policies) all.push(...refreshPolicy(c, name, rt, now));
+  applyRecoveryPoints(c.metrics, all);
+}
+
+/** Forgets every policy's recovery points and pending steps, and their gauges (a follower exports none). */
+export function forgetRecovery(c: RecordContext, policies: ReadonlyMap<string, PolicyRuntime>): void {
+  for (const [name, rt] of policies) {
+    rt.points.clear();
+    delete rt.breached;
+    for (const kind of rt.pendingKinds) c.metrics.planPendingSteps.remove({ policy: name, kind });
+    rt.pendingKinds.clear();
+  }
+  refreshRecovery(c, policies);
+}
+
+/**
+ * One policy's part of refreshRecovery: ages its points, notifies a change of breach, returns
+ * the aged points. After a run only this policy is refreshed (the others are by the 5 s tick
+ * and at every scrape): refreshing all 1,000 after each of 1,000 runs made a round O(N²).
+ */
+function refreshPolicy(c: RecordContext, name: string, rt: PolicyRuntime, now: number): RecoveryPoint[] {
+  const all: RecoveryPoint[] = [];
+  {
+    let breached = false;
+    let worst: RecoveryPoint | undefined;
+    for (const { point } of rt.points.values()) {
+      const aged = agePoint(point, now);
+      all.push(aged);
+      if (aged.breached) {
+        breached = true;
+        if (!worst || (aged.ageSeconds ?? Infinity) > (worst.ageSeconds ?? Infinity)) worst = aged;
+      }
+    }
+    if (rt.points.size === 0) return all;
+    if (rt.breached !== undefined && rt.breached !== breached) {
+      c.notify({
+        event: breached ? 'rpo.breached' : 'rpo.recovered',
+        policy: name,
+        summary: breached
+          ? `${name}: ${worst!.site} recovery point ${worst!.ageSeconds === undefined ? 'missing' : `is ${Math.round(worst!.ageSeconds)}s old`}, rpo ${worst!.rpoSeconds}s`
+          : `${name}: every recovery point is within its rpo again`,
+        details: { points: [...rt.points.values()].map(({ point }) => agePoint(point, now)) },
+      });
+      c.log[breached ? 'error' : 'info']({ policy: name }, breached ? `RPO breached: ${name}` : `RPO met again: ${name}`);
+    } else if (rt.breached === undefined && breached) {
+      c.notify({ event: 'rpo.breached', policy: name, summary: `${name}: recovery point older than the rpo (found at start)`, details: { points: all } });
+    }
+    rt.breached = breached;
+  }
+  return all;
+}
