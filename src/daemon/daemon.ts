@@ -31,7 +31,7 @@ import { acquireLock, type Lock } from '../engine/lock.js';
 import { reapOrphans } from '../hadoop/children.js';
 import { createMetrics, type HbrMetrics } from '../metrics/registry.js';
 import type { UnfinishedStep } from '../model/observed.js';
-import type { Config } from '../model/policy.js';
+import type { Config, NotifyEvent } from '../model/policy.js';
 import { policyClaims, SYSTEMS } from '../systems/index.js';
 import { formatPolicyError, loadConfig, type PolicyError } from '../schema/load.js';
 import type { LeaderElection, LeaderState } from './coordination.js';
@@ -310,7 +310,7 @@ export class Daemon {
     this.log[level]({ component: 'webhook', ...fields }, msg);
   };
 
-  private notify(n: { event: 'run.failed' | 'run.recovered' | 'rpo.breached' | 'rpo.recovered'; policy: string; summary: string; details?: Record<string, unknown> }): void {
+  private notify(n: { event: NotifyEvent; policy: string; summary: string; details?: Record<string, unknown> }): void {
     this.notifier.notify({ ...n, at: new Date(this.now()).toISOString() });
   }
 

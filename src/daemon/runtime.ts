@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { agePoint, applyRecoveryPoints, recordApply, setPolicyRecoveryPoints, type RecoveryPoint } from '../metrics/recovery.js';
 import type { HbrMetrics } from '../metrics/registry.js';
 import type { UnfinishedStep } from '../model/observed.js';
-import type { Policy, Schedule } from '../model/policy.js';
+import type { PlanHold } from '../model/plan.js';
+import type { NotifyEvent, Policy, Schedule } from '../model/policy.js';
 import { systemOf } from '../systems/index.js';
 import type { PolicyLoop } from './loop.js';
 import type { ReconcileResult } from './reconcile.js';
@@ -26,6 +27,8 @@ export interface PolicyRuntime {
   pendingKinds: Set<string>;
   breached?: boolean;
   unfinished: UnfinishedStep[];
+  /** DR pairs held for the operator, by target, with when the hold was first seen (ms) */
+  holds?: Map<string, { hold: PlanHold; since: number }>;
 }
 
 /** What recording runs and aging recovery points needs from the daemon. */
@@ -33,7 +36,7 @@ export interface RecordContext {
   metrics: HbrMetrics;
   log: Logger;
   now: () => number;
-  notify(n: { event: 'run.failed' | 'run.recovered' | 'rpo.breached' | 'rpo.recovered'; policy: string; summary: string; details?: Record<string, unknown> }): void;
+  notify(n: { event: NotifyEvent; policy: string; summary: string; details?: Record<string, unknown> }): void;
 }
 
 export function scheduleOf(p: Policy): Schedule {
@@ -78,6 +81,7 @@ export function recordRun(c: RecordContext, name: string, rt: PolicyRuntime, r: 
   for (const [kind, n] of pending) m.planPendingSteps.set({ policy: name, kind }, n);
   for (const [cluster, n] of Object.entries(r.observeErrors)) m.observeErrors.set({ cluster }, n);
   for (const p of r.points) rt.points.set(p.site, { point: p, observedAt: r.finishedAt });
+  recordHolds(c, name, rt, r);
 
   const failed = r.apply?.failed.length ?? 0;
   const skipped = r.apply?.skipped.length ?? 0;
@@ -105,6 +109,41 @@ export function recordRun(c: RecordContext, name: string, rt: PolicyRuntime, r: 
 }
 
 /**
+ * The pairs a run's plan held (diverged, mass change): a gauge each, a pair.held webhook when one
+ * appears and pair.released when it goes. The daemon never allows an overwrite by itself: a hold
+ * lasts until the operator decides (docs/policies.md, "Diverged and held pairs"). A hold is
+ * released only by a run that planned and observed everything: a DR cluster that cannot be
+ * observed says nothing about its pair.
+ */
+function recordHolds(c: RecordContext, name: string, rt: PolicyRuntime, r: ReconcileResult): void {
+  if (!r.plan) return;
+  const before = rt.holds ?? new Map<string, { hold: PlanHold; since: number }>();
+  const now = new Map<string, { hold: PlanHold; since: number }>();
+  for (const h of r.plan.holds ?? []) {
+    const prev = before.get(h.target);
+    now.set(h.target, { hold: h, since: prev?.since ?? r.finishedAt });
+    c.metrics.pairHeld.set({ policy: name, target: h.target, reason: h.reason }, 1);
+    if (prev && prev.hold.reason !== h.reason) c.metrics.pairHeld.remove({ policy: name, target: h.target, reason: prev.hold.reason });
+    if (!prev) {
+      c.log.error({ policy: name, target: h.target, reason: h.reason }, h.message);
+      c.notify({ event: 'pair.held', policy: name, summary: h.message, details: { ...h } });
+    }
+  }
+  const observedAll = Object.values(r.observeErrors).every((n) => n === 0);
+  for (const [target, prev] of before) {
+    if (now.has(target)) continue;
+    if (!observedAll) {
+      now.set(target, prev);
+      continue;
+    }
+    c.metrics.pairHeld.remove({ policy: name, target, reason: prev.hold.reason });
+    c.log.info({ policy: name, target }, `DR pair ${prev.hold.source} -> ${target} is no longer held`);
+    c.notify({ event: 'pair.released', policy: name, summary: `DR pair ${prev.hold.source} -> ${target} is no longer held (${prev.hold.reason})`, details: { ...prev.hold } });
+  }
+  rt.holds = now;
+}
+
+/**
  * Ages every known recovery point to now, sets the recovery gauges and sends rpo.breached /
  * rpo.recovered on a change. A site that could not be observed keeps its last point, which
  * only gets older: while the DR cluster is down its recovery point ages past the RPO, as it
@@ -124,6 +163,8 @@ export function forgetRecovery(c: RecordContext, policies: ReadonlyMap<string, P
     delete rt.breached;
     for (const kind of rt.pendingKinds) c.metrics.planPendingSteps.remove({ policy: name, kind });
     rt.pendingKinds.clear();
+    for (const { hold } of rt.holds?.values() ?? []) c.metrics.pairHeld.remove({ policy: name, target: hold.target, reason: hold.reason });
+    delete rt.holds;
   }
   refreshRecovery(c, policies);
 }

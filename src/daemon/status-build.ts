@@ -68,6 +68,13 @@ export function buildStatus(daemon: StatusInput): DaemonStatus {
         };
       }),
       rpoBreached: rt.breached ?? false,
+      held: [...(rt.holds?.values() ?? [])].map(({ hold, since }) => ({
+        target: hold.target,
+        source: hold.source,
+        reason: hold.reason,
+        message: hold.message,
+        since: new Date(since).toISOString(),
+      })),
       pendingSteps: (r?.plan?.steps ?? [])
         .filter((s) => !done.has(s.id))
         .map((s) => ({ id: s.id, kind: s.kind, action: s.action, target: `${s.target.cluster}:${s.target.path}`, reason: s.reason })),

@@ -53,6 +53,8 @@ export interface PolicyStatus {
     observedAt: string;
   }>;
   rpoBreached: boolean;
+  /** DR pairs held for the operator (diverged, mass change): nothing is copied or deleted there */
+  held: Array<{ target: string; source: string; reason: string; message: string; since: string }>;
   /** steps of the latest plan not done (yet) */
   pendingSteps: Array<{ id: string; kind: string; action: string; target: string; reason: string }>;
 }

@@ -22,6 +22,7 @@ function pad(rows: string[][]): string {
 }
 
 function health(p: PolicyStatus): string {
+  if (p.held?.length) return `HELD (${p.held.map((h) => h.reason).join(', ')})`;
   if (p.rpoBreached) return 'RPO BREACHED';
   if (p.lastRun && !p.lastRun.ok) return `FAILING (${p.consecutiveFailures}x)`;
   if (!p.lastRun) return 'not run yet';
@@ -30,7 +31,7 @@ function health(p: PolicyStatus): string {
 
 /** True when something needs a person: a breached RPO, a failing policy, invalid policy files. */
 export function needsAttention(s: DaemonStatus): boolean {
-  return s.lastLoad.errors.length > 0 || s.policies.some((p) => p.rpoBreached || (p.lastRun !== undefined && !p.lastRun.ok));
+  return s.lastLoad.errors.length > 0 || s.policies.some((p) => p.rpoBreached || (p.held?.length ?? 0) > 0 || (p.lastRun !== undefined && !p.lastRun.ok));
 }
 
 export function renderStatusText(s: DaemonStatus): string {
@@ -68,6 +69,9 @@ export function renderStatusText(s: DaemonStatus): string {
     ]);
   }
   out.push('', pad(rows));
+  for (const p of s.policies) {
+    for (const h of p.held ?? []) out.push('', `${p.name}: HELD since ${h.since} (${h.reason}): ${h.message}`);
+  }
   const problems = s.policies.filter((p) => p.lastRun && !p.lastRun.ok);
   if (problems.length) {
     out.push('');
