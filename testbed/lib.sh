@@ -18,6 +18,10 @@ HBR_TB_S3_PORT=${HBR_TB_S3_PORT:-17070}
 # The pinned S3 server (see testbed/README.md for why versitygw).
 VERSITYGW_MODULE=github.com/versity/versitygw/cmd/versitygw
 VERSITYGW_VERSION=${VERSITYGW_VERSION:-v1.8.0}
+# promtool (Prometheus's rule checker, for test/integration/deploy.test.ts), built from the
+# prometheus module: its tag v0.3XX.Y is Prometheus v3.XX.Y. v0.316.0 needs Go >= 1.26.7.
+PROMTOOL_MODULE=github.com/prometheus/prometheus/cmd/promtool
+PROMTOOL_VERSION=${PROMTOOL_VERSION:-v0.316.0}
 
 HADOOP_CP_FILE=$STATE/hadoop.classpath
 ZK_CP_FILE=$STATE/zookeeper.classpath

@@ -1,5 +1,5 @@
 /** Endpoints of the running test bed (written by testbed/up), for integration tests. */
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,16 +23,44 @@ export interface TestBed {
   HBR_TB_S3_BUCKET: string;
   HBR_TB_HADOOP: string;
   HBR_TB_HDFS: string;
+  HBR_TB_PROMTOOL: string;
   HBR_TB_STATE: string;
 }
 
+const endpointsFile = (): string => join(process.env.HBR_TB_STATE ?? join(repoRoot, 'testbed', '.state'), 'endpoints.json');
+
 export function testbed(): TestBed {
-  const file = join(process.env.HBR_TB_STATE ?? join(repoRoot, 'testbed', '.state'), 'endpoints.json');
+  const file = endpointsFile();
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as TestBed;
   } catch (err) {
     throw new Error(`no test bed endpoints at ${file} (${(err as Error).message}); start it with: bash testbed/up`);
   }
+}
+
+/**
+ * The path of a tool testbed/up builds (promtool): the one the running test bed's endpoints name,
+ * else the one in the tools dir ($HBR_TB_TOOLS/bin, after `testbed/up --install`), else the bare
+ * name, found on PATH. Needs no running test bed.
+ */
+export function testbedTool(name: 'promtool'): string {
+  const candidates: string[] = [];
+  try {
+    const fromEndpoints = (JSON.parse(readFileSync(endpointsFile(), 'utf8')) as Partial<TestBed>)[`HBR_TB_${name.toUpperCase()}` as keyof TestBed];
+    if (fromEndpoints) candidates.push(fromEndpoints);
+  } catch {
+    // no test bed started: look in the tools dir
+  }
+  candidates.push(join(process.env.HBR_TB_TOOLS ?? join(repoRoot, 'testbed', '.tools'), 'bin', name));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // not built there
+    }
+  }
+  return name;
 }
 
 /** A name unique to this run, for paths, buckets and znodes that tests create. */

@@ -1,8 +1,8 @@
 /**
  * The deployment artifacts in deploy/: Prometheus rules (checked and unit-tested with the real
  * promtool), the Grafana dashboard and the rules only use metrics hbr exports, and the systemd unit
- * has the keys it must have. Needs `promtool` (Debian's `prometheus` package; .ci/run installs it),
- * not the test bed.
+ * has the keys it must have. Needs `promtool`, which `testbed/up --install` builds into the test
+ * bed's tools dir (else one on PATH), not the running test bed.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { METRIC_NAMES, createMetrics } from '../../src/metrics/registry.js';
 import { metricNames } from '../helpers/promql.js';
+import { testbedTool } from '../helpers/testbed.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEPLOY = join(root, 'deploy');
@@ -38,13 +39,15 @@ function unknownMetrics(expr: string): string[] {
   return metricNames(expr, KNOWN).filter((n) => !KNOWN.has(n));
 }
 
+const PROMTOOL = testbedTool('promtool');
+
 /** Run promtool; a missing promtool is a failure, never a skip. */
 function promtool(args: string[], cwd = root): { code: number | null; out: string } {
-  const r = spawnSync('promtool', args, { cwd, encoding: 'utf8' });
+  const r = spawnSync(PROMTOOL, args, { cwd, encoding: 'utf8' });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
     assert.unreachable(
-      'promtool is not on PATH: install it (Debian/Ubuntu: apt-get install prometheus; .ci/run does) ' +
-        'to check deploy/hbr.rules.yml',
+      'promtool is neither in the test bed\'s tools dir nor on PATH: build it with `bash testbed/up --install` ' +
+        '(go install, pinned in testbed/lib.sh) to check deploy/hbr.rules.yml',
     );
   }
   if (r.error) throw r.error;

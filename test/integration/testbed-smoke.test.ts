@@ -4,7 +4,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash, randomBytes } from 'node:crypto';
 import zookeeper from 'node-zookeeper-client';
 import {
@@ -22,6 +23,7 @@ import { WebHdfs } from '../../src/systems/hdfs/webhdfs.js';
 import { parseJobCounters, runHadoopOk } from '../../src/hadoop/cli.js';
 import { repoRoot, testbed, uniq } from '../helpers/testbed.js';
 
+const execFileP = promisify(execFile);
 const tb = testbed();
 const primary = new WebHdfs({ baseUrl: tb.HBR_TB_PRIMARY_WEBHDFS, user: tb.HBR_TB_HDFS_USER });
 const dr = new WebHdfs({ baseUrl: tb.HBR_TB_DR_WEBHDFS, user: tb.HBR_TB_HDFS_USER });
@@ -166,6 +168,39 @@ test('ZooKeeper: a znode created with a client is in the AdminServer streamed sn
     await new Promise<void>((res) => client.remove(path, () => res()));
     client.close();
   }
+});
+
+
+/**
+ * Run testbed/NAME asynchronously: with spawnSync the event loop would sleep through the restart,
+ * and fetch would then reuse a keep-alive socket of the stopped server ("fetch failed").
+ */
+async function testbedCmd(...args: string[]): Promise<void> {
+  try {
+    await execFileP('bash', [`${repoRoot}/testbed/${args[0]}`, ...args.slice(1)], { env: process.env });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    assert.unreachable(`testbed/${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
+}
+
+// Last: it restarts the DR cluster (the suites after this one find it running again).
+test('testbed/down dr + testbed/up keeps the DR namespace: a file and a snapshot survive the restart', async () => {
+  const dir = `/smoke/${uniq('restart')}`;
+  const data = randomBytes(64 * 1024);
+  await dr.mkdirs(dir);
+  await dr.create(`${dir}/kept.bin`, data);
+  await dr.allowSnapshot(dir);
+  await dr.createSnapshot(dir, 'before-restart');
+
+  await testbedCmd('down', 'dr');
+  await testbedCmd('up');
+
+  const st = await dr.stat(`${dir}/kept.bin`);
+  assert.ok(st, `${dir}/kept.bin is gone after the restart: the DR cluster was formatted again`);
+  assert.ok((await dr.open(`${dir}/kept.bin`)).equals(data), 'the file content survives the restart');
+  assert.equal((await dr.getSnapshotList(dir)).map((s) => s.fullPath.split('/').pop()), ['before-restart']);
+  assert.ok((await dr.open(`${dir}/.snapshot/before-restart/kept.bin`)).equals(data), 'the snapshot holds the file');
 });
 
 test.run();
