@@ -12,7 +12,7 @@ import { executors } from '../systems/index.js';
 import type { Plan } from '../model/plan.js';
 import { checkSafety, checkSteps, digestObserved, planAll, SafetyViolation } from '../planner/plan.js';
 import { describeTarget, formatBytes, renderPlanJson, renderPlanText } from '../render/plan.js';
-import { addPolicyOptions, CliError, collect, eprint, EXIT_ERROR, hadoopBin, loadOrFail, observe, print, type CommonOptions } from './common.js';
+import { addPolicyOptions, CliError, collect, eprint, EXIT_ERROR, hadoopBin, loadOrFail, observe, print, refuseFutureNow, type CommonOptions } from './common.js';
 import { ALLOW_OVERWRITE_HELP, type SavedPlan } from './plan.js';
 
 interface ApplyOptions extends CommonOptions {
@@ -61,6 +61,7 @@ export function registerApply(program: Command): void {
       .option('--target <policy>', 'apply only this policy (repeatable)', collect, [])
       .option('--allow-overwrite <target>', ALLOW_OVERWRITE_HELP, collect, []),
   ).action(async (planfile: string | undefined, opts: ApplyOptions) => {
+    refuseFutureNow('apply');
     const saved = planfile ? readSavedPlan(planfile) : undefined;
     const config = await loadOrFail(opts);
     if (!opts.autoApprove && !process.stdin.isTTY) {

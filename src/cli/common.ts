@@ -1,6 +1,7 @@
 /** What several commands share: loading policies, observing, exit codes, output. */
 import type { Command } from 'commander';
 import { UserError } from '../model/errors.js';
+import { trustedUntil } from '../model/names.js';
 import { loadConfig, formatPolicyError } from '../schema/load.js';
 import type { Config } from '../model/policy.js';
 import type { Observed } from '../model/observed.js';
@@ -62,6 +63,24 @@ export function now(): number {
   const t = Date.parse(fake);
   if (Number.isNaN(t)) throw new CliError(`HBR_NOW is not an ISO-8601 time: ${fake}`);
   return t;
+}
+
+/**
+ * `hbr apply` writes names into real clusters: with HBR_NOW ahead of this machine's clock they
+ * would be dated in the future, where every later run distrusts them. Refused unless
+ * HBR_NOW_ALLOW_FUTURE=1 says this is a scratch test bed (drills and tests that walk a schedule
+ * forward). A past HBR_NOW is allowed: its names are older than the truth, never newer.
+ */
+export function refuseFutureNow(what: string): void {
+  const fake = process.env.HBR_NOW;
+  if (!fake || process.env.HBR_NOW_ALLOW_FUTURE === '1') return;
+  const t = now();
+  if (t > trustedUntil(Date.now())) {
+    throw new CliError(
+      `HBR_NOW=${fake} is ahead of this machine's clock (${new Date().toISOString()}): ${what} would write names dated in the future into real clusters, ` +
+        'which hbr then never trusts as recovery points. Unset HBR_NOW, or set HBR_NOW_ALLOW_FUTURE=1 on a scratch test bed; nothing was done.',
+    );
+  }
 }
 
 export async function observe(config: Config, stateDir: string, targets?: string[]): Promise<Observed> {

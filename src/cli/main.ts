@@ -51,7 +51,8 @@ Environment:
   HBR_ZK_ADMIN_AUTH       user:password for ZooKeeper AdminServer snapshot/restore
                           (HBR_ZK_ADMIN_AUTH_<CLUSTER> for one cluster)
   AWS_*                   S3 credentials and region (the AWS default chain)
-  HBR_NOW                 plan as if the clock read this ISO-8601 time (drills, tests)`,
+  HBR_NOW                 plan as if the clock read this ISO-8601 time (drills, tests); apply refuses
+                          one ahead of the real clock unless HBR_NOW_ALLOW_FUTURE=1 (scratch test beds)`,
   );
   return program;
 }

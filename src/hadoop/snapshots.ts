@@ -11,22 +11,35 @@ export interface HbrSnapshot {
   time: number;
 }
 
-/** hbr-owned snapshots among `names`, newest first. */
-export function hbrNewestFirst(names: Iterable<string>): HbrSnapshot[] {
+/**
+ * hbr-owned snapshots among `names`, newest first. Names dated after `notAfter` (see trustedUntil in
+ * src/model/names.ts) are left out: a name from the future is no recovery point.
+ */
+export function hbrNewestFirst(names: Iterable<string>, notAfter: number): HbrSnapshot[] {
   const out: HbrSnapshot[] = [];
   const seen = new Set<string>();
   for (const name of names) {
     if (seen.has(name)) continue;
     seen.add(name);
     const time = parseSnapshotName(name);
-    if (time !== undefined) out.push({ name, time });
+    if (time !== undefined && time <= notAfter) out.push({ name, time });
   }
   return out.sort((a, b) => b.time - a.time);
 }
 
-/** The newest hbr snapshot among `names`, or undefined. */
-export function newestHbr(names: Iterable<string>): HbrSnapshot | undefined {
-  return hbrNewestFirst(names)[0];
+/** The newest hbr snapshot among `names` dated no later than `notAfter`, or undefined. */
+export function newestHbr(names: Iterable<string>, notAfter: number): HbrSnapshot | undefined {
+  return hbrNewestFirst(names, notAfter)[0];
+}
+
+/** hbr-named snapshots among `names` dated after `notAfter`: not trusted, reported. */
+export function futureNames(names: Iterable<string>, notAfter: number): string[] {
+  const out: string[] = [];
+  for (const name of names) {
+    const t = parseSnapshotName(name);
+    if (t !== undefined && t > notAfter) out.push(name);
+  }
+  return out;
 }
 
 export function snapshotNames(dir: ObservedDir | undefined): string[] {
@@ -37,8 +50,8 @@ export function snapshotNames(dir: ObservedDir | undefined): string[] {
  * The newest hbr snapshot present (by name) on both sides of a DR pair: the base of the next
  * `distcp -diff`. Only hbr names count: a foreign name on both sides says nothing about content.
  */
-export function newestCommon(source: ObservedDir | undefined, target: ObservedDir | undefined): HbrSnapshot | undefined {
+export function newestCommon(source: ObservedDir | undefined, target: ObservedDir | undefined, notAfter: number): HbrSnapshot | undefined {
   if (!source || !target || !target.exists) return undefined;
   const onTarget = new Set(snapshotNames(target));
-  return hbrNewestFirst(snapshotNames(source)).find((s) => onTarget.has(s.name));
+  return hbrNewestFirst(snapshotNames(source), notAfter).find((s) => onTarget.has(s.name));
 }

@@ -40,6 +40,7 @@ export function applyRecoveryPoints(m: HbrMetrics, points: readonly RecoveryPoin
   m.rpoSeconds.reset();
   m.rpoBreached.reset();
   m.snapshots.reset();
+  m.futureDatedNames.reset();
   const byPolicy = new Map<string, RecoveryPoint[]>();
   for (const p of points) byPolicy.set(p.policy, [...(byPolicy.get(p.policy) ?? []), p]);
   for (const [policy, ps] of byPolicy) setPolicyRecoveryPoints(m, policy, ps);
@@ -56,6 +57,8 @@ export function setPolicyRecoveryPoints(m: HbrMetrics, policy: string, points: r
     if (p.ageSeconds !== undefined) m.recoveryPointAge.set({ policy, site: p.site }, p.ageSeconds);
     else m.recoveryPointAge.remove({ policy, site: p.site });
     m.snapshots.set({ policy, site: p.site }, p.count);
+    if (p.future) m.futureDatedNames.set({ policy, site: p.site }, p.future);
+    else m.futureDatedNames.remove({ policy, site: p.site });
     if (p.rpoSeconds !== undefined) m.rpoSeconds.set({ policy }, p.rpoSeconds);
     if (p.breached) breached = 1;
   }

@@ -34,6 +34,7 @@ export const METRIC_NAMES = [
   'hbr_rpo_seconds',
   'hbr_rpo_breached',
   'hbr_pair_held',
+  'hbr_future_dated_names',
   'hbr_plan_pending_steps',
   'hbr_steps_total',
   'hbr_step_duration_seconds',
@@ -64,6 +65,8 @@ export interface HbrMetrics {
   rpoBreached: Gauge<'policy'>;
   /** hbr_pair_held{policy,target,reason} */
   pairHeld: Gauge<'policy' | 'target' | 'reason'>;
+  /** hbr_future_dated_names{policy,site} */
+  futureDatedNames: Gauge<'policy' | 'site'>;
   /** hbr_plan_pending_steps{policy,kind} */
   planPendingSteps: Gauge<'policy' | 'kind'>;
   /** hbr_steps_total{kind,result} */
@@ -137,6 +140,12 @@ export function createMetrics(opts: MetricsOptions = {}): HbrMetrics {
       name: 'hbr_pair_held',
       help: '1 while a DR pair is held for the operator: diverged (the target holds data but shares no snapshot with its source) or a mass change; nothing is copied or deleted there until the operator decides (docs/policies.md, "Diverged and held pairs").',
       labelNames: ['policy', 'target', 'reason'] as const,
+      registers,
+    }),
+    futureDatedNames: new Gauge({
+      name: 'hbr_future_dated_names',
+      help: 'hbr-named recovery points at a site dated in the future (beyond a 5 min skew): not counted as recovery points, never deleted; a clock is wrong or a name was made by hand.',
+      labelNames: ['policy', 'site'] as const,
       registers,
     }),
     rpoBreached: new Gauge({

@@ -15,6 +15,18 @@ function utcTime(parts: string[]): number | undefined {
   return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d ? t : undefined;
 }
 
+/**
+ * How far ahead of `now` a name may be dated and still count (clocks of the hosts that named it
+ * may be a little ahead). A name dated later is not trusted: it is not a recovery point, does not
+ * hold back a schedule, is never deleted, and is reported (docs/policies.md, "Names dated in the future").
+ */
+export const FUTURE_SKEW_MS = 5 * 60_000;
+
+/** The latest time a name may carry at `now` and still be trusted. */
+export function trustedUntil(now: number): number {
+  return now + FUTURE_SKEW_MS;
+}
+
 const SNAPSHOT_RE = /^hbr-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /** hbr-20261122T130000Z for 2026-11-22T13:00:00Z (sub-second part dropped). */

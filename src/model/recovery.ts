@@ -23,6 +23,8 @@ export interface RecoveryPoint {
   rpoSeconds?: number;
   /** rpoSeconds is set and (there is no recovery point, or it is older than rpoSeconds) */
   breached: boolean;
+  /** hbr names at the site dated in the future (beyond a small skew): not counted above, reported */
+  future?: number;
 }
 
 export function recoveryPoint(policy: string, site: RecoverySite, newestAt: number | undefined, count: number, rpoMs: number | undefined, now: number): RecoveryPoint {

@@ -14,6 +14,7 @@
  *   in-use               never delete what a step of this plan reads
  *   delete-order         a delete runs after the steps that make its replacement
  *   unverifiable         a delete whose floors cannot be evaluated is refused
+ *   future               never delete what is named in the future (a name hbr cannot trust)
  *   held                 never delete on either side of a pair held for the operator (diverged, mass change)
  */
 export type SafetyRule =
@@ -25,7 +26,8 @@ export type SafetyRule =
   | 'in-use'
   | 'delete-order'
   | 'unverifiable'
-  | 'held';
+  | 'held'
+  | 'future';
 
 export interface SafetyViolationDetail {
   rule: SafetyRule;
@@ -55,3 +57,11 @@ export interface Floor {
   protects(snapshot: string): boolean;
 }
 
+
+/**
+ * The "now" a safety check judges names by: the time of the observation it checks against (a saved
+ * plan's own createdAt is only data in a file), or the plan's when no observation time is known.
+ */
+export function checkNow(plan: { createdAt: number }, observed: { at: number }): number {
+  return observed.at > 0 ? observed.at : plan.createdAt;
+}

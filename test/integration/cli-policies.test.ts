@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { hbr, tempDir } from '../helpers/hbr.js';
 
@@ -63,6 +64,39 @@ test('plan and apply refuse bad policies before contacting any cluster', async (
     assert.is(r.code, 1);
     assert.match(r.stderr, /p\.yaml:10:10: /);
   }
+});
+
+// Issue 9, item 2: HBR_NOW ahead of the real clock must not silently write future-dated names.
+test('apply refuses an HBR_NOW ahead of the real clock unless HBR_NOW_ALLOW_FUTURE=1; plan is fine', async () => {
+  const dir = tempDir('future');
+  const file = join(dir, 'p.yaml');
+  writeFileSync(file, HEADER + '  a:\n    source: { cluster: p, path: /a }\n    snapshots: { every: 1h }\n');
+  const future = new Date(Date.now() + 30 * 86_400_000).toISOString();
+  const r = await hbr(['apply', '-f', file, '--state-dir', join(dir, 'state'), '--auto-approve'], { HBR_NOW: future, HBR_NOW_ALLOW_FUTURE: undefined });
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, `HBR_NOW=${future} is ahead of this machine's clock`);
+  assert.match(r.stderr, 'nothing was done');
+  assert.not.match(r.stderr, /nn:9870|fetch failed|refused/); // refused before contacting any cluster
+  const past = await hbr(['apply', '-f', file, '--state-dir', join(dir, 'state'), '--auto-approve'], { HBR_NOW: '2020-01-01T00:00:00Z', HBR_NOW_ALLOW_FUTURE: undefined });
+  assert.not.match(past.stderr, /ahead of this machine's clock/);
+});
+
+// Issue 9, item 14: nothing observed is not "No changes"; a refused connection is named as such.
+test('plan with nothing observable says how many policies could not be planned, and that the connection was refused', async () => {
+  const dir = tempDir('down');
+  const file = join(dir, 'p.yaml');
+  // a port nothing listens on: bound, then closed
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  writeFileSync(file, 'version: 1\nclusters:\n  p: { hdfs: { webhdfs: "http://127.0.0.1:' + port + '", fs: "hdfs://127.0.0.1:8020" } }\npolicies:\n  a:\n    source: { cluster: p, path: /a }\n    snapshots: { every: 1h }\n  b:\n    source: { cluster: p, path: /b }\n    snapshots: { every: 1h }\n');
+  const r = await hbr(['plan', '-f', file, '--state-dir', join(dir, 'state'), '--detailed-exitcode']);
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.not.match(r.stdout, /No changes\. The observed state matches/);
+  assert.match(r.stdout, /2 policies could not be planned \(a, b\)/);
+  assert.match(r.stdout, `connection refused (connect ECONNREFUSED 127.0.0.1:${port})`);
+  assert.not.match(r.stdout, /fetch failed/);
 });
 
 test('hbr --help and --version', async () => {

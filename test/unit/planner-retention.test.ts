@@ -80,9 +80,9 @@ test('newestCommon: newest hbr name on both sides; foreign names do not count', 
   const t = at('2026-11-22T00:00:00Z');
   const s = dir(SRC, { snaps: ['shared', snap(t), snap(t + H), snap(t + 2 * H)] });
   const d = dir(DR, { snaps: ['shared', snap(t), snap(t + H)] });
-  assert.is(newestCommon(s, d)?.name, snap(t + H));
-  assert.is(newestCommon(s, dir(DR, { snaps: ['shared'] })), undefined);
-  assert.is(newestCommon(s, dir(DR, { exists: false })), undefined);
+  assert.is(newestCommon(s, d, Infinity)?.name, snap(t + H));
+  assert.is(newestCommon(s, dir(DR, { snaps: ["shared"] }), Infinity), undefined);
+  assert.is(newestCommon(s, dir(DR, { exists: false }), Infinity), undefined);
 });
 
 test('formatDuration', () => {

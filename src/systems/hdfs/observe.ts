@@ -12,6 +12,7 @@ import { dirKey, type Observed, type ObservedDir, type UnfinishedStep } from '..
 import type { Config } from '../../model/policy.js';
 import { isHdfsCluster, type HdfsCluster } from '../../hadoop/cluster.js';
 import { newestCommon } from '../../hadoop/snapshots.js';
+import { trustedUntil } from '../../model/names.js';
 import { isHdfsPolicy } from './types.js';
 import { WebHdfs } from './webhdfs.js';
 
@@ -100,7 +101,7 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
           const target = await observeDir(r.to.cluster, r.to.path, opts.sizes !== false);
           if (!source || !target || !target.exists || !target.snapshottable) return;
           // The same notion of "common" as the planner's (hbr names only, newest by name time).
-          const common = newestCommon(source, target);
+          const common = newestCommon(source, target, trustedUntil((opts.now ?? Date.now)()));
           if (!common) return;
           const cluster = config.clusters[r.to.cluster] as HdfsCluster;
           try {

@@ -6,14 +6,15 @@
  * (./replication.ts); then retention for every directory involved (GFS keep-rules from
  * src/planner/retention.ts + the floors of ./safety.ts).
  */
-import { snapshotName } from '../../model/names.js';
+import { snapshotName, trustedUntil } from '../../model/names.js';
 import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js';
 import { Action, stepId } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
 import type { PlanBuilder } from '../../planner/builder.js';
 import { formatKeep, keepWhere, prune, rulesForKeep, type Candidate } from '../../planner/retention.js';
 import { isDue } from '../../planner/schedule.js';
-import { newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
+import { futureNames, newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
+import { iso } from '../../model/format.js';
 import { parseSnapshotName } from '../../model/names.js';
 import { createdOn, stepsOn } from './plan-helpers.js';
 import { planReplication } from './replication.js';
@@ -32,7 +33,7 @@ export function planHdfs(b: PlanBuilder, selected: HdfsSnapshotPolicy[], observe
   for (const policy of orderPolicies(selected, (m) => b.warn(m))) {
     planPolicy(b, policy, observed, now, addRetention);
   }
-  for (const r of retention) planRetention(b, r, config, observed);
+  for (const r of retention) planRetention(b, r, config, observed, now);
 }
 
 const locText = (l: HdfsLocation): string => `${l.cluster}:${l.path}`;
@@ -108,7 +109,9 @@ function planPolicy(
   // hbr snapshots of the source: observed, plus any an earlier policy plans there
   const plannedOnSource = createdOn(b, sKey);
   const names = [...snapshotNames(S), ...plannedOnSource.keys()];
-  const due = isDue(policy.snapshots.schedule, newestHbr(names), now);
+  const until = trustedUntil(now);
+  warnFuture(b, P, locText(policy.source), names, now);
+  const due = isDue(policy.snapshots.schedule, newestHbr(names, until), now);
   if (!due.due && 'error' in due && due.error) b.warn(`schedule: ${due.error}`, P);
   if (due.due) {
     const name = snapshotName(now);
@@ -130,13 +133,14 @@ function planPolicy(
   }
   addRetention(policy.source, P);
 
-  const newest = newestHbr(names);
+  const newest = newestHbr(names, until);
   for (const target of policy.replicate) {
     const T = observed.dirs[dirKey(target.to.cluster, target.to.path)];
     if (!T) {
       b.warn(`DR target ${notObserved(observed, target.to)}: its replication is not planned`, P);
       continue;
     }
+    warnFuture(b, P, locText(target.to), snapshotNames(T), now);
     addRetention(target.to, P);
     if (!newest) {
       b.warn(`no hbr snapshot of ${locText(policy.source)} to replicate to ${locText(target.to)}`, P);
@@ -149,11 +153,12 @@ function planPolicy(
       target,
       targetDir: T,
       newest: createdBy ? { name: newest.name, createdBy } : { name: newest.name },
+      now,
     });
   }
 }
 
-function planRetention(b: PlanBuilder, r: RetentionDir, config: Config, observed: Observed): void {
+function planRetention(b: PlanBuilder, r: RetentionDir, config: Config, observed: Observed, now: number): void {
   const key = dirKey(r.cluster, r.path);
   const dir = observed.dirs[key];
   if (!dir || !dir.exists) return;
@@ -163,7 +168,7 @@ function planRetention(b: PlanBuilder, r: RetentionDir, config: Config, observed
     b.warn(`retention on ${here} deletes nothing while the pair ${held[0]!.source} -> ${held[0]!.target} is held (${held[0]!.reason})`, r.policy);
     return;
   }
-  const { floors, unverifiable } = floorsFor(r.cluster, r.path, config, observed, b.steps);
+  const { floors, unverifiable } = floorsFor(r.cluster, r.path, config, observed, b.steps, now);
   if (unverifiable.length) {
     b.warn(`retention on ${here} not planned: ${unverifiable.join('; ')}`, r.policy);
     return;
@@ -171,8 +176,8 @@ function planRetention(b: PlanBuilder, r: RetentionDir, config: Config, observed
   const roles = rolesOf(r.cluster, r.path, config);
   const planned = createdOn(b, key);
   const candidates: Candidate[] = [
-    ...dir.snapshots.map((s) => ({ name: s.name, time: parseSnapshotName(s.name), planned: false })),
-    ...[...planned.keys()].filter((n) => !dir.snapshots.some((s) => s.name === n)).map((name) => ({ name, time: parseSnapshotName(name), planned: true })),
+    ...dir.snapshots.map((s) => ({ name: s.name, time: trustedTime(s.name, now), planned: false })),
+    ...[...planned.keys()].filter((n) => !dir.snapshots.some((s) => s.name === n)).map((name) => ({ name, time: trustedTime(name, now), planned: true })),
   ];
   const rules = [...floors.map((f) => keepWhere(`floor:${f.rule}`, f.protects)), ...roles.flatMap((role) => rulesForKeep(role.keep))];
   const { destroy } = prune(candidates, rules);
@@ -196,4 +201,21 @@ function planRetention(b: PlanBuilder, r: RetentionDir, config: Config, observed
       dependsOn,
     });
   }
+}
+
+/**
+ * Names dated after now (+ a small skew) are not trusted: not a recovery point, not the base of a
+ * schedule or a copy, never deleted; each is reported so a person fixes the clock or the name.
+ */
+function warnFuture(b: PlanBuilder, policy: string, where: string, names: readonly string[], now: number): void {
+  const future = futureNames(names, trustedUntil(now));
+  if (future.length) {
+    b.warn(`${where} has ${future.length} snapshot name${future.length === 1 ? '' : 's'} dated in the future (${future.slice(0, 3).join(', ')}${future.length > 3 ? ', …' : ''}; now is ${iso(now)}): not counted as recovery points and never deleted; check the clocks`, policy);
+  }
+}
+
+/** The time an hbr name encodes, when it is not dated in the future (else undefined: no keep-rule counts it). */
+function trustedTime(name: string, now: number): number | undefined {
+  const t = parseSnapshotName(name);
+  return t !== undefined && t <= trustedUntil(now) ? t : undefined;
 }

@@ -4,19 +4,26 @@
  */
 import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js';
 import { recoveryPoint, type RecoveryPoint } from '../../model/recovery.js';
-import { hbrNewestFirst, newestCommon, snapshotNames } from '../../hadoop/snapshots.js';
+import { futureNames, hbrNewestFirst, newestCommon, snapshotNames } from '../../hadoop/snapshots.js';
+import { trustedUntil } from '../../model/names.js';
 import type { HdfsSnapshotPolicy } from './types.js';
 
-function hbrCount(dir: ObservedDir): number {
-  return dir.exists ? hbrNewestFirst(snapshotNames(dir)).length : 0;
+function hbrCount(dir: ObservedDir, until: number): number {
+  return dir.exists ? hbrNewestFirst(snapshotNames(dir), until).length : 0;
+}
+
+/** hbr names dated in the future at a site: not counted, reported (hbr_future_dated_names). */
+function futureCount(dirs: Array<ObservedDir | undefined>, until: number): number {
+  return dirs.reduce((n, d) => n + (d?.exists ? futureNames(snapshotNames(d), until).length : 0), 0);
 }
 
 export function snapshotPolicyPoints(p: HdfsSnapshotPolicy, observed: Observed, now: number): RecoveryPoint[] {
   const out: RecoveryPoint[] = [];
+  const until = trustedUntil(now);
   const source = observed.dirs[dirKey(p.source.cluster, p.source.path)];
   if (source) {
-    const hbr = source.exists ? hbrNewestFirst(snapshotNames(source)) : [];
-    out.push(recoveryPoint(p.name, 'source', hbr[0]?.time, hbr.length, p.rpo, now));
+    const hbr = source.exists ? hbrNewestFirst(snapshotNames(source), until) : [];
+    out.push(withFuture(recoveryPoint(p.name, 'source', hbr[0]?.time, hbr.length, p.rpo, now), futureCount([source], until)));
   }
   if (p.replicate.length > 0) {
     const targets = p.replicate.map((r) => observed.dirs[dirKey(r.to.cluster, r.to.path)]);
@@ -27,17 +34,21 @@ export function snapshotPolicyPoints(p: HdfsSnapshotPolicy, observed: Observed, 
       let none = false;
       let count = 0;
       for (const t of targets) {
-        count += hbrCount(t);
+        count += hbrCount(t, until);
         // With the source there, only a snapshot it shares counts (newestCommon). With the source
         // unobserved (down: the very case DR exists for) or gone (HDFS refuses to delete a
         // directory with snapshots, so its snapshots went with it), the newest hbr snapshot on the
         // target: hbr names a DR snapshot only after the copy into it completed.
-        const newest = source?.exists ? newestCommon(source, t)?.time : t.exists ? hbrNewestFirst(snapshotNames(t))[0]?.time : undefined;
+        const newest = source?.exists ? newestCommon(source, t, until)?.time : t.exists ? hbrNewestFirst(snapshotNames(t), until)[0]?.time : undefined;
         if (newest === undefined) none = true;
         else if (oldest === undefined || newest < oldest) oldest = newest;
       }
-      out.push(recoveryPoint(p.name, 'dr', none ? undefined : oldest, count, p.rpo, now));
+      out.push(withFuture(recoveryPoint(p.name, 'dr', none ? undefined : oldest, count, p.rpo, now), futureCount(targets, until)));
     }
   }
   return out;
+}
+
+function withFuture(p: RecoveryPoint, future: number): RecoveryPoint {
+  return future ? { ...p, future } : p;
 }

@@ -9,6 +9,7 @@
  *   newest ≠ common                   → distcp -diff common → newest, then create newest on the target
  *   newest = common                   → nothing
  */
+import { trustedUntil } from '../../model/names.js';
 import { Action, stepId } from '../../model/plan.js';
 import { dirKey, type ObservedDir } from '../../model/observed.js';
 import type { PlanBuilder } from '../../planner/builder.js';
@@ -25,6 +26,8 @@ export interface ReplicationInput {
   targetDir: ObservedDir;
   /** the newest hbr snapshot of the source, observed or planned; createdBy = the step creating it */
   newest: { name: string; createdBy?: string };
+  /** the planner's clock: names dated after it (+ skew) are not trusted */
+  now: number;
 }
 
 /** Plans the replication steps for one DR pair into `b`; returns the ids of the steps planned. */
@@ -62,7 +65,7 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
     });
   };
 
-  const common = T.exists ? newestCommon(source, T) : undefined;
+  const common = T.exists ? newestCommon(source, T, trustedUntil(input.now)) : undefined;
 
   if (!T.exists || !common) {
     const nonEmpty = T.exists && (T.size === undefined || T.size.files > 0 || T.size.bytes > 0);

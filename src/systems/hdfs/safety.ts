@@ -19,11 +19,11 @@
  *                        no policy manages X, no snapshot named) is refused
  */
 import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js';
-import { isHbrSnapshot, parseSnapshotName } from '../../model/names.js';
+import { isHbrSnapshot, parseSnapshotName, trustedUntil } from '../../model/names.js';
 import type { Plan, Step } from '../../model/plan.js';
 import type { Config, Keep } from '../../model/policy.js';
 import { holdsOn } from '../../planner/builder.js';
-import type { Floor, SafetyRule } from '../../planner/safety.js';
+import { checkNow, type Floor, type SafetyRule } from '../../planner/safety.js';
 import { newestCommon, newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
 import type { DeleteChecker } from '../types.js';
 import { isHdfsPolicy, isHdfsStep, KIND, type HdfsLocation, type HdfsSnapshotPolicy, type HdfsStep } from './types.js';
@@ -97,7 +97,7 @@ const loc = (l: HdfsLocation): string => `${l.cluster}:${l.path}`;
  * The floors protecting snapshots of directory (cluster, path), given the config, the observed
  * state and the (non-delete) steps of a plan.
  */
-export function floorsFor(cluster: string, path: string, config: Config, observed: Observed, steps: readonly Step[]): DirFloors {
+export function floorsFor(cluster: string, path: string, config: Config, observed: Observed, steps: readonly Step[], now: number): DirFloors {
   const key = dirKey(cluster, path);
   const here = `${cluster}:${path}`;
   const floors: Floor[] = [];
@@ -108,6 +108,7 @@ export function floorsFor(cluster: string, path: string, config: Config, observe
   if (roles.length === 0) unverifiable.push(`no policy manages ${here}`);
 
   floors.push({ rule: 'foreign', why: 'foreign snapshot (not hbr-owned)', protects: (n) => !isHbrSnapshot(n) });
+  floors.push({ rule: 'future', why: 'named in the future (not trusted: check the clocks)', protects: (n) => (parseSnapshotName(n) ?? -Infinity) > trustedUntil(now) });
 
   const live = steps.filter((s): s is HdfsStep => isHdfsStep(s) && s.kind !== KIND.delete);
   const planned = new Set(
@@ -117,7 +118,8 @@ export function floorsFor(cluster: string, path: string, config: Config, observe
 
   // Observed snapshots only: a snapshot this plan means to create is not a recovery point yet (its
   // copy may fail, or be held), so it never lets an observed one go.
-  const newest = newestHbr(snapshotNames(dir));
+  const until = trustedUntil(now);
+  const newest = newestHbr(snapshotNames(dir), until);
   if (newest) {
     floors.push({
       rule: 'last-recovery-point',
@@ -141,7 +143,7 @@ export function floorsFor(cluster: string, path: string, config: Config, observe
         unverifiable.push(`${role.role === 'source' ? 'DR target' : 'DR source'} ${loc(partner)} of policy ${role.policy.name} was not observed`);
         continue;
       }
-      const common = role.role === 'source' ? newestCommon(dir, other) : newestCommon(other, dir);
+      const common = role.role === 'source' ? newestCommon(dir, other, until) : newestCommon(other, dir, until);
       if (common) {
         floors.push({
           rule: 'newest-common',
@@ -211,7 +213,7 @@ export function hdfsDeleteChecker(plan: Plan, config: Config, observed: Observed
     for (const h of holdsOn(holds, `${cluster}:${path}`)) violation('held', `the pair ${h.source} -> ${h.target} is held (${h.reason}): nothing there is deleted until the operator decides`);
     let f = cache.get(key);
     if (!f) {
-      f = floorsFor(cluster, path, config, observed, touching.get(key) ?? []);
+      f = floorsFor(cluster, path, config, observed, touching.get(key) ?? [], checkNow(plan, observed));
       cache.set(key, f);
     }
     for (const why of f.unverifiable) violation('unverifiable', why);

@@ -5,7 +5,8 @@
  * Ownership is by name: `<prefix><UTC yyyy-MM-ddTHH-mm-ssZ>.tar.gz` with a SHA-256 in its metadata
  * (hbr sets it on every upload). Anything else under the prefix is foreign and never deleted.
  */
-import { archiveKey, parseArchiveKey } from '../../model/names.js';
+import { archiveKey, parseArchiveKey, trustedUntil } from '../../model/names.js';
+import { iso } from '../../model/format.js';
 import { storeKey, type Observed, type ObservedStorePrefix } from '../../model/observed.js';
 import { Action, stepId } from '../../model/plan.js';
 import type { PlanBuilder } from '../../planner/builder.js';
@@ -20,14 +21,23 @@ export interface OwnedArchive {
   size: number;
 }
 
-/** The archives of `policy` in a listing: hbr-named for its prefix and carrying a checksum. */
-export function ownedArchives(policy: ZookeeperArchivePolicy, listing: ObservedStorePrefix): OwnedArchive[] {
+/**
+ * The archives of `policy` in a listing: hbr-named for its prefix and carrying a checksum, oldest
+ * first. Those dated after `notAfter` (src/model/names.ts, trustedUntil) are left out: a name from
+ * the future is no recovery point.
+ */
+export function ownedArchives(policy: ZookeeperArchivePolicy, listing: ObservedStorePrefix, notAfter: number): OwnedArchive[] {
   const out: OwnedArchive[] = [];
   for (const o of listing.objects) {
     const time = parseArchiveKey(policy.archive.prefix, o.key);
-    if (time !== undefined && o.sha256) out.push({ key: o.key, time, size: o.size });
+    if (time !== undefined && o.sha256 && time <= notAfter) out.push({ key: o.key, time, size: o.size });
   }
   return out.sort((a, b) => a.time - b.time);
+}
+
+/** Keys of `policy`'s archives dated after `notAfter`: not trusted, never deleted, reported. */
+export function futureArchives(policy: ZookeeperArchivePolicy, listing: ObservedStorePrefix, notAfter: number): string[] {
+  return listing.objects.filter((o) => (parseArchiveKey(policy.archive.prefix, o.key) ?? -Infinity) > notAfter).map((o) => o.key);
 }
 
 export function planArchivePolicy(b: PlanBuilder, policy: ZookeeperArchivePolicy, observed: Observed, now: number): void {
@@ -39,7 +49,12 @@ export function planArchivePolicy(b: PlanBuilder, policy: ZookeeperArchivePolicy
     b.notPlanned(P, `store ${to} was not observed${why ? ` (${why})` : ''}: nothing planned for this policy`);
     return;
   }
-  const owned = ownedArchives(policy, listing);
+  const until = trustedUntil(now);
+  const owned = ownedArchives(policy, listing, until);
+  const future = futureArchives(policy, listing, until);
+  if (future.length) {
+    b.warn(`store ${to} has ${future.length} archive${future.length === 1 ? '' : 's'} of prefix '${prefix}' dated in the future (${future.slice(0, 3).join(', ')}; now is ${iso(now)}): not counted as recovery points and never deleted; check the clocks`, P);
+  }
   const newest = owned[owned.length - 1];
   const due = isDue(schedule, newest ? { name: newest.key, time: newest.time } : undefined, now);
   if (!due.due && due.error) {
@@ -68,7 +83,7 @@ export function planArchivePolicy(b: PlanBuilder, policy: ZookeeperArchivePolicy
   // Retention: candidates carry the time their key encodes; the floors protect keys.
   const candidates: Candidate[] = owned.map((a) => ({ name: a.key, time: a.time, planned: false }));
   if (planned && !candidates.some((c) => c.name === planned)) candidates.push({ name: planned, time: now, planned: true });
-  const floors = archiveFloors(policy, listing, planned);
+  const floors = archiveFloors(policy, listing, planned, now);
   const rules = [...rulesForKeep(keep), ...floors.map((f) => keepWhere(`floor:${f.rule}`, f.protects))];
   const { destroy } = prune(candidates, rules);
   for (const c of destroy) {

@@ -19,6 +19,7 @@ import { ownedArchives } from './plan.js';
 import { restoreToAdmin, restoreToDataDir } from './restore.js';
 import { progressLogger, zkAdminAuth } from './steps.js';
 import { isArchivePolicy } from './types.js';
+import { trustedUntil } from '../../model/names.js';
 
 interface RestoreZkOptions {
   policy: string;
@@ -50,11 +51,13 @@ async function prepare(config: Config, raw: Record<string, unknown>): Promise<Re
   const { stores, errors } = await observeStores(config, { targets: [policy.name] });
   if (errors.length) throw new UserError(errors.map((e) => e.message).join('\n'));
   const listing = stores[storeKey(policy.archive.to, policy.archive.prefix)]!;
-  const archives = ownedArchives(policy, listing);
+  // Archives named in the future are no recovery point: name one with --archive to restore it anyway.
+  const all = ownedArchives(policy, listing, Infinity);
+  const archives = ownedArchives(policy, listing, trustedUntil(Date.now()));
   let chosen = archives[archives.length - 1];
   if (opts.archive) {
-    chosen = archives.find((a) => a.key === opts.archive);
-    if (!chosen) throw new UserError(`no archive ${opts.archive} of policy ${policy.name} in ${openStore(store).url} (${archives.length} archives there)`);
+    chosen = all.find((a) => a.key === opts.archive);
+    if (!chosen) throw new UserError(`no archive ${opts.archive} of policy ${policy.name} in ${openStore(store).url} (${all.length} archives there)`);
   } else if (opts.at) {
     const t = Date.parse(opts.at);
     if (Number.isNaN(t)) throw new UserError(`--at is not an ISO-8601 time: ${opts.at}`);
