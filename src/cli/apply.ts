@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { applyPlan, newRunId, type ApplyEvent } from '../engine/apply.js';
 import { Journal } from '../engine/journal.js';
+import { clearScratch } from '../engine/scratch.js';
 import { acquireLock } from '../engine/lock.js';
 import type { ZkLock } from '../daemon/coordination.js';
 import { hostname } from 'node:os';
@@ -87,6 +88,8 @@ export function registerApply(program: Command): void {
     const journal = Journal.open(opts.stateDir);
     try {
       for (const r of reapOrphans(opts.stateDir, (m) => eprint(m))) eprint(`reaped ${r.step} (pid ${r.pid})`);
+      const cleared = clearScratch(opts.stateDir);
+      if (cleared) eprint(`removed ${cleared} temporary file(s) an interrupted run left in ${opts.stateDir}/tmp`);
       const observed = await observe(config, opts.stateDir, opts.target);
       let plan: Plan;
       // A saved plan carries the allowance it was made with; on the command line it is for this run only.

@@ -28,6 +28,7 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { compactJournal, Journal, readUnfinished } from '../engine/journal.js';
 import { acquireLock, type Lock } from '../engine/lock.js';
+import { clearScratch } from '../engine/scratch.js';
 import { reapOrphans } from '../hadoop/children.js';
 import { createMetrics, type HbrMetrics } from '../metrics/registry.js';
 import type { UnfinishedStep } from '../model/observed.js';
@@ -121,6 +122,7 @@ export class Daemon {
     mkdirSync(this.opts.stateDir, { recursive: true });
     this.lock = acquireLock(this.opts.stateDir, this.opts.command ?? 'hbr daemon');
     for (const r of reapOrphans(this.opts.stateDir, (m) => this.log.warn(m))) this.log.warn({ step: r.step, pid: r.pid }, 'stopped a child process left running by an earlier hbr');
+    if (clearScratch(this.opts.stateDir)) this.log.warn('removed temporary files an earlier hbr left in its state dir');
     // The journal only grows; a long-lived daemon starts from its tail. Done before it is opened.
     const c = compactJournal(this.opts.stateDir);
     if (c.dropped) this.log.info(c, 'journal compacted');

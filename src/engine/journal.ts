@@ -10,6 +10,7 @@ import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, rea
 import { dirname, join } from 'node:path';
 import type { UnfinishedStep } from '../model/observed.js';
 import type { Step } from '../model/plan.js';
+import { crashPoint } from '../model/faults.js';
 import type { StepOutcome } from '../systems/types.js';
 
 export type JournalEvent = 'intent' | 'done' | 'failed';
@@ -100,14 +101,19 @@ export class Journal {
 
   intent(run: string, step: JournalStep): void {
     this.append({ ts: Date.now(), run, event: 'intent', stepId: step.id, kind: step.kind, policy: step.policy, ...(step.action === '-/+' && { action: step.action }) });
+    crashPoint(`journal:intent ${step.id}`);
   }
 
   done(run: string, step: JournalStep, outcome: StepOutcome): void {
+    crashPoint(`journal:outcome-before ${step.id}`);
     this.append({ ts: Date.now(), run, event: 'done', stepId: step.id, kind: step.kind, policy: step.policy, outcome });
+    crashPoint(`journal:outcome-after ${step.id}`);
   }
 
   failed(run: string, step: JournalStep, error: string): void {
+    crashPoint(`journal:outcome-before ${step.id}`);
     this.append({ ts: Date.now(), run, event: 'failed', stepId: step.id, kind: step.kind, policy: step.policy, error });
+    crashPoint(`journal:outcome-after ${step.id}`);
   }
 
   /**

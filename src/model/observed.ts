@@ -23,6 +23,11 @@ export interface ObservedDir {
    * a target that changed (or was left half-copied) since the last replication.
    */
   changedSince?: { snapshot: string; changed: boolean; entries: number };
+  /**
+   * hbr's mark of a copy into this directory that has not completed (`<source>@<snapshot>`, see
+   * src/systems/hdfs/scratch.ts), observed on DR targets that share no snapshot with their source.
+   */
+  copyInProgress?: string;
   /** content summary of the live directory, for estimates */
   size?: { bytes: number; files: number };
 }

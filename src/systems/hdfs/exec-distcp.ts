@@ -13,14 +13,15 @@
  * -diff's preconditions do not hold, so a full copy only ever happens when the plan says so.
  */
 import { randomBytes } from 'node:crypto';
+import { crashPoint } from '../../model/faults.js';
 import { trackChild, untrackChild } from '../../hadoop/children.js';
 import { parseJobCounters, runHadoopOk } from '../../hadoop/cli.js';
 import type { ExecContext, Executor, StepOutcome } from '../types.js';
 import { fsFor, hdfsCluster, snapshotExists } from './exec-snapshots.js';
+import { BOOTSTRAP_XATTR, renamedBase, SCRATCH_PREFIX } from './scratch.js';
 import type { HdfsParams, HdfsStep as Step } from './types.js';
 
-/** Scratch snapshots of a repair: hbr's by name, never recovery points. */
-export const SCRATCH_PREFIX = 'hbr-repair-';
+export { SCRATCH_PREFIX } from './scratch.js';
 
 function uri(ctx: ExecContext, cluster: string, path: string): string {
   return `${hdfsCluster(ctx.config, cluster).fs.replace(/\/+$/, '')}${path}`;
@@ -45,6 +46,7 @@ async function distcp(step: Step, ctx: ExecContext, args: string[]): Promise<Ste
     },
     onStderrLine: (line) => {
       const m = /mapreduce\.Job:\s+(map \d+% reduce \d+%)/.exec(line);
+      if (m && !lastProgress) crashPoint(`distcp:running ${step.id}`); // a kill here leaves DistCp mid-copy
       if (m && m[1] !== lastProgress) {
         lastProgress = m[1]!;
         ctx.log(`distcp ${m[1]}`);
@@ -71,6 +73,11 @@ export const bootstrap: Executor<HdfsParams> = async (step, ctx) => {
   if ((await target.stat(dst.path))?.snapshotEnabled && (await snapshotExists(target, dst.path, snap))) {
     return { note: `target already has ${snap}`, bytesCopied: 0 };
   }
+  // Mark the target as hbr's copy in progress before a byte moves (./scratch.ts): a crash mid-copy
+  // leaves files and no snapshot, which without the mark would look like a diverged target.
+  await target.mkdirs(dst.path);
+  await target.setXAttr(dst.path, BOOTSTRAP_XATTR, `${src.cluster}:${src.path}@${snap}`);
+  crashPoint(`bootstrap:marked ${step.id}`);
   return distcp(step, ctx, ['-update', '-delete', uri(ctx, src.cluster, snapPath(src.path, snap)), uri(ctx, dst.cluster, dst.path)]);
 };
 
@@ -93,11 +100,18 @@ export const repair: Executor<HdfsParams> = async (step, ctx) => {
   const base = step.params.baseSnapshot;
   if (!base) throw new Error(`${step.id}: rdiff needs baseSnapshot`);
 
-  // Scratch snapshots left by an interrupted earlier repair are ours: drop them first.
-  for (const s of await target.getSnapshotList(dst.path)) {
-    const name = s.dirStatus.pathSuffix;
-    if (name.startsWith(SCRATCH_PREFIX)) await target.deleteSnapshot(dst.path, name);
+  // An earlier repair killed while re-anchoring left the base under a scratch name: put it back,
+  // then drop every scratch snapshot (they are hbr's own, never recovery points).
+  const names = (await target.getSnapshotList(dst.path)).map((s) => s.dirStatus.pathSuffix);
+  if (!names.includes(base)) {
+    const back = [renamedBase.fresh(base), renamedBase.old(base)].find((n) => names.includes(n));
+    if (back) {
+      await target.renameSnapshot(dst.path, back, base);
+      ctx.log(`restored ${base} on ${dst.cluster}:${dst.path} from ${back} (an interrupted repair)`);
+      names.splice(names.indexOf(back), 1, base);
+    }
   }
+  for (const name of names) if (name.startsWith(SCRATCH_PREFIX)) await target.deleteSnapshot(dst.path, name);
   const baseOnTarget = await snapshotExists(target, dst.path, base);
   if (baseOnTarget) {
     const d = await target.getSnapshotDiff(dst.path, base, '');
@@ -107,11 +121,20 @@ export const repair: Executor<HdfsParams> = async (step, ctx) => {
   }
   const scratch = `${SCRATCH_PREFIX}${Date.now().toString(36)}`;
   await target.createSnapshot(dst.path, scratch);
+  crashPoint(`repair:scratch ${step.id}`);
   const outcome = await distcp(step, ctx, ['-update', '-rdiff', scratch, base, uri(ctx, src.cluster, src.path), uri(ctx, dst.cluster, dst.path)]);
+  crashPoint(`repair:rolled-back ${step.id}`);
   // Re-anchor: the target's content is <base> again, but its snapshot diff still shows the churn
-  // of the roll-back. A fresh <base> makes the next `-diff <base> ...` precondition hold.
-  await target.deleteSnapshot(dst.path, base);
-  await target.createSnapshot(dst.path, base);
+  // of the roll-back. A fresh <base> makes the next `-diff <base> ...` precondition hold. Made
+  // under a scratch name and swapped in by renames, so no instant is without a <base>.
+  await target.createSnapshot(dst.path, renamedBase.fresh(base));
+  crashPoint(`repair:fresh ${step.id}`);
+  await target.renameSnapshot(dst.path, base, renamedBase.old(base));
+  crashPoint(`repair:old-aside ${step.id}`);
+  await target.renameSnapshot(dst.path, renamedBase.fresh(base), base);
+  crashPoint(`repair:fresh-in ${step.id}`);
+  await target.deleteSnapshot(dst.path, renamedBase.old(base));
+  crashPoint(`repair:old-gone ${step.id}`);
   await target.deleteSnapshot(dst.path, scratch);
   ctx.log(`rolled ${dst.cluster}:${dst.path} back to ${base}`);
   return { ...outcome, note: `rolled back to ${base}` };

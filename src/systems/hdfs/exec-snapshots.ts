@@ -8,6 +8,8 @@ import type { Config } from '../../model/policy.js';
 import { hdfsClusterOf, type HdfsCluster } from '../../hadoop/cluster.js';
 import type { ExecContext, Executor, StepOutcome } from '../types.js';
 import { clientFor } from './observe.js';
+import { crashPoint } from '../../model/faults.js';
+import { BOOTSTRAP_XATTR } from './scratch.js';
 import { WebHdfsError, type WebHdfs } from './webhdfs.js';
 
 export function hdfsCluster(config: Config, name: string): HdfsCluster {
@@ -48,6 +50,9 @@ export const createSnapshot: Executor = async (step, ctx): Promise<StepOutcome> 
     if (err instanceof WebHdfsError && (await snapshotExists(fs, step.target.path, name))) return { note: 'already existed' };
     throw err;
   }
+  crashPoint(`snapshot:created ${step.id}`);
+  // The snapshot completes a bootstrap into this directory: its in-progress mark goes (./scratch.ts).
+  if ((await fs.getXAttrs(step.target.path))[BOOTSTRAP_XATTR] !== undefined) await fs.removeXAttr(step.target.path, BOOTSTRAP_XATTR);
   return {};
 };
 

@@ -13,6 +13,7 @@ import type { Config } from '../../model/policy.js';
 import { isHdfsCluster, type HdfsCluster } from '../../hadoop/cluster.js';
 import { newestCommon } from '../../hadoop/snapshots.js';
 import { trustedUntil } from '../../model/names.js';
+import { BOOTSTRAP_XATTR } from './scratch.js';
 import { isHdfsPolicy } from './types.js';
 import { WebHdfs } from './webhdfs.js';
 
@@ -99,10 +100,19 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
       await Promise.all(
         p.replicate.map(async (r) => {
           const target = await observeDir(r.to.cluster, r.to.path, opts.sizes !== false);
-          if (!source || !target || !target.exists || !target.snapshottable) return;
+          if (!source || !target || !target.exists) return;
           // The same notion of "common" as the planner's (hbr names only, newest by name time).
-          const common = newestCommon(source, target, trustedUntil((opts.now ?? Date.now)()));
-          if (!common) return;
+          const common = target.snapshottable ? newestCommon(source, target, trustedUntil((opts.now ?? Date.now)())) : undefined;
+          if (!common) {
+            // No common snapshot: is it hbr's own interrupted bootstrap? (a mark on the directory)
+            try {
+              const mark = (await limit(() => clientFor(config.clusters[r.to.cluster] as HdfsCluster, opts.timeoutMs).getXAttrs(r.to.path)))[BOOTSTRAP_XATTR];
+              if (mark !== undefined) target.copyInProgress = mark;
+            } catch (err) {
+              errors.push({ cluster: r.to.cluster, path: r.to.path, message: (err as Error).message });
+            }
+            return;
+          }
           const cluster = config.clusters[r.to.cluster] as HdfsCluster;
           try {
             const diff = await limit(() => clientFor(cluster, opts.timeoutMs).getSnapshotDiff(r.to.path, common.name, ''));

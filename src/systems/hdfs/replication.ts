@@ -13,7 +13,8 @@ import { trustedUntil } from '../../model/names.js';
 import { Action, stepId } from '../../model/plan.js';
 import { dirKey, type ObservedDir } from '../../model/observed.js';
 import type { PlanBuilder } from '../../planner/builder.js';
-import { newestCommon, snapshotNames } from '../../hadoop/snapshots.js';
+import { hbrNewestFirst, newestCommon, snapshotNames } from '../../hadoop/snapshots.js';
+import { renamedBase, SCRATCH_PREFIX } from './scratch.js';
 import { stepsOn } from './plan-helpers.js';
 import type { HdfsSnapshotPolicy, HdfsStep, ReplicationTarget } from './types.js';
 
@@ -65,13 +66,30 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
     });
   };
 
-  const common = T.exists ? newestCommon(source, T, trustedUntil(input.now)) : undefined;
+  const until = trustedUntil(input.now);
+  const observedCommon = T.exists ? newestCommon(source, T, until) : undefined;
+  // A repair killed while re-anchoring its base leaves the base under a scratch name (./scratch.ts):
+  // it is still the common snapshot, and the repair is planned to put its name back and finish.
+  const sourceNames = new Set(snapshotNames(source));
+  const interrupted = T.exists
+    ? hbrNewestFirst(
+        snapshotNames(T)
+          .map((n) => renamedBase.of(n))
+          .filter((b): b is string => b !== undefined && !onTarget.has(b) && sourceNames.has(b)),
+        until,
+      ).find((b) => !observedCommon || b.time > observedCommon.time)
+    : undefined;
+  const common = interrupted ?? observedCommon;
+  const scratch = snapshotNames(T).filter((n) => n.startsWith(SCRATCH_PREFIX));
 
   if (!T.exists || !common) {
     const nonEmpty = T.exists && (T.size === undefined || T.size.files > 0 || T.size.bytes > 0);
-    const holdsData = T.exists && (nonEmpty || T.snapshots.length > 0);
+    // hbr's own interrupted bootstrap from this source (a mark on the target, no snapshot yet): resume it.
+    const resuming = T.exists && T.snapshots.length === 0 && T.copyInProgress?.startsWith(`${S}@`) === true;
+    const holdsData = T.exists && (nonEmpty || T.snapshots.length > 0) && !resuming;
     let reason = `bootstrap: full copy of ${S}@${newest.name}`;
     if (!T.exists) reason += ' (target does not exist yet)';
+    else if (resuming) reason += ` (resumes hbr's interrupted copy of ${T.copyInProgress}: only what differs moves)`;
     else if (holdsData) {
       const what = `${T.size ? `${T.size.files} files, ${T.size.bytes} bytes` : 'content of unknown size'} and ${T.snapshots.length} snapshot${T.snapshots.length === 1 ? '' : 's'}`;
       if (!b.allowsOverwrite(TT)) {
@@ -117,7 +135,16 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
 
   let repair: string | undefined;
   const cs = T.changedSince;
-  if (cs && cs.snapshot === common.name) {
+  if (interrupted) {
+    repair = add({
+      kind: 'replicate.repair-target',
+      action: Action.Update,
+      target: { cluster: to.cluster, path: to.path, snapshot: common.name },
+      params: { source: src, repair: 'rdiff', baseSnapshot: common.name },
+      reason: `a repair was interrupted while re-anchoring ${common.name}: restore its name, then finish the roll-back (-rdiff) if the target still differs`,
+      dependsOn: priorOnTarget,
+    });
+  } else if (cs && cs.snapshot === common.name) {
     if (cs.changed) {
       const onSource = snapshotNames(source).includes(common.name);
       if (onSource) {
@@ -163,6 +190,19 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
       `the state of ${TT} since the common snapshot ${common.name} was not observed (${cs ? `changedSince refers to ${cs.snapshot}` : 'no changedSince'}): no repair planned`,
       policy.name,
     );
+  }
+
+  // Scratch snapshots an interrupted repair left (./scratch.ts) are dropped by a repair, which
+  // finds the target unchanged and does nothing else.
+  if (!repair && scratch.length) {
+    repair = add({
+      kind: 'replicate.repair-target',
+      action: Action.Update,
+      target: { cluster: to.cluster, path: to.path, snapshot: common.name },
+      params: { source: src, repair: 'rdiff', baseSnapshot: common.name },
+      reason: `drop ${scratch.length} scratch snapshot${scratch.length === 1 ? '' : 's'} an interrupted repair left (${scratch.join(', ')})`,
+      dependsOn: priorOnTarget,
+    });
   }
 
   if (newest.name !== common.name) {

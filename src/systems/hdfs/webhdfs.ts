@@ -260,6 +260,24 @@ export class WebHdfs {
     await this.request('PUT', path, 'RENAMESNAPSHOT', { oldsnapshotname: from, snapshotname: to });
   }
 
+  /** Sets (creates or replaces) an extended attribute, e.g. `user.hbr.bootstrap`, as text. */
+  async setXAttr(path: string, name: string, value: string): Promise<void> {
+    const flag = (await this.getXAttrs(path))[name] === undefined ? 'CREATE' : 'REPLACE';
+    await this.request('PUT', path, 'SETXATTR', { 'xattr.name': name, 'xattr.value': `"${value}"`, flag });
+  }
+
+  async removeXAttr(path: string, name: string): Promise<void> {
+    await this.request('PUT', path, 'REMOVEXATTR', { 'xattr.name': name });
+  }
+
+  /** Every extended attribute the caller may read, as text (the `user.` namespace for a plain user). */
+  async getXAttrs(path: string): Promise<Record<string, string>> {
+    const r = await this.json<{ XAttrs?: Array<{ name: string; value: string | null }> }>('GET', path, 'GETXATTRS', { encoding: 'text' });
+    const out: Record<string, string> = {};
+    for (const x of r.XAttrs ?? []) out[x.name] = (x.value ?? '').replace(/^"|"$/g, '');
+    return out;
+  }
+
   /**
    * The second leg of a redirected operation, against a DataNode. Sent with node:http rather than
    * fetch: the DataNode's Netty server answers PUT/POST with an unsolicited `100 Continue` before

@@ -3,8 +3,9 @@
  * in the store with a conditional create (so two hbr processes never overwrite each other's
  * archive), and delete archives retention let go.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
+import { scratchDir } from '../../engine/scratch.js';
+import { crashPoint } from '../../model/faults.js';
 import { join } from 'node:path';
 import { parseArchiveKey } from '../../model/names.js';
 import type { Config } from '../../model/policy.js';
@@ -56,7 +57,7 @@ export const archive: Executor<ArchiveParams> = async (step, ctx) => {
   const cluster = zkCluster(ctx.config, step.params.zookeeper);
   const store = ctx.config.stores[step.target.cluster];
   if (!store) throw new Error(`unknown store ${step.target.cluster}`);
-  const dir = mkdtempSync(join(tmpdir(), 'hbr-zk-'));
+  const dir = scratchDir(ctx.stateDir, 'zk-');
   try {
     const file = join(dir, 'archive.tar.gz');
     const source =
@@ -79,6 +80,7 @@ export const archive: Executor<ArchiveParams> = async (step, ctx) => {
         await sleep(500 * 2 ** attempt, ctx.signal);
       }
     }
+    crashPoint(`archive:taken ${step.id}`);
     const put = await client.putFile(step.target.path, file, { signal: ctx.signal, onProgress: progressLogger(ctx, 'upload') });
     if (!put.created) return { note: `${client.url}${step.target.path} already exists (written by another hbr run): kept it` };
     return { bytesCopied: put.size, note: `${cluster.mode} archive, last zxid ${info.lastZxid}` };
