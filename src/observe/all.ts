@@ -23,7 +23,7 @@ export async function observeAll(config: Config, opts: ObserveAllOptions = {}): 
     SYSTEMS.map((system) => {
       const policies = policiesOf(config, system, opts.targets?.length ? opts.targets : undefined);
       if (policies.length === 0) return Promise.resolve<ObservedPart>({ errors: [] });
-      return system.observe(config, policies, { ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }) });
+      return system.observe(config, policies, { ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }), ...(opts.now && { now: opts.now }) });
     }),
   );
   const observed: Observed = { at: (opts.now ?? Date.now)(), dirs: {}, stores: {}, unfinished: opts.unfinished ?? [], errors: [] };

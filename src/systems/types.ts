@@ -105,6 +105,8 @@ export interface ObserveOptions {
   unfinished?: Observed['unfinished'];
   /** per request, ms */
   timeoutMs?: number;
+  /** the clock (HBR_NOW-aware in the CLI): names dated after it are not trusted, as in the planner */
+  now?: () => number;
 }
 
 /** What one system contributes to Observed: merged by the core. */

@@ -18,7 +18,7 @@ import { trackChild, untrackChild } from '../../hadoop/children.js';
 import { parseJobCounters, runHadoopOk } from '../../hadoop/cli.js';
 import type { ExecContext, Executor, StepOutcome } from '../types.js';
 import { fsFor, hdfsCluster, snapshotExists } from './exec-snapshots.js';
-import { BOOTSTRAP_XATTR, renamedBase, SCRATCH_PREFIX } from './scratch.js';
+import { bootstrapMark, renamedBase, SCRATCH_PREFIX } from './scratch.js';
 import type { HdfsParams, HdfsStep as Step } from './types.js';
 
 export { SCRATCH_PREFIX } from './scratch.js';
@@ -76,7 +76,8 @@ export const bootstrap: Executor<HdfsParams> = async (step, ctx) => {
   // Mark the target as hbr's copy in progress before a byte moves (./scratch.ts): a crash mid-copy
   // leaves files and no snapshot, which without the mark would look like a diverged target.
   await target.mkdirs(dst.path);
-  await target.setXAttr(dst.path, BOOTSTRAP_XATTR, `${src.cluster}:${src.path}@${snap}`);
+  const mark = bootstrapMark(dst.path);
+  await target.setXAttr(mark.dir, mark.name, `${mark.base}|${src.cluster}:${src.path}@${snap}`);
   crashPoint(`bootstrap:marked ${step.id}`);
   return distcp(step, ctx, ['-update', '-delete', uri(ctx, src.cluster, snapPath(src.path, snap)), uri(ctx, dst.cluster, dst.path)]);
 };

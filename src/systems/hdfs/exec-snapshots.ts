@@ -9,7 +9,7 @@ import { hdfsClusterOf, type HdfsCluster } from '../../hadoop/cluster.js';
 import type { ExecContext, Executor, StepOutcome } from '../types.js';
 import { clientFor } from './observe.js';
 import { crashPoint } from '../../model/faults.js';
-import { BOOTSTRAP_XATTR } from './scratch.js';
+import { bootstrapMark, markedCopy } from './scratch.js';
 import { WebHdfsError, type WebHdfs } from './webhdfs.js';
 
 export function hdfsCluster(config: Config, name: string): HdfsCluster {
@@ -52,7 +52,8 @@ export const createSnapshot: Executor = async (step, ctx): Promise<StepOutcome> 
   }
   crashPoint(`snapshot:created ${step.id}`);
   // The snapshot completes a bootstrap into this directory: its in-progress mark goes (./scratch.ts).
-  if ((await fs.getXAttrs(step.target.path))[BOOTSTRAP_XATTR] !== undefined) await fs.removeXAttr(step.target.path, BOOTSTRAP_XATTR);
+  const mark = bootstrapMark(step.target.path);
+  if (markedCopy((await fs.getXAttrs(mark.dir))[mark.name], mark.base) !== undefined) await fs.removeXAttr(mark.dir, mark.name);
   return {};
 };
 

@@ -55,7 +55,7 @@ export const hdfs: System<HdfsSnapshotPolicy> = {
   schedule: (p) => p.snapshots.schedule,
   scope: (p) => [...new Set([p.source.cluster, ...p.replicate.map((r) => r.to.cluster)])].sort(),
   observe: (config, policies, opts) =>
-    observeHdfs(config, { targets: policies.map((p) => p.name), ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }) }),
+    observeHdfs(config, { targets: policies.map((p) => p.name), ...(opts.timeoutMs && { timeoutMs: opts.timeoutMs }), ...(opts.now && { now: opts.now }) }),
   plan: planHdfs,
   checkStep: checkHdfsStep,
   safety: hdfsDeleteChecker,

@@ -13,7 +13,7 @@ import type { Config } from '../../model/policy.js';
 import { isHdfsCluster, type HdfsCluster } from '../../hadoop/cluster.js';
 import { newestCommon } from '../../hadoop/snapshots.js';
 import { trustedUntil } from '../../model/names.js';
-import { BOOTSTRAP_XATTR } from './scratch.js';
+import { bootstrapMark, markedCopy } from './scratch.js';
 import { isHdfsPolicy } from './types.js';
 import { WebHdfs } from './webhdfs.js';
 
@@ -106,8 +106,10 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
           if (!common) {
             // No common snapshot: is it hbr's own interrupted bootstrap? (a mark on the directory)
             try {
-              const mark = (await limit(() => clientFor(config.clusters[r.to.cluster] as HdfsCluster, opts.timeoutMs).getXAttrs(r.to.path)))[BOOTSTRAP_XATTR];
-              if (mark !== undefined) target.copyInProgress = mark;
+              const mark = bootstrapMark(r.to.path);
+              const xattrs = await limit(() => clientFor(config.clusters[r.to.cluster] as HdfsCluster, opts.timeoutMs).getXAttrs(mark.dir));
+              const copy = markedCopy(xattrs[mark.name], mark.base);
+              if (copy !== undefined) target.copyInProgress = copy;
             } catch (err) {
               errors.push({ cluster: r.to.cluster, path: r.to.path, message: (err as Error).message });
             }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /** Names of the scratch snapshots a repair makes on a DR target (./exec-distcp.ts), which the planner recognizes (./replication.ts). */
 
 /** Scratch snapshots of a repair: hbr's by name, never recovery points. */
@@ -20,9 +21,22 @@ export const renamedBase = {
 };
 
 /**
- * The mark a bootstrap leaves on its target directory before it copies (an extended attribute,
- * `<source cluster>:<source path>@<snapshot>`): a target that holds files but no snapshot and
- * carries this mark for its own source is hbr's interrupted copy, resumed rather than held as
- * diverged. The snapshot create that completes the bootstrap removes the mark.
+ * The mark a bootstrap leaves before it copies: an extended attribute on the target's *parent*
+ * directory (a change to the target itself after its snapshot would break the next `-diff`), named
+ * for the target, valued `<target basename>|<source cluster>:<source path>@<snapshot>`. A target
+ * that holds files but no snapshot and is marked for its own source is hbr's interrupted copy,
+ * resumed rather than held as diverged. The snapshot create that completes the bootstrap removes it.
  */
-export const BOOTSTRAP_XATTR = 'user.hbr.bootstrap';
+export function bootstrapMark(targetPath: string): { dir: string; name: string; base: string } {
+  const i = targetPath.lastIndexOf('/');
+  const base = targetPath.slice(i + 1);
+  if (!base) return { dir: '/', name: 'user.hbr.bootstrap', base: '' };
+  return { dir: i === 0 ? '/' : targetPath.slice(0, i), name: `user.hbr.bootstrap.${createHash('sha256').update(base).digest('hex').slice(0, 16)}`, base };
+}
+
+/** The `<source>@<snapshot>` a mark value records for `base`, if it is that target's mark. */
+export function markedCopy(value: string | undefined, base: string): string | undefined {
+  if (value === undefined) return undefined;
+  const bar = value.indexOf('|');
+  return bar >= 0 && value.slice(0, bar) === base ? value.slice(bar + 1) : undefined;
+}
