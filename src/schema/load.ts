@@ -55,10 +55,18 @@ export async function loadConfig(paths: string[]): Promise<LoadResult> {
       continue;
     }
     if (st.isDirectory()) {
-      const names = (await readdir(p, { withFileTypes: true }))
-        .filter((d) => /\.ya?ml$/i.test(d.name))
-        .map((d) => d.name)
-        .sort();
+      let names: string[];
+      try {
+        names = (await readdir(p, { withFileTypes: true }))
+          .filter((d) => /\.ya?ml$/i.test(d.name))
+          .map((d) => d.name)
+          .sort();
+      } catch (err) {
+        // EACCES, or the directory went away since stat: an error like any other, never a rejection
+        // (the daemon's reload would die of it instead of keeping its last good policies).
+        errors.push({ file: p, line: 1, col: 1, message: `cannot read: ${errText(err)}` });
+        continue;
+      }
       const found: string[] = [];
       for (const n of names) {
         const f = join(p, n);
