@@ -15,13 +15,14 @@ import { join, resolve } from 'node:path';
 import { LineCounter, isScalar, parseDocument } from 'yaml';
 import { buildConfig, type LoadResult } from './build.js';
 import type { PolicyError } from './errors.js';
-import { checkValues } from './values.js';
+import { checkStrings, checkValues } from './values.js';
+import { stripUserinfo } from '../model/errors.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { SYSTEMS } from '../systems/index.js';
 import { composeSchema } from './compose.js';
 import { errText, likelyTypos, mapAjvError } from './wording.js';
-import type { ParsedFile, RawFile } from './yaml.js';
+import { pointerToSegments, segmentsToPointer, type ParsedFile, type RawFile } from './yaml.js';
 
 export { formatPolicyError, type PolicyError } from './errors.js';
 export type { LoadResult } from './build.js';
@@ -90,7 +91,7 @@ export async function loadConfig(paths: string[]): Promise<LoadResult> {
       errors.push({ file: f, line: 1, col: 1, message: `cannot read: ${errText(err)}` });
     }
   }
-  if (errors.length > 0) return { errors };
+  if (errors.length > 0) return { errors: errors.map(printable) };
   return loadConfigSources(sources);
 }
 
@@ -113,6 +114,11 @@ export function loadConfigSources(sources: PolicySource[]): LoadResult {
   const r = buildConfig(parsed);
   if ('errors' in r) return { errors: sortErrors(r.errors, sources) };
   return r;
+}
+
+/** An error as printed: no URL's user:password@, whatever stage wrote it and whatever value it quotes. */
+function printable(e: PolicyError): PolicyError {
+  return { ...e, ...(e.key !== undefined && { key: stripUserinfo(e.key) }), message: stripUserinfo(e.message) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -150,13 +156,20 @@ function parseFile(src: PolicySource): { file?: ParsedFile; errors: PolicyError[
   } catch (err) {
     return { errors: [{ file: src.file, line: 1, col: 1, message: `YAML error: ${errText(err)}` }] };
   }
+  // Refused strings and keys (credentials in URLs) are reported once, here:
+  // not again by the schema, whose errors would print the value.
+  const strings = checkStrings(file, data);
   const validate = schemaValidator();
   const schemaErrors: PolicyError[] = [];
-  const failedPaths = new Set<string>();
+  const failedPaths = new Set<string>(strings.paths);
   if (!validate(data)) {
     const dedupe = new Set<string>();
     const typos = likelyTypos(validate.errors ?? []);
     for (const e of validate.errors ?? []) {
+      const params = e.params as { additionalProperty?: unknown };
+      const child = e.propertyName ?? (e.keyword === 'additionalProperties' ? params.additionalProperty : undefined);
+      const about = child === undefined ? e.instancePath : segmentsToPointer([...pointerToSegments(e.instancePath), String(child)]);
+      if (strings.paths.has(about) || strings.paths.has(e.instancePath)) continue;
       const m = mapAjvError(file, e, typos);
       if (!m) continue;
       const id = `${m.dedupe}`;
@@ -168,7 +181,7 @@ function parseFile(src: PolicySource): { file?: ParsedFile; errors: PolicyError[
   }
   file.data = data as RawFile;
   const valueErrors = checkValues(file, data, failedPaths, SYSTEMS.map((s) => s.key));
-  return { file, errors: [...schemaErrors, ...valueErrors] };
+  return { file, errors: [...strings.errors, ...schemaErrors, ...valueErrors] };
 }
 
 function keyAt(text: string, offset: number): string | undefined {
@@ -181,7 +194,7 @@ function sortErrors(errors: PolicyError[], sources: PolicySource[]): PolicyError
   return errors
     .map((e, i) => ({ e, i }))
     .sort((a, b) => (order.get(a.e.file) ?? -1) - (order.get(b.e.file) ?? -1) || a.e.line - b.e.line || a.e.col - b.e.col || a.i - b.i)
-    .map((x) => x.e);
+    .map((x) => printable(x.e));
 }
 
 let cachedValidator: ValidateFunction | undefined;
