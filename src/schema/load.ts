@@ -21,7 +21,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { SYSTEMS } from '../systems/index.js';
 import { composeSchema } from './compose.js';
-import { errText, likelyTypos, mapAjvError } from './wording.js';
+import { errText, likelyTypos, mapAjvError, visible } from './wording.js';
 import { pointerToSegments, segmentsToPointer, type ParsedFile, type RawFile } from './yaml.js';
 
 export { formatPolicyError, type PolicyError } from './errors.js';
@@ -116,9 +116,12 @@ export function loadConfigSources(sources: PolicySource[]): LoadResult {
   return r;
 }
 
-/** An error as printed: no URL's user:password@, whatever stage wrote it and whatever value it quotes. */
+/**
+ * An error as printed: no control or bidirectional character (shown as <U+XXXX>), no URL's
+ * user:password@, whatever stage wrote it and whatever value it quotes.
+ */
 function printable(e: PolicyError): PolicyError {
-  return { ...e, ...(e.key !== undefined && { key: stripUserinfo(e.key) }), message: stripUserinfo(e.message) };
+  return { ...e, ...(e.key !== undefined && { key: visible(stripUserinfo(e.key)) }), message: visible(stripUserinfo(e.message)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,7 +159,7 @@ function parseFile(src: PolicySource): { file?: ParsedFile; errors: PolicyError[
   } catch (err) {
     return { errors: [{ file: src.file, line: 1, col: 1, message: `YAML error: ${errText(err)}` }] };
   }
-  // Refused strings and keys (credentials in URLs) are reported once, here:
+  // Refused strings and keys (control characters, credentials in URLs) are reported once, here:
   // not again by the schema, whose errors would print the value.
   const strings = checkStrings(file, data);
   const validate = schemaValidator();

@@ -5,7 +5,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { Keep, Schedule } from '../model/policy.js';
 import { parseDuration } from './duration.js';
-import { CREDENTIAL_MESSAGE, errText, isObj } from './wording.js';
+import { codePoint, CREDENTIAL_MESSAGE, errText, HIDDEN_CHAR_RE, isObj } from './wording.js';
 import { locate, segmentsToKey, segmentsToPointer, type ParsedFile, type Segment } from './yaml.js';
 import type { PolicyError } from './errors.js';
 
@@ -13,8 +13,9 @@ import type { PolicyError } from './errors.js';
 const USERINFO_RE = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#]*@/i;
 
 /**
- * Checks every key and every string of a file, whatever system it belongs to: no URL with
- * `user:password@` (the value is not echoed: it may be the very credential). `paths` are the JSON pointers of what was
+ * Checks every key and every string of a file, whatever system it belongs to: no control or
+ * bidirectional character (shown as U+XXXX, never printed), no URL with `user:password@` (the
+ * value is not echoed: it may be the very credential). `paths` are the JSON pointers of what was
  * refused: the schema's errors there are left out, since they would echo the value and say less.
  */
 export function checkStrings(f: ParsedFile, data: unknown): { errors: PolicyError[]; paths: Set<string> } {
@@ -26,6 +27,12 @@ export function checkStrings(f: ParsedFile, data: unknown): { errors: PolicyErro
   };
   const check = (s: string, segs: Segment[], where: 'key' | 'value'): boolean => {
     const what = where === 'key' ? 'the key' : 'the value';
+    const hidden = HIDDEN_CHAR_RE.exec(s)?.[0];
+    if (hidden !== undefined) {
+      const kind = hidden <= '\u009F' ? 'a control character' : 'a bidirectional formatting character';
+      refuse(segs, where, `${what} contains ${codePoint(hidden)} (${kind}): such characters hide or disguise what a name or path is and are not allowed in policy files`);
+      return false;
+    }
     if (USERINFO_RE.test(s)) {
       const hint = segs.length === 4 && segs[0] === 'notifications' && segs[1] === 'webhooks' && segs[3] === 'url' ? ' (url_env, bearer_env)' : '';
       refuse(segs, where, `${what} holds a URL with user:password@, which carries a credential; ${CREDENTIAL_MESSAGE}${hint}`);
