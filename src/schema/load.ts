@@ -22,7 +22,7 @@ import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { SYSTEMS } from '../systems/index.js';
 import { composeSchema } from './compose.js';
 import { errText, likelyTypos, mapAjvError, visible } from './wording.js';
-import { pointerToSegments, segmentsToPointer, type ParsedFile, type RawFile } from './yaml.js';
+import { collectionKeys, pointerToSegments, segmentsToPointer, type ParsedFile, type RawFile } from './yaml.js';
 
 export { formatPolicyError, type PolicyError } from './errors.js';
 export type { LoadResult } from './build.js';
@@ -153,6 +153,8 @@ function parseFile(src: PolicySource): { file?: ParsedFile; errors: PolicyError[
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     return { errors: [{ file: src.file, line: 1, col: 1, message: "empty policy file: expected at least 'version: 1'" }] };
   }
+  const keyErrors = collectionKeys(doc, lc, src.file);
+  if (keyErrors.length > 0) return { errors: keyErrors };
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 1000 });

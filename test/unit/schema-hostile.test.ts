@@ -1,6 +1,6 @@
 /**
  * Issue 9 item 11: inputs the loader accepted but should not (found by fuzzing): control and
- * bidirectional characters in any string or key.
+ * bidirectional characters in any string or key, a mapping or list used as a key.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -67,6 +67,28 @@ test('control characters in other strings (store prefix, bucket, archive prefix,
   const rawNul = `${HEAD}  w: { source: { cluster: prod, path: /ware\u0000house }, snapshots: { every: 1h } }\n`;
   const e2 = await expectOne({ 'p.yaml': rawNul }, 'p.yaml', ...at(rawNul, '/ware'), ['U+0000'], 'policies.w.source.path');
   assert.not.ok(raw(formatPolicyError(e2)));
+});
+
+test('a mapping or a list used as a key is a positioned error, with no warning on stderr', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  try {
+    const cases: Array<[string, string]> = [
+      [`version: 1\nclusters:\n  ? { a: 1 }\n  : ${HDFS}\n`, '{ a: 1 }'],
+      ['version: 1\nclusters: { [a, b]: 1 }\n', '[a, b]'],
+      [`${HEAD}  w: { source: { cluster: prod, path: /w }, snapshots: { every: 1h, keep: { ? [x] : 1 } } }\n`, '[x]'],
+      ['version: 1\nx: &k { a: 1 }\npolicies: { *k : 1 }\n', '*k'],
+    ];
+    for (const [text, needle] of cases) {
+      const e = await expectOne({ 'p.yaml': text }, 'p.yaml', ...at(text, needle), ['cannot be used as a key']);
+      assert.ok(/a (mapping|list)/.test(e.message), e.message);
+    }
+    await new Promise((r) => setTimeout(r, 20)); // Node emits warnings on the next tick
+    assert.equal(warnings, []);
+  } finally {
+    process.off('warning', onWarning);
+  }
 });
 
 test.after(removeFixtures);
