@@ -1,6 +1,7 @@
 /**
  * Issue 9 item 11: inputs the loader accepted but should not (found by fuzzing): control and
- * bidirectional characters in any string or key, a mapping or list used as a key.
+ * bidirectional characters in any string or key, '..' segments and a leading '/' in key prefixes,
+ * a mapping or list used as a key.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -67,6 +68,19 @@ test('control characters in other strings (store prefix, bucket, archive prefix,
   const rawNul = `${HEAD}  w: { source: { cluster: prod, path: /ware\u0000house }, snapshots: { every: 1h } }\n`;
   const e2 = await expectOne({ 'p.yaml': rawNul }, 'p.yaml', ...at(rawNul, '/ware'), ['U+0000'], 'policies.w.source.path');
   assert.not.ok(raw(formatPolicyError(e2)));
+});
+
+test("'..' segments and a leading '/' are refused in archive and S3 store prefixes", async () => {
+  for (const p of ['../zk-', 'a/../zk-', '..', 'a/..', '/zk-']) {
+    const zk = `${HEAD}  z: { source: { cluster: zk }, archive: { to: s, prefix: "${p}", every: 1d } }\n`;
+    await expectOne({ 'p.yaml': zk }, 'p.yaml', ...at(zk, `"${p}"`), ["'..'", "'/'"], 'policies.z.archive.prefix');
+    const s3 = `version: 1\nstores:\n  s: { s3: { bucket: b, prefix: "${p}" } }\n`;
+    await expectOne({ 'p.yaml': s3 }, 'p.yaml', ...at(s3, `"${p}"`), ["'..'", "'/'"], 'stores.s.s3.prefix');
+  }
+  // dots that are not a '..' segment are fine
+  const ok = `${HEAD}  z: { source: { cluster: zk }, archive: { to: s2, prefix: zk..v1/a.-, every: 1d } }\n`.replace('stores:\n', 'stores:\n  s2: { s3: { bucket: c, prefix: "prod/..x/" } }\n');
+  const r = loadConfigSources([{ file: 'p.yaml', text: ok }]);
+  if ('errors' in r) assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
 });
 
 test('a mapping or a list used as a key is a positioned error, with no warning on stderr', async () => {
