@@ -1,6 +1,6 @@
 /** What several commands share: loading policies, observing, exit codes, output. */
 import type { Command } from 'commander';
-import { UserError } from '../model/errors.js';
+import { stripUserinfo, UserError } from '../model/errors.js';
 import { trustedUntil } from '../model/names.js';
 import { loadConfig, formatPolicyError } from '../schema/load.js';
 import type { Config } from '../model/policy.js';
@@ -95,6 +95,8 @@ export function print(s: string): void {
   process.stdout.write(s);
 }
 
-export function eprint(s: string): void {
+/** To stderr, where every error of the CLI goes (src/cli/main.ts): a URL's userinfo never does. */
+export function eprint(text: string): void {
+  const s = stripUserinfo(text);
   process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 }

@@ -42,7 +42,7 @@ import { KeyedMutex } from './mutex.js';
 import { createNotifier, type Notifier } from './notify.js';
 import { compactJournalIfBig, every, JOURNAL_CHECK_MS, RPO_TICK_MS, type DaemonOptions } from './options.js';
 import { reconcilePolicy } from './reconcile.js';
-import { applyPolicyChanges, fingerprint, keepCoordination, watchPolicyFiles } from './reload.js';
+import { applyPolicyChanges, fingerprint, keepCoordination, logLoadErrors, reloadError, watchPolicyFiles } from './reload.js';
 import { forgetRecovery, recordRun, refreshRecovery, scheduleCron, scheduleOf, startJitter, type PolicyRuntime, type RecordContext } from './runtime.js';
 import { buildStatus } from './status-build.js';
 import { DEFAULT_TIMING, nextRunAfterSuccess, type TimingOptions } from './timing.js';
@@ -279,33 +279,52 @@ export class Daemon {
 
   private watch(): void {
     const w = watchPolicyFiles(this.opts.paths, this.log, () => {
-      this.reloading = (this.reloading ?? Promise.resolve()).then(() => this.reload());
+      // reload() does not reject; were it to, the catch keeps later reloads chained.
+      this.reloading = (this.reloading ?? Promise.resolve()).then(() => this.reload()).catch((err: unknown) => this.reloadFailed(err));
     });
     this.watcher = w.watcher;
     this.cancelReload = w.cancel;
   }
 
-  /** Loads the policy files again; applies them if valid, else keeps the running ones. */
+  /**
+   * Loads the policy files again; applies them if valid, else keeps the running ones. Never rejects
+   * (that would end the daemon): a throw is logged and counted as a load error.
+   */
   async reload(): Promise<void> {
     if (this.stopping) return;
-    const loaded = await loadConfig(this.opts.paths);
-    if ('errors' in loaded) {
-      this.lastLoad = { at: this.now(), errors: loaded.errors };
-      this.metrics.policyLoadErrors.set(loaded.errors.length);
-      for (const e of loaded.errors) this.log.error({ file: e.file, line: e.line, col: e.col, key: e.key }, `policy error: ${formatPolicyError(e)}`);
-      this.log.error({ errors: loaded.errors.length }, `the changed policy files are invalid (${loaded.errors.length} error(s)); the last valid policies keep running`);
-      return;
+    try {
+      const loaded = await loadConfig(this.opts.paths);
+      if ('errors' in loaded) return this.loadFailed(loaded.errors);
+      const next = loaded.config;
+      keepCoordination(this.config, next, this.log);
+      // made before anything changes: if it throws, the running configuration is untouched
+      const notifier = createNotifier(Object.values(next.webhooks), { env: this.opts.env ?? process.env, log: this.notifyLog });
+      this.config = next;
+      this.notifier = notifier;
+      this.lastLoad = { at: this.now(), errors: [] };
+      this.metrics.policyLoadErrors.set(0);
+      this.metrics.policyLastLoadSuccess.set(this.now() / 1000);
+      const { added, removed, changed } = applyPolicyChanges(next, this.policies, (name) => this.addPolicy(name), (name) => this.removePolicy(name));
+      this.log.info({ added, removed, changed }, `policies reloaded: ${added.length} added, ${removed.length} removed, ${changed.length} changed`);
+    } catch (err) {
+      this.reloadFailed(err);
     }
-    const next = loaded.config;
-    keepCoordination(this.config, next, this.log);
-    this.config = next;
-    this.lastLoad = { at: this.now(), errors: [] };
-    this.metrics.policyLoadErrors.set(0);
-    this.metrics.policyLastLoadSuccess.set(this.now() / 1000);
-    this.notifier = createNotifier(Object.values(next.webhooks), { env: this.opts.env ?? process.env, log: this.notifyLog });
+  }
 
-    const { added, removed, changed } = applyPolicyChanges(next, this.policies, (name) => this.addPolicy(name), (name) => this.removePolicy(name));
-    this.log.info({ added, removed, changed }, `policies reloaded: ${added.length} added, ${removed.length} removed, ${changed.length} changed`);
+  private loadFailed(errors: PolicyError[]): void {
+    this.lastLoad = { at: this.now(), errors };
+    this.metrics.policyLoadErrors.set(errors.length);
+    logLoadErrors(this.log, errors);
+  }
+
+  /** A reload that threw (a bug, the file system): one load error, logged. Never throws. */
+  private reloadFailed(err: unknown): void {
+    try {
+      this.log.error({ err }, 'policy reload failed');
+      this.loadFailed([reloadError(this.opts.paths, err)]);
+    } catch {
+      /* the reload path never rejects */
+    }
   }
 
   private readonly notifyLog = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void => {

@@ -8,7 +8,8 @@
  *      URLs and tokens from the environment, plus any given) are replaced wherever they show up
  *      as text: in the message, in string fields at any depth, in an error's message and stack.
  *      Layer (b) is what catches a secret inside a free-form string (an error quoting a URL, a
- *      command line), which no key path can.
+ *      command line), which no key path can. It also strips the `user:password@` of any URL
+ *      (stripUserinfo), secrets configured or not.
  *
  * Layer (b) uses the documented hooks, each on the values before they are serialized, so the
  * output stays valid JSON whatever the secret looks like (a string replace on the finished line
@@ -23,6 +24,7 @@
  */
 import { hostname } from 'node:os';
 import pino, { type DestinationStream, type LogFn } from 'pino';
+import { stripUserinfo } from '../model/errors.js';
 
 export type Logger = import('pino').Logger;
 
@@ -88,7 +90,10 @@ function normalizeSecrets(values: string[]): string[] {
   return [...new Set(values)].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
 }
 
-/** Replaces known secret values in strings, at any depth of a value; returns copies, never mutates. */
+/**
+ * Replaces known secret values in strings, and strips the userinfo of URLs, at any depth of a
+ * value; returns copies, never mutates.
+ */
 export class Scrubber {
   private readonly re: RegExp | undefined;
 
@@ -98,16 +103,12 @@ export class Scrubber {
     this.re = list.length ? new RegExp(list.map(escapeRegExp).join('|'), 'g') : undefined;
   }
 
-  get active(): boolean {
-    return this.re !== undefined;
-  }
-
   text(s: string): string {
-    return this.re ? s.replace(this.re, CENSOR) : s;
+    return stripUserinfo(this.re ? s.replace(this.re, CENSOR) : s);
   }
 
   value(v: unknown): unknown {
-    return this.re ? this.walk(v, 0, new WeakSet()) : v;
+    return this.walk(v, 0, new WeakSet());
   }
 
   private walk(v: unknown, depth: number, seen: WeakSet<object>): unknown {
@@ -151,7 +152,6 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       formatters: {
         level: (label) => ({ level: label }),
         log: (obj) => {
-          if (!scrub.active) return obj;
           const out: Record<string, unknown> = {};
           for (const [k, v] of Object.entries(obj)) {
             // `err` is left whole for the err serializer, which scrubs after serializing.
@@ -162,7 +162,6 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       },
       hooks: {
         logMethod(args, method) {
-          if (!scrub.active) return method.apply(this, args);
           const [first, ...rest] = args as unknown[];
           if (typeof first === 'object' && first !== null && rest.length === 0) {
             // pino would take the message from the error after this hook has run: take it here.

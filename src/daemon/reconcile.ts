@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import { applyPlan, newRunId, type ApplyResult } from '../engine/apply.js';
 import type { Journal } from '../engine/journal.js';
+import { stripUserinfo } from '../model/errors.js';
 import { executors, systemOf } from '../systems/index.js';
 import type { Observed, UnfinishedStep } from '../model/observed.js';
 import type { Plan, StepKind } from '../model/plan.js';
@@ -93,7 +94,7 @@ export async function reconcilePolicy(input: ReconcileInput): Promise<ReconcileR
     out.plan = planAll({ config, observed, now: observed.at, targets: [policy] });
   } catch (err) {
     // A safety violation: the planner refuses the whole plan. Nothing is applied.
-    out.errors.push((err as Error).message);
+    out.errors.push(stripUserinfo((err as Error).message));
     return finish();
   }
   for (const w of out.plan.warnings) log.warn({ policy, run, warning: w.message }, `plan warning: ${w.message}`);

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import type { Config } from '../model/policy.js';
+import { formatPolicyError, type PolicyError } from '../schema/load.js';
 import { policyScope } from './reconcile.js';
 import { scheduleCron, scheduleOf, type PolicyRuntime } from './runtime.js';
 
@@ -38,6 +39,17 @@ export function watchPolicyFiles(paths: string[], log: Logger, reload: () => voi
       if (reloadTimer) clearTimeout(reloadTimer);
     },
   };
+}
+
+/** Logs the errors of policy files that did not load; the last valid policies keep running. */
+export function logLoadErrors(log: Logger, errors: PolicyError[]): void {
+  for (const e of errors) log.error({ file: e.file, line: e.line, col: e.col, key: e.key }, `policy error: ${formatPolicyError(e)}`);
+  log.error({ errors: errors.length }, `the changed policy files are invalid (${errors.length} error(s)); the last valid policies keep running`);
+}
+
+/** A reload that threw, as the load error it counts as (at the first policy path). */
+export function reloadError(paths: string[], err: unknown): PolicyError {
+  return { file: paths[0] ?? '(policy files)', line: 1, col: 1, message: `reload failed: ${err instanceof Error ? err.message : String(err)}` };
 }
 
 /** Coordination is read at start only: a changed one is logged, and `next` keeps the running one. */

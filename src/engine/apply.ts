@@ -14,6 +14,7 @@
  * the steps still waiting for such a directory are skipped.
  */
 import { randomBytes } from 'node:crypto';
+import { stripUserinfo } from '../model/errors.js';
 import type { Plan, Step } from '../model/plan.js';
 import { kindDeadline, stepClaims } from '../systems/index.js';
 import type { ExecContext, StepOutcome } from '../systems/types.js';
@@ -47,9 +48,9 @@ function humanMs(ms: number): string {
   return `${Math.round(ms / 1000)}s`;
 }
 
+/** An error as the journal, /status and webhooks record it: without a URL's userinfo. */
 function message(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
+  return stripUserinfo(err instanceof Error ? err.message || err.name : String(err));
 }
 
 /**
@@ -314,7 +315,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
       'abort',
       () => {
         const reason = controller.signal.reason;
-        record({ ok: false, error: reason instanceof Error ? reason.message : String(reason) });
+        record({ ok: false, error: stripUserinfo(reason instanceof Error ? reason.message : String(reason)) });
         // The executor has not settled: keep its directories until it does (or the grace ends).
         for (const k of res) {
           const b = busy.get(k);

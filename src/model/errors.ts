@@ -35,7 +35,11 @@ export function transportReason(err: unknown): string {
   return stripUserinfo(cause?.message ?? e?.message ?? String(err));
 }
 
-/** Any `scheme://user:password@host` in a text, without the `user:password@`: messages never carry credentials. */
+/**
+ * Any `scheme://user:password@host` in a text, without the `user:password@`: messages never carry
+ * credentials. The userinfo runs to the last `@` before the host (a password may hold an `@`), and
+ * stops at whitespace, quotes and what ends an authority (`/ ? #`).
+ */
 export function stripUserinfo(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1');
+  return text.includes('@') ? text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>`]*@/gi, '$1') : text;
 }

@@ -2,6 +2,7 @@
  * Observes everything the (targeted) policies name: each system observes its own policies, all in
  * parallel, merged into one Observed. The one entry point of `hbr plan`/`apply` and the daemon.
  */
+import { stripUserinfo } from '../model/errors.js';
 import type { Observed, UnfinishedStep } from '../model/observed.js';
 import type { Config } from '../model/policy.js';
 import { SYSTEMS, policiesOf } from '../systems/index.js';
@@ -30,7 +31,8 @@ export async function observeAll(config: Config, opts: ObserveAllOptions = {}): 
   for (const part of parts) {
     Object.assign(observed.dirs, part.dirs);
     Object.assign(observed.stores!, part.stores);
-    observed.errors.push(...part.errors);
+    // These messages reach `hbr plan`, saved plans, /status, webhooks and logs: no URL credentials.
+    observed.errors.push(...part.errors.map((e) => ({ ...e, message: stripUserinfo(e.message) })));
   }
   return observed;
 }

@@ -1,4 +1,5 @@
 /** Accumulates the steps and warnings of a plan; keeps step ids unique and dependencies first. */
+import { stripUserinfo } from '../model/errors.js';
 import type { PlanHold, PlanWarning, Step } from '../model/plan.js';
 
 export class PlanBuilder {
@@ -28,7 +29,7 @@ export class PlanBuilder {
 
   /** Holds a pair for the operator (its steps are left out by the caller). */
   hold(h: PlanHold): void {
-    if (!this.holds.some((x) => x.policy === h.policy && x.target === h.target)) this.holds.push(h);
+    if (!this.holds.some((x) => x.policy === h.policy && x.target === h.target)) this.holds.push({ ...h, message: stripUserinfo(h.message) });
   }
 
   /** The holds that freeze deletes on `dir` (`cluster:path`): its own as a target; both sides' for a mass change. */
@@ -59,7 +60,9 @@ export class PlanBuilder {
     return this.byId.has(id);
   }
 
-  warn(message: string, policy?: string): void {
+  /** A warning for the plan (shown, saved in plan files, logged): a URL's userinfo is stripped from it. */
+  warn(text: string, policy?: string): void {
+    const message = stripUserinfo(text);
     const key = `${policy ?? ''}\u0000${message}`;
     if (this.warned.has(key)) return;
     this.warned.add(key);

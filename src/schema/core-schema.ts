@@ -152,6 +152,13 @@ export const coreSchema = {
       "pattern": "^https?://[^\\s/?#]+(/[^\\s]*)?$",
       "patternErrorMessage": "expected an http:// or https:// URL, e.g. http://host:9870"
     },
+    "keyPrefix": {
+      "title": "Key prefix",
+      "description": "A prefix of object keys or file names in a store: relative, so it cannot start with '/' nor hold a '..' segment (it would reach outside the store's own prefix or directory).",
+      "type": "string",
+      "pattern": "^(?!/)(?!(?:[^/]*/)*\\.\\.(?:/|$))",
+      "patternErrorMessage": "a key prefix is relative: it may not start with '/' nor hold a '..' segment"
+    },
     "absolutePath": {
       "title": "Absolute path",
       "description": "An absolute path: starts with '/', no trailing '/' (except the root itself), no empty, '.' or '..' components.",
@@ -192,9 +199,9 @@ export const coreSchema = {
               "minLength": 1
             },
             "prefix": {
+              "$ref": "#/$defs/keyPrefix",
               "title": "Key prefix",
-              "description": "Prefix prepended to every object key, e.g. prod/. Default: empty.",
-              "type": "string",
+              "description": "Prefix prepended to every object key, e.g. prod/. Relative: no leading '/', no '..' segment. Default: empty.",
               "default": ""
             },
             "region": {

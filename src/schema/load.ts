@@ -15,13 +15,14 @@ import { join, resolve } from 'node:path';
 import { LineCounter, isScalar, parseDocument } from 'yaml';
 import { buildConfig, type LoadResult } from './build.js';
 import type { PolicyError } from './errors.js';
-import { checkValues } from './values.js';
+import { checkStrings, checkValues } from './values.js';
+import { stripUserinfo } from '../model/errors.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { SYSTEMS } from '../systems/index.js';
 import { composeSchema } from './compose.js';
-import { errText, likelyTypos, mapAjvError } from './wording.js';
-import type { ParsedFile, RawFile } from './yaml.js';
+import { errText, likelyTypos, mapAjvError, visible } from './wording.js';
+import { collectionKeys, pointerToSegments, segmentsToPointer, type ParsedFile, type RawFile } from './yaml.js';
 
 export { formatPolicyError, type PolicyError } from './errors.js';
 export type { LoadResult } from './build.js';
@@ -55,10 +56,18 @@ export async function loadConfig(paths: string[]): Promise<LoadResult> {
       continue;
     }
     if (st.isDirectory()) {
-      const names = (await readdir(p, { withFileTypes: true }))
-        .filter((d) => /\.ya?ml$/i.test(d.name))
-        .map((d) => d.name)
-        .sort();
+      let names: string[];
+      try {
+        names = (await readdir(p, { withFileTypes: true }))
+          .filter((d) => /\.ya?ml$/i.test(d.name))
+          .map((d) => d.name)
+          .sort();
+      } catch (err) {
+        // EACCES, or the directory went away since stat: an error like any other, never a rejection
+        // (the daemon's reload would die of it instead of keeping its last good policies).
+        errors.push({ file: p, line: 1, col: 1, message: `cannot read: ${errText(err)}` });
+        continue;
+      }
       const found: string[] = [];
       for (const n of names) {
         const f = join(p, n);
@@ -82,7 +91,7 @@ export async function loadConfig(paths: string[]): Promise<LoadResult> {
       errors.push({ file: f, line: 1, col: 1, message: `cannot read: ${errText(err)}` });
     }
   }
-  if (errors.length > 0) return { errors };
+  if (errors.length > 0) return { errors: errors.map(printable) };
   return loadConfigSources(sources);
 }
 
@@ -105,6 +114,14 @@ export function loadConfigSources(sources: PolicySource[]): LoadResult {
   const r = buildConfig(parsed);
   if ('errors' in r) return { errors: sortErrors(r.errors, sources) };
   return r;
+}
+
+/**
+ * An error as printed: no control or bidirectional character (shown as <U+XXXX>), no URL's
+ * user:password@, whatever stage wrote it and whatever value it quotes.
+ */
+function printable(e: PolicyError): PolicyError {
+  return { ...e, ...(e.key !== undefined && { key: visible(stripUserinfo(e.key)) }), message: visible(stripUserinfo(e.message)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,19 +153,28 @@ function parseFile(src: PolicySource): { file?: ParsedFile; errors: PolicyError[
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     return { errors: [{ file: src.file, line: 1, col: 1, message: "empty policy file: expected at least 'version: 1'" }] };
   }
+  const keyErrors = collectionKeys(doc, lc, src.file);
+  if (keyErrors.length > 0) return { errors: keyErrors };
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 1000 });
   } catch (err) {
     return { errors: [{ file: src.file, line: 1, col: 1, message: `YAML error: ${errText(err)}` }] };
   }
+  // Refused strings and keys (control characters, credentials in URLs) are reported once, here:
+  // not again by the schema, whose errors would print the value.
+  const strings = checkStrings(file, data);
   const validate = schemaValidator();
   const schemaErrors: PolicyError[] = [];
-  const failedPaths = new Set<string>();
+  const failedPaths = new Set<string>(strings.paths);
   if (!validate(data)) {
     const dedupe = new Set<string>();
     const typos = likelyTypos(validate.errors ?? []);
     for (const e of validate.errors ?? []) {
+      const params = e.params as { additionalProperty?: unknown };
+      const child = e.propertyName ?? (e.keyword === 'additionalProperties' ? params.additionalProperty : undefined);
+      const about = child === undefined ? e.instancePath : segmentsToPointer([...pointerToSegments(e.instancePath), String(child)]);
+      if (strings.paths.has(about) || strings.paths.has(e.instancePath)) continue;
       const m = mapAjvError(file, e, typos);
       if (!m) continue;
       const id = `${m.dedupe}`;
@@ -160,7 +186,7 @@ function parseFile(src: PolicySource): { file?: ParsedFile; errors: PolicyError[
   }
   file.data = data as RawFile;
   const valueErrors = checkValues(file, data, failedPaths, SYSTEMS.map((s) => s.key));
-  return { file, errors: [...schemaErrors, ...valueErrors] };
+  return { file, errors: [...strings.errors, ...schemaErrors, ...valueErrors] };
 }
 
 function keyAt(text: string, offset: number): string | undefined {
@@ -173,7 +199,7 @@ function sortErrors(errors: PolicyError[], sources: PolicySource[]): PolicyError
   return errors
     .map((e, i) => ({ e, i }))
     .sort((a, b) => (order.get(a.e.file) ?? -1) - (order.get(b.e.file) ?? -1) || a.e.line - b.e.line || a.e.col - b.e.col || a.i - b.i)
-    .map((x) => x.e);
+    .map((x) => printable(x.e));
 }
 
 let cachedValidator: ValidateFunction | undefined;

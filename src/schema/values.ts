@@ -5,13 +5,56 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { Keep, Schedule } from '../model/policy.js';
 import { parseDuration } from './duration.js';
-import { CREDENTIAL_MESSAGE, errText, isObj } from './wording.js';
+import { codePoint, CREDENTIAL_MESSAGE, errText, HIDDEN_CHAR_RE, isObj } from './wording.js';
 import { locate, segmentsToKey, segmentsToPointer, type ParsedFile, type Segment } from './yaml.js';
 import type { PolicyError } from './errors.js';
 
+/** `scheme://userinfo@` anywhere in a string: a URL carrying a user (and a password). */
+const USERINFO_RE = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#]*@/i;
+
 /**
- * Value checks JSON Schema cannot express: durations > 0, cron expressions, URLs without credentials.
- * `sections`: the systems' policy keys, whose `every` and `cron` are checked.
+ * Checks every key and every string of a file, whatever system it belongs to: no control or
+ * bidirectional character (shown as U+XXXX, never printed), no URL with `user:password@` (the
+ * value is not echoed: it may be the very credential). `paths` are the JSON pointers of what was
+ * refused: the schema's errors there are left out, since they would echo the value and say less.
+ */
+export function checkStrings(f: ParsedFile, data: unknown): { errors: PolicyError[]; paths: Set<string> } {
+  const errors: PolicyError[] = [];
+  const paths = new Set<string>();
+  const refuse = (segs: Segment[], where: 'key' | 'value', message: string) => {
+    errors.push({ ...locate(f, segs, where), key: segmentsToKey(segs), message });
+    paths.add(segmentsToPointer(segs));
+  };
+  const check = (s: string, segs: Segment[], where: 'key' | 'value'): boolean => {
+    const what = where === 'key' ? 'the key' : 'the value';
+    const hidden = HIDDEN_CHAR_RE.exec(s)?.[0];
+    if (hidden !== undefined) {
+      const kind = hidden <= '\u009F' ? 'a control character' : 'a bidirectional formatting character';
+      refuse(segs, where, `${what} contains ${codePoint(hidden)} (${kind}): such characters hide or disguise what a name or path is and are not allowed in policy files`);
+      return false;
+    }
+    if (USERINFO_RE.test(s)) {
+      const hint = segs.length === 4 && segs[0] === 'notifications' && segs[1] === 'webhooks' && segs[3] === 'url' ? ' (url_env, bearer_env)' : '';
+      refuse(segs, where, `${what} holds a URL with user:password@, which carries a credential; ${CREDENTIAL_MESSAGE}${hint}`);
+      return false;
+    }
+    return true;
+  };
+  const walk = (v: unknown, segs: Segment[]): void => {
+    if (typeof v === 'string') check(v, segs, 'value');
+    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...segs, i]));
+    else if (isObj(v)) {
+      for (const [k, x] of Object.entries(v)) if (check(k, [...segs, k], 'key')) walk(x, [...segs, k]);
+    }
+  };
+  walk(data, []);
+  return { errors, paths };
+}
+
+/**
+ * Value checks JSON Schema cannot express: durations > 0, cron expressions, webhook URLs.
+ * `sections`: the systems' policy keys, whose `every` and `cron` are checked. `failed`: the
+ * pointers already reported (by the schema or checkStrings), not checked again.
  */
 export function checkValues(f: ParsedFile, data: unknown, failed: Set<string>, sections: readonly string[]): PolicyError[] {
   const errors: PolicyError[] = [];
@@ -31,15 +74,8 @@ export function checkValues(f: ParsedFile, data: unknown, failed: Set<string>, s
     for (const [name, h] of Object.entries(hooks)) {
       const segs = ['notifications', 'webhooks', name, 'url'];
       if (!isObj(h) || typeof h.url !== 'string' || failed.has(segmentsToPointer(segs))) continue;
-      let u: URL | undefined;
-      try {
-        u = new URL(h.url);
-      } catch {
-        errors.push({ ...locate(f, segs, 'value'), key: segmentsToKey(segs), message: `invalid URL '${h.url}'` });
-        continue;
-      }
-      // The value is not echoed: it may be the very credential.
-      if (u.username || u.password) errors.push({ ...locate(f, segs, 'value'), key: segmentsToKey(segs), message: `a URL with user:password@ carries a credential; ${CREDENTIAL_MESSAGE} (url_env, bearer_env)` });
+      // A URL with user:password@ was refused by checkStrings (in `failed`).
+      if (!URL.canParse(h.url)) errors.push({ ...locate(f, segs, 'value'), key: segmentsToKey(segs), message: `invalid URL '${h.url}'` });
     }
   }
   const policies = isObj(data) ? data.policies : undefined;

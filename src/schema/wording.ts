@@ -126,6 +126,22 @@ export function mapAjvError(f: ParsedFile, e: ErrorObject, typos: Map<string, Se
   }
 }
 
+/**
+ * Control characters (C0, DEL, C1) and bidirectional formatting characters (LRM, RLM, ALM, the
+ * embeddings, overrides and isolates): they hide or disguise what a name or path is, so a policy
+ * file may not hold them (./values.ts) and an error message never prints them.
+ */
+export const HIDDEN_CHAR_RE = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+
+export function codePoint(c: string): string {
+  return `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** s with every hidden character written as <U+XXXX>. */
+export function visible(s: string): string {
+  return s.replace(new RegExp(HIDDEN_CHAR_RE.source, 'g'), (c) => `<${codePoint(c)}>`);
+}
+
 export function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -5,6 +5,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type LineCounter } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
 import type { Keep, NotifyEvent, SourceLocation } from '../model/policy.js';
+import type { PolicyError } from './errors.js';
 
 export interface ParsedFile {
   file: string;
@@ -75,6 +76,33 @@ export function resolveNode(doc: Document.Parsed, segs: Segment[]): Found {
     depth++;
   }
   return { node: node as Node | null, ...(pair && { pair }), depth };
+}
+
+/**
+ * Keys that are mappings or lists (`? { a: 1 }`, `{ [a, b]: 1 }`, an alias of either): YAML allows
+ * them, hbr's keys are names. Found before the document is turned into data, where the yaml
+ * library would stringify them and print a warning on stderr instead of an error.
+ */
+export function collectionKeys(doc: Document.Parsed, lc: LineCounter, file: string): PolicyError[] {
+  const errors: PolicyError[] = [];
+  const walk = (node: unknown, segs: Segment[]): void => {
+    if (isMap(node)) {
+      for (const it of node.items) {
+        const k: unknown = isAlias(it.key) ? it.key.resolve(doc) : it.key;
+        if (isMap(k) || isSeq(k)) {
+          const { line, col } = lc.linePos(rangeStart(it.key) ?? rangeStart(node) ?? 0);
+          const what = isMap(k) ? 'a mapping' : 'a list';
+          errors.push({ file, line, col, ...(segs.length > 0 && { key: segmentsToKey(segs) }), message: `${what} cannot be used as a key: keys are names or plain words` });
+        } else {
+          walk(it.value, [...segs, keyString(k)]);
+        }
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((it, i) => walk(it, [...segs, i]));
+    }
+  };
+  walk(doc.contents, []);
+  return errors;
 }
 
 function keyString(k: unknown): string {

@@ -21,6 +21,7 @@ export const zookeeperSchema: SchemaPart = {
           "minLength": 1
         },
         "prefix": {
+          "$ref": "#/$defs/keyPrefix",
           "title": "Key prefix",
           "description": "Archive keys are <prefix><UTC yyyy-MM-ddTHH-mm-ssZ>.tar.gz under the store's prefix, e.g. zookeeper-backup-eu-west1-",
           "type": "string",
