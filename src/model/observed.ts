@@ -28,6 +28,12 @@ export interface ObservedDir {
    * src/systems/hdfs/scratch.ts), observed on DR targets that share no snapshot with their source.
    */
   copyInProgress?: string;
+  /**
+   * On a DR target: how much its source changed since their newest common snapshot (files in that
+   * snapshot, files since deleted, files modified), so a mass deletion or rewrite on the source is
+   * held before a copy replicates it (the replication's max_change).
+   */
+  sourceChangedSince?: { snapshot: string; files: number; deleted: number; modified: number };
   /** content summary of the live directory, for estimates */
   size?: { bytes: number; files: number };
 }

@@ -27,6 +27,7 @@ const tb = testbed();
 process.env.AWS_ACCESS_KEY_ID = tb.HBR_TB_S3_ACCESS_KEY;
 process.env.AWS_SECRET_ACCESS_KEY = tb.HBR_TB_S3_SECRET_KEY;
 process.env.AWS_REGION = tb.HBR_TB_S3_REGION;
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const T0 = Date.parse('2030-05-01T00:00:00Z');
 const iso = (t: number): string => new Date(t).toISOString();
@@ -217,14 +218,17 @@ policies:
     );
     const env = { HBR_ZK_ADMIN_AUTH: `${tb.HBR_TB_ZK_ADMIN_USER}:${tb.HBR_TB_ZK_ADMIN_PASSWORD}` };
     const state = join(dir, 'state');
-    const r = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve'], { HBR_NOW: iso(T0), ...env });
-    assert.is(r.code, 0, r.stdout + r.stderr);
+    // two archives, a day apart: the killed apply (a day later) takes a third and deletes the first
+    for (const t of [T0, T0 + 24 * HOUR]) {
+      const r = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve'], { HBR_NOW: iso(t), ...env });
+      assert.is(r.code, 0, r.stdout + r.stderr);
+    }
     const store = openStore({ name: 's3', kind: 's3', bucket, prefix: 'archives/', endpoint: tb.HBR_TB_S3_ENDPOINT, forcePathStyle: true, at: { file: '', line: 1, col: 1 } });
     return {
       dir,
       file,
       state,
-      now: iso(T0 + 24 * HOUR),
+      now: iso(T0 + 48 * HOUR),
       env,
       before: async () => {},
       async check() {
@@ -234,7 +238,7 @@ policies:
           assert.ok(parseArchiveKey(prefix, o.key) !== undefined, `stray object ${o.key}`);
           assert.ok((await store.head(o.key))?.sha256, `object without its checksum: ${o.key}`);
         }
-        assert.ok(Math.max(...objects.map((o) => parseArchiveKey(prefix, o.key)!)) >= T0, 'the newest archive was lost');
+        assert.ok(Math.max(...objects.map((o) => parseArchiveKey(prefix, o.key)!)) >= T0 + 24 * HOUR, 'the newest archive was lost');
         const mpu = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `archives/${prefix}` }));
         assert.equal(mpu.Uploads ?? [], [], 'multipart uploads left');
       },

@@ -114,4 +114,50 @@ test('a primary that comes back empty never overwrites its DR copy: held through
   assert.is(after.code, 0, after.stdout + after.stderr);
 });
 
+test('mass deletion on the primary (90% of files, snapshots intact) is held: DR keeps every file and snapshot, the daemon reports it, the operator releases it', async () => {
+  const id = uniq('mass');
+  const src = `/it/${id}/data`;
+  const dst = `/it-dr/${id}/data`;
+  await primary.mkdirs(src);
+  for (let i = 0; i < 40; i++) await primary.create(`${src}/f${String(i).padStart(2, '0')}.bin`, randomBytes(1024));
+  const dir = tempDir('mass');
+  const file = writePairPolicy(dir, { name: 'mass', src, dst, keep: '{ last: 2 }', drKeep: '{ last: 2 }' });
+  const state = join(dir, 'state');
+  for (let h = 0; h <= 1; h++) {
+    const r = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve'], { HBR_NOW: at(h) });
+    assert.is(r.code, 0, r.stdout + r.stderr);
+  }
+  const drFilesBefore = (await listFiles(dr, dst)).sort();
+  const drSnapsBefore = await snapshotNames(dr, dst);
+  const srcSnapsBefore = await snapshotNames(primary, src);
+  assert.is(drFilesBefore.length, 40);
+
+  // A human error or ransomware: 36 of 40 files deleted on the primary; its snapshots stay.
+  for (let i = 0; i < 36; i++) await primary.delete(`${src}/f${String(i).padStart(2, '0')}.bin`);
+
+  for (let h = 2; h <= 4; h++) {
+    const r = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve'], { HBR_NOW: at(h) });
+    assert.is(r.code, 1, `apply at +${h}h must exit 1:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, `DR pair primary:${src} -> dr:${dst} is held: 36 of 40 files (90%: 36 deleted, 0 rewritten)`);
+    assert.not.match(r.stdout, /replicate\.distcp-diff/);
+    assert.equal((await listFiles(dr, dst)).sort(), drFilesBefore, `DR files after +${h}h`);
+    assert.equal(await snapshotNames(dr, dst), drSnapsBefore, `DR snapshots after +${h}h`);
+    for (const s of srcSnapsBefore) assert.ok((await snapshotNames(primary, src)).includes(s), `source lost ${s} at +${h}h`);
+  }
+
+  const d = await startDaemon(['-f', file], join(dir, 'daemon-state'));
+  const st = await waitFor('the pair held in /status', async () => (await d.status()).policies.find((x) => x.name === 'mass' && x.held?.length), 60_000);
+  assert.is(st.held[0]!.reason, 'mass-change');
+  assert.is(await d.metric('hbr_pair_held', { policy: 'mass', target: `dr:${dst}`, reason: 'mass-change' }), 1);
+  await stopAllDaemons();
+  assert.equal((await listFiles(dr, dst)).sort(), drFilesBefore, 'DR files after the daemon');
+  assert.equal(await snapshotNames(dr, dst), drSnapsBefore, 'DR snapshots after the daemon');
+
+  // The deletion was intended: the operator's word for that pair releases it.
+  const allowed = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve', '--allow-overwrite', `dr:${dst}`], { HBR_NOW: at(5) });
+  assert.is(allowed.code, 0, allowed.stdout + allowed.stderr);
+  assert.match(allowed.stdout, /-\/\+ replicate\.distcp-diff/);
+  assert.equal((await listFiles(dr, dst)).length, 4);
+});
+
 test.run();

@@ -57,4 +57,34 @@ test('a bootstrap killed mid-copy (files, no snapshot, hbr\'s mark for this sour
   }
 });
 
+// Issue 9, item 1: mass deletion or rewrite on the source (snapshots intact) is held like a diverged pair.
+test('a copy that would delete or overwrite more than max_change of the target is held; retention freezes on both sides; the operator releases it', () => {
+  const older = snap(NOW - 3 * H);
+  const changes = (deleted: number, modified: number) =>
+    observed([
+      dir(SRC, { snaps: [older, a, b] }),
+      Object.assign(dir(DR, { snaps: [older, a], changedSince: { snapshot: a, changed: false, entries: 0 } }), {
+        sourceChangedSince: { snapshot: a, files: 100, deleted, modified },
+      }),
+    ]);
+  const c = config(policy('w', { every: H, keep: { last: 1 }, replicate: [{ to: DR, keep: { last: 1 } }] }));
+  const held = planAll({ config: c, observed: changes(90, 0), now: NOW - 30 * 60_000 });
+  assert.equal(held.holds?.map((h) => [h.target, h.reason]), [['dr:/warehouse', 'mass-change']]);
+  assert.match(held.holds![0]!.message, /90 of 100 files \(90%: 90 deleted, 0 rewritten\).*max_change 50%/);
+  assert.not.ok(summary(held).some((l) => l.includes('replicate.') || l.includes('snapshot.delete')), summary(held).join('\n'));
+  // ransomware: files rewritten in place count the same
+  assert.equal(planAll({ config: c, observed: changes(0, 60), now: NOW - 30 * 60_000 }).holds?.map((h) => h.reason), ['mass-change']);
+  // within the threshold: an ordinary incremental copy
+  const fine = planAll({ config: c, observed: changes(10, 20), now: NOW - 30 * 60_000 });
+  assert.is(fine.holds, undefined);
+  assert.ok(summary(fine).includes(`~ replicate.distcp-diff dr:/warehouse@${b}`), summary(fine).join('\n'));
+  // the operator's word: a replace
+  const allowed = planAll({ config: c, observed: changes(90, 0), now: NOW - 30 * 60_000, allowOverwrite: ['dr:/warehouse'] });
+  assert.ok(summary(allowed).includes(`-/+ replicate.distcp-diff dr:/warehouse@${b}`), summary(allowed).join('\n'));
+  // max_change 100% turns the check off
+  const off = config(policy('w', { every: H, replicate: [{ to: DR }] }));
+  (off.policies.w as unknown as { replicate: Array<{ maxChange?: number }> }).replicate[0]!.maxChange = 1;
+  assert.is(planAll({ config: off, observed: changes(90, 0), now: NOW - 30 * 60_000 }).holds, undefined);
+});
+
 test.run();

@@ -42,19 +42,23 @@ export const allowSnapshot: Executor = async (step, ctx): Promise<StepOutcome> =
 export const createSnapshot: Executor = async (step, ctx): Promise<StepOutcome> => {
   const fs = fsFor(ctx, step.target.cluster);
   const name = snapshotOf(step);
-  if (await snapshotExists(fs, step.target.path, name)) return { note: 'already existed' };
-  try {
-    await fs.createSnapshot(step.target.path, name);
-  } catch (err) {
-    // A concurrent or earlier interrupted create may have won between the check and the call.
-    if (err instanceof WebHdfsError && (await snapshotExists(fs, step.target.path, name))) return { note: 'already existed' };
-    throw err;
+  let note: string | undefined;
+  if (await snapshotExists(fs, step.target.path, name)) note = 'already existed';
+  else {
+    try {
+      await fs.createSnapshot(step.target.path, name);
+    } catch (err) {
+      // A concurrent or earlier interrupted create may have won between the check and the call.
+      if (!(err instanceof WebHdfsError && (await snapshotExists(fs, step.target.path, name)))) throw err;
+      note = 'already existed';
+    }
+    crashPoint(`snapshot:created ${step.id}`);
   }
-  crashPoint(`snapshot:created ${step.id}`);
-  // The snapshot completes a bootstrap into this directory: its in-progress mark goes (./scratch.ts).
+  // The snapshot completes a bootstrap into this directory: its in-progress mark goes (./scratch.ts),
+  // also when an interrupted run had made the snapshot already.
   const mark = bootstrapMark(step.target.path);
   if (markedCopy((await fs.getXAttrs(mark.dir))[mark.name], mark.base) !== undefined) await fs.removeXAttr(mark.dir, mark.name);
-  return {};
+  return note ? { note } : {};
 };
 
 export const deleteSnapshot: Executor = async (step, ctx): Promise<StepOutcome> => {

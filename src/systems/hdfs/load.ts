@@ -11,7 +11,7 @@ interface RawHdfsPolicy {
   source: { cluster: string; path?: string };
   snapshots: { every?: string; cron?: string; keep?: Keep };
   rpo?: string;
-  replicate?: Array<{ to: HdfsLocation; keep?: Keep }>;
+  replicate?: Array<{ to: HdfsLocation; keep?: Keep; max_change?: string }>;
 }
 
 export function loadHdfsPolicy(ctx: LoadContext, name: string, rawIn: Record<string, unknown>, at: SourceLocation): HdfsSnapshotPolicy | undefined {
@@ -20,7 +20,11 @@ export function loadHdfsPolicy(ctx: LoadContext, name: string, rawIn: Record<str
     ctx.error(['source'], 'key', "missing required key 'path': HDFS snapshot policies protect a directory, { cluster, path }");
     return undefined;
   }
-  const replicate: ReplicationTarget[] = (raw.replicate ?? []).map((t) => ({ to: { cluster: t.to.cluster, path: t.to.path }, keep: normalizeKeep(t.keep) }));
+  const replicate: ReplicationTarget[] = (raw.replicate ?? []).map((t) => ({
+    to: { cluster: t.to.cluster, path: t.to.path },
+    keep: normalizeKeep(t.keep),
+    ...(t.max_change !== undefined && { maxChange: Number(t.max_change.slice(0, -1)) / 100 }),
+  }));
   const policy: HdfsSnapshotPolicy = {
     name,
     kind: 'hdfs-snapshots',

@@ -103,24 +103,46 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
           if (!source || !target || !target.exists) return;
           // The same notion of "common" as the planner's (hbr names only, newest by name time).
           const common = target.snapshottable ? newestCommon(source, target, trustedUntil((opts.now ?? Date.now)())) : undefined;
-          if (!common) {
-            // No common snapshot: is it hbr's own interrupted bootstrap? (a mark on the directory)
-            try {
-              const mark = bootstrapMark(r.to.path);
-              const xattrs = await limit(() => clientFor(config.clusters[r.to.cluster] as HdfsCluster, opts.timeoutMs).getXAttrs(mark.dir));
-              const copy = markedCopy(xattrs[mark.name], mark.base);
-              if (copy !== undefined) target.copyInProgress = copy;
-            } catch (err) {
-              errors.push({ cluster: r.to.cluster, path: r.to.path, message: (err as Error).message });
-            }
-            return;
+          // Is a bootstrap of hbr's into it unfinished (or finished but its mark left by a kill)? A mark on the parent says so.
+          try {
+            const mark = bootstrapMark(r.to.path);
+            const xattrs = await limit(() => clientFor(config.clusters[r.to.cluster] as HdfsCluster, opts.timeoutMs).getXAttrs(mark.dir));
+            const copy = markedCopy(xattrs[mark.name], mark.base);
+            if (copy !== undefined) target.copyInProgress = copy;
+          } catch (err) {
+            errors.push({ cluster: r.to.cluster, path: r.to.path, message: (err as Error).message });
           }
+          if (!common) return;
           const cluster = config.clusters[r.to.cluster] as HdfsCluster;
           try {
             const diff = await limit(() => clientFor(cluster, opts.timeoutMs).getSnapshotDiff(r.to.path, common.name, ''));
             target.changedSince = { snapshot: common.name, changed: diff.diffList.length > 0, entries: diff.diffList.length };
           } catch (err) {
             errors.push({ cluster: r.to.cluster, path: r.to.path, message: (err as Error).message });
+          }
+          // How much of the source changed since the common snapshot: a mass deletion or rewrite is
+          // held by the planner (max_change) before a copy carries it over.
+          if (source.size) {
+            const sc = config.clusters[p.source.cluster] as HdfsCluster;
+            const fs = clientFor(sc, opts.timeoutMs);
+            try {
+              const [then, d] = await Promise.all([
+                limit(() => fs.getContentSummary(`${p.source.path === '/' ? '' : p.source.path}/.snapshot/${common.name}`)),
+                limit(() => fs.getSnapshotDiff(p.source.path, common.name, '')),
+              ]);
+              const deletes = d.diffList.filter((e) => e.type === 'DELETE').length;
+              // A directory whose children changed is itself reported as modified: only entries
+              // that are no other entry's ancestor count (files, or a directory's own metadata).
+              const paths = d.diffList.map((e) => e.sourcePath);
+              const modified = d.diffList.filter(
+                (e) => e.type === 'MODIFY' && e.sourcePath !== '' && !paths.some((q) => q.startsWith(`${e.sourcePath}/`)),
+              ).length;
+              // A deleted directory is one entry: the drop in the file count catches what is under it.
+              const deleted = Math.max(deletes, then.fileCount - source.size.files);
+              target.sourceChangedSince = { snapshot: common.name, files: then.fileCount, deleted, modified };
+            } catch (err) {
+              errors.push({ cluster: p.source.cluster, path: p.source.path, message: (err as Error).message });
+            }
           }
         }),
       );

@@ -16,7 +16,7 @@ import type { PlanBuilder } from '../../planner/builder.js';
 import { hbrNewestFirst, newestCommon, snapshotNames } from '../../hadoop/snapshots.js';
 import { renamedBase, SCRATCH_PREFIX } from './scratch.js';
 import { stepsOn } from './plan-helpers.js';
-import type { HdfsSnapshotPolicy, HdfsStep, ReplicationTarget } from './types.js';
+import { DEFAULT_MAX_CHANGE, KIND, type HdfsSnapshotPolicy, type HdfsStep, type ReplicationTarget } from './types.js';
 
 export interface ReplicationInput {
   policy: HdfsSnapshotPolicy;
@@ -133,6 +133,19 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
     return planned;
   }
 
+  // A bootstrap that completed, killed before its mark was removed: the (idempotent) create of the
+  // common snapshot removes it, so no stale mark can later pass a diverged target off as hbr's copy.
+  if (T.copyInProgress !== undefined && onTarget.has(common.name) && newest.name === common.name) {
+    add({
+      kind: KIND.create,
+      action: Action.Update,
+      target: { cluster: to.cluster, path: to.path, snapshot: common.name },
+      params: {},
+      reason: `the bootstrap of ${T.copyInProgress} completed but left its in-progress mark: remove it`,
+      dependsOn: priorOnTarget,
+    });
+  }
+
   let repair: string | undefined;
   const cs = T.changedSince;
   if (interrupted) {
@@ -206,12 +219,36 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
   }
 
   if (newest.name !== common.name) {
+    // A mass deletion or rewrite on the source since the common snapshot (human error, ransomware)
+    // would be carried to the target and then aged out of DR by retention: held for the operator.
+    const sc = T.sourceChangedSince;
+    const maxChange = target.maxChange ?? DEFAULT_MAX_CHANGE;
+    let massChange = '';
+    if (sc && sc.snapshot === common.name && sc.files > 0 && maxChange < 1) {
+      const changed = sc.deleted + sc.modified;
+      if (changed / sc.files > maxChange) {
+        const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
+        massChange = `${changed} of ${sc.files} files (${pct(changed / sc.files)}: ${sc.deleted} deleted, ${sc.modified} rewritten) changed on ${S} since ${common.name}, more than max_change ${pct(maxChange)}`;
+        if (!b.allowsOverwrite(TT)) {
+          b.hold({
+            policy: policy.name,
+            target: TT,
+            source: S,
+            reason: 'mass-change',
+            message:
+              `DR pair ${S} -> ${TT} is held: ${massChange}. A mass deletion or rewrite on the source is not copied, and retention on both sides deletes nothing, until you decide: ` +
+              `restore the source from ${TT} or a snapshot, or, if the change is intended, allow it with: hbr apply --allow-overwrite ${TT}`,
+          });
+          return planned;
+        }
+      }
+    }
     const diff = add({
       kind: 'replicate.distcp-diff',
-      action: Action.Update,
+      action: massChange ? Action.Replace : Action.Update,
       target: { cluster: to.cluster, path: to.path, snapshot: newest.name },
       params: { source: src, fromSnapshot: common.name, toSnapshot: newest.name },
-      reason: `incremental: copy the changes ${common.name} → ${newest.name} (distcp -diff)`,
+      reason: `incremental: copy the changes ${common.name} → ${newest.name} (distcp -diff)${massChange ? `; REPLACES most of the target (${massChange}; allowed by the operator)` : ''}`,
       dependsOn: [...priorOnTarget, ...newestDeps, ...(repair ? [repair] : [])],
     });
     createOnTarget([diff], 'incremental copy');

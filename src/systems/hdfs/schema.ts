@@ -63,6 +63,13 @@ export const hdfsSchema: SchemaPart = {
           "keep": {
             "$ref": "#/$defs/keep",
             "description": "Retention on the DR side. Absent: keep only what the safety floors require."
+          },
+          "max_change": {
+            "title": "Largest change replicated without the operator",
+            "description": "A copy that would delete or overwrite more than this share of the target's files since the last replicated snapshot (a mass deletion, ransomware on the primary) is held for the operator, and retention on both sides deletes nothing meanwhile. Default 50%; 100% turns the check off.",
+            "type": "string",
+            "pattern": "^(100|[1-9]?[0-9])(\\.[0-9]+)?%$",
+            "patternErrorMessage": "a percentage from 0% to 100%, e.g. 25%"
           }
         }
       }

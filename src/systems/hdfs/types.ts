@@ -11,7 +11,12 @@ export interface ReplicationTarget {
   to: HdfsLocation;
   /** retention on the DR side; absent = keep only what the safety floors require */
   keep: Keep;
+  /** a copy deleting or overwriting more than this fraction of the target's files is held (0..1; default 0.5) */
+  maxChange?: number;
 }
+
+/** max_change when a replication target does not say. */
+export const DEFAULT_MAX_CHANGE = 0.5;
 
 /** Snapshots of one HDFS directory on a schedule, GFS retention, optional DR replication. */
 export interface HdfsSnapshotPolicy extends PolicyBase {
