@@ -30,7 +30,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { snapshotName } from '../src/model/names.js';
-import { WebHdfs } from '../src/systems/hdfs/webhdfs.js';
+import { WebHdfs } from '../src/hadoop/webhdfs.js';
 import { sleep, startDaemon, waitFor, type DaemonProc } from '../test/helpers/daemon.js';
 import { tempDir } from '../test/helpers/hbr.js';
 import { sample, type Sample } from '../test/helpers/promql.js';

@@ -20,7 +20,7 @@ import { dirKey, type Observed, type ObservedDir } from '../src/model/observed.j
 import type { Config } from '../src/model/policy.js';
 import type { HdfsCluster } from '../src/hadoop/cluster.js';
 import type { HdfsSnapshotPolicy } from '../src/systems/hdfs/types.js';
-import { WebHdfs } from '../src/systems/hdfs/webhdfs.js';
+import { WebHdfs } from '../src/hadoop/webhdfs.js';
 import { planAll } from '../src/planner/plan.js';
 import { HBR } from '../test/helpers/hbr.js';
 import { testbed } from '../test/helpers/testbed.js';

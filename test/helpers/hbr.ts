@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WebHdfs } from '../../src/systems/hdfs/webhdfs.js';
+import { WebHdfs } from '../../src/hadoop/webhdfs.js';
 import { repoRoot, testbed } from './testbed.js';
 
 export const HBR = join(repoRoot, 'bin', 'hbr');

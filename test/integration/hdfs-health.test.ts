@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HdfsCluster } from '../../src/hadoop/cluster.js';
-import { observeHdfsHealth } from '../../src/systems/hdfs/health.js';
+import { observeHdfsHealth } from '../../src/hadoop/health.js';
 import { testbed } from '../helpers/testbed.js';
 
 const tb = testbed();

@@ -19,7 +19,7 @@ import {
   CompleteMultipartUploadCommand,
   HeadObjectCommand,
 } from '@aws-sdk/client-s3';
-import { WebHdfs } from '../../src/systems/hdfs/webhdfs.js';
+import { WebHdfs } from '../../src/hadoop/webhdfs.js';
 import { parseJobCounters, runHadoopOk } from '../../src/hadoop/cli.js';
 import { repoRoot, testbed, uniq } from '../helpers/testbed.js';
 

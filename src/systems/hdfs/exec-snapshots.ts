@@ -10,7 +10,7 @@ import type { ExecContext, Executor, StepOutcome } from '../types.js';
 import { clientFor } from './observe.js';
 import { crashPoint } from '../../model/faults.js';
 import { bootstrapMark, markedCopy } from './scratch.js';
-import { WebHdfsError, type WebHdfs } from './webhdfs.js';
+import { WebHdfsError, type WebHdfs } from '../../hadoop/webhdfs.js';
 
 export function hdfsCluster(config: Config, name: string): HdfsCluster {
   return hdfsClusterOf(config.clusters, name);

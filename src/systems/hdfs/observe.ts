@@ -15,7 +15,7 @@ import { newestCommon } from '../../hadoop/snapshots.js';
 import { trustedUntil } from '../../model/names.js';
 import { bootstrapMark, markedCopy } from './scratch.js';
 import { isHdfsPolicy } from './types.js';
-import { WebHdfs } from './webhdfs.js';
+import { WebHdfs } from '../../hadoop/webhdfs.js';
 
 export interface ObserveOptions {
   /** max requests in flight per run (default 16) */

@@ -7,7 +7,7 @@
  * SPNEGO would slot in as another `authorize` strategy.
  */
 import http from 'node:http';
-import { stripUserinfo, transportReason } from '../../model/errors.js';
+import { stripUserinfo, transportReason } from '../model/errors.js';
 
 export interface WebHdfsOptions {
   /** e.g. http://nn.prod:9870 */

@@ -1,0 +1,139 @@
+/**
+ * NameNode health for the daemon's gauges, read over the NameNode's HTTP server (the same base
+ * URL as WebHDFS) rather than from the hdfs CLI: no JVM per poll.
+ *
+ * Block counts come from the JMX JSON servlet (org.apache.hadoop.jmx.JMXJsonServlet):
+ *   GET <webhdfs>/jmx?qry=Hadoop:service=NameNode,name=FSNamesystem
+ *   → { "beans": [ { "name": "Hadoop:service=NameNode,name=FSNamesystem", "MissingBlocks": 0,
+ *                    "CorruptBlocks": 0, "UnderReplicatedBlocks": 0, "LowRedundancyBlocks": 0, … } ] }
+ * This is the metrics2 bean. The other bean, `name=FSNamesystemState` (the FSNamesystemMBean), has
+ * UnderReplicatedBlocks but neither MissingBlocks nor CorruptBlocks, so it is not used. In Hadoop
+ * 3.x UnderReplicatedBlocks is deprecated and returns the same count as LowRedundancyBlocks
+ * (replicated blocks + EC block groups); we fall back to the latter should the former go away.
+ * An unknown bean is not an error for the servlet: it answers 200 with `"beans": []`.
+ *
+ * Trash comes from the configuration servlet (org.apache.hadoop.conf.ConfServlet):
+ *   GET <webhdfs>/conf?name=fs.trash.interval   with   Accept: application/json
+ *   → { "property": { "key": "fs.trash.interval", "value": "0", "isFinal": false, "resource": "core-default.xml" } }
+ * Hadoop 3 picks JSON from the Accept header only (a `format=json` parameter is ignored and XML
+ * comes back); `name=` narrows to one key (404 if the key is unknown). The NameNode's value is
+ * the one that counts: clients take the server's trash interval (FsServerDefaults) when it is set.
+ * Both servlets may require an admin when hadoop.security.instrumentation.requires.admin is on;
+ * a /conf we cannot read makes `trashEnabled` unknown, not the poll a failure.
+ */
+import type { HdfsCluster } from './cluster.js';
+import { transportReason } from '../model/errors.js';
+
+export interface HdfsHealth {
+  cluster: string;
+  missingBlocks: number;
+  corruptBlocks: number;
+  underReplicatedBlocks: number;
+  /** fs.trash.interval > 0 on the NameNode; undefined if the conf servlet could not tell */
+  trashEnabled?: boolean;
+}
+
+export interface HdfsHealthOptions {
+  /** per request, ms (default 10 s) */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const FSNAMESYSTEM_BEAN = 'Hadoop:service=NameNode,name=FSNamesystem';
+
+export async function observeHdfsHealth(cluster: HdfsCluster, opts: HdfsHealthOptions = {}): Promise<HdfsHealth> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const jmxUrl = endpoint(cluster, '/jmx', { qry: FSNAMESYSTEM_BEAN });
+  const confUrl = endpoint(cluster, '/conf', { name: 'fs.trash.interval' });
+
+  // Both at once; the conf read never rejects, so a JMX failure is the only failure.
+  const [jmx, trashEnabled] = await Promise.all([
+    getJson(cluster, jmxUrl, timeoutMs, opts.signal),
+    readTrash(cluster, confUrl, timeoutMs, opts.signal),
+  ]);
+
+  const beans = (jmx as { beans?: unknown } | null)?.beans;
+  const bean = Array.isArray(beans) ? (beans as Record<string, unknown>[]).find((b) => b?.name === FSNAMESYSTEM_BEAN) : undefined;
+  if (!bean) throw healthError(cluster, jmxUrl, `no ${FSNAMESYSTEM_BEAN} bean in the answer (not a NameNode, or it is still starting)`);
+
+  const count = (...keys: string[]): number => {
+    for (const k of keys) {
+      const v = bean[k];
+      if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+    }
+    throw healthError(cluster, jmxUrl, `${keys.join(' / ')} missing or not a count in ${FSNAMESYSTEM_BEAN}`);
+  };
+
+  return {
+    cluster: cluster.name,
+    missingBlocks: count('MissingBlocks'),
+    corruptBlocks: count('CorruptBlocks'),
+    underReplicatedBlocks: count('UnderReplicatedBlocks', 'LowRedundancyBlocks'),
+    ...(trashEnabled !== undefined && { trashEnabled }),
+  };
+}
+
+/** undefined when the servlet is missing, forbidden, unreachable or answers something unexpected. */
+async function readTrash(cluster: HdfsCluster, url: URL, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean | undefined> {
+  let body: unknown;
+  try {
+    body = await getJson(cluster, url, timeoutMs, signal);
+  } catch {
+    return undefined;
+  }
+  const raw = (body as { property?: { key?: unknown; value?: unknown } } | null)?.property;
+  if (raw?.key !== 'fs.trash.interval') return undefined;
+  // minutes, a float in Hadoop (Configuration.getFloat); "0" or negative = no trash
+  const minutes = Number(String(raw.value).trim());
+  return Number.isFinite(minutes) ? minutes > 0 : undefined;
+}
+
+function endpoint(cluster: HdfsCluster, path: string, params: Record<string, string>): URL {
+  const u = new URL(cluster.webhdfs.replace(/\/+$/, '') + path);
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  // Simple auth: a NameNode that refuses anonymous HTTP wants user.name on every servlet, not only WebHDFS.
+  if (cluster.user !== undefined) u.searchParams.set('user.name', cluster.user);
+  return u;
+}
+
+async function getJson(cluster: HdfsCluster, url: URL, timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
+  // fetch would refuse such a URL anyway, but with an error message that repeats it whole.
+  if (url.username || url.password) throw healthError(cluster, url, 'user:password@ in the webhdfs URL is not supported');
+  const timeout = AbortSignal.timeout(timeoutMs);
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: { accept: 'application/json' },
+      redirect: 'error',
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+    });
+  } catch (err) {
+    if (timeout.aborted) throw healthError(cluster, url, `no answer within ${timeoutMs} ms`);
+    if (signal?.aborted) throw healthError(cluster, url, 'aborted');
+    throw healthError(cluster, url, transportReason(err));
+  }
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => {});
+    const hint = res.status === 401 || res.status === 403 ? ' (authentication required, or instrumentation needs an admin)' : '';
+    throw healthError(cluster, url, `HTTP ${res.status} ${res.statusText}${hint}`);
+  }
+  try {
+    return await res.json();
+  } catch (err) {
+    throw healthError(cluster, url, `not JSON: ${(err as Error).message}`);
+  }
+}
+
+function healthError(cluster: HdfsCluster, url: URL, reason: string): Error {
+  return new Error(`NameNode health of cluster '${cluster.name}': GET ${displayUrl(url)}: ${reason}`);
+}
+
+/** The URL as it may appear in logs: no userinfo, no user.name. */
+function displayUrl(url: URL): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  u.searchParams.delete('user.name');
+  // URLSearchParams encodes ':' ',' '=' in the bean name; decoded reads better and is still unambiguous here.
+  return decodeURIComponent(u.toString());
+}
