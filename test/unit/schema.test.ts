@@ -2,55 +2,13 @@ import { test } from 'uvu';
 import type { HdfsCluster } from '../../src/hadoop/cluster.js';
 import type { ZookeeperCluster } from '../../src/systems/zookeeper/types.js';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkCron, cronGapLongerThan, formatPolicyError, loadConfig, loadConfigSources } from '../../src/schema/load.js';
-import type { PolicyError } from '../../src/schema/load.js';
+import { errorsOf, expectOne, fixture, removeFixtures } from '../fixtures/policy-errors.js';
 import { formatDuration, parseDuration } from '../../src/schema/duration.js';
 import type { HdfsSnapshotPolicy } from '../../src/systems/hdfs/types.js';
 import type { ZookeeperArchivePolicy } from '../../src/systems/zookeeper/types.js';
-
-const dirs: string[] = [];
-
-/** A fresh temp directory holding these files (name → text). */
-function fixture(files: Record<string, string>): string {
-  const d = mkdtempSync(join(tmpdir(), 'hbr-schema-'));
-  dirs.push(d);
-  for (const [name, text] of Object.entries(files)) {
-    const p = join(d, name);
-    mkdirSync(join(p, '..'), { recursive: true });
-    writeFileSync(p, text);
-  }
-  return d;
-}
-
-async function errorsOf(files: Record<string, string>): Promise<{ dir: string; errors: PolicyError[] }> {
-  const dir = fixture(files);
-  const r = await loadConfig([dir]);
-  if (!('errors' in r)) throw new Error(`expected errors, got a config: ${JSON.stringify(r.config)}`);
-  return { dir, errors: r.errors };
-}
-
-/** Exactly one error, in file `name`, at line:col, whose message contains every `includes`. */
-async function expectOne(
-  files: Record<string, string>,
-  name: string,
-  line: number,
-  col: number,
-  includes: string[],
-  key?: string,
-): Promise<PolicyError> {
-  const { dir, errors } = await errorsOf(files);
-  assert.is(errors.length, 1, `expected exactly one error, got:\n${errors.map(formatPolicyError).join('\n')}`);
-  const e = errors[0]!;
-  assert.is(e.file, join(dir, name));
-  assert.is(`${e.line}:${e.col}`, `${line}:${col}`, formatPolicyError(e));
-  for (const s of includes) assert.ok(e.message.includes(s), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(s)}`);
-  if (key !== undefined) assert.is(e.key, key);
-  assert.ok(formatPolicyError(e).startsWith(`${join(dir, name)}:${line}:${col}: `));
-  return e;
-}
 
 // Lines 1-6; policies start on line 7.
 const HEAD = `version: 1
@@ -678,7 +636,7 @@ test('formatDuration', () => {
 });
 
 test.after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeFixtures();
 });
 
 

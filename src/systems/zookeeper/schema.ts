@@ -1,4 +1,5 @@
 /** The ZooKeeper archive system's part of the policy schema (composed by src/schema/compose.ts). */
+import { exactlyOneSchedule, scheduleKeys } from '../../schema/parts.js';
 import type { SchemaPart } from '../types.js';
 
 export const zookeeperSchema: SchemaPart = {
@@ -28,39 +29,13 @@ export const zookeeperSchema: SchemaPart = {
           "pattern": "^[A-Za-z0-9._/-]*$",
           "patternErrorMessage": "letters, digits, '.', '_', '-' and '/' only"
         },
-        "every": {
-          "$ref": "#/$defs/duration",
-          "description": "Take a snapshot at this interval, e.g. 1h. Mutually exclusive with 'cron'."
-        },
-        "cron": {
-          "title": "Cron schedule",
-          "description": "5-field cron expression (minute hour day-of-month month day-of-week), evaluated in UTC, e.g. '0 */6 * * *'. Quote it in YAML. Mutually exclusive with 'every'.",
-          "type": "string",
-          "minLength": 1
-        },
+        ...scheduleKeys,
         "keep": {
           "$ref": "#/$defs/keep",
           "description": "Retention of the archives (GFS counts). The newest good archive is always kept."
         }
       },
-      "not": {
-        "required": [
-          "every",
-          "cron"
-        ]
-      },
-      "anyOf": [
-        {
-          "required": [
-            "every"
-          ]
-        },
-        {
-          "required": [
-            "cron"
-          ]
-        }
-      ]
+      ...exactlyOneSchedule,
     }
   },
   clusters: {
