@@ -278,12 +278,9 @@ export class Daemon {
   // policy files
 
   private watch(): void {
-    const w = watchPolicyFiles(this.opts.paths, this.log, () => {
-      // reload() does not reject; were it to, the catch keeps later reloads chained.
-      this.reloading = (this.reloading ?? Promise.resolve()).then(() => this.reload()).catch((err: unknown) => this.reloadFailed(err));
-    });
-    this.watcher = w.watcher;
-    this.cancelReload = w.cancel;
+    // reload() does not reject; were it to, the catch keeps later reloads chained.
+    const w = watchPolicyFiles(this.opts.paths, this.log, () => (this.reloading = (this.reloading ?? Promise.resolve()).then(() => this.reload()).catch((err: unknown) => this.reloadFailed(err))));
+    [this.watcher, this.cancelReload] = [w.watcher, w.cancel];
   }
 
   /**
@@ -320,11 +317,8 @@ export class Daemon {
   /** A reload that threw (a bug, the file system): one load error, logged. Never throws. */
   private reloadFailed(err: unknown): void {
     try {
-      this.log.error({ err }, 'policy reload failed');
       this.loadFailed([reloadError(this.opts.paths, err)]);
-    } catch {
-      /* the reload path never rejects */
-    }
+    } catch { /* the reload path never rejects */ }
   }
 
   private readonly notifyLog = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void => {

@@ -51,9 +51,11 @@ async function prepare(config: Config, raw: Record<string, unknown>): Promise<Re
   const { stores, errors } = await observeStores(config, { targets: [policy.name] });
   if (errors.length) throw new UserError(errors.map((e) => e.message).join('\n'));
   const listing = stores[storeKey(policy.archive.to, policy.archive.prefix)]!;
-  // Archives named in the future are no recovery point: name one with --archive to restore it anyway.
+  // Archives named in the future are no recovery point: the newest trusted one is chosen; only when
+  // every archive is dated in the future (a clock was wrong) is the newest by name, with a note.
   const all = ownedArchives(policy, listing, Infinity);
-  const archives = ownedArchives(policy, listing, trustedUntil(Date.now()));
+  const trusted = ownedArchives(policy, listing, trustedUntil(Date.now()));
+  const archives = trusted.length ? trusted : all;
   let chosen = archives[archives.length - 1];
   if (opts.archive) {
     chosen = all.find((a) => a.key === opts.archive);
@@ -72,6 +74,7 @@ async function prepare(config: Config, raw: Record<string, unknown>): Promise<Re
     lines: [
       `  ~ restore.zookeeper  ${opts.toDatadir ?? opts.toAdmin} <- ${openStore(store).url}${archive.key}`,
       `                       download ${formatBytes(archive.size)}, verify its SHA-256, ${into}`,
+      ...(archive.time > trustedUntil(Date.now()) ? [`                       note: ${archive.key} is dated in the future (a clock was wrong?)`] : []),
     ],
     json: { restore: { policy: policy.name, archive: archive.key, size: archive.size, to: opts.toDatadir ?? opts.toAdmin } },
     async run(log) {
