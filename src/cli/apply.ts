@@ -84,6 +84,11 @@ export function registerApply(program: Command): void {
         throw new CliError(`cannot take the ZooKeeper apply lock at ${config.coordination.zookeeper.connect} ${config.coordination.zookeeper.path}: ${(err as Error).message}`);
       }
     }
+    // Losing the ZooKeeper lock (session expired, cut off, znode gone) stops the apply as SIGTERM
+    // stops a daemon: nothing new starts at once, the running steps are aborted after a grace.
+    const drain = new AbortController();
+    const stop = new AbortController();
+    const lost = zkLock ? stopOnLockLost(zkLock, drain, stop) : undefined;
     const journal = Journal.open(opts.stateDir);
     try {
       for (const r of reapOrphans(opts.stateDir, (m) => eprint(m))) eprint(`reaped ${r.step} (pid ${r.pid})`);
@@ -123,6 +128,7 @@ export function registerApply(program: Command): void {
         return;
       }
       if (!opts.autoApprove && !(await confirm(plan))) throw new CliError('Apply cancelled.');
+      if (lost?.why) throw new CliError(`${lost.why}; nothing was done`);
 
       const run = newRunId(Date.now());
       const onEvent = (e: ApplyEvent) => {
@@ -137,7 +143,6 @@ export function registerApply(program: Command): void {
         } else if (e.type === 'failed') print(`[${clock()}] ${what}: FAILED after ${(e.ms / 1000).toFixed(1)}s: ${e.error}\n`);
         else print(`[${clock()}] ${what}: skipped (${e.because})\n`);
       };
-      const stop = new AbortController();
       const onSignal = () => stop.abort(new Error('interrupted'));
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
@@ -149,7 +154,9 @@ export function registerApply(program: Command): void {
         concurrency: Math.max(1, Number(opts.concurrency) || 4),
         onEvent,
         signal: stop.signal,
+        drain: drain.signal,
       }).finally(() => {
+        lost?.dispose();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       });
@@ -167,10 +174,41 @@ export function registerApply(program: Command): void {
       }
       if (result.failed.length || result.skipped.length || result.interrupted || observed.errors.length || plan.holds?.length) process.exitCode = EXIT_ERROR;
       for (const h of plan.holds ?? []) eprint(`Held: [${h.policy}] ${h.message}`);
+      if (lost?.why) {
+        process.exitCode = EXIT_ERROR;
+        eprint(`Apply stopped: ${lost.why}. What did not finish is repaired by the next apply, or by the daemon that leads.`);
+      }
     } finally {
+      lost?.dispose();
       journal.close();
       await zkLock?.release().catch(() => {});
       lock.release();
     }
   });
+}
+
+/**
+ * When the ZooKeeper lock is lost: `drain` at once (no new step starts), `stop` (abort the running
+ * steps) after half the session timeout — by when the server may have expired the session and a
+ * daemon may lead. `why` is set from then on; dispose() once the steps are over.
+ */
+function stopOnLockLost(zkLock: ZkLock, drain: AbortController, stop: AbortController): { why?: string; dispose(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let disposed = false;
+  const state: { why?: string; dispose(): void } = {
+    dispose: () => {
+      disposed = true;
+      clearTimeout(timer);
+    },
+  };
+  zkLock.onLost((why) => {
+    if (disposed) return; // the steps are over: nothing ran without the lock
+    const lost = `lost the ZooKeeper apply lock: ${why}`;
+    state.why = lost;
+    const grace = Math.round(zkLock.sessionTimeout / 2);
+    eprint(`${lost}. No new step starts; running steps are aborted in ${(grace / 1000).toFixed(1)}s.`);
+    drain.abort(new Error(lost));
+    timer = setTimeout(() => stop.abort(new Error(lost)), grace);
+  });
+  return state;
 }
