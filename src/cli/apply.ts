@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { applyPlan, newRunId, type ApplyEvent } from '../engine/apply.js';
 import { Journal } from '../engine/journal.js';
+import { resolveInterrupted, type ResolveInput } from '../engine/resolve.js';
 import { acquireLock } from '../engine/lock.js';
 import type { ZkLock } from '../daemon/coordination.js';
 import { hostname } from 'node:os';
@@ -122,9 +123,11 @@ export function registerApply(program: Command): void {
         plan = planAll(input);
       }
       if (!opts.json) print(renderPlanText(plan, observed));
+      const resolveIn = { config, observed, plan, ...(opts.target?.length ? { targets: opts.target } : {}) };
       if (plan.steps.length === 0) {
         if (opts.json) print(renderPlanJson(plan, observed));
         if (observed.errors.length || plan.holds?.length) process.exitCode = EXIT_ERROR;
+        resolve(journal, newRunId(Date.now()), resolveIn, !opts.json);
         return;
       }
       if (!opts.autoApprove && !(await confirm(plan))) throw new CliError('Apply cancelled.');
@@ -160,6 +163,7 @@ export function registerApply(program: Command): void {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       });
+      resolve(journal, run, { ...resolveIn, result }, !opts.json);
       if (opts.json) {
         print(JSON.stringify({
           run,
@@ -211,4 +215,18 @@ function stopOnLockLost(zkLock: ZkLock, drain: AbortController, stop: AbortContr
     timer = setTimeout(() => stop.abort(new Error(lost)), grace);
   });
   return state;
+}
+
+/**
+ * Journals the interrupted steps of an earlier run that this run repaired (../engine/resolve.ts),
+ * so plans stop naming them. A journal that cannot be written only means they are named again.
+ */
+function resolve(journal: Journal, run: string, input: ResolveInput, say: boolean): void {
+  if (!input.observed.unfinished.length) return;
+  try {
+    const resolved = resolveInterrupted(journal, run, input);
+    if (say && resolved.length) print(`Repaired what ${resolved.length} interrupted step(s) left: ${resolved.map((u) => u.stepId).join(', ')} (no longer reported).\n`);
+  } catch (err) {
+    eprint(`warning: could not journal the interrupted steps this run repaired (they are reported again): ${(err as Error).message}`);
+  }
 }

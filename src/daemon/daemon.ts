@@ -218,7 +218,8 @@ export class Daemon {
           concurrency: this.opts.concurrency ?? 4,
           now: this.now,
         });
-        rt.unfinished = [];
+        // Until a run repairs them, every run's plan names them again (and so does the journal).
+        if (r.resolved.length) rt.unfinished = rt.unfinished.filter((u) => !r.resolved.some((x) => x.stepId === u.stepId));
         recordRun(this.recording, name, rt, r);
         const newest = r.points.find((x) => x.site === 'source' || x.site === 'store')?.newestAt;
         return { ok: r.ok, nextAt: nextRunAfterSuccess(scheduleOf(p), newest, this.now(), this.timing, Math.random()) };
