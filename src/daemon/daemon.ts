@@ -41,8 +41,8 @@ import { KeyedMutex } from './mutex.js';
 import { createNotifier, type Notifier } from './notify.js';
 import { compactJournalIfBig, every, JOURNAL_CHECK_MS, RPO_TICK_MS, type DaemonOptions } from './options.js';
 import { reconcilePolicy } from './reconcile.js';
-import { applyPolicyChanges, fingerprint, keepCoordination, watchPolicyFiles } from './reload.js';
-import { forgetRecovery, recordRun, refreshRecovery, scheduleCron, scheduleOf, startJitter, type PolicyRuntime, type RecordContext } from './runtime.js';
+import { applyPolicyChanges, fingerprint, keepCoordination, loadChanged, watchPolicyFiles } from './reload.js';
+import { forgetRecovery, observeRecovery, recordRun, refreshRecovery, scheduleCron, scheduleOf, startJitter, type PolicyRuntime, type RecordContext } from './runtime.js';
 import { buildStatus } from './status-build.js';
 import { DEFAULT_TIMING, nextRunAfterSuccess, type TimingOptions } from './timing.js';
 import type { DaemonStatus } from './status.js';
@@ -58,6 +58,8 @@ export class Daemon {
   private readonly policies = new Map<string, PolicyRuntime>();
   private readonly resources = new KeyedMutex();
   private readonly parallel;
+  /** the observations of recovery points apart from runs (observePoints): a few at a time */
+  private readonly observing = pLimit(4);
   private lock?: Lock;
   private journal?: Journal;
   private election?: LeaderElection;
@@ -181,7 +183,21 @@ export class Daemon {
     const rt: PolicyRuntime = { loop, fingerprint: fingerprint(this.config, name), points: new Map(), pendingKinds: new Set(), unfinished };
     this.policies.set(name, rt);
     scheduleCron(name, rt);
-    if (this.leaderState === 'leader') loop.resume(startJitter(p), 'policy added');
+    if (this.leaderState === 'leader') {
+      loop.resume(startJitter(p), 'policy added');
+      this.observePoints(name);
+    }
+  }
+
+  /** Observes a policy's recovery points now, apart from its runs (runtime.ts, observeRecovery). */
+  private observePoints(name: string): void {
+    const rt = this.policies.get(name);
+    if (!rt) return;
+    const config = this.config;
+    const live = () => this.leaderState === 'leader' && !this.stopping && this.policies.get(name) === rt;
+    void this.observing(() => observeRecovery(this.recording, config, name, rt, live)).catch((err: unknown) =>
+      this.log.error({ policy: name, err }, `observing the recovery points of ${name} failed unexpectedly`),
+    );
   }
 
   private removePolicy(name: string): void {
@@ -258,6 +274,8 @@ export class Daemon {
         // A previous term of ours (or a crashed predecessor on this host) may have left children.
         for (const r of reapOrphans(this.opts.stateDir, (m) => this.log.warn(m))) this.log.warn({ step: r.step, pid: r.pid }, 'stopped a leftover child process');
         for (const [name, rt] of this.policies) rt.loop.resume(startJitter(this.config.policies[name]!), 'became leader');
+        // What exists is reported from now on, not from each policy's first run.
+        for (const name of this.policies.keys()) this.observePoints(name);
         void this.pollHealth();
       }
       return;
@@ -287,20 +305,11 @@ export class Daemon {
   /** Loads the policy files again; applies them if valid, else keeps the running ones. */
   async reload(): Promise<void> {
     if (this.stopping) return;
-    const loaded = await loadConfig(this.opts.paths);
-    if ('errors' in loaded) {
-      this.lastLoad = { at: this.now(), errors: loaded.errors };
-      this.metrics.policyLoadErrors.set(loaded.errors.length);
-      for (const e of loaded.errors) this.log.error({ file: e.file, line: e.line, col: e.col, key: e.key }, `policy error: ${formatPolicyError(e)}`);
-      this.log.error({ errors: loaded.errors.length }, `the changed policy files are invalid (${loaded.errors.length} error(s)); the last valid policies keep running`);
-      return;
-    }
-    const next = loaded.config;
+    const { config: next, lastLoad } = await loadChanged(this.opts.paths, this.log, this.metrics, this.now());
+    this.lastLoad = lastLoad;
+    if (!next) return;
     keepCoordination(this.config, next, this.log);
     this.config = next;
-    this.lastLoad = { at: this.now(), errors: [] };
-    this.metrics.policyLoadErrors.set(0);
-    this.metrics.policyLastLoadSuccess.set(this.now() / 1000);
     this.notifier = createNotifier(Object.values(next.webhooks), { env: this.opts.env ?? process.env, log: this.notifyLog });
 
     const { added, removed, changed } = applyPolicyChanges(next, this.policies, (name) => this.addPolicy(name), (name) => this.removePolicy(name));
@@ -345,6 +354,7 @@ export class Daemon {
     }
     this.stopping = true;
     this.drain.abort();
+    this.observing.clearQueue();
     this.stopped = (async () => {
       this.log.info({ graceMs }, 'stopping: no new runs; waiting for running steps');
       this.cancelReload?.();

@@ -6,7 +6,9 @@
 import { resolve } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
+import type { HbrMetrics } from '../metrics/registry.js';
 import type { Config } from '../model/policy.js';
+import { formatPolicyError, loadConfig, type PolicyError } from '../schema/load.js';
 import { policyScope } from './reconcile.js';
 import { scheduleCron, scheduleOf, type PolicyRuntime } from './runtime.js';
 
@@ -38,6 +40,28 @@ export function watchPolicyFiles(paths: string[], log: Logger, reload: () => voi
       if (reloadTimer) clearTimeout(reloadTimer);
     },
   };
+}
+
+/**
+ * Loads the changed policy files, and sets hbr_policy_load_errors (and the last success). Invalid:
+ * each error is logged with its file:line:col, and no config comes back (the running one stays).
+ */
+export async function loadChanged(
+  paths: string[],
+  log: Logger,
+  metrics: HbrMetrics,
+  now: number,
+): Promise<{ config?: Config; lastLoad: { at: number; errors: PolicyError[] } }> {
+  const loaded = await loadConfig(paths);
+  if ('errors' in loaded) {
+    metrics.policyLoadErrors.set(loaded.errors.length);
+    for (const e of loaded.errors) log.error({ file: e.file, line: e.line, col: e.col, key: e.key }, `policy error: ${formatPolicyError(e)}`);
+    log.error({ errors: loaded.errors.length }, `the changed policy files are invalid (${loaded.errors.length} error(s)); the last valid policies keep running`);
+    return { lastLoad: { at: now, errors: loaded.errors } };
+  }
+  metrics.policyLoadErrors.set(0);
+  metrics.policyLastLoadSuccess.set(now / 1000);
+  return { config: loaded.config, lastLoad: { at: now, errors: [] } };
 }
 
 /** Coordination is read at start only: a changed one is logged, and `next` keeps the running one. */
