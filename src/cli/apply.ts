@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { applyPlan, newRunId, type ApplyEvent } from '../engine/apply.js';
 import { Journal } from '../engine/journal.js';
 import { clearScratch } from '../engine/scratch.js';
+import { resolveInterrupted, type ResolveInput } from '../engine/resolve.js';
 import { acquireLock } from '../engine/lock.js';
 import type { ZkLock } from '../daemon/coordination.js';
 import { hostname } from 'node:os';
@@ -85,6 +86,11 @@ export function registerApply(program: Command): void {
         throw new CliError(`cannot take the ZooKeeper apply lock at ${config.coordination.zookeeper.connect} ${config.coordination.zookeeper.path}: ${(err as Error).message}`);
       }
     }
+    // Losing the ZooKeeper lock (session expired, cut off, znode gone) stops the apply as SIGTERM
+    // stops a daemon: nothing new starts at once, the running steps are aborted after a grace.
+    const drain = new AbortController();
+    const stop = new AbortController();
+    const lost = zkLock ? stopOnLockLost(zkLock, drain, stop) : undefined;
     const journal = Journal.open(opts.stateDir);
     try {
       for (const r of reapOrphans(opts.stateDir, (m) => eprint(m))) eprint(`reaped ${r.step} (pid ${r.pid})`);
@@ -120,12 +126,15 @@ export function registerApply(program: Command): void {
         plan = planAll(input);
       }
       if (!opts.json) print(renderPlanText(plan, observed));
+      const resolveIn = { config, observed, plan, ...(opts.target?.length ? { targets: opts.target } : {}) };
       if (plan.steps.length === 0) {
         if (opts.json) print(renderPlanJson(plan, observed));
         if (observed.errors.length || plan.holds?.length) process.exitCode = EXIT_ERROR;
+        resolve(journal, newRunId(Date.now()), resolveIn, !opts.json);
         return;
       }
       if (!opts.autoApprove && !(await confirm(plan))) throw new CliError('Apply cancelled.');
+      if (lost?.why) throw new CliError(`${lost.why}; nothing was done`);
 
       const run = newRunId(Date.now());
       const onEvent = (e: ApplyEvent) => {
@@ -140,7 +149,6 @@ export function registerApply(program: Command): void {
         } else if (e.type === 'failed') print(`[${clock()}] ${what}: FAILED after ${(e.ms / 1000).toFixed(1)}s: ${e.error}\n`);
         else print(`[${clock()}] ${what}: skipped (${e.because})\n`);
       };
-      const stop = new AbortController();
       const onSignal = () => stop.abort(new Error('interrupted'));
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
@@ -152,10 +160,13 @@ export function registerApply(program: Command): void {
         concurrency: Math.max(1, Number(opts.concurrency) || 4),
         onEvent,
         signal: stop.signal,
+        drain: drain.signal,
       }).finally(() => {
+        lost?.dispose();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       });
+      resolve(journal, run, { ...resolveIn, result }, !opts.json);
       if (opts.json) {
         print(JSON.stringify({
           run,
@@ -170,10 +181,55 @@ export function registerApply(program: Command): void {
       }
       if (result.failed.length || result.skipped.length || result.interrupted || observed.errors.length || plan.holds?.length) process.exitCode = EXIT_ERROR;
       for (const h of plan.holds ?? []) eprint(`Held: [${h.policy}] ${h.message}`);
+      if (lost?.why) {
+        process.exitCode = EXIT_ERROR;
+        eprint(`Apply stopped: ${lost.why}. What did not finish is repaired by the next apply, or by the daemon that leads.`);
+      }
     } finally {
+      lost?.dispose();
       journal.close();
       await zkLock?.release().catch(() => {});
       lock.release();
     }
   });
+}
+
+/**
+ * When the ZooKeeper lock is lost: `drain` at once (no new step starts), `stop` (abort the running
+ * steps) after half the session timeout — by when the server may have expired the session and a
+ * daemon may lead. `why` is set from then on; dispose() once the steps are over.
+ */
+function stopOnLockLost(zkLock: ZkLock, drain: AbortController, stop: AbortController): { why?: string; dispose(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let disposed = false;
+  const state: { why?: string; dispose(): void } = {
+    dispose: () => {
+      disposed = true;
+      clearTimeout(timer);
+    },
+  };
+  zkLock.onLost((why) => {
+    if (disposed) return; // the steps are over: nothing ran without the lock
+    const lost = `lost the ZooKeeper apply lock: ${why}`;
+    state.why = lost;
+    const grace = Math.round(zkLock.sessionTimeout / 2);
+    eprint(`${lost}. No new step starts; running steps are aborted in ${(grace / 1000).toFixed(1)}s.`);
+    drain.abort(new Error(lost));
+    timer = setTimeout(() => stop.abort(new Error(lost)), grace);
+  });
+  return state;
+}
+
+/**
+ * Journals the interrupted steps of an earlier run that this run repaired (../engine/resolve.ts),
+ * so plans stop naming them. A journal that cannot be written only means they are named again.
+ */
+function resolve(journal: Journal, run: string, input: ResolveInput, say: boolean): void {
+  if (!input.observed.unfinished.length) return;
+  try {
+    const resolved = resolveInterrupted(journal, run, input);
+    if (say && resolved.length) print(`Repaired what ${resolved.length} interrupted step(s) left: ${resolved.map((u) => u.stepId).join(', ')} (no longer reported).\n`);
+  } catch (err) {
+    eprint(`warning: could not journal the interrupted steps this run repaired (they are reported again): ${(err as Error).message}`);
+  }
 }

@@ -42,8 +42,8 @@ import { KeyedMutex } from './mutex.js';
 import { createNotifier, type Notifier } from './notify.js';
 import { compactJournalIfBig, every, JOURNAL_CHECK_MS, RPO_TICK_MS, type DaemonOptions } from './options.js';
 import { reconcilePolicy } from './reconcile.js';
-import { applyPolicyChanges, fingerprint, keepCoordination, logLoadErrors, reloadError, watchPolicyFiles } from './reload.js';
-import { forgetRecovery, recordRun, refreshRecovery, scheduleCron, scheduleOf, startJitter, type PolicyRuntime, type RecordContext } from './runtime.js';
+import { applyPolicyChanges, fingerprint, keepCoordination, loadPolicies, reloadFailure, watchPolicyFiles } from './reload.js';
+import { forgetRecovery, observeRecovery, recordRun, refreshRecovery, scheduleCron, scheduleOf, startJitter, type PolicyRuntime, type RecordContext } from './runtime.js';
 import { buildStatus } from './status-build.js';
 import { DEFAULT_TIMING, nextRunAfterSuccess, type TimingOptions } from './timing.js';
 import type { DaemonStatus } from './status.js';
@@ -59,6 +59,8 @@ export class Daemon {
   private readonly policies = new Map<string, PolicyRuntime>();
   private readonly resources = new KeyedMutex();
   private readonly parallel;
+  /** the observations of recovery points apart from runs (observePoints): a few at a time */
+  private readonly observing = pLimit(4);
   private lock?: Lock;
   private journal?: Journal;
   private election?: LeaderElection;
@@ -183,7 +185,21 @@ export class Daemon {
     const rt: PolicyRuntime = { loop, fingerprint: fingerprint(this.config, name), points: new Map(), pendingKinds: new Set(), unfinished };
     this.policies.set(name, rt);
     scheduleCron(name, rt);
-    if (this.leaderState === 'leader') loop.resume(startJitter(p), 'policy added');
+    if (this.leaderState === 'leader') {
+      loop.resume(startJitter(p), 'policy added');
+      this.observePoints(name);
+    }
+  }
+
+  /** Observes a policy's recovery points now, apart from its runs (runtime.ts, observeRecovery). */
+  private observePoints(name: string): void {
+    const rt = this.policies.get(name);
+    if (!rt) return;
+    const config = this.config;
+    const live = () => this.leaderState === 'leader' && !this.stopping && this.policies.get(name) === rt;
+    void this.observing(() => observeRecovery(this.recording, config, name, rt, live)).catch((err: unknown) =>
+      this.log.error({ policy: name, err }, `observing the recovery points of ${name} failed unexpectedly`),
+    );
   }
 
   private removePolicy(name: string): void {
@@ -220,7 +236,8 @@ export class Daemon {
           concurrency: this.opts.concurrency ?? 4,
           now: this.now,
         });
-        rt.unfinished = [];
+        // Until a run repairs them, every run's plan names them again (and so does the journal).
+        if (r.resolved.length) rt.unfinished = rt.unfinished.filter((u) => !r.resolved.some((x) => x.stepId === u.stepId));
         recordRun(this.recording, name, rt, r);
         const newest = r.points.find((x) => x.site === 'source' || x.site === 'store')?.newestAt;
         return { ok: r.ok, nextAt: nextRunAfterSuccess(scheduleOf(p), newest, this.now(), this.timing, Math.random()) };
@@ -259,6 +276,8 @@ export class Daemon {
         // A previous term of ours (or a crashed predecessor on this host) may have left children.
         for (const r of reapOrphans(this.opts.stateDir, (m) => this.log.warn(m))) this.log.warn({ step: r.step, pid: r.pid }, 'stopped a leftover child process');
         for (const [name, rt] of this.policies) rt.loop.resume(startJitter(this.config.policies[name]!), 'became leader');
+        // What exists is reported from now on, not from each policy's first run.
+        for (const name of this.policies.keys()) this.observePoints(name);
         void this.pollHealth();
       }
       return;
@@ -289,18 +308,14 @@ export class Daemon {
    */
   async reload(): Promise<void> {
     if (this.stopping) return;
+    const { config: next, lastLoad } = await loadPolicies(this.opts.paths, this.log, this.metrics, this.now());
+    this.lastLoad = lastLoad;
+    if (!next) return;
     try {
-      const loaded = await loadConfig(this.opts.paths);
-      if ('errors' in loaded) return this.loadFailed(loaded.errors);
-      const next = loaded.config;
       keepCoordination(this.config, next, this.log);
       // made before anything changes: if it throws, the running configuration is untouched
       const notifier = createNotifier(Object.values(next.webhooks), { env: this.opts.env ?? process.env, log: this.notifyLog });
-      this.config = next;
-      this.notifier = notifier;
-      this.lastLoad = { at: this.now(), errors: [] };
-      this.metrics.policyLoadErrors.set(0);
-      this.metrics.policyLastLoadSuccess.set(this.now() / 1000);
+      [this.config, this.notifier] = [next, notifier];
       const { added, removed, changed } = applyPolicyChanges(next, this.policies, (name) => this.addPolicy(name), (name) => this.removePolicy(name));
       this.log.info({ added, removed, changed }, `policies reloaded: ${added.length} added, ${removed.length} removed, ${changed.length} changed`);
     } catch (err) {
@@ -308,17 +323,9 @@ export class Daemon {
     }
   }
 
-  private loadFailed(errors: PolicyError[]): void {
-    this.lastLoad = { at: this.now(), errors };
-    this.metrics.policyLoadErrors.set(errors.length);
-    logLoadErrors(this.log, errors);
-  }
-
   /** A reload that threw (a bug, the file system): one load error, logged. Never throws. */
   private reloadFailed(err: unknown): void {
-    try {
-      this.loadFailed([reloadError(this.opts.paths, err)]);
-    } catch { /* the reload path never rejects */ }
+    this.lastLoad = reloadFailure(this.opts.paths, err, this.log, this.metrics, this.now());
   }
 
   private readonly notifyLog = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void => {
@@ -359,6 +366,7 @@ export class Daemon {
     }
     this.stopping = true;
     this.drain.abort();
+    this.observing.clearQueue();
     this.stopped = (async () => {
       this.log.info({ graceMs }, 'stopping: no new runs; waiting for running steps');
       this.cancelReload?.();

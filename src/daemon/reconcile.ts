@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { applyPlan, newRunId, type ApplyResult } from '../engine/apply.js';
 import type { Journal } from '../engine/journal.js';
 import { stripUserinfo } from '../model/errors.js';
+import { resolveInterrupted } from '../engine/resolve.js';
 import { executors, systemOf } from '../systems/index.js';
 import type { Observed, UnfinishedStep } from '../model/observed.js';
 import type { Plan, StepKind } from '../model/plan.js';
@@ -54,6 +55,8 @@ export interface ReconcileResult {
   observeErrors: Record<string, number>;
   /** recovery points after the run (from the second observation when something was done) */
   points: RecoveryPoint[];
+  /** the unfinished steps this run repaired (journaled resolved: no longer reported) */
+  resolved: UnfinishedStep[];
 }
 
 function observePolicy(config: Config, policy: string, unfinished: UnfinishedStep[], opts: { now: () => number; timeoutMs?: number }): Promise<Observed> {
@@ -79,10 +82,20 @@ export async function reconcilePolicy(input: ReconcileInput): Promise<ReconcileR
   const startedAt = now();
   const run = newRunId(startedAt);
   const { config, policy, log } = input;
-  const out: ReconcileResult = { policy, run, startedAt, finishedAt: startedAt, ok: false, errors: [], observeErrors: {}, points: [] };
+  const out: ReconcileResult = { policy, run, startedAt, finishedAt: startedAt, ok: false, errors: [], observeErrors: {}, points: [], resolved: [] };
   const finish = (): ReconcileResult => {
     out.finishedAt = now();
     return out;
+  };
+  /** Interrupted steps of the policy that this run repaired are journaled resolved (../engine/resolve.ts). */
+  const resolve = (first: Observed, plan: Plan, result?: ApplyResult): void => {
+    if (!first.unfinished.length) return;
+    try {
+      out.resolved = resolveInterrupted(input.journal, run, { config, observed: first, plan, targets: [policy], ...(result && { result }) });
+      for (const u of out.resolved) log.info({ policy, run, step: u.stepId }, `interrupted step ${u.stepId} is repaired: no longer reported`);
+    } catch (err) {
+      log.warn({ policy, run, error: (err as Error).message }, 'could not journal the interrupted steps this run repaired; they are reported again');
+    }
   };
 
   let observed = await observePolicy(config, policy, input.unfinished, { now, ...(input.observeTimeoutMs ? { timeoutMs: input.observeTimeoutMs } : {}) });
@@ -98,8 +111,10 @@ export async function reconcilePolicy(input: ReconcileInput): Promise<ReconcileR
     return finish();
   }
   for (const w of out.plan.warnings) log.warn({ policy, run, warning: w.message }, `plan warning: ${w.message}`);
+  const first = observed;
   if (out.plan.steps.length === 0 || input.signal.aborted || input.drain?.aborted) {
     out.ok = out.errors.length === 0 && !input.signal.aborted && !input.drain?.aborted;
+    resolve(first, out.plan);
     return finish();
   }
 
@@ -124,6 +139,7 @@ export async function reconcilePolicy(input: ReconcileInput): Promise<ReconcileR
   });
   const a = out.apply;
   if (a.error) out.errors.push(a.error);
+  resolve(first, out.plan, a);
 
   // Level-triggered: the recovery points are what the clusters show now, not what the plan hoped.
   if (a.done.length > 0) {

@@ -6,8 +6,9 @@
 import { resolve } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
+import type { HbrMetrics } from '../metrics/registry.js';
 import type { Config } from '../model/policy.js';
-import { formatPolicyError, type PolicyError } from '../schema/load.js';
+import { formatPolicyError, loadConfig, type PolicyError } from '../schema/load.js';
 import { policyScope } from './reconcile.js';
 import { scheduleCron, scheduleOf, type PolicyRuntime } from './runtime.js';
 
@@ -109,4 +110,37 @@ export function fingerprint(config: Config, name: string): string {
 
 function stripAt<T>(o: T): unknown {
   return o === undefined ? undefined : JSON.parse(JSON.stringify(o, (k, v: unknown) => (k === 'at' ? undefined : v)));
+}
+
+/**
+ * Loads the changed policy files and sets hbr_policy_load_errors (and the last success). Invalid
+ * files: each error logged with its file:line:col, no config returned (the running one stays).
+ * Never rejects: a throw (a bug, the file system) is one more load error.
+ */
+export async function loadPolicies(paths: string[], log: Logger, metrics: HbrMetrics, now: number): Promise<{ config?: Config; lastLoad: { at: number; errors: PolicyError[] } }> {
+  try {
+    const loaded = await loadConfig(paths);
+    if ('errors' in loaded) {
+      metrics.policyLoadErrors.set(loaded.errors.length);
+      logLoadErrors(log, loaded.errors);
+      return { lastLoad: { at: now, errors: loaded.errors } };
+    }
+    metrics.policyLoadErrors.set(0);
+    metrics.policyLastLoadSuccess.set(now / 1000);
+    return { config: loaded.config, lastLoad: { at: now, errors: [] } };
+  } catch (err) {
+    return { lastLoad: reloadFailure(paths, err, log, metrics, now) };
+  }
+}
+
+/** A reload that threw, counted and logged as a load error. Never throws. */
+export function reloadFailure(paths: string[], err: unknown, log: Logger, metrics: HbrMetrics, now: number): { at: number; errors: PolicyError[] } {
+  const errors = [reloadError(paths, err)];
+  try {
+    metrics.policyLoadErrors.set(errors.length);
+    logLoadErrors(log, errors);
+  } catch {
+    /* the reload path never rejects */
+  }
+  return { at: now, errors };
 }

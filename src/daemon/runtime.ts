@@ -1,15 +1,17 @@
 /**
  * A policy's runtime in the daemon (src/daemon/daemon.ts): its loop and cron wake-ups, and what its
  * runs leave behind — the last run, the metrics, the notifications, and its recovery points as
- * they age.
+ * they age (observed by each run, and once on their own when the daemon starts to lead or the
+ * policy is added: observeRecovery).
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import { agePoint, applyRecoveryPoints, recordApply, setPolicyRecoveryPoints, type RecoveryPoint } from '../metrics/recovery.js';
+import { agePoint, applyRecoveryPoints, recordApply, recoveryPoints, setPolicyRecoveryPoints, type RecoveryPoint } from '../metrics/recovery.js';
 import type { HbrMetrics } from '../metrics/registry.js';
 import type { UnfinishedStep } from '../model/observed.js';
 import type { PlanHold } from '../model/plan.js';
-import type { NotifyEvent, Policy, Schedule } from '../model/policy.js';
+import type { Config, NotifyEvent, Policy, Schedule } from '../model/policy.js';
+import { observeAll } from '../observe/all.js';
 import { systemOf } from '../systems/index.js';
 import type { PolicyLoop } from './loop.js';
 import type { ReconcileResult } from './reconcile.js';
@@ -105,6 +107,42 @@ export function recordRun(c: RecordContext, name: string, rt: PolicyRuntime, r: 
       });
     }
   }
+  setPolicyRecoveryPoints(c.metrics, name, refreshPolicy(c, name, rt, c.now()));
+}
+
+/** The start observation of a policy's recovery points bounds each request (the runs' default is 30 s). */
+const OBSERVE_RECOVERY_TIMEOUT_MS = 10_000;
+
+/**
+ * Observes one policy's recovery points without running it — scoped to the policy, as a run's
+ * observation is — so /status and the metrics show what exists from the start, not from the
+ * policy's first run (which may be a minute away, or behind a thousand others). A site's point is
+ * set unless a run has observed that site since this observation began; a site that could not be
+ * observed gets none. `live()` says whether the result is still wanted (still leading, the policy
+ * still there): a follower exports no recovery points.
+ */
+export async function observeRecovery(c: RecordContext, config: Config, name: string, rt: PolicyRuntime, live: () => boolean): Promise<void> {
+  if (!live()) return;
+  const startedAt = c.now();
+  let points: RecoveryPoint[];
+  try {
+    const observed = await observeAll(config, { targets: [name], now: c.now, timeoutMs: OBSERVE_RECOVERY_TIMEOUT_MS });
+    points = recoveryPoints(config, observed, observed.at, [name]);
+    for (const e of observed.errors) c.log.warn({ policy: name, cluster: e.cluster, path: e.path }, `recovery points of ${name}: could not observe ${e.cluster}${e.path ? `:${e.path}` : ''}: ${e.message}`);
+  } catch (err) {
+    c.log.warn({ policy: name, error: (err as Error).message }, `could not observe the recovery points of ${name}; its first run will`);
+    return;
+  }
+  if (!live()) return;
+  const observedAt = c.now();
+  const set: string[] = [];
+  for (const p of points) {
+    const known = rt.points.get(p.site);
+    if (known && known.observedAt >= startedAt) continue; // a run saw it since: newer
+    rt.points.set(p.site, { point: p, observedAt });
+    set.push(`${p.site} ${p.newestAt === undefined ? 'none' : `${Math.round((observedAt - p.newestAt) / 1000)}s old`}`);
+  }
+  if (set.length) c.log.info({ policy: name, points: set }, `recovery points of ${name} observed: ${set.join(', ')}`);
   setPolicyRecoveryPoints(c.metrics, name, refreshPolicy(c, name, rt, c.now()));
 }
 

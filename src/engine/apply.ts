@@ -148,7 +148,8 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     outer?.removeEventListener('abort', onOuterAbort);
     drain?.removeEventListener('abort', onOuterAbort);
     result.interrupted = !!outer?.aborted || !!drain?.aborted;
-    const because = stopped ?? (drain?.aborted && !outer?.aborted ? 'not started: hbr is stopping' : 'run interrupted');
+    const drained = drain?.reason instanceof Error && drain.reason.name !== 'AbortError' && drain.reason.message ? drain.reason.message : 'hbr is stopping';
+    const because = stopped ?? (drain?.aborted && !outer?.aborted ? `not started: ${drained}` : 'run interrupted');
     steps.forEach((_, i) => {
       if (state[i] === 'waiting' || state[i] === 'ready') skip(i, because);
     });

@@ -2,7 +2,8 @@
  * The journal: an append-only JSON-lines file, `<stateDir>/journal.jsonl`. An `intent` record is
  * written and fsynced before a step starts; `done` or `failed` after it ends. An intent with no
  * later outcome for the same step id means the process died mid-step: the planner gets it as
- * observed input (docs/architecture.md §1).
+ * observed input (docs/architecture.md §1), until a later run that repaired what it left writes a
+ * `resolved` record for it (./resolve.ts).
  *
  * One writer at a time: the journal is written only by the holder of the lock (lock.ts).
  */
@@ -13,7 +14,8 @@ import type { Step } from '../model/plan.js';
 import { crashPoint } from '../model/faults.js';
 import type { StepOutcome } from '../systems/types.js';
 
-export type JournalEvent = 'intent' | 'done' | 'failed';
+/** `resolved`: an intent without outcome that a later run repaired (./resolve.ts): no longer unfinished */
+export type JournalEvent = 'intent' | 'done' | 'failed' | 'resolved';
 
 export interface JournalRecord {
   ts: number;
@@ -31,7 +33,7 @@ export interface JournalRecord {
 /** What the journal needs of a step (a Step has it all). */
 export type JournalStep = Pick<Step, 'id' | 'kind' | 'policy'> & Partial<Pick<Step, 'action'>>;
 
-const EVENTS: ReadonlySet<string> = new Set<JournalEvent>(['intent', 'done', 'failed']);
+const EVENTS: ReadonlySet<string> = new Set<JournalEvent>(['intent', 'done', 'failed', 'resolved']);
 
 export function journalPath(stateDir: string): string {
   return join(stateDir, 'journal.jsonl');
@@ -116,6 +118,11 @@ export class Journal {
     crashPoint(`journal:outcome-after ${step.id}`);
   }
 
+  /** Run `run` repaired what the unfinished step `u` left: it is unfinished no more. */
+  resolved(run: string, u: UnfinishedStep): void {
+    this.append({ ts: Date.now(), run, event: 'resolved', stepId: u.stepId, kind: u.kind, policy: u.policy });
+  }
+
   /**
    * compactJournal on this open journal (a long-running daemon's journal would otherwise grow for
    * its whole life): the file is closed, rewritten keeping the last `keepLast` records and every
@@ -182,15 +189,16 @@ function unfinishedOf(recs: readonly JournalRecord[]): Map<string, { rec: Journa
       open.delete(r.stepId); // re-inserted: the map stays in the order of the intents
       open.set(r.stepId, { rec: r, index });
     } else {
-      open.delete(r.stepId); // a done/failed (of this run or a later one) resolves every earlier intent
+      open.delete(r.stepId); // a done/failed (of this run or a later one), or resolved, ends every earlier intent
     }
   });
   return open;
 }
 
 /**
- * Intents with no later done/failed for the same step id: steps a crashed (kill -9) run left
- * midway. One per step id (the newest intent), in the order of those intents.
+ * Intents with no later done/failed/resolved for the same step id: steps a crashed (kill -9) run
+ * left midway and no run has repaired since. One per step id (the newest intent), in the order of
+ * those intents.
  */
 export function readUnfinished(stateDir: string): UnfinishedStep[] {
   return [...unfinishedOf(readJournal(stateDir)).values()].map(({ rec: r }) => ({ stepId: r.stepId, kind: r.kind, policy: r.policy, startedAt: r.ts }));

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zookeeper from 'node-zookeeper-client';
@@ -214,4 +214,52 @@ export async function pipelined<T, R>(items: T[], inFlight: number, fn: (item: T
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, items.length) }, worker));
   return out;
+}
+
+/**
+ * A TCP proxy in front of a ZooKeeper (`upstreamConnect`, its first server), to break one client's
+ * network: drop() closes its connections (the client reconnects within its session); silent(true)
+ * swallows every byte both ways while keeping the connections open — the partition this client
+ * library cannot see; close() cuts it for good (connections closed, nothing listens any more).
+ */
+export async function zkProxy(upstreamConnect: string): Promise<{ connect: string; drop(): void; silent(on: boolean): void; close(): Promise<void> }> {
+  const [host, port] = upstreamConnect.split(',')[0]!.split(':') as [string, string];
+  const pairs = new Set<[Socket, Socket]>();
+  let quiet = false;
+  const server = createServer((client) => {
+    const upstream = tcpConnect(Number(port), host);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      pairs.delete(pair);
+    };
+    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+      from.on('data', (d) => quiet || to.write(d));
+      from.on('close', end);
+      from.on('error', end);
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  const drop = () => {
+    for (const [a, b] of pairs) {
+      a.destroy();
+      b.destroy();
+    }
+    pairs.clear();
+  };
+  return {
+    connect: `127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
+    drop,
+    silent: (on) => {
+      quiet = on;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        drop();
+        server.close(() => r());
+      }),
+  };
 }

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { zookeeperElection, acquireZkLock, ZkLockHeldError, type LeaderElection } from '../../src/daemon/coordination.js';
 import { waitFor, sleep } from '../helpers/daemon.js';
 import { testbed, uniq } from '../helpers/testbed.js';
+import { zkConnect, zkProxy } from '../helpers/zk.js';
 
 const connect = testbed().HBR_TB_ZK_CONNECT;
 const cfg = () => ({ connect, path: `/hbr-it/${uniq('coord')}`, sessionTimeout: 4_000 });
@@ -72,6 +73,61 @@ test('the apply lock: refused while a daemon leads (naming it); a daemon waits w
   } finally {
     await d2.close();
   }
+});
+
+test('the apply lock is watched: onLost when its znode is deleted, when the network is silent or cut (within half the session timeout); never after release()', async () => {
+  const c = cfg();
+  // 1. The znode deleted under the holder (by hand, or by a server that expired the session).
+  const lock = await acquireZkLock(c, me(501));
+  const lost: Array<{ why: string; at: number }> = [];
+  lock.onLost((why) => lost.push({ why, at: Date.now() }));
+  const admin = await zkConnect(connect);
+  let t0 = Date.now();
+  try {
+    await new Promise<void>((resolve, reject) => admin.remove(`${c.path}/lock`, (e) => (e ? reject(e) : resolve())));
+  } finally {
+    admin.close();
+  }
+  await waitFor('onLost after the deletion', () => lost.length > 0, 3_000, 20);
+  const deleted = lost[0]!.at - t0;
+  assert.match(lost[0]!.why, /lock znode .* (is gone|was deleted)/);
+  await lock.release();
+  assert.is(lost.length, 1, 'reported once');
+
+  // 2. A silent network (the client still believes it is connected) and 3. a cut one: both lost
+  // once nothing was heard for half the session timeout, while the session still lives on the
+  // server (it expires it no sooner than the whole timeout).
+  const took: number[] = [];
+  for (const how of ['silent', 'cut'] as const) {
+    const proxy = await zkProxy(connect);
+    const l = await acquireZkLock({ ...c, connect: proxy.connect }, me(502));
+    const got: Array<{ why: string; at: number }> = [];
+    l.onLost((why) => got.push({ why, at: Date.now() }));
+    await sleep(1_500);
+    assert.is(got.length, 0, `${how}: not lost while ZooKeeper answers`);
+    t0 = Date.now();
+    if (how === 'silent') proxy.silent(true);
+    else await proxy.close();
+    await waitFor(`onLost (${how})`, () => got.length > 0, c.sessionTimeout + 2_000, 20);
+    const ms = got[0]!.at - t0;
+    took.push(ms);
+    assert.ok(ms < c.sessionTimeout, `${how}: lost after ${ms} ms, before the session can expire`);
+    assert.match(got[0]!.why, /no answer from ZooKeeper for \d+ ms/);
+    const r0 = Date.now();
+    await l.release();
+    assert.ok(Date.now() - r0 < 4_000, 'release() does not hang on a dead network');
+    await proxy.close();
+    assert.is(got.length, 1, `${how}: reported once`);
+  }
+
+  // 4. Released: never reported lost afterwards.
+  const l4 = await acquireZkLock(c, me(504), { timeoutMs: 10_000 });
+  const after: string[] = [];
+  l4.onLost((why) => after.push(why));
+  await l4.release();
+  await sleep(c.sessionTimeout);
+  assert.equal(after, []);
+  console.log(`      onLost: ${deleted} ms after the deletion, ${took[0]} ms into a silence, ${took[1]} ms after a cut (session timeout ${c.sessionTimeout} ms)`);
 });
 
 test('no ZooKeeper: acquireZkLock fails clearly within its connect timeout; an election stays follower and can close', async () => {

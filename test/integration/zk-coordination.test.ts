@@ -10,7 +10,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,7 +17,7 @@ import zookeeper from 'node-zookeeper-client';
 import { acquireZkLock, zookeeperElection, ZkLockHeldError, type Identity, type LeaderElection, type LeaderState } from '../../src/daemon/coordination.js';
 import { sleep, waitFor } from '../helpers/daemon.js';
 import { repoRoot, testbed, uniq } from '../helpers/testbed.js';
-import { zkChildren, zkConnect, zkGet } from '../helpers/zk.js';
+import { zkChildren, zkConnect, zkGet, zkProxy } from '../helpers/zk.js';
 
 const tb = testbed();
 const SESSION_MS = 4_000;
@@ -69,53 +68,6 @@ const electionOf = (cfg: ReturnType<typeof cfgFor>) => withClient(async (c) => (
 async function watchesByPath(): Promise<Record<string, number[]>> {
   const res = await fetch(`${tb.HBR_TB_ZK_ADMIN}/commands/watches_by_path`, { signal: AbortSignal.timeout(3_000) });
   return ((await res.json()) as { path_to_session_ids: Record<string, number[]> }).path_to_session_ids;
-}
-
-/**
- * A TCP proxy in front of the test bed's ZooKeeper, to break one client's network: drop() closes
- * its connections (the client reconnects within its session); silent(true) swallows every byte
- * both ways while keeping the connections open — the partition this client library cannot see.
- */
-async function zkProxy(): Promise<{ connect: string; drop(): void; silent(on: boolean): void; close(): Promise<void> }> {
-  const [host, port] = tb.HBR_TB_ZK_CONNECT.split(',')[0]!.split(':') as [string, string];
-  const pairs = new Set<[Socket, Socket]>();
-  let quiet = false;
-  const server = createServer((client) => {
-    const upstream = tcpConnect(Number(port), host);
-    const pair: [Socket, Socket] = [client, upstream];
-    pairs.add(pair);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      pairs.delete(pair);
-    };
-    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
-      from.on('data', (d) => quiet || to.write(d));
-      from.on('close', end);
-      from.on('error', end);
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  const drop = () => {
-    for (const [a, b] of pairs) {
-      a.destroy();
-      b.destroy();
-    }
-    pairs.clear();
-  };
-  return {
-    connect: `127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
-    drop,
-    silent: (on) => {
-      quiet = on;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        drop();
-        server.close(() => r());
-      }),
-  };
 }
 
 test.before(async () => {
@@ -299,7 +251,7 @@ test('4. acquireZkLock: refused naming the leader; taken when no daemon leads; a
 });
 
 test('5. a dropped connection: the leader is suspended, then leads again in the same session; nobody else leads meanwhile', async () => {
-  const proxy = await zkProxy();
+  const proxy = await zkProxy(tb.HBR_TB_ZK_CONNECT);
   cleanups.push(() => proxy.close());
   const cfg = cfgFor('reconnect');
   const a = elect({ ...cfg, connect: proxy.connect }, id(5001));
@@ -322,7 +274,7 @@ test('5. a dropped connection: the leader is suspended, then leads again in the 
 });
 
 test('6. a silent network: the leader suspends, then steps down before the server can let another lead; it rejoins as follower', async () => {
-  const proxy = await zkProxy();
+  const proxy = await zkProxy(tb.HBR_TB_ZK_CONNECT);
   cleanups.push(() => proxy.close());
   const cfg = cfgFor('silent');
   const a = elect({ ...cfg, connect: proxy.connect }, id(6001));
