@@ -100,7 +100,8 @@ test('the apply lock is watched: onLost when its znode is deleted, when the netw
   const took: number[] = [];
   for (const how of ['silent', 'cut'] as const) {
     const proxy = await zkProxy(connect);
-    const l = await acquireZkLock({ ...c, connect: proxy.connect }, me(502));
+    // (a path of its own: the lock of the session cut off before lives on until the server expires it)
+    const l = await acquireZkLock({ ...c, path: `${c.path}-${how}`, connect: proxy.connect }, me(502));
     const got: Array<{ why: string; at: number }> = [];
     l.onLost((why) => got.push({ why, at: Date.now() }));
     await sleep(1_500);
