@@ -122,7 +122,7 @@ test('the apply lock is watched: onLost when its znode is deleted, when the netw
   }
 
   // 4. Released: never reported lost afterwards.
-  const l4 = await acquireZkLock(c, me(504), { timeoutMs: 10_000 });
+  const l4 = await acquireZkLock(c, me(504), { timeoutMs: 30_000 });
   const after: string[] = [];
   l4.onLost((why) => after.push(why));
   await l4.release();
