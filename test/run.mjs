@@ -24,14 +24,29 @@ function runGroup(group) {
     const args = ['--import', 'tsx', uvuBin, dir, pattern ?? '\\.test\\.ts$'];
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
+    // uvu prints its summary when the last test ends; a handle a failed test leaked (a ZooKeeper
+    // client, a server) can keep its process alive for ever after. Give it 20 s, then end it.
+    let reaper;
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+      if (!reaper && /Duration:/.test(out)) {
+        reaper = setTimeout(() => {
+          console.error(`\n${group}: the suite process did not exit 20 s after its summary (a leaked handle): ended it`);
+          child.kill('SIGKILL');
+        }, 20_000);
+        reaper.unref();
+      }
+    });
     child.on('close', (code) => {
+      if (reaper) clearTimeout(reaper);
       const num = (label) => Number((new RegExp(`${label}:\\s+(\\d+)`).exec(out) ?? [])[1] ?? NaN);
       const total = num('Total');
       const passed = num('Passed');
       const skipped = num('Skipped') || 0;
       // A suite that crashed before uvu's summary counts as one failure, never as a pass.
-      const crashed = Number.isNaN(total) || (code !== 0 && passed === total - skipped);
+      // (ended after a complete summary: the counts stand)
+      const crashed = Number.isNaN(total) || (code !== 0 && code !== null && passed === total - skipped);
       resolve({ total: total || 0, passed: passed || 0, skipped, crashed });
     });
   });
