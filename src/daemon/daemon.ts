@@ -80,7 +80,8 @@ export class Daemon {
   private reloading?: Promise<void>;
   private lastLoad: { at: number; errors: PolicyError[] } = { at: 0, errors: [] };
   private readonly startedAt: number;
-  private healthRunning = false;
+  /** the NameNode health poll in flight (one at a time) */
+  private healthRun?: Promise<unknown>;
   private readonly recording: RecordContext;
 
   private constructor(private readonly opts: DaemonOptions) {
@@ -217,7 +218,7 @@ export class Daemon {
       const rt = this.policies.get(name);
       const p = config.policies[name];
       if (!rt || !p || this.leaderState !== 'leader' || this.stopping) return { ok: true };
-      const release = await this.resources.acquire(this.resourceKeys(config, name));
+      const release = await this.resources.acquire(policyClaims(config, name));
       const signal = this.term.signal;
       try {
         if (this.leaderState !== 'leader' || this.stopping || signal.aborted) return { ok: true };
@@ -247,18 +248,9 @@ export class Daemon {
     });
   }
 
-  private resourceKeys(config: Config, name: string): string[] {
-    return policyClaims(config, name);
-  }
-
-  private async pollHealth(): Promise<void> {
-    if (this.healthRunning || this.leaderState !== 'leader' || this.stopping) return;
-    this.healthRunning = true;
-    try {
-      await Promise.all(SYSTEMS.map((s) => s.health?.(this.config, this.metrics, this.log)));
-    } finally {
-      this.healthRunning = false;
-    }
+  private pollHealth(): void {
+    if (this.healthRun || this.leaderState !== 'leader' || this.stopping) return;
+    this.healthRun = Promise.all(SYSTEMS.map((s) => s.health?.(this.config, this.metrics, this.log))).finally(() => (this.healthRun = undefined));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@
  *   newest = common                   → nothing
  */
 import { trustedUntil } from '../../model/names.js';
-import { Action, stepId } from '../../model/plan.js';
+import { Action, stepId, type HoldReason } from '../../model/plan.js';
 import { dirKey, type ObservedDir } from '../../model/observed.js';
 import type { PlanBuilder } from '../../planner/builder.js';
 import { hbrNewestFirst, newestCommon, snapshotNames } from '../../hadoop/snapshots.js';
@@ -47,6 +47,12 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
     return id;
   };
   const newestDeps = newest.createdBy ? [newest.createdBy] : [];
+  /** Holds the pair for the operator unless they allowed overwriting its target; true when held. */
+  const held = (reason: HoldReason, message: string): boolean => {
+    if (b.allowsOverwrite(TT)) return false;
+    b.hold({ policy: policy.name, target: TT, source: S, reason, message });
+    return true;
+  };
   /** anything already planned on the target (e.g. by another policy) comes first */
   const priorOnTarget = stepsOn(b, tKey);
   const onTarget = new Set(snapshotNames(T));
@@ -92,19 +98,11 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
     else if (resuming) reason += ` (resumes hbr's interrupted copy of ${T.copyInProgress}: only what differs moves)`;
     else if (holdsData) {
       const what = `${T.size ? `${T.size.files} files, ${T.size.bytes} bytes` : 'content of unknown size'} and ${T.snapshots.length} snapshot${T.snapshots.length === 1 ? '' : 's'}`;
-      if (!b.allowsOverwrite(TT)) {
-        b.hold({
-          policy: policy.name,
-          target: TT,
-          source: S,
-          reason: 'diverged',
-          message:
-            `DR pair ${S} -> ${TT} is diverged: ${TT} holds ${what} but shares no snapshot with ${S}; ` +
-            `a copy would overwrite it, so hbr holds the pair (and deletes nothing there) until you decide: ` +
-            `promote ${TT}, or allow the overwrite with: hbr apply --allow-overwrite ${TT}`,
-        });
-        return planned;
-      }
+      const message =
+        `DR pair ${S} -> ${TT} is diverged: ${TT} holds ${what} but shares no snapshot with ${S}; ` +
+        `a copy would overwrite it, so hbr holds the pair (and deletes nothing there) until you decide: ` +
+        `promote ${TT}, or allow the overwrite with: hbr apply --allow-overwrite ${TT}`;
+      if (held('diverged', message)) return planned;
       reason += `; REPLACES the diverged target (${what}; overwrite allowed by the operator): its content is overwritten and files not in the source deleted (distcp -update -delete)`;
     } else reason += ' (target is empty and shares no snapshot with the source)';
     const boot = add({
@@ -173,18 +171,10 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
         // Unreachable while the safety floors hold (the common snapshot is never deleted), but if
         // the source lost it, the only way back is a full copy of the newest source snapshot: it
         // overwrites the target, so it is held like a diverged pair unless the operator allows it.
-        if (!b.allowsOverwrite(TT)) {
-          b.hold({
-            policy: policy.name,
-            target: TT,
-            source: S,
-            reason: 'diverged',
-            message:
-              `DR pair ${S} -> ${TT} is diverged: ${TT} changed since ${common.name} (${cs.entries} entries) and ${S} no longer has ${common.name} to roll it back to; ` +
-              `a full re-sync would overwrite it, so hbr holds the pair until you decide: promote ${TT}, or allow the overwrite with: hbr apply --allow-overwrite ${TT}`,
-          });
-          return planned;
-        }
+        const message =
+          `DR pair ${S} -> ${TT} is diverged: ${TT} changed since ${common.name} (${cs.entries} entries) and ${S} no longer has ${common.name} to roll it back to; ` +
+          `a full re-sync would overwrite it, so hbr holds the pair until you decide: promote ${TT}, or allow the overwrite with: hbr apply --allow-overwrite ${TT}`;
+        if (held('diverged', message)) return planned;
         add({
           kind: 'replicate.repair-target',
           action: Action.Replace,
@@ -229,18 +219,10 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
       if (changed / sc.files > maxChange) {
         const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
         massChange = `${changed} of ${sc.files} files (${pct(changed / sc.files)}: ${sc.deleted} deleted, ${sc.modified} rewritten) changed on ${S} since ${common.name}, more than max_change ${pct(maxChange)}`;
-        if (!b.allowsOverwrite(TT)) {
-          b.hold({
-            policy: policy.name,
-            target: TT,
-            source: S,
-            reason: 'mass-change',
-            message:
-              `DR pair ${S} -> ${TT} is held: ${massChange}. A mass deletion or rewrite on the source is not copied, and retention on both sides deletes nothing, until you decide: ` +
-              `restore the source from ${TT} or a snapshot, or, if the change is intended, allow it with: hbr apply --allow-overwrite ${TT}`,
-          });
-          return planned;
-        }
+        const message =
+          `DR pair ${S} -> ${TT} is held: ${massChange}. A mass deletion or rewrite on the source is not copied, and retention on both sides deletes nothing, until you decide: ` +
+          `restore the source from ${TT} or a snapshot, or, if the change is intended, allow it with: hbr apply --allow-overwrite ${TT}`;
+        if (held('mass-change', message)) return planned;
       }
     }
     const diff = add({
