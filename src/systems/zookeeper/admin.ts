@@ -42,7 +42,11 @@ export function authHeader(auth: AdminAuth): string {
 }
 
 export class AdminError extends Error {
-  constructor(message: string, readonly status?: number) {
+  /**
+   * @param retryable another client's concurrent `snapshot` may be the cause (it rewrites the file
+   *   this request streams when both land on the same zxid); looking again may succeed.
+   */
+  constructor(message: string, readonly status?: number, readonly retryable = false) {
     super(message);
     this.name = 'AdminError';
   }

@@ -171,7 +171,9 @@ async function collectFromAdmin(adminUrl: string, auth: AdminAuth, work: string,
   await pipeline(res, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }), signal ? { signal } : {});
   const size = (await stat(tmp)).size;
   if (typeof sizeHeader === 'string' && Number(sizeHeader) !== size) {
-    throw new AdminError(`snapshot stream was cut short: ${size} of ${sizeHeader} bytes`);
+    // The server names a snapshot file by its last zxid: a second `snapshot` (another hbr run, an
+    // operator) at the same zxid rewrites the file this stream is reading, which ends it short.
+    throw new AdminError(`snapshot stream was cut short: ${size} of ${sizeHeader} bytes`, undefined, true);
   }
   const head = Buffer.alloc(16);
   const fh = await open(tmp, 'r');

@@ -66,8 +66,10 @@ export const archive: Executor<ArchiveParams> = async (step, ctx) => {
         : { mode: 'datadir' as const, dataDir: cluster.datadir! };
     const client = openStore(store);
     // Another hbr may be taking this very archive: the AdminServer then refuses the second
-    // snapshot (its rate limit answers 429, or 500 on the streaming path). Check whether the
-    // other run's archive has landed, and if not, retry with backoff within the step's deadline.
+    // snapshot (its rate limit answers 429, or 500 on the streaming path), or the two snapshots
+    // land on the same zxid and the second rewrites the file the first streams (cut short).
+    // Check whether the other run's archive has landed, and if not, retry with backoff within
+    // the step's deadline.
     let info: Awaited<ReturnType<typeof takeArchive>> | undefined;
     for (let attempt = 0; !info; attempt++) {
       if (await client.head(step.target.path)) return { note: `${client.url}${step.target.path} already exists (written by another hbr run): kept it` };
@@ -75,7 +77,8 @@ export const archive: Executor<ArchiveParams> = async (step, ctx) => {
         info = await takeArchive(source, file, { signal: ctx.signal });
       } catch (err) {
         const status = err instanceof AdminError ? err.status : undefined;
-        if ((status !== 429 && status !== 500) || attempt >= 5 || ctx.signal.aborted) throw err;
+        const retryable = status === 429 || status === 500 || (err instanceof AdminError && err.retryable);
+        if (!retryable || attempt >= 5 || ctx.signal.aborted) throw err;
         ctx.log(`${(err as Error).message}; retrying`);
         await sleep(500 * 2 ** attempt, ctx.signal);
       }
