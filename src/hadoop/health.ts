@@ -88,6 +88,21 @@ async function readTrash(cluster: HdfsCluster, url: URL, timeoutMs: number, sign
   return Number.isFinite(minutes) ? minutes > 0 : undefined;
 }
 
+/**
+ * One key of the NameNode's configuration through its /conf servlet (as for fs.trash.interval
+ * above); undefined when the servlet cannot be read or does not know the key.
+ */
+export async function readNameNodeConf(cluster: HdfsCluster, key: string, timeoutMs = 10_000): Promise<string | undefined> {
+  let body: unknown;
+  try {
+    body = await getJson(cluster, endpoint(cluster, '/conf', { name: key }), timeoutMs, undefined);
+  } catch {
+    return undefined;
+  }
+  const raw = (body as { property?: { key?: unknown; value?: unknown } } | null)?.property;
+  return raw?.key === key && raw.value !== undefined && raw.value !== null ? String(raw.value) : undefined;
+}
+
 function endpoint(cluster: HdfsCluster, path: string, params: Record<string, string>): URL {
   const u = new URL(cluster.webhdfs.replace(/\/+$/, '') + path);
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);

@@ -34,6 +34,11 @@ export interface ObservedDir {
    * held before a copy replicates it (the replication's max_change).
    */
   sourceChangedSince?: { snapshot: string; files: number; deleted: number; modified: number };
+  /**
+   * What the directory's NameNode supports of the attributes DistCp preserves (its /conf:
+   * dfs.namenode.acls.enabled, dfs.namenode.xattrs.enabled); a key is absent when it could not tell.
+   */
+  features?: { acls?: boolean; xattrs?: boolean };
   /** content summary of the live directory, for estimates */
   size?: { bytes: number; files: number };
 }

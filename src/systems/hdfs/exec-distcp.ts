@@ -9,6 +9,8 @@
  *                       target with no changes since <base>, and drop the scratch snapshot;
  *               resync: distcp -update -delete <src>/.snapshot/<S> <dst> (copies only files that differ)
  *
+ * Every copy also carries the policy's -p<attrs> (./preserve.ts), added in runDistcp only.
+ *
  * DistCp 3.x fails ("DistCp sync failed") rather than silently falling back to a full copy when
  * -diff's preconditions do not hold, so a full copy only ever happens when the plan says so.
  */
@@ -19,7 +21,8 @@ import { parseJobCounters, runHadoopOk } from '../../hadoop/cli.js';
 import type { ExecContext, Executor, StepOutcome } from '../types.js';
 import { fsFor, hdfsCluster, snapshotExists } from './exec-snapshots.js';
 import { bootstrapMark, renamedBase, SCRATCH_PREFIX } from './scratch.js';
-import type { HdfsParams, HdfsStep as Step } from './types.js';
+import { isHdfsPolicy, type HdfsParams, type HdfsStep as Step } from './types.js';
+import { ALL_PRESERVE, observeFeatures, preserveArgs, unsupported } from './preserve.js';
 
 export { SCRATCH_PREFIX } from './scratch.js';
 
@@ -31,7 +34,36 @@ function snapPath(path: string, snapshot: string): string {
   return `${path === '/' ? '' : path}/.snapshot/${snapshot}`;
 }
 
+/**
+ * Runs one DistCp between two clusters of a policy, with the policy's preserve flags
+ * (./preserve.ts): every copy hbr makes (bootstrap, -diff, repair, re-sync, restore) goes through
+ * here, so none forgets them. The clusters' ACL and xattr switches are observed now (not cached):
+ * an attribute a side does not support is left out, with a line in the log, instead of DistCp
+ * refusing the whole copy.
+ */
+export async function runDistcp(
+  ctx: ExecContext,
+  copy: { id: string; policy: string; clusters: [string, string] },
+  args: string[],
+): Promise<StepOutcome & { argv: string[] }> {
+  const policy = ctx.config.policies[copy.policy];
+  const wanted = (isHdfsPolicy(policy) ? policy.preserve : undefined) ?? ALL_PRESERVE;
+  const sides = await Promise.all(
+    [...new Set(copy.clusters)].map(async (name) => ({ name, features: await observeFeatures(hdfsCluster(ctx.config, name)) })),
+  );
+  const drop = unsupported(wanted, sides);
+  for (const d of drop) ctx.log(`not preserving ${d.attr}: ${d.why}`);
+  const argv = [...preserveArgs(wanted, drop.map((d) => d.attr)), ...args];
+  return { ...(await distcpRaw(copy.id, ctx, argv)), argv };
+}
+
 async function distcp(step: Step, ctx: ExecContext, args: string[]): Promise<StepOutcome> {
+  const src = step.params.source?.cluster ?? step.target.cluster;
+  const { argv: _argv, ...outcome } = await runDistcp(ctx, { id: step.id, policy: step.policy, clusters: [src, step.target.cluster] }, args);
+  return outcome;
+}
+
+async function distcpRaw(stepId: string, ctx: ExecContext, args: string[]): Promise<StepOutcome> {
   const marker = `hbr-step=${randomBytes(6).toString('hex')}`;
   let pid: number | undefined;
   let lastProgress = '';
@@ -42,11 +74,11 @@ async function distcp(step: Step, ctx: ExecContext, args: string[]): Promise<Ste
     signal: ctx.signal,
     onSpawn: (p) => {
       pid = p;
-      trackChild(ctx.stateDir, { pid: p, marker, startedAt: Date.now(), step: step.id });
+      trackChild(ctx.stateDir, { pid: p, marker, startedAt: Date.now(), step: stepId });
     },
     onStderrLine: (line) => {
       const m = /mapreduce\.Job:\s+(map \d+% reduce \d+%)/.exec(line);
-      if (m && !lastProgress) crashPoint(`distcp:running ${step.id}`); // a kill here leaves DistCp mid-copy
+      if (m && !lastProgress) crashPoint(`distcp:running ${stepId}`); // a kill here leaves DistCp mid-copy
       if (m && m[1] !== lastProgress) {
         lastProgress = m[1]!;
         ctx.log(`distcp ${m[1]}`);

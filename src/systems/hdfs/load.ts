@@ -5,6 +5,7 @@ import { formatDuration } from '../../schema/duration.js';
 import { cronGapLongerThan, normalizeKeep, normalizeSchedule } from '../../schema/values.js';
 import { parseDuration } from '../../schema/duration.js';
 import type { Claim, LoadContext, Segment } from '../types.js';
+import type { PreserveAttr } from './preserve.js';
 import type { HdfsLocation, HdfsSnapshotPolicy, ReplicationTarget } from './types.js';
 
 interface RawHdfsPolicy {
@@ -12,6 +13,7 @@ interface RawHdfsPolicy {
   snapshots: { every?: string; cron?: string; keep?: Keep };
   rpo?: string;
   replicate?: Array<{ to: HdfsLocation; keep?: Keep; max_change?: string }>;
+  preserve?: PreserveAttr[];
 }
 
 export function loadHdfsPolicy(ctx: LoadContext, name: string, rawIn: Record<string, unknown>, at: SourceLocation): HdfsSnapshotPolicy | undefined {
@@ -32,6 +34,7 @@ export function loadHdfsPolicy(ctx: LoadContext, name: string, rawIn: Record<str
     snapshots: { schedule: normalizeSchedule(raw.snapshots), keep: normalizeKeep(raw.snapshots.keep) },
     ...(raw.rpo !== undefined && { rpo: parseDuration(raw.rpo) }),
     replicate,
+    ...(raw.preserve !== undefined && { preserve: [...new Set(raw.preserve)] }),
     at,
   };
 

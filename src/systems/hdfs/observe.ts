@@ -16,6 +16,7 @@ import { trustedUntil } from '../../model/names.js';
 import { bootstrapMark, markedCopy } from './scratch.js';
 import { isHdfsPolicy } from './types.js';
 import { WebHdfs } from '../../hadoop/webhdfs.js';
+import { observeFeatures, type FsFeatures } from './preserve.js';
 
 export interface ObserveOptions {
   /** max requests in flight per run (default 16) */
@@ -49,6 +50,12 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
   const errors: Observed['errors'] = [];
   const dirs: Record<string, ObservedDir> = {};
   const down = new Set<string>(); // clusters that failed: skip their other dirs quickly
+  // ACL / xattr switches, once per cluster (./preserve.ts): never fails, an unreadable /conf is unknown
+  const features = new Map<string, Promise<FsFeatures>>();
+  const featuresOf = (name: string, c: HdfsCluster) => {
+    if (!features.has(name)) features.set(name, limit(() => observeFeatures(c, opts.timeoutMs)));
+    return features.get(name)!;
+  };
 
   const policies = Object.values(config.policies)
     .filter(isHdfsPolicy)
@@ -66,12 +73,13 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
       const stat = await limit(() => fs.stat(path));
       let dir: ObservedDir;
       if (!stat) {
-        dir = { cluster: clusterName, path, exists: false, snapshottable: false, snapshots: [] };
+        dir = { cluster: clusterName, path, exists: false, snapshottable: false, snapshots: [], features: await featuresOf(clusterName, cluster) };
       } else {
         const snapshottable = stat.snapshotEnabled === true;
-        const [snaps, summary] = await Promise.all([
+        const [snaps, summary, feats] = await Promise.all([
           snapshottable ? limit(() => fs.getSnapshotList(path)) : Promise.resolve([]),
           withSize ? limit(() => fs.getContentSummary(path)) : Promise.resolve(undefined),
+          featuresOf(clusterName, cluster),
         ]);
         dir = {
           cluster: clusterName,
@@ -83,6 +91,7 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
             .map((s) => ({ name: s.dirStatus.pathSuffix, createdAt: s.dirStatus.modificationTime }))
             .sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name)),
           ...(summary ? { size: { bytes: summary.length, files: summary.fileCount } } : {}),
+          features: feats,
         };
       }
       dirs[key] = dir;

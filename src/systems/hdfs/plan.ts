@@ -7,6 +7,7 @@
  * src/planner/retention.ts + the floors of ./safety.ts).
  */
 import { snapshotName, trustedUntil } from '../../model/names.js';
+import { ALL_PRESERVE, unsupported } from './preserve.js';
 import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js';
 import { Action, stepId } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
@@ -141,6 +142,12 @@ function planPolicy(
       continue;
     }
     warnFuture(b, P, locText(target.to), snapshotNames(T), now);
+    for (const u of unsupported(policy.preserve ?? ALL_PRESERVE, [
+      { name: policy.source.cluster, features: observed.dirs[sKey]?.features },
+      { name: target.to.cluster, features: T.features },
+    ])) {
+      b.warn(`copies to ${locText(target.to)} do not preserve ${u.attr === 'acl' ? 'ACLs' : 'xattrs'}: ${u.why}`, P);
+    }
     addRetention(target.to, P);
     if (!newest) {
       b.warn(`no hbr snapshot of ${locText(policy.source)} to replicate to ${locText(target.to)}`, P);

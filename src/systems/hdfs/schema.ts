@@ -1,6 +1,7 @@
 /** The HDFS snapshot system's part of the policy schema (composed by src/schema/compose.ts). */
 import { exactlyOneSchedule, scheduleKeys } from '../../schema/parts.js';
 import type { SchemaPart } from '../types.js';
+import { ALL_PRESERVE } from './preserve.js';
 
 export const hdfsSchema: SchemaPart = {
   describes: 'HDFS snapshots of a directory (source {cluster, path} + snapshots [+ replicate])',
@@ -17,6 +18,16 @@ export const hdfsSchema: SchemaPart = {
         }
       },
       ...exactlyOneSchedule,
+    },
+    "preserve": {
+      "title": "Attributes every copy preserves",
+      "description": "What every DistCp copy of the policy (replication, repair, restore) carries over besides the bytes, as DistCp's -p flags. Absent: all of them. List only those to keep, e.g. leave out user and group when hbr's user is not an HDFS superuser on the target. acl and xattr are dropped (with a plan warning) when a cluster has dfs.namenode.acls.enabled / dfs.namenode.xattrs.enabled off.",
+      "type": "array",
+      "uniqueItems": true,
+      "items": {
+        "type": "string",
+        "enum": ALL_PRESERVE
+      }
     },
     "replicate": {
       "title": "DR replication",

@@ -1,6 +1,7 @@
 /** The HDFS snapshot system's policy and step types (docs/policies.md, "HDFS snapshots"). */
 import type { Keep, PolicyBase, Schedule } from '../../model/policy.js';
 import type { Step } from '../../model/plan.js';
+import type { PreserveAttr } from './preserve.js';
 
 export interface HdfsLocation {
   cluster: string;
@@ -24,6 +25,8 @@ export interface HdfsSnapshotPolicy extends PolicyBase {
   source: HdfsLocation;
   snapshots: { schedule: Schedule; keep: Keep };
   replicate: ReplicationTarget[];
+  /** what every copy of the policy carries over besides the bytes (./preserve.ts); absent = everything */
+  preserve?: PreserveAttr[];
 }
 
 /** Parameters of the HDFS step kinds. */
