@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import { acquireLock } from '../engine/lock.js';
 import { SYSTEMS } from '../systems/index.js';
 import type { RestoreCommand } from '../systems/types.js';
-import { addPolicyOptions, CliError, eprint, loadOrFail, print, type CommonOptions } from './common.js';
+import { reapOrphans } from '../hadoop/children.js';
+import { addPolicyOptions, CliError, eprint, hadoopBin, loadOrFail, now, print, type CommonOptions } from './common.js';
 
 interface RestoreOptions extends CommonOptions {
   policy: string;
@@ -20,18 +21,25 @@ function registerOne(restore: Command, r: RestoreCommand): void {
   addPolicyOptions(cmd.option('--auto-approve', 'do not ask for confirmation').option('--json', 'print the plan and the result as JSON')).action(
     async (opts: RestoreOptions) => {
       const config = await loadOrFail(opts);
-      const plan = await r.prepare(config, opts as unknown as Record<string, unknown>);
-      if (opts.json) print(JSON.stringify(plan.json, null, 2) + '\n');
-      else print(['hbr will perform the following actions:', '', `  # policy ${plan.policy}`, ...plan.lines, '', ''].join('\n'));
-      if (!opts.autoApprove) {
-        if (!process.stdin.isTTY) throw new CliError('restore needs confirmation: run it in a terminal, or pass --auto-approve');
-        const rl = createInterface({ input: process.stdin, output: process.stdout });
-        const answer = await rl.question("Do you want to perform this restore? Only 'yes' will be accepted: ");
-        rl.close();
-        if (answer.trim() !== 'yes') throw new CliError('Restore cancelled.');
-      }
-      const lock = acquireLock(opts.stateDir, `hbr restore ${r.name} --policy ${plan.policy}`);
+      // The lock first: a restore observes what it will write, and an earlier restore killed
+      // mid-copy may have left a DistCp running (reaped here, as `hbr apply` does).
+      const lock = acquireLock(opts.stateDir, `hbr restore ${r.name} --policy ${opts.policy}`);
       try {
+        for (const c of reapOrphans(opts.stateDir, (m) => eprint(m))) eprint(`reaped ${c.step} (pid ${c.pid})`);
+        const plan = await r.prepare(config, opts as unknown as Record<string, unknown>, { now: now(), stateDir: opts.stateDir, hadoop: hadoopBin() });
+        if (opts.json) print(JSON.stringify({ ...plan.json, noChanges: plan.noChanges === true }, null, 2) + '\n');
+        else print(['hbr will perform the following actions:', '', `  # policy ${plan.policy}`, ...plan.lines, '', ''].join('\n'));
+        if (plan.noChanges) {
+          if (!opts.json) print('No changes. The restore target already matches the recovery point.\n');
+          return;
+        }
+        if (!opts.autoApprove) {
+          if (!process.stdin.isTTY) throw new CliError('restore needs confirmation: run it in a terminal, or pass --auto-approve');
+          const rl = createInterface({ input: process.stdin, output: process.stdout });
+          const answer = await rl.question("Do you want to perform this restore? Only 'yes' will be accepted: ");
+          rl.close();
+          if (answer.trim() !== 'yes') throw new CliError('Restore cancelled.');
+        }
         const result = await plan.run(opts.json ? () => {} : (m: string) => eprint(m));
         if (opts.json) print(JSON.stringify(result.json) + '\n');
         else print(result.text);

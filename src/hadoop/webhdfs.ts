@@ -213,10 +213,11 @@ export class WebHdfs {
   }
 
   /** Create (or overwrite) a file with the given content: the NameNode names a DataNode, which takes the bytes. */
-  async create(path: string, data: Uint8Array, opts: { overwrite?: boolean; replication?: number } = {}): Promise<void> {
+  async create(path: string, data: Uint8Array, opts: { overwrite?: boolean; replication?: number; blockSize?: number } = {}): Promise<void> {
     const res = await this.request('PUT', path, 'CREATE', {
       overwrite: opts.overwrite ?? false,
       replication: opts.replication,
+      blocksize: opts.blockSize,
       noredirect: true,
     });
     const loc = await location(res);
@@ -258,6 +259,28 @@ export class WebHdfs {
 
   async renameSnapshot(path: string, from: string, to: string): Promise<void> {
     await this.request('PUT', path, 'RENAMESNAPSHOT', { oldsnapshotname: from, snapshotname: to });
+  }
+
+  /** Octal permission, e.g. "640". */
+  async setPermission(path: string, permission: string): Promise<void> {
+    await this.request('PUT', path, 'SETPERMISSION', { permission });
+  }
+
+  async setOwner(path: string, owner?: string, group?: string): Promise<void> {
+    await this.request('PUT', path, 'SETOWNER', { owner, group });
+  }
+
+  async setReplication(path: string, replication: number): Promise<boolean> {
+    return (await this.json<{ boolean: boolean }>('PUT', path, 'SETREPLICATION', { replication })).boolean;
+  }
+
+  /** Adds ACL entries, e.g. "user:bob:r--" (comma-separated). */
+  async modifyAclEntries(path: string, aclspec: string): Promise<void> {
+    await this.request('PUT', path, 'MODIFYACLENTRIES', { aclspec });
+  }
+
+  async getAclStatus(path: string): Promise<{ entries: string[]; owner: string; group: string; permission: string }> {
+    return (await this.json<{ AclStatus: { entries: string[]; owner: string; group: string; permission: string } }>('GET', path, 'GETACLSTATUS')).AclStatus;
   }
 
   /** Sets (creates or replaces) an extended attribute, e.g. `user.hbr.bootstrap`, as text. */

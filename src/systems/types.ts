@@ -189,7 +189,17 @@ export interface RestoreCommand {
   /** adds the system's options to the subcommand */
   options(cmd: Command): Command;
   /** checks the options, observes, chooses; throws UserError (src/model/errors.ts) for what a person can fix */
-  prepare(config: Config, opts: Record<string, unknown>): Promise<RestorePlan>;
+  prepare(config: Config, opts: Record<string, unknown>, ctx: RestoreContext): Promise<RestorePlan>;
+}
+
+/** What the CLI hands a restore besides its options. */
+export interface RestoreContext {
+  /** the CLI's clock (HBR_NOW-aware): "newest at or before", names dated later are not trusted */
+  now: number;
+  /** hbr's state dir (child-process records, temporary files) */
+  stateDir: string;
+  /** the `hadoop` launcher */
+  hadoop: string;
 }
 
 export interface RestorePlan {
@@ -198,6 +208,8 @@ export interface RestorePlan {
   lines: string[];
   /** the same as JSON (--json) */
   json: object;
+  /** nothing to do (e.g. a second run): the CLI says so and neither asks nor runs */
+  noChanges?: boolean;
   /** carries it out; `log` gets progress lines */
   run(log: (message: string) => void): Promise<{ text: string; json: object }>;
 }

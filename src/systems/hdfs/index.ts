@@ -16,6 +16,7 @@ import { planHdfs } from './plan.js';
 import { snapshotPolicyPoints } from './recovery.js';
 import { hdfsDeleteChecker } from './safety.js';
 import { hdfsSchema } from './schema.js';
+import { hdfsRestore } from './restore-command.js';
 import { isHdfsStep, KIND, type HdfsSnapshotPolicy } from './types.js';
 
 const MIN = 60_000;
@@ -70,4 +71,5 @@ export const hdfs: System<HdfsSnapshotPolicy> = {
   deletes: [KIND.delete],
   recoveryPoints: snapshotPolicyPoints,
   health: pollHdfsHealth,
+  restore: hdfsRestore,
 };
