@@ -57,7 +57,7 @@ test('4. owner, group, mode, ACL, xattr, block size, replication and times: iden
   const dst = `/it-dr/${id}/data`;
   await makeTree(src);
   const a = await attrs(primary, `${src}/secret.csv`);
-  assert.equal([a.permission, a.owner, a.group, a.acl, a.xattrs], ['640', 'alice', 'analysts', ['user:bob:r--'], { 'user.project': 'blue' }], 'the test bed took the attributes');
+  assert.equal([a.permission, a.owner, a.group, a.acl, a.xattrs], ['640', 'alice', 'analysts', ['group::r--', 'user:bob:r--'], { 'user.project': 'blue' }], 'the test bed took the attributes');
   assert.is((await attrs(primary, `${src}/rep2/x`)).replication, 2);
 
   const dir = tempDir('preserve');
