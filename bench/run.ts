@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: every benchmark prints its figures and a ratio against a baseline measured in
  * the same run. Needs the test bed (started here if it is not up). `npm run bench -- plan` or
- * `npm run bench -- daemon` runs one.
+ * `npm run bench -- daemon` or `npm run bench -- restore` runs one.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../test/helpers/testbed.js';
 import { benchDaemon } from './daemon.js';
 import { benchHbrPlan, benchPlanner } from './plan.js';
+import { benchRestore } from './restore.js';
 
 const only = process.argv[2];
 let testbedUp = false;
@@ -29,4 +30,9 @@ if (!only || only === 'daemon') {
   ensureTestbed();
   console.log('bench/daemon: resident memory and CPU of hbr daemon, 1,000 policies idle and reconciling (--parallel 8)');
   await benchDaemon();
+}
+if (!only || only === 'restore') {
+  ensureTestbed();
+  console.log('bench/restore: hbr restore hdfs of a >=1 GiB tree from DR vs a plain hadoop distcp of the same snapshot');
+  await benchRestore();
 }
