@@ -3,6 +3,7 @@
  * chooses what to restore and how; here the plan is shown, confirmed (or --auto-approve), the
  * state-dir lock held while it runs, and the result printed.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { acquireLock } from '../engine/lock.js';
@@ -14,11 +15,34 @@ import { addPolicyOptions, CliError, eprint, hadoopBin, loadOrFail, now, print, 
 interface RestoreOptions extends CommonOptions {
   policy: string;
   autoApprove?: boolean;
+  out?: string;
+  plan?: string;
+}
+
+/**
+ * A saved restore plan (--out) is the plan's JSON. It is carried out (--plan) only if the same
+ * command, observing afresh, plans exactly the same thing: otherwise what it was made from has
+ * changed and it is refused, as a stale `hbr apply` plan is.
+ */
+function sameSavedPlan(file: string, fresh: object): boolean {
+  let saved: unknown;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CliError(`cannot read the saved restore plan ${file}: ${(err as Error).message}`);
+  }
+  return JSON.stringify(saved) === JSON.stringify(fresh);
 }
 
 function registerOne(restore: Command, r: RestoreCommand): void {
   const cmd = r.options(restore.command(r.name).description(r.description));
-  addPolicyOptions(cmd.option('--auto-approve', 'do not ask for confirmation').option('--json', 'print the plan and the result as JSON')).action(
+  addPolicyOptions(
+    cmd
+      .option('--auto-approve', 'do not ask for confirmation')
+      .option('--json', 'print the plan and the result as JSON')
+      .option('--out <file>', 'save the plan to this file for review and stop')
+      .option('--plan <file>', 'carry out this saved plan (the same command with --out made it); refused if a fresh plan differs'),
+  ).action(
     async (opts: RestoreOptions) => {
       const config = await loadOrFail(opts);
       // The lock first: a restore observes what it will write, and an earlier restore killed
@@ -32,6 +56,14 @@ function registerOne(restore: Command, r: RestoreCommand): void {
         if (plan.noChanges) {
           if (!opts.json) print('No changes. The restore target already matches the recovery point.\n');
           return;
+        }
+        if (opts.out) {
+          writeFileSync(opts.out, JSON.stringify(plan.json, null, 2) + '\n');
+          if (!opts.json) print(`Saved the restore plan to ${opts.out}. Carry it out with the same command and --plan ${opts.out}.\n`);
+          return;
+        }
+        if (opts.plan && !sameSavedPlan(opts.plan, plan.json)) {
+          throw new CliError(`stale restore plan ${opts.plan}: what it was made from has changed (see the fresh plan above); plan again`);
         }
         if (!opts.autoApprove) {
           if (!process.stdin.isTTY) throw new CliError('restore needs confirmation: run it in a terminal, or pass --auto-approve');

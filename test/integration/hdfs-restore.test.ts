@@ -107,10 +107,24 @@ test('1. a directory of 50 files deleted by mistake: the plan lists exactly them
   assert.is(await treesIdentical(primary, `${s.src}/.snapshot/${SNAP}/keep`, primary, `${s.src}/keep`), undefined);
 });
 
-test('--to restores beside the original', async () => {
+test('--to restores beside the original; a saved plan (--out) is carried out with --plan, refused when stale', async () => {
   const s = await setup('restore-to', fifty('victim', 300));
   const beside = `${s.src.replace(/\/data$/, '')}/restored`;
-  const { result } = await restoreApply(s, 'restore-to', ['--path', 'victim', '--to', beside]);
+  const saved = join(s.dir, 'restore.plan');
+  const args = ['--path', 'victim', '--to', beside];
+  const base = ['restore', 'hdfs', '-f', s.file, '--state-dir', s.state, '--policy', 'restore-to', ...args];
+  const out = await hbr([...base, '--out', saved], { HBR_NOW: T1 });
+  assert.is(out.code, 0, out.stderr);
+  assert.match(out.stdout, /Saved the restore plan/);
+  assert.ok(!(await primary.stat(beside)), 'saving a plan does nothing');
+  // Someone writes where the restore goes: the saved plan no longer describes it.
+  await primary.create(`${beside}/victim/d0/part-000`, Buffer.from('not from the snapshot'));
+  const stale = await hbr([...base, '--plan', saved, '--auto-approve'], { HBR_NOW: T1 });
+  assert.is(stale.code, 1);
+  assert.match(stale.stderr, /stale restore plan/);
+  assert.equal(await listFiles(primary, beside), ['victim/d0/part-000'], 'nothing was copied');
+  await primary.delete(beside, true);
+  const { result } = await restoreApply(s, 'restore-to', [...args, '--plan', saved]);
   assert.is(result.files, 50);
   assert.is(await treesIdentical(primary, `${s.src}/victim`, primary, `${beside}/victim`), undefined);
   assert.is((await restorePlan(s, 'restore-to', ['--path', 'victim', '--to', beside])).noChanges, true);
