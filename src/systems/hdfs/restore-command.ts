@@ -116,15 +116,15 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
     list('+', p.copy);
     if (overwrite) list('~', p.differ, (e: { newer: boolean }) => (e.newer ? ' REPLACES a version written after the snapshot' : ' REPLACES a differing file'));
     else if (p.differ.length) {
-      lines.push(`        ${p.differ.length} file${p.differ.length === 1 ? '' : 's'} differ from the recovery point and are KEPT (--overwrite replaces them):`);
+      lines.push(`        ${p.differ.length === 1 ? '1 file differs from the recovery point and is' : `${p.differ.length} files differ from the recovery point and are`} KEPT (--overwrite replaces ${p.differ.length === 1 ? 'it' : 'them'}):`);
       list('!', p.differ, (e: { newer: boolean }) => (e.newer ? ' written after the snapshot' : ''));
     }
     if (p.leftovers.length) lines.push(`        ${p.leftovers.length} temporary file${p.leftovers.length === 1 ? '' : 's'} of an interrupted DistCp (.distcp.tmp.*) removed`);
     if (p.extra.length) {
       if (overwrite) {
-        lines.push(`        ${p.extra.length} file${p.extra.length === 1 ? '' : 's'} not in the recovery point are DELETED (--overwrite):`);
+        lines.push(`        ${p.extra.length === 1 ? '1 file not in the recovery point is' : `${p.extra.length} files not in the recovery point are`} DELETED (--overwrite):`);
         list('-', p.extra);
-      } else lines.push(`        ${p.extra.length} file${p.extra.length === 1 ? '' : 's'} not in the recovery point are kept`);
+      } else lines.push(`        ${p.extra.length === 1 ? '1 file not in the recovery point is' : `${p.extra.length} files not in the recovery point are`} kept`);
     }
   }
   if (work.length) lines.push(`        copies with distcp -update ${preserveArgs(wanted).join(' ')}${overwrite ? ' -delete' : ''}; every copied file's checksum is verified after`);
