@@ -54,7 +54,7 @@ function registerOne(restore: Command, r: RestoreCommand): void {
         if (opts.json) print(JSON.stringify({ ...plan.json, noChanges: plan.noChanges === true }, null, 2) + '\n');
         else print(['hbr will perform the following actions:', '', `  # policy ${plan.policy}`, ...plan.lines, '', ''].join('\n'));
         if (plan.noChanges) {
-          if (!opts.json) print('No changes. The restore target already matches the recovery point.\n');
+          if (!opts.json) print('No changes: nothing to restore.\n');
           return;
         }
         if (opts.out) {
