@@ -12,8 +12,9 @@ import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clusters, hbr, snapshotNames, tempDir, writePairPolicy } from '../helpers/hbr.js';
-import { startDaemon, stopAllDaemons, waitFor, webhookSink } from '../helpers/daemon.js';
+import { spawn } from 'node:child_process';
+import { clusters, HBR, hbr, hbrEnv, snapshotNames, tempDir, throttledHadoop, writePairPolicy } from '../helpers/hbr.js';
+import { recordedChildPids, startDaemon, stopAllDaemons, waitFor, webhookSink } from '../helpers/daemon.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 import type { DrillRecord } from '../../src/engine/drill.js';
 
@@ -125,6 +126,42 @@ test('a DR recovery point changed behind hbr\'s back fails the drill, naming the
   assert.match(lf[0]!.detail ?? '', /changed behind hbr's back: sub2\/part-005\.bin \(modify\)/);
   // the record keeps the last success across the failure
   assert.ok(live.rec.lastSuccessAt);
+});
+
+test('hbr verify killed -9 mid-DistCp: its copy does not go on, the next drill removes the scratch it left and passes', async () => {
+  const id = uniq('drillkill');
+  const src = `/it/${id}/data`;
+  const dst = `/it-dr/${id}/data`;
+  await primary.mkdirs(src);
+  await Promise.all([0, 1, 2].map((i) => primary.create(`${src}/big-${i}.bin`, randomBytes(8 * 1024 * 1024))));
+  const dir = tempDir('drillkill');
+  const file = writePairPolicy(dir, { name: 'drill', src, dst });
+  const state = join(dir, 'state');
+  const a = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve'], { HBR_NOW: T0 });
+  assert.is(a.code, 0, a.stdout + a.stderr);
+  const child = spawn(process.execPath, [HBR, 'verify', '--policy', 'drill', '-f', file, '--state-dir', state], {
+    env: hbrEnv({ HBR_NOW: '2030-01-01T00:30:00Z', HBR_HADOOP: throttledHadoop(dir, 2) }),
+    stdio: 'ignore',
+  });
+  const closed = new Promise((r) => child.on('close', r));
+  const [pid] = await recordedChildPids(state, 60_000);
+  const scratch = `/it-dr/${id}/.hbr-drill-data-20300101T003000Z-dr0`;
+  await waitFor('the scratch copy to start', async () => (await dr.stat(scratch)) !== undefined, 60_000, 200);
+  child.kill('SIGKILL');
+  await closed;
+  assert.ok(await dr.stat(scratch), 'the killed drill left its scratch');
+  // the DistCp dies with hbr (pdeathsig), or the next hbr stops it (src/hadoop/children.ts)
+  const r = await verify(file, state, '2030-01-01T00:40:00Z');
+  assert.is(r.code, 0, r.out);
+  assert.equal(await besideTarget(`/it-dr/${id}`), ['data']);
+  assert.is(r.rec.files, 6);
+  let alive = true;
+  try {
+    process.kill(pid!, 0);
+  } catch {
+    alive = false;
+  }
+  assert.not.ok(alive, `the killed drill's DistCp (pid ${pid}) is still running`);
 });
 
 test('daemon: verify: schedule drills, exports the duration; a changed DR file fails the next drill, sets the metric, fires drill.failed', async () => {
