@@ -189,7 +189,7 @@ export class Daemon {
     const rt: PolicyRuntime = { loop, fingerprint: fingerprint(this.config, name), points: new Map(), pendingKinds: new Set(), unfinished };
     this.policies.set(name, rt);
     scheduleCron(name, rt);
-    addDrillLoop(this.drillHost, name, rt, { random: Math.random });
+    addDrillLoop(this.drillHost, name, rt, Math.random);
     if (this.leaderState === 'leader') {
       loop.resume(startJitter(p), 'policy added');
       resumeDrillLoop(this.recording, p, rt, Math.random);

@@ -12,10 +12,9 @@
  * - The metrics and /status show the last record; `drill.failed` is sent when a drill fails after
  *   one that passed (or the first drill fails), `drill.recovered` when one passes after a failure.
  */
-import type { HbrMetrics } from '../metrics/registry.js';
-import type { Policy } from '../model/policy.js';
 import { readDrillRecord, runDrill, type DrillRecord } from '../engine/drill.js';
-import type { Config } from '../model/policy.js';
+import type { HbrMetrics } from '../metrics/registry.js';
+import type { Config, Policy } from '../model/policy.js';
 import { PolicyLoop } from './loop.js';
 import type { RecordContext, PolicyRuntime } from './runtime.js';
 import { jitterMs, type TimingOptions } from './timing.js';
@@ -83,7 +82,7 @@ export function recordDrill(c: RecordContext, p: Policy, rt: PolicyRuntime, rec:
 }
 
 /** The drill loop of policy `name`, when it has `verify:`; its last record is read from the state dir. */
-export function addDrillLoop(host: DrillHost, name: string, rt: PolicyRuntime, timing: Pick<LoopTiming, 'random'>): void {
+export function addDrillLoop(host: DrillHost, name: string, rt: PolicyRuntime, random: () => number): void {
   const p = host.config().policies[name];
   rt.drill = readDrillRecord(host.stateDir, name);
   if (!p?.verify) return;
@@ -102,13 +101,9 @@ export function addDrillLoop(host: DrillHost, name: string, rt: PolicyRuntime, t
     },
     onError: (err) => host.record.log.error({ policy: name, err }, `restore drill of ${name} failed unexpectedly: ${(err as Error)?.message ?? String(err)}`),
     now: host.record.now,
-    random: timing.random,
+    random,
     timing: drillTiming(every),
   });
-}
-
-interface LoopTiming {
-  random: () => number;
 }
 
 /** Starts the drill loop (leader): the first drill when the record says it is due. */

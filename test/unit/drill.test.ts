@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drillRecord, readDrillRecord, readDrillRecords, writeDrillRecord } from '../../src/engine/drill.js';
-import { drillTiming, firstDrillDelay, setDrillMetrics } from '../../src/daemon/drills.js';
+import { drillTiming, firstDrillDelay, recordDrill, setDrillMetrics } from '../../src/daemon/drills.js';
+import type { PolicyRuntime, RecordContext } from '../../src/daemon/runtime.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { formatPolicyError, loadConfigSources } from '../../src/schema/load.js';
 import { compareTrees, describeDiff, type Tree, type TreeEntry } from '../../src/systems/hdfs/drill-compare.js';
@@ -139,6 +140,27 @@ test('drill metrics: duration, failed, last success, interval and rto per policy
   assert.match(text, /hbr_restore_drill_failed\{policy="w"\} 1/);
   assert.match(text, /hbr_restore_drill_duration_seconds\{policy="w"\} 1\b/);
   assert.match(text, /hbr_restore_drill_last_success_timestamp_seconds\{policy="w"\} 12.5/);
+});
+
+test('drill webhooks: drill.failed once per outage (also across a restart), drill.recovered when one passes again', () => {
+  const sent: Array<{ event: string; summary: string }> = [];
+  const quiet = () => {};
+  const c = { metrics: createMetrics({ defaultMetrics: false }), log: { info: quiet, warn: quiet, error: quiet }, now: () => 0, notify: (n: { event: string; summary: string }) => sent.push(n) } as unknown as RecordContext;
+  const p = { name: 'w', kind: 'hdfs-snapshots', verify: { every: 600_000 }, at: { file: 'p', line: 1, col: 1 } };
+  const rt = {} as PolicyRuntime;
+  const failing = (t: number) =>
+    drillRecord(p, { point: 'dr:/w@x', ok: false, checks: [{ what: 'dr:/w@x restored', ok: false, detail: 'content differs: a/2.txt' }] }, t, t + 1, undefined);
+  recordDrill(c, p, rt, rec(true, 0, 1));
+  recordDrill(c, p, rt, failing(10));
+  recordDrill(c, p, rt, failing(20));
+  assert.equal(sent.map((n) => n.event), ['drill.failed']);
+  assert.match(sent[0]!.summary, /content differs: a\/2\.txt/);
+  recordDrill(c, p, rt, rec(true, 30, 31));
+  assert.equal(sent.map((n) => n.event), ['drill.failed', 'drill.recovered']);
+  // a daemon restarted with a failed record (rt.drill read from the state dir) does not page again
+  const restarted = { drill: failing(40) } as PolicyRuntime;
+  recordDrill(c, p, restarted, failing(50));
+  assert.is(sent.length, 2);
 });
 
 test.run();
