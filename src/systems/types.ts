@@ -176,7 +176,7 @@ export interface System<P extends Policy = Policy> {
   health?(config: Config, metrics: HbrMetrics, log: Logger): Promise<void>;
   /** `hbr restore <name>`: the system's restores, each a reviewable plan first */
   restore?: RestoreCommand;
-  /** `hbr verify`, the daemon's `verify:` schedule: a restore drill (below) */
+  /** `hbr verify`: restores the policy's newest recovery point into a scratch place and compares */
   drill?(policy: PolicyBase, ctx: DrillContext): Promise<DrillResult>;
 }
 
