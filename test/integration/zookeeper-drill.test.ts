@@ -63,7 +63,9 @@ policies:
 
 async function drill(policy: string, now = Date.now()): Promise<DrillResult> {
   const stateDir = join(work, 'state');
+  const t0 = performance.now();
   const r = await system.drill!(config.policies[policy]!, { config, stateDir, signal: new AbortController().signal, log: () => {}, hadoop: tb.HBR_TB_HADOOP, now });
+  console.log(`  drill ${policy}: ${(performance.now() - t0).toFixed(0)} ms, ${r.bytes} bytes`);
   assert.equal(await readdir(join(stateDir, 'tmp')), [], 'the scratch dir is removed after the drill');
   return r;
 }
@@ -207,6 +209,7 @@ test('fuzzy snapshots: a server snapshotting under concurrent writes; each snaps
     assert.ok(snaps.length >= 5, `${snaps.length} snapshots`);
     let checkedDigests = 0;
     let fuzzy = 0;
+    const replayMs: number[] = [];
     for (const snap of snaps) {
       const dir = join(work, `fuzzy-${snap}`, 'version-2');
       await mkdir(dir, { recursive: true });
@@ -216,14 +219,16 @@ test('fuzzy snapshots: a server snapshotting under concurrent writes; each snaps
         await scanTxnLog(join(v2, log), async (b) => { chunks.push(Buffer.from(b)); });
         await writeFile(join(dir, log), Buffer.concat(chunks));
       }
+      const t0 = performance.now();
       const r = await replayDataDir(join(work, `fuzzy-${snap}`), last);
+      replayMs.push(performance.now() - t0);
       assert.ok(r.checks.every((c) => c.ok), `${snap}:\n${r.checks.map((c) => `${c.what} ${c.detail ?? ''}`).join('\n')}`);
       assert.is(r.znodes, count, `${snap}: znodes`);
       if (r.checks.some((c) => c.what.startsWith('snapshot digest at') && !c.detail)) checkedDigests++;
       const loaded = readSnapshot(await readFile(join(v2, snap)));
       if (loaded.digest && loaded.digest.zxid > BigInt('0x' + snap.split('.')[1])) fuzzy++;
     }
-    console.log(`  ${snaps.length} snapshots taken under load replayed (${fuzzy} fuzzy: digest zxid past the snapshot's); ${checkedDigests} snapshot digests compared`);
+    console.log(`  ${snaps.length} snapshots taken under load replayed (${fuzzy} fuzzy: digest zxid past the snapshot's); ${checkedDigests} snapshot digests compared; replay of one (~16 MiB tree + logs): median ${replayMs.sort((a, b) => a - b)[replayMs.length >> 1]!.toFixed(0)} ms`);
     assert.ok(checkedDigests >= snaps.length - 1, 'the snapshot digests were compared');
   } finally {
     await z.destroy();
