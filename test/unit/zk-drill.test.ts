@@ -139,6 +139,16 @@ test('fixture from a real 3.9.5 server: snapshot + log replay to its znode count
   assert.ok(snap.digest && snap.digest.zxid === BigInt('0x' + facts.snapshot.split('.')[1]));
 });
 
+test('fixture: a drill cancelled (aborted signal) stops the replay with the abort, not a failed check', async () => {
+  let thrown: unknown;
+  try {
+    await replayDataDir(FIXTURE, BigInt(facts.lastZxid), AbortSignal.abort());
+  } catch (err) {
+    thrown = err;
+  }
+  assert.is((thrown as Error | undefined)?.name, 'AbortError');
+});
+
 test('fixture: a logged txn changed behind its record checksum fails on that txn\'s digest', async () => {
   const dir = copyFixture();
   try {

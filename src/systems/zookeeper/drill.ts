@@ -71,7 +71,7 @@ export async function drillArchivePolicy(policy: PolicyBase, ctx: DrillContext):
     }
 
     ctx.signal.throwIfAborted();
-    const replay = await replayDataDir(join(dir, 'data'), lastZxid);
+    const replay = await replayDataDir(join(dir, 'data'), lastZxid, ctx.signal);
     checks.push(...replay.checks);
     ctx.log(`drill ${policy.name}: ${replay.znodes ?? '?'} znodes, ${replay.txns} txns replayed, ${replay.digestsCompared} txn digests compared`);
     return done();

@@ -31,7 +31,7 @@ export interface ReplayResult {
 const hex = (d: bigint) => zxidHex(BigInt.asUintN(64, d));
 
 /** Replays `<dataDir>/version-2` and checks it against the archive manifest's last zxid. */
-export async function replayDataDir(dataDir: string, manifestLastZxid: bigint): Promise<ReplayResult> {
+export async function replayDataDir(dataDir: string, manifestLastZxid: bigint, signal?: AbortSignal): Promise<ReplayResult> {
   const dir = join(dataDir, 'version-2');
   const files = (await readdir(dir)).map(parseZkFileName).filter((f): f is ZkFileName => f !== undefined);
   const snaps = files.filter((f) => f.kind === 'snapshot');
@@ -85,6 +85,7 @@ export async function replayDataDir(dataDir: string, manifestLastZxid: bigint): 
   let mismatches = 0;
   try {
     for (const log of logs) {
+      signal?.throwIfAborted();
       const buf = await readFile(join(dir, log.name));
       for (const rec of readTxnLog(buf, `version-2/${log.name}`)) {
         const zxid = rec.hdr.zxid;
@@ -104,6 +105,7 @@ export async function replayDataDir(dataDir: string, manifestLastZxid: bigint): 
       }
     }
   } catch (err) {
+    if (signal?.aborted) throw err;
     return fail(`replay of ${logs.length} transaction log${logs.length === 1 ? '' : 's'}`, (err as Error).message);
   }
 
