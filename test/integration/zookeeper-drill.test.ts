@@ -1,13 +1,14 @@
 /**
  * The ZooKeeper archive drill (issue #11 point 6) on the real test bed: a ZooKeeper 3.9.5 server
- * of our own with a workload of creates (several ACLs), setData, setACL, deletes, a multi and a
- * failed multi, ephemerals of a closed and of a live session; archives taken by `hbr apply` in
+ * of our own with a workload of creates (several ACLs, a container, a TTL node), setData, setACL,
+ * deletes, a multi and a failed multi, ephemerals of a closed and of a live session; archives taken by `hbr apply` in
  * both modes into versitygw S3 and a local store; the system's `drill` called directly (the
  * `hbr verify` command is the drill framework's). Good archives pass with the server's znode
  * count; a truncated one, and one whose snapshot was changed behind its checksums, fail.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ import { replayDataDir } from '../../src/systems/zookeeper/replay.js';
 import { readSnapshot } from '../../src/systems/zookeeper/snapshot.js';
 import { hbr, tempDir } from '../helpers/hbr.js';
 import { testbed, uniq } from '../helpers/testbed.js';
-import { pipelined, startZk, zkConnect, type ZkServer } from '../helpers/zk.js';
+import { pipelined, startZk, zkClasspath, zkConnect, type ZkServer } from '../helpers/zk.js';
 import { cb, countZnodes, repack, reseal, tarEntries } from '../helpers/zkdrill.js';
 
 const tb = testbed();
@@ -84,6 +85,11 @@ async function workload(c: zookeeper.Client): Promise<void> {
     const acls = i % 3 === 0 ? OPEN : i % 3 === 1 ? readMost : twoEntries;
     return create(`${root}/n${String(i).padStart(4, '0')}`, Buffer.from(`drill-data-${String(i).padStart(4, '0')}:${randomBytes(24).toString('hex')}`), acls);
   }));
+  // A container with a child and a TTL node: node-zookeeper-client cannot, ZooKeeper's own CLI can.
+  for (const args of [['-c', `${root}/container`, 'c'], [`${root}/container/child`, 'x'], ['-t', '3600000', `${root}/ttl`, 't']]) {
+    const r = spawnSync('java', ['-cp', zkClasspath(), 'org.apache.zookeeper.ZooKeeperMain', '-server', src.connect, 'create', ...args], { encoding: 'utf8' });
+    assert.match(r.stdout + r.stderr, /Created /, `zkCli create ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+  }
   await create(`${root}/deep`, Buffer.alloc(0));
   await create(`${root}/deep/a`, Buffer.from('a'));
   await create(`${root}/deep/a/b`, randomBytes(3000));
@@ -109,7 +115,7 @@ test.before(async () => {
   try {
     await new S3Client({ endpoint: tb.HBR_TB_S3_ENDPOINT, region: tb.HBR_TB_S3_REGION, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: bucket }));
     await mkdir(join(work, 'store'), { recursive: true });
-    src = await startZk({ name: 'drill' });
+    src = await startZk({ name: 'drill', extraConfig: { extendedTypesEnabled: 'true' } }); // TTL nodes
     const c = await zkConnect(src.connect);
     await workload(c);
     // A snapshot in the middle: the datadir archive then holds it and the logs after it.

@@ -60,7 +60,7 @@ export async function replayDataDir(dataDir: string, manifestLastZxid: bigint, s
   const digestWhat = snap.digest ? `snapshot digest at ${zxidHex(snap.digest.zxid)}` : 'snapshot digest';
   let pending = snap.digest;
   let snapDigestNote: string | undefined;
-  if (!pending) snapDigestNote = 'not recorded in the snapshot (zookeeper.digest.enabled=false, or a pre-3.6 server): not checked';
+  if (!pending) snapDigestNote = 'none recorded in the snapshot (the server\'s first snapshot, zookeeper.digest.enabled=false, or a pre-3.6 server): not checked';
   else if (pending.version !== DIGEST_VERSION) {
     snapDigestNote = `digest version ${pending.version} (this drill computes version ${DIGEST_VERSION}): not checked`;
     pending = undefined;
