@@ -198,8 +198,15 @@ test('daemon: verify: schedule drills, exports the duration; a changed DR file f
     assert.is(st.rtoSeconds, 3600);
     console.log(`  drill on the test bed (6 files x 10 kB, both sites): ${seconds!.toFixed(1)} s`);
 
-    // behind hbr's back: a DR file changed in place
-    await dr.append(`${dst}/sub0/part-003.bin`, Buffer.from('x'));
+    // Behind hbr's back, in the DR recovery point itself: a file rewritten (same length, other
+    // bytes) and the snapshot re-made under hbr's name. A change to the live DR tree alone would be
+    // rolled back by the policy's next run (replicate.repair-target), so only the recovery point
+    // stays wrong, and only a drill sees it. Done after the first run, so that no run is under way.
+    await waitFor('the first reconcile', async () => (await d.status()).policies.find((p) => p.name === 'drill')?.lastRun, 120_000, 1000);
+    const snap = (await snapshotNames(dr, dst)).at(-1)!;
+    await dr.create(`${dst}/sub0/part-003.bin`, randomBytes(10_000), { overwrite: true });
+    await dr.deleteSnapshot(dst, snap);
+    await dr.createSnapshot(dst, snap);
     await waitFor('a failed drill', async () => ((await d.metric('hbr_restore_drill_failed', labels)) === 1 ? true : undefined), 120_000, 1000);
     const hook = await waitFor('the drill.failed webhook', () => sink.received.find((h) => h.event === 'drill.failed'), 30_000);
     assert.is(hook.policy, 'drill');
