@@ -10,6 +10,7 @@ import { eprint, EXIT_ERROR } from './common.js';
 import { registerPlan, registerValidate } from './plan.js';
 import { registerRestore } from './restore.js';
 import { registerStatus } from './status.js';
+import { registerVerify } from './verify.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerApply(program);
   registerRestore(program);
+  registerVerify(program);
   registerDaemon(program);
   registerStatus(program);
   program.addHelpText(
@@ -42,6 +44,7 @@ Examples:
   hbr plan -f policies/ --detailed-exitcode
   hbr plan --out tonight.plan && hbr apply tonight.plan
   hbr apply --auto-approve --target warehouse
+  hbr verify --policy warehouse
   hbr restore zookeeper --policy zk --at 2026-11-22T00:00:00Z --to-datadir /var/lib/zookeeper
   hbr daemon -f /etc/hbr/policies --listen 127.0.0.1:9464
   hbr status

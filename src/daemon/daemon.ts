@@ -41,6 +41,7 @@ import { PolicyLoop } from './loop.js';
 import { KeyedMutex } from './mutex.js';
 import { createNotifier, type Notifier } from './notify.js';
 import { compactJournalIfBig, every, JOURNAL_CHECK_MS, RPO_TICK_MS, type DaemonOptions } from './options.js';
+import { addDrillLoop, forgetDrillMetrics, resumeDrillLoop, type DrillHost } from './drills.js';
 import { reconcilePolicy } from './reconcile.js';
 import { applyPolicyChanges, fingerprint, keepCoordination, loadPolicies, reloadFailure, watchPolicyFiles } from './reload.js';
 import { forgetRecovery, observeRecovery, recordRun, refreshRecovery, scheduleCron, scheduleOf, startJitter, type PolicyRuntime, type RecordContext } from './runtime.js';
@@ -83,6 +84,7 @@ export class Daemon {
   /** the NameNode health poll in flight (one at a time) */
   private healthRun?: Promise<unknown>;
   private readonly recording: RecordContext;
+  private readonly drillHost: DrillHost;
 
   private constructor(private readonly opts: DaemonOptions) {
     this.log = opts.log;
@@ -92,6 +94,7 @@ export class Daemon {
     this.metrics = createMetrics();
     this.startedAt = this.now();
     this.recording = { metrics: this.metrics, log: this.log, now: this.now, notify: (n) => this.notify(n) };
+    this.drillHost = { record: this.recording, config: () => this.config, stateDir: opts.stateDir, hadoop: opts.hadoop, withClaims: (name, fn) => this.withClaims(name, fn) };
   }
 
   /**
@@ -186,8 +189,10 @@ export class Daemon {
     const rt: PolicyRuntime = { loop, fingerprint: fingerprint(this.config, name), points: new Map(), pendingKinds: new Set(), unfinished };
     this.policies.set(name, rt);
     scheduleCron(name, rt);
+    addDrillLoop(this.drillHost, name, rt, Math.random);
     if (this.leaderState === 'leader') {
       loop.resume(startJitter(p), 'policy added');
+      resumeDrillLoop(this.recording, p, rt, Math.random);
       this.observePoints(name);
     }
   }
@@ -207,6 +212,8 @@ export class Daemon {
     const rt = this.policies.get(name);
     if (!rt) return;
     rt.loop.stop();
+    rt.drillLoop?.stop();
+    forgetDrillMetrics(this.metrics, name);
     void rt.cronTask?.destroy();
     for (const kind of rt.pendingKinds) this.metrics.planPendingSteps.remove({ policy: name, kind });
     this.policies.delete(name);
@@ -248,6 +255,20 @@ export class Daemon {
     });
   }
 
+  /** Runs `fn` (a drill: ./drills.ts) holding the policy's mutex keys, as a run does; undefined when not leading. */
+  private async withClaims<T>(name: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+    return this.parallel(async () => {
+      if (this.leaderState !== 'leader' || this.stopping) return undefined;
+      const release = await this.resources.acquire(policyClaims(this.config, name));
+      try {
+        const signal = this.term.signal;
+        return this.leaderState !== 'leader' || this.stopping || signal.aborted ? undefined : await fn(signal);
+      } finally {
+        release();
+      }
+    });
+  }
+
   private pollHealth(): void {
     if (this.healthRun || this.leaderState !== 'leader' || this.stopping) return;
     this.healthRun = Promise.all(SYSTEMS.map((s) => s.health?.(this.config, this.metrics, this.log))).finally(() => (this.healthRun = undefined));
@@ -267,14 +288,17 @@ export class Daemon {
         if (this.term.signal.aborted) this.term = new AbortController();
         // A previous term of ours (or a crashed predecessor on this host) may have left children.
         for (const r of reapOrphans(this.opts.stateDir, (m) => this.log.warn(m))) this.log.warn({ step: r.step, pid: r.pid }, 'stopped a leftover child process');
-        for (const [name, rt] of this.policies) rt.loop.resume(startJitter(this.config.policies[name]!), 'became leader');
+        for (const [name, rt] of this.policies) {
+          rt.loop.resume(startJitter(this.config.policies[name]!), 'became leader');
+          resumeDrillLoop(this.recording, this.config.policies[name]!, rt, Math.random);
+        }
         // What exists is reported from now on, not from each policy's first run.
         for (const name of this.policies.keys()) this.observePoints(name);
         void this.pollHealth();
       }
       return;
     }
-    for (const rt of this.policies.values()) rt.loop.pause();
+    for (const rt of this.policies.values()) [rt.loop, rt.drillLoop].forEach((l) => l?.pause());
     if (state === 'follower' && prev !== 'follower') {
       // Someone else may be leading already: our steps must stop now, not when they finish.
       this.term.abort(new Error('lost the leadership'));
@@ -282,6 +306,7 @@ export class Daemon {
       // The leader reports recovery points now. Ours would only age from here on and page for an
       // RPO breach the leader is not having: a follower exports none.
       forgetRecovery(this.recording, this.policies);
+      for (const name of this.policies.keys()) forgetDrillMetrics(this.metrics, name);
     }
   }
 
@@ -365,9 +390,10 @@ export class Daemon {
       await this.watcher?.close().catch(() => {});
       for (const rt of this.policies.values()) {
         rt.loop.stop();
+        rt.drillLoop?.stop();
         void rt.cronTask?.destroy();
       }
-      const idle = Promise.all([...this.policies.values()].map((rt) => rt.loop.idle()));
+      const idle = Promise.all([...this.policies.values()].flatMap((rt) => [rt.loop.idle(), rt.drillLoop?.idle()]));
       let timer: NodeJS.Timeout | undefined;
       const graceOver = new Promise<'grace'>((r) => (timer = setTimeout(() => r('grace'), graceMs)));
       const how = await Promise.race([idle.then(() => 'idle' as const), graceOver]);

@@ -13,6 +13,7 @@ import type { PlanHold } from '../model/plan.js';
 import type { Config, NotifyEvent, Policy, Schedule } from '../model/policy.js';
 import { observeAll } from '../observe/all.js';
 import { systemOf } from '../systems/index.js';
+import type { DrillRecord } from '../engine/drill.js';
 import type { PolicyLoop } from './loop.js';
 import type { ReconcileResult } from './reconcile.js';
 
@@ -29,6 +30,9 @@ export interface PolicyRuntime {
   pendingKinds: Set<string>;
   breached?: boolean;
   unfinished: UnfinishedStep[];
+  /** the restore drills of `verify: { every }` (./drills.ts), and the last one recorded */
+  drillLoop?: PolicyLoop;
+  drill?: DrillRecord;
   /** DR pairs held for the operator, by target, with when the hold was first seen (ms) */
   holds?: Map<string, { hold: PlanHold; since: number }>;
 }

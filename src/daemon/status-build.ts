@@ -24,6 +24,30 @@ function scheduleText(s: Schedule): string {
   return `cron '${s.cron}' (UTC)`;
 }
 
+function drillStatus(rt: PolicyRuntime, every: number | undefined): NonNullable<PolicyStatus['drill']> {
+  const st = rt.drillLoop?.state;
+  const d = rt.drill;
+  return {
+    ...(every !== undefined && { every: formatDuration(every) }),
+    running: st?.running ?? false,
+    ...(st?.nextAt !== undefined && { nextAt: new Date(st.nextAt).toISOString() }),
+    ...(d && {
+      last: {
+        point: d.point,
+        ok: d.ok,
+        startedAt: d.startedAt,
+        finishedAt: d.finishedAt,
+        durationSeconds: d.durationSeconds,
+        rtoExceeded: d.rtoExceeded,
+        ...(d.lastSuccessAt !== undefined && { lastSuccessAt: d.lastSuccessAt }),
+        ...(d.files !== undefined && { files: d.files }),
+        ...(d.bytes !== undefined && { bytes: d.bytes }),
+        failed: d.checks.filter((c) => !c.ok).map((c) => `${c.what}: ${c.detail ?? 'failed'}`),
+      },
+    }),
+  };
+}
+
 export function buildStatus(daemon: StatusInput): DaemonStatus {
   const now = daemon.now;
   const policies: PolicyStatus[] = [];
@@ -75,6 +99,8 @@ export function buildStatus(daemon: StatusInput): DaemonStatus {
         message: hold.message,
         since: new Date(since).toISOString(),
       })),
+      ...(p.rto !== undefined && { rtoSeconds: p.rto / 1000 }),
+      ...((rt.drillLoop || rt.drill) && { drill: drillStatus(rt, p.verify?.every) }),
       pendingSteps: (r?.plan?.steps ?? [])
         .filter((s) => !done.has(s.id))
         .map((s) => ({ id: s.id, kind: s.kind, action: s.action, target: `${s.target.cluster}:${s.target.path}`, reason: s.reason })),

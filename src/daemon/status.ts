@@ -55,6 +55,26 @@ export interface PolicyStatus {
   rpoBreached: boolean;
   /** DR pairs held for the operator (diverged, mass change): nothing is copied or deleted there */
   held: Array<{ target: string; source: string; reason: string; message: string; since: string }>;
+  rtoSeconds?: number;
+  /** restore drills (docs/drills.md): the schedule (policies with `verify:`) and the last drill recorded in the state dir */
+  drill?: {
+    every?: string;
+    running: boolean;
+    nextAt?: string;
+    last?: {
+      point: string;
+      ok: boolean;
+      startedAt: string;
+      finishedAt: string;
+      durationSeconds: number;
+      rtoExceeded: boolean;
+      lastSuccessAt?: string;
+      files?: number;
+      bytes?: number;
+      /** the checks that failed, as "what: detail" */
+      failed: string[];
+    };
+  };
   /** steps of the latest plan not done (yet) */
   pendingSteps: Array<{ id: string; kind: string; action: string; target: string; reason: string }>;
 }

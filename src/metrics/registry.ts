@@ -50,6 +50,11 @@ export const METRIC_NAMES = [
   'hbr_policy_last_load_success_timestamp_seconds',
   'hbr_observe_errors',
   'hbr_build_info',
+  'hbr_restore_drill_duration_seconds',
+  'hbr_restore_drill_last_success_timestamp_seconds',
+  'hbr_restore_drill_failed',
+  'hbr_restore_drill_interval_seconds',
+  'hbr_rto_seconds',
 ] as const;
 
 export type MetricName = (typeof METRIC_NAMES)[number];
@@ -79,6 +84,16 @@ export interface HbrMetrics {
   snapshots: Gauge<'policy' | 'site'>;
   /** hbr_reconcile_last_success_timestamp_seconds */
   reconcileLastSuccess: Gauge;
+  /** hbr_restore_drill_duration_seconds{policy} */
+  drillDuration: Gauge<'policy'>;
+  /** hbr_restore_drill_last_success_timestamp_seconds{policy} */
+  drillLastSuccess: Gauge<'policy'>;
+  /** hbr_restore_drill_failed{policy} */
+  drillFailed: Gauge<'policy'>;
+  /** hbr_restore_drill_interval_seconds{policy} */
+  drillInterval: Gauge<'policy'>;
+  /** hbr_rto_seconds{policy} */
+  rtoSeconds: Gauge<'policy'>;
   /** hbr_hdfs_missing_blocks{cluster} */
   hdfsMissingBlocks: Gauge<'cluster'>;
   /** hbr_hdfs_corrupt_blocks{cluster} */
@@ -233,6 +248,36 @@ export function createMetrics(opts: MetricsOptions = {}): HbrMetrics {
       name: 'hbr_observe_errors',
       help: 'Errors in the last observation of a cluster or store (unreachable, refused, ...), per cluster or store name; 0 when it was observed cleanly. Its recovery points are not reported while it cannot be observed.',
       labelNames: ['cluster'] as const,
+      registers,
+    }),
+    drillDuration: new Gauge({
+      name: 'hbr_restore_drill_duration_seconds',
+      help: 'How long the last restore drill of the policy took (restore into scratch, compare, clean up), seconds: the measured restore time to hold against hbr_rto_seconds (docs/drills.md). No series before the first drill.',
+      labelNames: ['policy'] as const,
+      registers,
+    }),
+    drillLastSuccess: new Gauge({
+      name: 'hbr_restore_drill_last_success_timestamp_seconds',
+      help: 'Unix time (seconds) the last restore drill of the policy that passed finished. No series while none has passed; alert when time() minus this passes twice hbr_restore_drill_interval_seconds.',
+      labelNames: ['policy'] as const,
+      registers,
+    }),
+    drillFailed: new Gauge({
+      name: 'hbr_restore_drill_failed',
+      help: '1 when the last restore drill of the policy failed (a check failed, or it could not start), 0 when it passed. No series before the first drill.',
+      labelNames: ['policy'] as const,
+      registers,
+    }),
+    drillInterval: new Gauge({
+      name: 'hbr_restore_drill_interval_seconds',
+      help: "The policy's drill interval (verify: { every }), seconds. No series for policies without one.",
+      labelNames: ['policy'] as const,
+      registers,
+    }),
+    rtoSeconds: new Gauge({
+      name: 'hbr_rto_seconds',
+      help: 'The recovery time objective the policy declares (rto), in seconds. No series for policies without an rto.',
+      labelNames: ['policy'] as const,
       registers,
     }),
     buildInfo: new Gauge({

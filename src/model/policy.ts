@@ -72,6 +72,10 @@ export interface PolicyBase {
   kind: string;
   /** recovery point objective in ms */
   rpo?: number;
+  /** restore drills on a schedule (the daemon; `hbr verify` runs one at once): interval in ms */
+  verify?: { every: number };
+  /** recovery time objective in ms: a drill that takes longer is reported */
+  rto?: number;
   at: SourceLocation;
 }
 
@@ -94,8 +98,8 @@ export interface Coordination {
 }
 
 /** What a webhook is told about. */
-export type NotifyEvent = 'run.failed' | 'run.recovered' | 'rpo.breached' | 'rpo.recovered' | 'pair.held' | 'pair.released';
-export const NOTIFY_EVENTS: readonly NotifyEvent[] = ['run.failed', 'run.recovered', 'rpo.breached', 'rpo.recovered', 'pair.held', 'pair.released'];
+export type NotifyEvent = 'run.failed' | 'run.recovered' | 'rpo.breached' | 'rpo.recovered' | 'pair.held' | 'pair.released' | 'drill.failed' | 'drill.recovered';
+export const NOTIFY_EVENTS: readonly NotifyEvent[] = ['run.failed', 'run.recovered', 'rpo.breached', 'rpo.recovered', 'pair.held', 'pair.released', 'drill.failed', 'drill.recovered'];
 
 /**
  * A JSON POST on daemon events. The URL is either written out (`url`, for endpoints that carry no

@@ -25,13 +25,14 @@ function health(p: PolicyStatus): string {
   if (p.held?.length) return `HELD (${p.held.map((h) => h.reason).join(', ')})`;
   if (p.rpoBreached) return 'RPO BREACHED';
   if (p.lastRun && !p.lastRun.ok) return `FAILING (${p.consecutiveFailures}x)`;
+  if (p.drill?.last && !p.drill.last.ok) return 'DRILL FAILED';
   if (!p.lastRun) return 'not run yet';
   return 'ok';
 }
 
 /** True when something needs a person: a breached RPO, a failing policy, invalid policy files. */
 export function needsAttention(s: DaemonStatus): boolean {
-  return s.lastLoad.errors.length > 0 || s.policies.some((p) => p.rpoBreached || (p.held?.length ?? 0) > 0 || (p.lastRun !== undefined && !p.lastRun.ok));
+  return s.lastLoad.errors.length > 0 || s.policies.some((p) => p.rpoBreached || (p.held?.length ?? 0) > 0 || (p.lastRun !== undefined && !p.lastRun.ok) || p.drill?.last?.ok === false);
 }
 
 export function renderStatusText(s: DaemonStatus): string {
@@ -79,6 +80,15 @@ export function renderStatusText(s: DaemonStatus): string {
       out.push(`${p.name}: last run ${p.lastRun!.run} failed${p.nextRunAt ? `; retry ${relative(p.nextRunAt, s.now)}` : ''}`);
       for (const e of p.lastRun!.errors.slice(0, 5)) out.push(`  ${e}`);
     }
+  }
+  for (const p of s.policies) {
+    const d = p.drill;
+    if (!d) continue;
+    const l = d.last;
+    const rto = p.rtoSeconds !== undefined ? `, rto ${humanAge(p.rtoSeconds)}${l?.rtoExceeded ? ' EXCEEDED' : ''}` : '';
+    const next = d.running ? '; running now' : d.nextAt ? `; next ${relative(d.nextAt, s.now)}` : '';
+    out.push('', l ? `${p.name}: restore drill ${relative(l.finishedAt, s.now)} ${l.ok ? 'passed' : 'FAILED'} in ${l.durationSeconds.toFixed(1)}s${rto} (${l.point || 'did not start'})${next}` : `${p.name}: no restore drill yet${next}`);
+    for (const f of l?.failed.slice(0, 5) ?? []) out.push(`  ${f}`);
   }
   out.push('', 'Ages are of the newest recovery point at each site ("!" = older than the rpo).');
   return out.join('\n') + '\n';

@@ -107,6 +107,13 @@ export function buildConfig(files: ParsedFile[]): LoadResult {
     };
     const policy = system.load(ctx, name, raw, at);
     if (!policy) continue;
+    // Restore drills and the RTO: generic keys, for any system with a drill (docs/drills.md).
+    const { verify, rto } = f.data.policies![name]!;
+    for (const [k, v] of [['verify', verify], ['rto', rto]] as const) {
+      if (v !== undefined && !system.drill) err(f, [...base, k], 'key', `policies of kind ${policy.kind} have no restore drill: '${k}' is for systems with one`);
+    }
+    if (verify !== undefined) policy.verify = { every: parseDuration(verify.every) };
+    if (rto !== undefined) policy.rto = parseDuration(rto);
     config.policies[name] = policy;
     for (const c of system.claims(policy, config)) {
       claims.push({ ...c, policy: name, loc: { ...locate(f, [...base, ...c.segs], 'value'), key: segmentsToKey([...base, ...c.segs]), message: '' } });

@@ -26,7 +26,7 @@ export function composeSchema(parts: readonly SchemaPart[] = SYSTEMS.map((s) => 
   const keys: string[] = [];
   for (const part of parts) {
     for (const [k, v] of Object.entries(part.policy)) {
-      if (k in policyProps || k === 'rpo') throw new Error(`schema: policy key '${k}' is declared twice`);
+      if (k in policyProps || k === 'rpo' || k in rest) throw new Error(`schema: policy key '${k}' is declared twice`);
       policyProps[k] = v;
     }
     keys.push(Object.keys(part.policy)[0]!);

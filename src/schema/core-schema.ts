@@ -309,6 +309,27 @@ export const coreSchema = {
           "$ref": "#/$defs/duration",
           "title": "Recovery point objective",
           "description": "Maximum tolerated age of the newest snapshot (and of the newest replicated one). Must not be shorter than 'every'."
+        },
+        "verify": {
+          "title": "Restore drills",
+          "description": "How often the daemon runs a restore drill of the policy (`hbr verify` runs one at once): the newest recovery point of each site is restored into a scratch place, compared with what was protected, and cleaned up (docs/drills.md). Only for systems with drills.",
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "every"
+          ],
+          "properties": {
+            "every": {
+              "$ref": "#/$defs/duration",
+              "title": "Interval",
+              "description": "Time between drills, e.g. 7d."
+            }
+          }
+        },
+        "rto": {
+          "$ref": "#/$defs/duration",
+          "title": "Recovery time objective",
+          "description": "Longest tolerated restore time: a drill that takes longer is reported (hbr_restore_drill_duration_seconds against hbr_rto_seconds; docs/drills.md)."
         }
       }
     },
@@ -348,7 +369,9 @@ export const coreSchema = {
               "rpo.breached",
               "rpo.recovered",
               "pair.held",
-              "pair.released"
+              "pair.released",
+              "drill.failed",
+              "drill.recovered"
             ]
           }
         }

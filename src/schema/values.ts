@@ -83,6 +83,8 @@ export function checkValues(f: ParsedFile, data: unknown, failed: Set<string>, s
   for (const [name, p] of Object.entries(policies)) {
     if (!isObj(p)) continue;
     dur(['policies', name, 'rpo'], p.rpo);
+    dur(['policies', name, 'rto'], p.rto);
+    if (isObj(p.verify)) dur(['policies', name, 'verify', 'every'], p.verify.every);
     for (const section of sections) {
       const s = p[section];
       if (!isObj(s)) continue;

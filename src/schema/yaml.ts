@@ -43,6 +43,8 @@ export interface RawPolicy {
   snapshots?: { every?: string; cron?: string; keep?: Keep };
   archive?: { to: string; prefix: string; every?: string; cron?: string; keep?: Keep };
   rpo?: string;
+  verify?: { every: string };
+  rto?: string;
   replicate?: Array<{ to: { cluster: string; path: string }; keep?: Keep }>;
 }
 

@@ -10,7 +10,7 @@
 import type { Command } from 'commander';
 import type { Observed } from '../model/observed.js';
 import type { Plan, Step } from '../model/plan.js';
-import type { Config, Policy, Schedule, SourceLocation } from '../model/policy.js';
+import type { Config, Policy, PolicyBase, Schedule, SourceLocation } from '../model/policy.js';
 import type { RecoveryPoint } from '../model/recovery.js';
 import type { PlanBuilder } from '../planner/builder.js';
 import type { SafetyRule } from '../planner/safety.js';
@@ -176,6 +176,8 @@ export interface System<P extends Policy = Policy> {
   health?(config: Config, metrics: HbrMetrics, log: Logger): Promise<void>;
   /** `hbr restore <name>`: the system's restores, each a reviewable plan first */
   restore?: RestoreCommand;
+  /** `hbr verify`: restores the policy's newest recovery point into a scratch place and compares */
+  drill?(policy: PolicyBase, ctx: DrillContext): Promise<DrillResult>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -212,4 +214,35 @@ export interface RestorePlan {
   noChanges?: boolean;
   /** carries it out; `log` gets progress lines */
   run(log: (message: string) => void): Promise<{ text: string; json: object }>;
+}
+
+// Restore drills (`hbr verify`, the daemon's `verify:` schedule; docs/restore.md "Drills"): the
+// system restores its newest recovery point into a scratch place, compares, cleans up. The core
+// times it and records the result; the system never reads the clock for the RTO.
+export interface DrillContext {
+  config: Config;
+  stateDir: string;
+  signal: AbortSignal;
+  log: (message: string) => void;
+  /** path of the `hadoop` launcher */
+  hadoop: string;
+  /** the run's now (ms), for choosing recovery points; never in the future of a trusted name */
+  now: number;
+}
+
+export interface DrillCheck {
+  /** one thing compared, e.g. "primary:/data@hbr-20261122T130000Z vs dr scratch" or "znodes" */
+  what: string;
+  ok: boolean;
+  /** why it failed, naming the file/archive/znode */
+  detail?: string;
+}
+
+export interface DrillResult {
+  /** the recovery point drilled, e.g. "dr:/data@hbr-20261122T130000Z" or "s3:zk-2026-11-22T13-00-00Z.tar.gz" */
+  point: string;
+  ok: boolean;
+  checks: DrillCheck[];
+  bytes?: number;
+  files?: number;
 }

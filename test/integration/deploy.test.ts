@@ -116,6 +116,9 @@ test('alert rules: the expected alerts, each with for, severity and summary/desc
     HbrHdfsMissingBlocks: ['page'],
     HbrHdfsCorruptBlocks: ['page'],
     HbrHdfsTrashDisabled: ['ticket'],
+    HbrRestoreDrillFailed: ['page'],
+    HbrRestoreDrillOverdue: ['ticket', 'ticket'],
+    HbrRestoreDrillOverRto: ['ticket'],
   };
   const got: Record<string, string[]> = {};
   for (const r of rs) {
@@ -276,6 +279,44 @@ test('promtool test rules: the alerts fire on synthetic series, and only then', 
         { eval_time: '10m', alertname: 'HbrHdfsCorruptBlocks', exp_alerts: [{ exp_labels: { severity: 'page', cluster: 'dr' } }] },
         { eval_time: '30m', alertname: 'HbrHdfsTrashDisabled', exp_alerts: [] },
         { eval_time: '70m', alertname: 'HbrHdfsTrashDisabled', exp_alerts: [{ exp_labels: { severity: 'ticket', cluster: 'dr' } }] },
+      ],
+    },
+    { // Restore drills (docs/drills.md), daemon a: warehouse's drill fails at 10m; logs passed at 0 and not
+      // since (interval 10m: overdue after 20m); archive took 600 s against an rto of 300 s; metrics
+      // never passed a drill in 80 minutes of leading (interval 10m); b restarted at 50m (not yet overdue).
+      interval: '1m',
+      input_series: [
+        { series: `hbr_restore_drill_failed{${A},policy="warehouse"}`, values: '0x9 1x70' },
+        { series: `hbr_restore_drill_last_success_timestamp_seconds{${A},policy="warehouse"}`, values: '0x80' },
+        { series: `hbr_restore_drill_interval_seconds{${A},policy="warehouse"}`, values: '86400x80' },
+        { series: `hbr_restore_drill_failed{${A},policy="logs"}`, values: '0x80' },
+        { series: `hbr_restore_drill_last_success_timestamp_seconds{${A},policy="logs"}`, values: '0x80' },
+        { series: `hbr_restore_drill_interval_seconds{${A},policy="logs"}`, values: '600x80' },
+        { series: `hbr_restore_drill_duration_seconds{${A},policy="archive"}`, values: '600x80' },
+        { series: `hbr_restore_drill_last_success_timestamp_seconds{${A},policy="archive"}`, values: '0+60x80' },
+        { series: `hbr_restore_drill_interval_seconds{${A},policy="archive"}`, values: '3600x80' },
+        { series: `hbr_rto_seconds{${A},policy="archive"}`, values: '300x80' },
+        { series: `hbr_restore_drill_duration_seconds{${A},policy="logs"}`, values: '100x80' },
+        { series: `hbr_rto_seconds{${A},policy="logs"}`, values: '300x80' },
+        { series: `hbr_restore_drill_interval_seconds{${A},policy="metrics"}`, values: '600x80' },
+        { series: `process_start_time_seconds{${A}}`, values: '0x80' },
+        { series: `hbr_restore_drill_interval_seconds{${B},policy="metrics"}`, values: '600x80' },
+        { series: `process_start_time_seconds{${B}}`, values: '0x49 3000x31' },
+      ],
+      alert_rule_test: [
+        { eval_time: '8m', alertname: 'HbrRestoreDrillFailed', exp_alerts: [] },
+        { eval_time: '20m', alertname: 'HbrRestoreDrillFailed', exp_alerts: [{ exp_labels: lbl('a:9464', { severity: 'page', policy: 'warehouse' }) }] },
+        { eval_time: '10m', alertname: 'HbrRestoreDrillOverdue', exp_alerts: [] },
+        {
+          eval_time: '60m',
+          alertname: 'HbrRestoreDrillOverdue',
+          exp_alerts: [
+            { exp_labels: lbl('a:9464', { severity: 'ticket', reason: 'stale', policy: 'logs' }) },
+            { exp_labels: lbl('a:9464', { severity: 'ticket', reason: 'never-passed', policy: 'metrics' }) },
+          ],
+        },
+        { eval_time: '3m', alertname: 'HbrRestoreDrillOverRto', exp_alerts: [] },
+        { eval_time: '10m', alertname: 'HbrRestoreDrillOverRto', exp_alerts: [{ exp_labels: lbl('a:9464', { severity: 'ticket', policy: 'archive' }) }] },
       ],
     },
   ];

@@ -664,7 +664,7 @@ test('coordination and webhooks load, with defaults (15s session, every event)',
   assert.equal(r.config.webhooks.ops, { name: 'ops', url: 'https://hooks.example/hbr', events: ['run.failed', 'rpo.breached'], at: { file: 'a.yaml', line: 6, col: 5 } });
   assert.equal(r.config.webhooks.pager, {
     name: 'pager', urlEnv: 'HBR_WEBHOOK_PAGER', bearerEnv: 'HBR_PAGER_TOKEN',
-    events: ['run.failed', 'run.recovered', 'rpo.breached', 'rpo.recovered', 'pair.held', 'pair.released'], at: { file: 'b.yaml', line: 4, col: 5 },
+    events: ['run.failed', 'run.recovered', 'rpo.breached', 'rpo.recovered', 'pair.held', 'pair.released', 'drill.failed', 'drill.recovered'], at: { file: 'b.yaml', line: 4, col: 5 },
   });
 });
 

@@ -7,6 +7,7 @@ import type { Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
 import type { System } from '../types.js';
 import { checkHdfsStep } from './check.js';
+import { hdfsDrill } from './drill.js';
 import * as distcp from './exec-distcp.js';
 import * as snapshots from './exec-snapshots.js';
 import { pollHdfsHealth } from './health.js';
@@ -72,4 +73,5 @@ export const hdfs: System<HdfsSnapshotPolicy> = {
   recoveryPoints: snapshotPolicyPoints,
   health: pollHdfsHealth,
   restore: hdfsRestore,
+  drill: hdfsDrill,
 };

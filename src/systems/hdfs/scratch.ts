@@ -40,3 +40,28 @@ export function markedCopy(value: string | undefined, base: string): string | un
   const bar = value.indexOf('|');
   return bar >= 0 && value.slice(0, bar) === base ? value.slice(bar + 1) : undefined;
 }
+
+/**
+ * Where a restore drill (./drill.ts) restores beside a directory: `<parent>/.hbr-drill-<basename>-<stamp>-<site>`,
+ * a name only drills use, carrying its owner and time. Beside (not inside) the directory: inside,
+ * it would change the directory's snapshot diff; beside it, it stays in the same encryption zone
+ * and storage policy as the copy it restores. `isMine` recognizes every drill scratch of this
+ * directory (what a killed drill left), whatever its time.
+ */
+export function drillScratch(path: string): {
+  parent: string;
+  stamp(now: number): string;
+  name(stamp: string, site: string): string;
+  isMine(entry: string): boolean;
+} {
+  const i = path.lastIndexOf('/');
+  const parent = i <= 0 ? '/' : path.slice(0, i);
+  const base = path.slice(i + 1) || 'root';
+  const prefix = `.hbr-drill-${base}-`;
+  return {
+    parent,
+    stamp: (now) => new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z'),
+    name: (stamp, site) => `${parent === '/' ? '' : parent}/${prefix}${stamp}-${site}`,
+    isMine: (entry) => entry.startsWith(prefix) && /^\d{8}T\d{6}Z-[a-z0-9]+$/.test(entry.slice(prefix.length)),
+  };
+}

@@ -6,6 +6,7 @@ import type { Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
 import type { System } from '../types.js';
 import { checkArchiveStep } from './check.js';
+import { drillArchivePolicy } from './drill.js';
 import { archiveClaims, loadArchivePolicy, loadZookeeperCluster, storeEndpoint } from './load.js';
 import { observeStores } from './observe.js';
 import { planArchivePolicy } from './plan.js';
@@ -50,4 +51,5 @@ export const zookeeper: System<ZookeeperArchivePolicy> = {
   deletes: [KIND.delete],
   recoveryPoints: archivePolicyPoints,
   restore: zookeeperRestore,
+  drill: drillArchivePolicy,
 };
