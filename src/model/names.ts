@@ -37,11 +37,12 @@ export function snapshotName(at: number): string {
 
 /**
  * Parsed names, remembered: the planner asks for the same names many times per plan (schedule,
- * retention, every floor, the safety re-check). A pure memo of a pure function, bounded so a
- * long-running daemon does not keep every name it ever saw.
+ * retention, every floor, the safety re-check). A pure memo of a pure function. Names repeat
+ * across directories (one per schedule tick), so a small bound holds a large fleet's; it is
+ * emptied when full, so a long-running daemon never keeps more than this (well under 1 MiB).
  */
 const parsed = new Map<string, number | undefined>();
-const PARSED_MAX = 200_000;
+const PARSED_MAX = 10_000;
 
 /** The time an hbr snapshot name encodes (ms since epoch), or undefined if the name is not hbr's. */
 export function parseSnapshotName(name: string): number | undefined {
