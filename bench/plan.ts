@@ -1,14 +1,21 @@
 /**
- * bench/plan — how fast hbr sees a large estate.
+ * bench/plan — how fast hbr sees a large estate (issue 16).
  *
  * 1. `hbr plan` (the whole CLI: load, observe over WebHDFS, plan, render) over N snapshottable
- *    directories × S snapshots on the test bed's primary cluster, against a baseline that gets the
- *    same facts the way a shell script would: `hdfs lsSnapshottableDir` once, then
- *    `hdfs dfs -ls <dir>/.snapshot` per directory (one JVM per call). The baseline is measured on
- *    a sample of directories and scaled to N (it is linear: one JVM per directory), unless
- *    BENCH_FULL=1 runs it on all N.
+ *    directories × S snapshots (default 1,000 × 50) on the test bed's primary cluster, against
+ *    - the bare lower bound: the same WebHDFS GETs hbr's observation sends (recorded in this
+ *      process from the same code), replayed by a minimal Node.js process with plain `fetch` at
+ *      hbr's concurrency; what no client gets below without asking the NameNode less. hbr and
+ *      the bare loop run interleaved, BENCH_RUNS times each (3), and the medians are printed;
+ *    - the CLI baseline, the same facts the way a shell script gets them:
+ *      `hdfs lsSnapshottableDir` once, then `hdfs dfs -ls <dir>/.snapshot` per directory (one JVM
+ *      per call), measured on a sample of directories and scaled to N (it is linear), unless
+ *      BENCH_FULL=1 runs it on all N.
  * 2. The pure planner on 100,000 snapshots, against a baseline of 10,000 in the same process
  *    (the ratio shows how it scales).
+ *
+ * BENCH_DIRS, BENCH_SNAPSHOTS, BENCH_SAMPLE, BENCH_RUNS change the run; the directories stay
+ * under /bench/plan-<N>x<S> on the primary cluster for later runs.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -22,23 +29,27 @@ import type { HdfsCluster } from '../src/hadoop/cluster.js';
 import type { HdfsSnapshotPolicy } from '../src/systems/hdfs/types.js';
 import { WebHdfs } from '../src/hadoop/webhdfs.js';
 import { planAll } from '../src/planner/plan.js';
+import { loadConfig } from '../src/schema/load.js';
+import { DEFAULT_CONCURRENCY, observeHdfs } from '../src/systems/hdfs/observe.js';
 import { HBR } from '../test/helpers/hbr.js';
 import { testbed } from '../test/helpers/testbed.js';
 
-const DIRS = Number(process.env.BENCH_DIRS ?? 500);
-const SNAPS = Number(process.env.BENCH_SNAPSHOTS ?? 20);
+const DIRS = Number(process.env.BENCH_DIRS ?? 1000);
+const SNAPS = Number(process.env.BENCH_SNAPSHOTS ?? 50);
 const SAMPLE = process.env.BENCH_FULL === '1' ? DIRS : Number(process.env.BENCH_SAMPLE ?? 20);
 const ROOT = `/bench/plan-${DIRS}x${SNAPS}`;
+/** runs of `hbr plan` and of the bare loop (the median is printed) */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const T0 = Date.parse('2030-06-01T00:00:00Z');
 
 function secs(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
-async function populate(fs: WebHdfs): Promise<void> {
+export async function populate(fs: WebHdfs): Promise<void> {
   if (await fs.stat(`${ROOT}/.complete`)) return;
   console.log(`  creating ${DIRS} snapshottable dirs x ${SNAPS} snapshots under ${ROOT} (once; kept for later runs)`);
-  const limit = pLimit(16);
+  const limit = pLimit(32);
   const t = Date.now();
   await Promise.all(
     Array.from({ length: DIRS }, (_, i) =>
@@ -93,6 +104,38 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/**
+ * The WebHDFS GETs hbr's own observation sends for `config`, recorded in this process (the same
+ * code `hbr plan` runs), as URLs: what the bare lower bound replays.
+ */
+async function observedGets(config: Config): Promise<string[]> {
+  const urls: string[] = [];
+  const real = globalThis.fetch;
+  globalThis.fetch = ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+    urls.push(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    return real(input, init);
+  }) as typeof fetch;
+  try {
+    await observeHdfs(config, {});
+  } finally {
+    globalThis.fetch = real;
+  }
+  return urls;
+}
+
+/**
+ * The bare lower bound: a minimal Node.js process that sends the same GETs with plain `fetch`
+ * (keep-alive, as Node's default dispatcher does) at hbr's concurrency, reads each body, and
+ * exits: what a client cannot go below on this machine without asking the NameNode less.
+ */
+const BARE_FETCH = `
+const [file, conc] = process.argv.slice(1);
+const urls = JSON.parse(require('fs').readFileSync(file, 'utf8'));
+let next = 0;
+const worker = async () => { while (next < urls.length) { const r = await fetch(urls[next++]); await r.text(); } };
+Promise.all(Array.from({ length: Number(conc) }, worker));
+`;
+
 export async function benchHbrPlan(): Promise<Record<string, number>> {
   const tb = testbed();
   const fs = new WebHdfs({ baseUrl: tb.HBR_TB_PRIMARY_WEBHDFS, user: tb.HBR_TB_HDFS_USER });
@@ -100,10 +143,31 @@ export async function benchHbrPlan(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'hbr-bench-'));
   const file = policyFile(dir);
   const env = { ...process.env, HBR_NOW: new Date(T0 + SNAPS * 3600_000).toISOString() };
+  const concurrency = DEFAULT_CONCURRENCY;
 
-  const runs = [0, 1, 2].map(() => timeCommand(process.execPath, [HBR, 'plan', '-f', file, '--state-dir', join(dir, 'state'), '--detailed-exitcode'], env));
-  const hbrMs = median(runs.map((r) => r.ms));
-  const steps = /Plan: (\d+) to add/.exec(runs[0]!.out)?.[1];
+  // The GETs, recorded once (what hbr asks of the NameNode), for the bare loop to replay.
+  const loaded = await loadConfig([file]);
+  if (!('config' in loaded)) throw new Error(`bench policies do not load: ${JSON.stringify(loaded.errors)}`);
+  const config = loaded.config;
+  const gets = await observedGets(config);
+  const getsFile = join(dir, 'gets.json');
+  writeFileSync(getsFile, JSON.stringify(gets));
+  const byOp = new Map<string, number>();
+  for (const u of gets) byOp.set(new URL(u).searchParams.get('op') ?? '?', (byOp.get(new URL(u).searchParams.get('op') ?? '?') ?? 0) + 1);
+
+  // hbr and the bare loop interleaved, so both see the same load on this shared machine.
+  const hbrRuns: number[] = [];
+  const bareRuns: number[] = [];
+  let out = '';
+  for (let i = 0; i < RUNS; i++) {
+    const r = timeCommand(process.execPath, [HBR, 'plan', '-f', file, '--state-dir', join(dir, 'state'), '--detailed-exitcode'], env);
+    hbrRuns.push(r.ms);
+    out ||= r.out;
+    bareRuns.push(timeCommand(process.execPath, ['-e', BARE_FETCH, getsFile, String(concurrency)]).ms);
+  }
+  const hbrMs = median(hbrRuns);
+  const bareMs = median(bareRuns);
+  const steps = /Plan: (\d+) to add/.exec(out)?.[1];
 
   // Baseline: the same observation through the Hadoop CLI, one JVM per directory.
   const hdfs = tb.HBR_TB_HDFS;
@@ -116,11 +180,13 @@ export async function benchHbrPlan(): Promise<Record<string, number>> {
   }
   const baselineMs = list.ms + (perDir / SAMPLE) * DIRS;
 
-  console.log(`  hbr plan, ${DIRS} dirs x ${SNAPS} snapshots (median of 3 CLI runs): ${secs(hbrMs)}  (${steps ?? '?'} snapshot creates planned)`);
+  const ops = [...byOp].map(([op, n]) => `${n} ${op}`).join(' + ');
+  console.log(`  hbr plan, ${DIRS} dirs x ${SNAPS} snapshots (whole CLI, median of ${RUNS}): ${secs(hbrMs)}  (${steps ?? '?'} snapshot creates planned; runs ${hbrRuns.map(secs).join(', ')})`);
+  console.log(`  bare lower bound, the same ${gets.length} GETs (${ops}) from a minimal fetch loop, concurrency ${concurrency} (median of ${RUNS}): ${secs(bareMs)}  (runs ${bareRuns.map(secs).join(', ')})`);
   console.log(`  baseline, hdfs lsSnapshottableDir (${secs(list.ms)}, ${found} dirs) + hdfs dfs -ls <dir>/.snapshot per dir ` +
     `(${secs(perDir / SAMPLE)} each, measured on ${SAMPLE} of ${DIRS}${SAMPLE < DIRS ? ', scaled' : ''}): ${secs(baselineMs)}`);
-  console.log(`  ratio baseline / hbr: ${(baselineMs / hbrMs).toFixed(1)}x`);
-  return { hbrMs, baselineMs, ratio: baselineMs / hbrMs };
+  console.log(`  ratio CLI baseline / hbr: ${(baselineMs / hbrMs).toFixed(1)}x;  ratio hbr / bare lower bound: ${(hbrMs / bareMs).toFixed(2)}x`);
+  return { hbrMs, bareMs, baselineMs, ratio: baselineMs / hbrMs, overBare: hbrMs / bareMs };
 }
 
 /** A synthetic estate: `policies` policies, each with a DR target, `perDir` snapshots a side. */

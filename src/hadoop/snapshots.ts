@@ -27,9 +27,19 @@ export function hbrNewestFirst(names: Iterable<string>, notAfter: number): HbrSn
   return out.sort((a, b) => b.time - a.time);
 }
 
-/** The newest hbr snapshot among `names` dated no later than `notAfter`, or undefined. */
-export function newestHbr(names: Iterable<string>, notAfter: number): HbrSnapshot | undefined {
-  return hbrNewestFirst(names, notAfter)[0];
+/**
+ * The newest hbr snapshot among `names` dated no later than `notAfter`, or undefined (the first
+ * of `hbrNewestFirst`, found in one pass without sorting: on a tie the earlier name wins, as
+ * there).
+ */
+export function newestHbr(names: Iterable<string>, notAfter: number, where: (name: string) => boolean = () => true): HbrSnapshot | undefined {
+  let best: HbrSnapshot | undefined;
+  for (const name of names) {
+    const time = parseSnapshotName(name);
+    if (time === undefined || time > notAfter || (best && time <= best.time) || !where(name)) continue;
+    best = { name, time };
+  }
+  return best;
 }
 
 /** hbr-named snapshots among `names` dated after `notAfter`: not trusted, reported. */
@@ -53,5 +63,5 @@ export function snapshotNames(dir: ObservedDir | undefined): string[] {
 export function newestCommon(source: ObservedDir | undefined, target: ObservedDir | undefined, notAfter: number): HbrSnapshot | undefined {
   if (!source || !target || !target.exists) return undefined;
   const onTarget = new Set(snapshotNames(target));
-  return hbrNewestFirst(snapshotNames(source), notAfter).find((s) => onTarget.has(s.name));
+  return newestHbr(snapshotNames(source), notAfter, (name) => onTarget.has(name));
 }

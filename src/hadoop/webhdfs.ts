@@ -66,12 +66,25 @@ export interface SnapshotDiffReport {
   diffList: SnapshotDiffEntry[];
 }
 
+/**
+ * One entry of GETSNAPSHOTTABLEDIRECTORYLIST, as hadoop-hdfs JsonUtil.toJsonMap(SnapshottableDirectoryStatus)
+ * writes it: no full path, but the parent's and the directory's own name (dirStatus.pathSuffix);
+ * see `snapshottablePath`.
+ */
 export interface SnapshottableDirectory {
-  path: string;
   snapshotNumber: number;
   snapshotQuota: number;
-  parentFullPath: string;
+  /** null for the root directory */
+  parentFullPath: string | null;
   dirStatus: FileStatus;
+}
+
+/** The full path of a snapshottable directory list entry. */
+export function snapshottablePath(d: SnapshottableDirectory): string {
+  const parent = d.parentFullPath ?? '';
+  const name = d.dirStatus.pathSuffix;
+  if (!name) return parent || '/';
+  return parent === '/' || parent === '' ? `/${name}` : `${parent}/${name}`;
 }
 
 export interface SnapshotStatus {

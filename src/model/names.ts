@@ -35,11 +35,24 @@ export function snapshotName(at: number): string {
   return `hbr-${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 }
 
+/**
+ * Parsed names, remembered: the planner asks for the same names many times per plan (schedule,
+ * retention, every floor, the safety re-check). A pure memo of a pure function. Names repeat
+ * across directories (one per schedule tick), so a small bound holds a large fleet's; it is
+ * emptied when full, so a long-running daemon never keeps more than this (well under 1 MiB).
+ */
+const parsed = new Map<string, number | undefined>();
+const PARSED_MAX = 10_000;
+
 /** The time an hbr snapshot name encodes (ms since epoch), or undefined if the name is not hbr's. */
 export function parseSnapshotName(name: string): number | undefined {
+  const hit = parsed.get(name);
+  if (hit !== undefined || parsed.has(name)) return hit;
   const m = SNAPSHOT_RE.exec(name);
-  if (!m) return undefined;
-  return utcTime(m.slice(1));
+  const t = m ? utcTime(m.slice(1)) : undefined;
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(name, t);
+  return t;
 }
 
 export function isHbrSnapshot(name: string): boolean {

@@ -9,7 +9,7 @@
 import { snapshotName, trustedUntil } from '../../model/names.js';
 import { ALL_PRESERVE, unsupported } from './preserve.js';
 import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js';
-import { Action, stepId } from '../../model/plan.js';
+import { Action, stepId, type Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
 import type { PlanBuilder } from '../../planner/builder.js';
 import { formatKeep, keepWhere, prune, rulesForKeep, type Candidate } from '../../planner/retention.js';
@@ -20,21 +20,52 @@ import { parseSnapshotName } from '../../model/names.js';
 import { createdOn, stepsOn } from './plan-helpers.js';
 import { planReplication } from './replication.js';
 import { deleteMustFollow, floorsFor, rolesOf, stepDir } from './safety.js';
-import { KIND, type HdfsLocation, type HdfsSnapshotPolicy } from './types.js';
+import { isHdfsStep, KIND, type HdfsLocation, type HdfsSnapshotPolicy } from './types.js';
 
 /**
  * Plans the given (selected) HDFS snapshot policies into `b`: their steps, then retention on every
  * directory they involve.
  */
 export function planHdfs(b: PlanBuilder, selected: HdfsSnapshotPolicy[], observed: Observed, now: number, config: Config): void {
-  const retention: RetentionDir[] = [];
+  const retention = new Map<string, RetentionDir>(); // by dirKey, first policy to name it, in order
   const addRetention = (l: HdfsLocation, policy: string): void => {
-    if (!retention.some((r) => r.cluster === l.cluster && r.path === l.path)) retention.push({ cluster: l.cluster, path: l.path, policy });
+    const k = dirKey(l.cluster, l.path);
+    if (!retention.has(k)) retention.set(k, { cluster: l.cluster, path: l.path, policy });
   };
   for (const policy of orderPolicies(selected, (m) => b.warn(m))) {
     planPolicy(b, policy, observed, now, addRetention);
   }
-  for (const r of retention) planRetention(b, r, config, observed, now);
+  // Retention adds only deletes, so the non-delete steps are indexed once here, not scanned per directory.
+  const live = indexLive(b.steps);
+  for (const r of retention.values()) planRetention(b, r, config, observed, now, live);
+}
+
+/** The plan's non-delete steps by the directories they act on or read from, with their plan positions. */
+interface LiveIndex {
+  /** by dirKey of the directory a step acts on */
+  on: Map<string, Step[]>;
+  /** by dirKey of every directory a step acts on or reads from (params.source) */
+  touching: Map<string, Step[]>;
+  position: Map<Step, number>;
+}
+
+function indexLive(steps: readonly Step[]): LiveIndex {
+  const ix: LiveIndex = { on: new Map(), touching: new Map(), position: new Map() };
+  const push = (m: Map<string, Step[]>, k: string, s: Step): void => {
+    const l = m.get(k);
+    if (l) l.push(s);
+    else m.set(k, [s]);
+  };
+  steps.forEach((s, i) => {
+    if (s.kind === KIND.delete) return;
+    ix.position.set(s, i);
+    const k = stepDir(s);
+    push(ix.on, k, s);
+    push(ix.touching, k, s);
+    const src = isHdfsStep(s) ? s.params.source : undefined;
+    if (src && dirKey(src.cluster, src.path) !== k) push(ix.touching, dirKey(src.cluster, src.path), s);
+  });
+  return ix;
 }
 
 const locText = (l: HdfsLocation): string => `${l.cluster}:${l.path}`;
@@ -165,7 +196,7 @@ function planPolicy(
   }
 }
 
-function planRetention(b: PlanBuilder, r: RetentionDir, config: Config, observed: Observed, now: number): void {
+function planRetention(b: PlanBuilder, r: RetentionDir, config: Config, observed: Observed, now: number, live: LiveIndex): void {
   const key = dirKey(r.cluster, r.path);
   const dir = observed.dirs[key];
   if (!dir || !dir.exists) return;
@@ -175,16 +206,17 @@ function planRetention(b: PlanBuilder, r: RetentionDir, config: Config, observed
     b.warn(`retention on ${here} deletes nothing while the pair ${held[0]!.source} -> ${held[0]!.target} is held (${held[0]!.reason})`, r.policy);
     return;
   }
-  const { floors, unverifiable } = floorsFor(r.cluster, r.path, config, observed, b.steps, now);
+  const { floors, unverifiable } = floorsFor(r.cluster, r.path, config, observed, live.touching.get(key) ?? [], now);
   if (unverifiable.length) {
     b.warn(`retention on ${here} not planned: ${unverifiable.join('; ')}`, r.policy);
     return;
   }
   const roles = rolesOf(r.cluster, r.path, config);
   const planned = createdOn(b, key);
+  const observedNames = new Set(snapshotNames(dir));
   const candidates: Candidate[] = [
     ...dir.snapshots.map((s) => ({ name: s.name, time: trustedTime(s.name, now), planned: false })),
-    ...[...planned.keys()].filter((n) => !dir.snapshots.some((s) => s.name === n)).map((name) => ({ name, time: trustedTime(name, now), planned: true })),
+    ...[...planned.keys()].filter((n) => !observedNames.has(n)).map((name) => ({ name, time: trustedTime(name, now), planned: true })),
   ];
   const rules = [...floors.map((f) => keepWhere(`floor:${f.rule}`, f.protects)), ...roles.flatMap((role) => rulesForKeep(role.keep))];
   const { destroy } = prune(candidates, rules);
@@ -193,7 +225,10 @@ function planRetention(b: PlanBuilder, r: RetentionDir, config: Config, observed
   const keeps = roles.map((role) => `${role.role === 'target' ? 'DR keep' : 'keep'} ${formatKeep(role.keep)}${roles.length > 1 ? ` (policy ${role.policy.name})` : ''}`);
   const reason = `outside ${keeps.join(' and ')}; no safety floor holds it`;
   const follow = deleteMustFollow(r.cluster, r.path, config);
-  const dependsOn = b.steps.filter((s) => s.kind !== KIND.delete && follow.has(stepDir(s))).map((s) => s.id);
+  const dependsOn = [...follow]
+    .flatMap((d) => live.on.get(d) ?? [])
+    .sort((x, y) => live.position.get(x)! - live.position.get(y)!)
+    .map((s) => s.id);
   for (const c of destroy) {
     if (c.planned) continue;
     const target = { cluster: r.cluster, path: r.path, snapshot: c.name };

@@ -53,7 +53,9 @@ function rolesByDir(config: Config): Map<string, DirRole[]> {
   index = new Map();
   const add = (l: HdfsLocation, role: DirRole) => {
     const k = dirKey(l.cluster, l.path);
-    index!.set(k, [...(index!.get(k) ?? []), role]);
+    const here = index!.get(k);
+    if (here) here.push(role);
+    else index!.set(k, [role]);
   };
   for (const policy of hdfsPolicies(config)) {
     add(policy.source, { policy, role: 'source', keep: policy.snapshots.keep, partners: policy.replicate.map((r) => r.to) });
@@ -193,7 +195,11 @@ export function hdfsDeleteChecker(plan: Plan, config: Config, observed: Observed
 
   const liveByDir = new Map<string, Step[]>(); // non-delete steps by the directory they act on
   const touching = new Map<string, Step[]>(); // steps by every directory they act on or read from
-  const push = (m: Map<string, Step[]>, k: string, s: Step) => m.set(k, [...(m.get(k) ?? []), s]);
+  const push = (m: Map<string, Step[]>, k: string, s: Step): void => {
+    const l = m.get(k);
+    if (l) l.push(s);
+    else m.set(k, [s]);
+  };
   for (const s of plan.steps) {
     if (s.kind !== KIND.delete) push(liveByDir, stepDir(s), s);
     push(touching, stepDir(s), s);

@@ -7,7 +7,7 @@ import pLimit from 'p-limit';
 import { parseArchiveKey } from '../../model/names.js';
 import { storeKey, type Observed, type ObservedStorePrefix } from '../../model/observed.js';
 import type { Config } from '../../model/policy.js';
-import { openStore } from '../../stores/index.js';
+import { openStore } from '../../stores/open.js';
 import { isArchivePolicy } from './types.js';
 
 export async function observeStores(
@@ -27,7 +27,7 @@ export async function observeStores(
       if (stores[key]) return;
       const store = config.stores[to];
       if (!store) return;
-      const client = openStore(store);
+      const client = await openStore(store);
       try {
         const listed = await limit(() => client.list(prefix));
         const objects = await Promise.all(

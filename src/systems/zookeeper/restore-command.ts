@@ -11,7 +11,7 @@ import { UserError } from '../../model/errors.js';
 import { storeKey } from '../../model/observed.js';
 import type { Config } from '../../model/policy.js';
 import { formatBytes } from '../../model/format.js';
-import { openStore } from '../../stores/index.js';
+import { openStore } from '../../stores/open.js';
 import type { RestoreCommand, RestorePlan } from '../types.js';
 import { readArchiveInfo } from './archive.js';
 import { observeStores } from './observe.js';
@@ -47,6 +47,7 @@ async function prepare(config: Config, raw: Record<string, unknown>): Promise<Re
   const policy = config.policies[opts.policy];
   if (!isArchivePolicy(policy)) throw new UserError(`no ZooKeeper archive policy named '${opts.policy}'`);
   const store = config.stores[policy.archive.to]!;
+  const client = await openStore(store);
 
   const { stores, errors } = await observeStores(config, { targets: [policy.name] });
   if (errors.length) throw new UserError(errors.map((e) => e.message).join('\n'));
@@ -59,7 +60,7 @@ async function prepare(config: Config, raw: Record<string, unknown>): Promise<Re
   let chosen = archives[archives.length - 1];
   if (opts.archive) {
     chosen = all.find((a) => a.key === opts.archive);
-    if (!chosen) throw new UserError(`no archive ${opts.archive} of policy ${policy.name} in ${openStore(store).url} (${all.length} archives there)`);
+    if (!chosen) throw new UserError(`no archive ${opts.archive} of policy ${policy.name} in ${client.url} (${all.length} archives there)`);
   } else if (opts.at) {
     const t = Date.parse(opts.at);
     if (Number.isNaN(t)) throw new UserError(`--at is not an ISO-8601 time: ${opts.at}`);
@@ -72,7 +73,7 @@ async function prepare(config: Config, raw: Record<string, unknown>): Promise<Re
   return {
     policy: policy.name,
     lines: [
-      `  ~ restore.zookeeper  ${opts.toDatadir ?? opts.toAdmin} <- ${openStore(store).url}${archive.key}`,
+      `  ~ restore.zookeeper  ${opts.toDatadir ?? opts.toAdmin} <- ${client.url}${archive.key}`,
       `                       download ${formatBytes(archive.size)}, verify its SHA-256, ${into}`,
       ...(archive.time > trustedUntil(Date.now()) ? [`                       note: ${archive.key} is dated in the future (a clock was wrong?)`] : []),
     ],
@@ -81,7 +82,7 @@ async function prepare(config: Config, raw: Record<string, unknown>): Promise<Re
       const dir = mkdtempSync(join(tmpdir(), 'hbr-restore-'));
       try {
         const file = join(dir, 'archive.tar.gz');
-        await openStore(store).getFile(archive.key, file, { onProgress: progressLogger({ log }, 'download') });
+        await client.getFile(archive.key, file, { onProgress: progressLogger({ log }, 'download') });
         const info = await readArchiveInfo(file);
         if (opts.toDatadir) await restoreToDataDir(file, opts.toDatadir, { force: opts.force === true });
         else await restoreToAdmin(file, opts.toAdmin!, restoreAuth(policy.source.cluster));

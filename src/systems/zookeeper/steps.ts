@@ -9,7 +9,7 @@ import { crashPoint } from '../../model/faults.js';
 import { join } from 'node:path';
 import { parseArchiveKey } from '../../model/names.js';
 import type { Config } from '../../model/policy.js';
-import { openStore } from '../../stores/index.js';
+import { openStore } from '../../stores/open.js';
 import type { Progress } from '../../stores/types.js';
 import type { Executor, ExecContext } from '../types.js';
 import { AdminError } from './admin.js';
@@ -64,7 +64,7 @@ export const archive: Executor<ArchiveParams> = async (step, ctx) => {
       cluster.mode === 'admin'
         ? { mode: 'admin' as const, adminUrl: cluster.admin!, auth: zkAdminAuth(cluster.name) }
         : { mode: 'datadir' as const, dataDir: cluster.datadir! };
-    const client = openStore(store);
+    const client = await openStore(store);
     // Another hbr may be taking this very archive: the AdminServer then refuses the second
     // snapshot (its rate limit answers 429, or 500 on the streaming path), or the two snapshots
     // land on the same zxid and the second rewrites the file the first streams (cut short).
@@ -101,6 +101,6 @@ export const deleteObject: Executor = async (step, ctx) => {
   }
   const store = ctx.config.stores[step.target.cluster];
   if (!store) throw new Error(`unknown store ${step.target.cluster}`);
-  await openStore(store).delete(step.target.path);
+  await (await openStore(store)).delete(step.target.path);
   return {};
 };
