@@ -73,7 +73,7 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
       action: Action.Create,
       target: { cluster: to.cluster, path: to.path, snapshot: newest.name },
       params: {},
-      reason: `record ${newest.name} on the DR side after the ${how}`,
+      reason: `record ${newest.name} on ${input.reverse ? 'the old primary' : 'the DR side'} after the ${how}`,
       dependsOn,
     });
   };
