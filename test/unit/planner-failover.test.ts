@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { planAll } from '../../src/planner/plan.js';
+import { checkSafety, planAll } from '../../src/planner/plan.js';
 import { checkHdfsStep } from '../../src/systems/hdfs/check.js';
 import type { ObservedDir } from '../../src/model/observed.js';
 import { Action } from '../../src/model/plan.js';
@@ -82,6 +82,19 @@ test('a request no system takes, and a failback of a pair not failed over', () =
   const plan = planAll({ config: cfg, observed: obs, now: NOW + 30 * 60_000, requests: [{ policy: 'w', verb: 'failback' }] });
   assert.ok(plan.warnings.some((w) => w.message.includes('nothing to fail back')));
   assert.not.ok(summary(plan).some((l) => l.includes('failback')));
+});
+
+test('the failed-over floor: no snapshot on either side of a failed-over pair may be deleted, even one no other floor holds', () => {
+  const primary = dir(SRC, { snaps: [a, c], changedSince: { snapshot: c, changed: false, entries: 0 } });
+  const obs = failedOver(primary);
+  const plan = planAll({ config: cfg, observed: obs, now: NOW - 30 * 60_000 });
+  assert.not.ok(plan.steps.some((s) => s.kind === 'hdfs.snapshot.delete'), 'the planner plans no retention while failed over');
+  const all = plan.steps.map((s) => s.id);
+  for (const l of [DR, SRC]) {
+    const target = { ...l, snapshot: a }; // older than the common snapshot: only the failover protects it
+    const edited = { ...plan, steps: [...plan.steps, { id: `hdfs.snapshot.delete:${l.cluster}:${l.path}@${a}`, kind: 'hdfs.snapshot.delete', action: Action.Delete, policy: 'w', target, params: {}, reason: 'edited', dependsOn: all }] };
+    assert.equal(checkSafety(edited, cfg, obs).map((v) => v.rule), ['failed-over'], `${l.cluster}`);
+  }
 });
 
 test('a saved plan cannot point a failover step elsewhere', () => {
