@@ -95,6 +95,16 @@ test('unplanned failover with the primary stopped, writes on DR, the primary bac
   assert.equal(await listFiles(primary, src), primaryAfter, 'the primary came back with its own writes');
   const primarySnaps = await hbrSnaps(primary, src);
 
+  // The primary is back, the pair still failed over: an ordinary apply never copies the returned
+  // primary over the DR copy's new writes; the copy back waits for the operator (held, exit 1).
+  const drFiles = await listFiles(dr, dst);
+  const plain = await run(['apply', '--auto-approve'], 3.5);
+  assert.is(plain.code, 1, plain.stdout + plain.stderr);
+  assert.match(plain.stdout, `DR pair dr:${dst} -> ${S} is diverged`);
+  assert.not.match(plain.stdout, /replicate\./);
+  assert.equal(await listFiles(dr, dst), drFiles, 'the DR copy keeps its new writes');
+  assert.equal(await listFiles(primary, src), primaryAfter);
+
   // Failback without the word: held, exit 1, the primary untouched.
   const held = await run(['failback', '--policy', 'pair', '--auto-approve'], 4);
   assert.is(held.code, 1, held.stdout + held.stderr);
