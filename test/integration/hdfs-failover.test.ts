@@ -12,6 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { at, clusters, hbr, listFiles, snapshotNames, tempDir, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
 import { repoRoot, uniq } from '../helpers/testbed.js';
+import { readFileSync } from 'node:fs';
+import { failoverMark } from '../../src/systems/hdfs/failover-mark.js';
 
 const { primary, dr } = clusters();
 const T0 = '2030-02-01T00:00:00.000Z';
@@ -154,6 +156,56 @@ test('unplanned failover with the primary stopped, writes on DR, the primary bac
   assert.equal(await hbrSnaps(dr, dst), [snapAt(6)]);
   const quiet = await hbr(['plan', '-f', file, '--state-dir', state, '--detailed-exitcode'], { HBR_NOW: at(T0, 6.2) });
   assert.is(quiet.code, 0, quiet.stdout + quiet.stderr);
+});
+
+test('failback keeps the pair failed over while the DR copy is still written after its final snapshot; once the writers stop, it completes', async () => {
+  // A pair failed over (unplanned, the primary up: only the mark matters), with a write on DR.
+  const setup = async () => {
+    const id = uniq('fb-guard');
+    const src = `/it/${id}/data`;
+    const dst = `/it-dr/${id}/data`;
+    await primary.mkdirs(src);
+    for (let i = 0; i < 3; i++) await primary.create(`${src}/f${i}.bin`, randomBytes(4 * KiB));
+    const dir = tempDir('fb-guard');
+    const file = writePairPolicy(dir, { name: 'pair', src, dst });
+    const state = join(dir, 'state');
+    const run = (args: string[], h: number, env: Record<string, string> = {}) => hbr([...args, '-f', file, '--state-dir', state, '--concurrency', '1'], { HBR_NOW: at(T0, h), ...env });
+    for (const [args, h] of [[['apply', '--auto-approve'], 0], [['failover', '--policy', 'pair', '--unplanned', '--auto-approve'], 0.5]] as const) {
+      const r = await run([...args], h);
+      assert.is(r.code, 0, r.stdout + r.stderr);
+    }
+    await dr.create(`${dst}/dr-0.bin`, randomBytes(4 * KiB));
+    return { src, dst, dir, run };
+  };
+  const fb = ['failback', '--policy', 'pair', '--auto-approve'];
+  // Where is the failback's last step? A clean run on a first copy says.
+  const c0 = await setup();
+  const trace = join(c0.dir, 'trace');
+  const clean = await c0.run(fb, 1, { HBR_CRASH_TRACE: trace });
+  assert.is(clean.code, 0, clean.stdout + clean.stderr);
+  const points = readFileSync(trace, 'utf8').trim().split('\n');
+  const k = points.findIndex((p) => p.includes('journal:intent replicate.failback')) + 1;
+  assert.ok(k > 0, points.join('\n'));
+
+  // A second copy: killed just before the mark goes, then the applications write on DR again.
+  const c = await setup();
+  const killed = await c.run(fb, 1, { HBR_CRASH_AT: String(k) });
+  assert.is(killed.code, null, killed.stdout + killed.stderr);
+  await dr.create(`${c.dst}/dr-late.bin`, randomBytes(4 * KiB));
+  const refused = await c.run(fb, 1);
+  assert.is(refused.code, 1, refused.stdout + refused.stderr);
+  assert.match(refused.stdout, /its writers still write; stop them and run hbr failback again/);
+  const m = failoverMark(c.dst);
+  assert.ok((await dr.getXAttrs(m.dir))[m.name], 'the pair stays failed over');
+
+  // The writers stopped: failback again takes a new snapshot, copies the late write, completes.
+  const done = await c.run(fb, 1.5);
+  assert.is(done.code, 0, done.stdout + done.stderr);
+  assert.is((await dr.getXAttrs(m.dir))[m.name], undefined);
+  assert.ok(await primary.stat(`${c.src}/dr-late.bin`), 'the late write reached the primary');
+  assert.is(await treesIdentical(primary, c.src, dr, c.dst), undefined);
+  const p = await hbr(['plan', '-f', join(c.dir, 'pair.yaml'), '--state-dir', join(c.dir, 'state'), '--detailed-exitcode'], { HBR_NOW: at(T0, 1.6) });
+  assert.is(p.code, 0, p.stdout + p.stderr);
 });
 
 test.run();

@@ -32,6 +32,14 @@ export const failback: Executor<HdfsParams> = async (step, ctx) => {
   const fs = fsFor(ctx, step.target.cluster);
   const m = failoverMark(step.target.path);
   if ((await fs.getXAttrs(m.dir))[m.name] === undefined) return { note: 'already failed back' };
+  // Writes on the DR copy after the final snapshot would be rolled back by the next copy
+  // primary -> DR (a DR target that changed is repaired): keep the pair failed over instead.
+  const d = await fs.getSnapshotDiff(step.target.path, snap, '');
+  if (d.diffList.length > 0) {
+    throw new Error(
+      `${step.target.cluster}:${step.target.path} changed since ${snap} (${d.diffList.length} entries): its writers still write; stop them and run hbr failback again (the pair stays failed over)`,
+    );
+  }
   await fs.removeXAttr(m.dir, m.name);
   ctx.log(`${src.cluster}:${src.path} is the primary again; replication to ${step.target.cluster}:${step.target.path} resumes from ${snap}`);
   return {};
