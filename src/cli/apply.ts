@@ -11,13 +11,13 @@ import type { ZkLock } from '../daemon/coordination.js';
 import { hostname } from 'node:os';
 import { reapOrphans } from '../hadoop/children.js';
 import { executors } from '../systems/index.js';
-import type { Plan } from '../model/plan.js';
+import type { Plan, PlanRequest } from '../model/plan.js';
 import { checkSafety, checkSteps, digestObserved, planAll, SafetyViolation } from '../planner/plan.js';
 import { describeTarget, formatBytes, renderPlanJson, renderPlanText } from '../render/plan.js';
 import { addPolicyOptions, CliError, collect, eprint, EXIT_ERROR, hadoopBin, loadOrFail, observe, print, refuseFutureNow, type CommonOptions } from './common.js';
 import { ALLOW_OVERWRITE_HELP, type SavedPlan } from './plan.js';
 
-interface ApplyOptions extends CommonOptions {
+export interface ApplyOptions extends CommonOptions {
   autoApprove?: boolean;
   concurrency: string;
   allowOverwrite: string[];
@@ -62,11 +62,23 @@ export function registerApply(program: Command): void {
       .option('--concurrency <n>', 'steps run at once', '4')
       .option('--target <policy>', 'apply only this policy (repeatable)', collect, [])
       .option('--allow-overwrite <target>', ALLOW_OVERWRITE_HELP, collect, []),
-  ).action(async (planfile: string | undefined, opts: ApplyOptions) => {
+  ).action((planfile: string | undefined, opts: ApplyOptions) => runApply(planfile, opts));
+}
+
+/**
+ * The body of `hbr apply`, shared with `hbr failover` / `hbr failback` (./failover.ts), which add
+ * the operator's request for one policy (PlanRequest), may only show the plan (`dryRun`), and may
+ * accept a side that does not answer (`observeErrorsOk`: the primary of an unplanned failover).
+ */
+export async function runApply(
+  planfile: string | undefined,
+  opts: ApplyOptions & { requests?: PlanRequest[]; dryRun?: boolean; observeErrorsOk?: boolean },
+): Promise<void> {
+  {
     refuseFutureNow('apply');
     const saved = planfile ? readSavedPlan(planfile) : undefined;
     const config = await loadOrFail(opts);
-    if (!opts.autoApprove && !process.stdin.isTTY) {
+    if (!opts.autoApprove && !opts.dryRun && !process.stdin.isTTY) {
       throw new CliError('apply needs confirmation: run it in a terminal, or pass --auto-approve');
     }
     const lock = acquireLock(opts.stateDir, `hbr apply ${process.argv.slice(3).join(' ')}`.trim());
@@ -106,6 +118,7 @@ export function registerApply(program: Command): void {
         now: observed.at,
         ...(opts.target?.length ? { targets: opts.target } : {}),
         ...(allowOverwrite.length ? { allowOverwrite } : {}),
+        ...(opts.requests ? { requests: opts.requests } : {}),
       };
       if (saved) {
         const fresh = planAll(input);
@@ -126,10 +139,16 @@ export function registerApply(program: Command): void {
         plan = planAll(input);
       }
       if (!opts.json) print(renderPlanText(plan, observed));
+      const observeFailed = observed.errors.length > 0 && !opts.observeErrorsOk;
+      if (opts.dryRun) {
+        if (opts.json) print(renderPlanJson(plan, observed));
+        if (observeFailed || plan.holds?.length || plan.unplanned?.length) process.exitCode = EXIT_ERROR;
+        return;
+      }
       const resolveIn = { config, observed, plan, ...(opts.target?.length ? { targets: opts.target } : {}) };
       if (plan.steps.length === 0) {
         if (opts.json) print(renderPlanJson(plan, observed));
-        if (observed.errors.length || plan.holds?.length) process.exitCode = EXIT_ERROR;
+        if (observeFailed || plan.holds?.length || (opts.requests && plan.unplanned?.length)) process.exitCode = EXIT_ERROR;
         resolve(journal, newRunId(Date.now()), resolveIn, !opts.json);
         return;
       }
@@ -179,7 +198,7 @@ export function registerApply(program: Command): void {
       } else {
         print(`\nApply ${result.failed.length || result.interrupted ? 'incomplete' : 'complete'}: ${result.done.length} done, ${result.failed.length} failed, ${result.skipped.length} skipped.\n`);
       }
-      if (result.failed.length || result.skipped.length || result.interrupted || observed.errors.length || plan.holds?.length) process.exitCode = EXIT_ERROR;
+      if (result.failed.length || result.skipped.length || result.interrupted || observeFailed || plan.holds?.length || (opts.requests && plan.unplanned?.length)) process.exitCode = EXIT_ERROR;
       for (const h of plan.holds ?? []) eprint(`Held: [${h.policy}] ${h.message}`);
       if (lost?.why) {
         process.exitCode = EXIT_ERROR;
@@ -191,7 +210,7 @@ export function registerApply(program: Command): void {
       await zkLock?.release().catch(() => {});
       lock.release();
     }
-  });
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { UserError } from '../model/errors.js';
 import { eprint, EXIT_ERROR } from './common.js';
 import { registerPlan, registerValidate } from './plan.js';
 import { registerRestore } from './restore.js';
+import { registerFailover } from './failover.js';
 import { registerStatus } from './status.js';
 import { registerVerify } from './verify.js';
 
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerApply(program);
   registerRestore(program);
   registerVerify(program);
+  registerFailover(program);
   registerDaemon(program);
   registerStatus(program);
   program.addHelpText(
@@ -46,6 +48,8 @@ Examples:
   hbr apply --auto-approve --target warehouse
   hbr verify --policy warehouse
   hbr restore zookeeper --policy zk --at 2026-11-22T00:00:00Z --to-datadir /var/lib/zookeeper
+  hbr failover --policy warehouse --unplanned --auto-approve
+  hbr failback --policy warehouse --allow-overwrite prod:/warehouse
   hbr daemon -f /etc/hbr/policies --listen 127.0.0.1:9464
   hbr status
 

@@ -29,6 +29,11 @@ export interface ObservedDir {
    */
   copyInProgress?: string;
   /**
+   * hbr's failover mark on a DR target (src/systems/hdfs/failover-mark.ts, docs/failover.md): it was
+   * made the writable copy in place of this source (`cluster:path`); replication runs the other way.
+   */
+  failedOverFrom?: string;
+  /**
    * On a DR target: how much its source changed since their newest common snapshot (files in that
    * snapshot, files since deleted, files modified), so a mass deletion or rewrite on the source is
    * held before a copy replicates it (the replication's max_change).

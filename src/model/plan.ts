@@ -83,6 +83,17 @@ export interface PlanHold {
   message: string;
 }
 
+/**
+ * What an operator asked of one policy beyond what it declares (`hbr failover`, `hbr failback`:
+ * docs/failover.md). The core passes it to the planner untouched; the policy's system reads it
+ * (PlanBuilder.request) and says what it means. A request no system takes is an error.
+ */
+export interface PlanRequest {
+  policy: string;
+  verb: string;
+  mode?: string;
+}
+
 export const PLAN_VERSION = 1;
 
 export interface Plan {

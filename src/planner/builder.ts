@@ -1,7 +1,7 @@
 /** Accumulates the steps and warnings of a plan; keeps step ids unique and dependencies first. */
 import { stripUserinfo } from '../model/errors.js';
 import { dirKey } from '../model/observed.js';
-import type { PlanHold, PlanWarning, Step } from '../model/plan.js';
+import type { PlanHold, PlanRequest, PlanWarning, Step } from '../model/plan.js';
 
 export class PlanBuilder {
   readonly steps: Step[] = [];
@@ -10,8 +10,25 @@ export class PlanBuilder {
   /** targets (`cluster:path`) whose overwrite the operator allowed for this plan */
   private readonly allowed: ReadonlySet<string>;
 
-  constructor(opts: { allowOverwrite?: readonly string[] } = {}) {
+  /** the operator's requests (PlanRequest) and which a system took */
+  private readonly requests: readonly PlanRequest[];
+  private readonly taken = new Set<PlanRequest>();
+
+  constructor(opts: { allowOverwrite?: readonly string[]; requests?: readonly PlanRequest[] } = {}) {
     this.allowed = new Set(opts.allowOverwrite ?? []);
+    this.requests = opts.requests ?? [];
+  }
+
+  /** The operator's request `verb` for `policy`, if any; the system that asks takes it. */
+  request(policy: string, verb: string): PlanRequest | undefined {
+    const r = this.requests.find((x) => x.policy === policy && x.verb === verb);
+    if (r) this.taken.add(r);
+    return r;
+  }
+
+  /** Requests no system took (the caller reports them). */
+  untaken(): PlanRequest[] {
+    return this.requests.filter((r) => !this.taken.has(r));
   }
 
   /** Did the operator allow overwriting `target` (`cluster:path`) in this plan? */

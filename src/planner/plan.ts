@@ -6,7 +6,8 @@
  * ./check.ts). An unsafe plan throws.
  */
 import type { Observed } from '../model/observed.js';
-import { PLAN_VERSION, type Plan } from '../model/plan.js';
+import { PLAN_VERSION, type Plan, type PlanRequest } from '../model/plan.js';
+import { UserError } from '../model/errors.js';
 import type { Config } from '../model/policy.js';
 import { iso } from '../model/format.js';
 import { policiesOf, SYSTEMS } from '../systems/index.js';
@@ -29,11 +30,13 @@ export interface PlanInput {
   targets?: string[];
   /** targets (`cluster:path`) the operator allows hbr to overwrite in this plan (diverged or held pairs) */
   allowOverwrite?: string[];
+  /** what the operator asked of single policies (`hbr failover`, `hbr failback`) */
+  requests?: PlanRequest[];
 }
 
 export function planAll(input: PlanInput): Plan {
   const { config, observed, now } = input;
-  const b = new PlanBuilder(input.allowOverwrite ? { allowOverwrite: input.allowOverwrite } : {});
+  const b = new PlanBuilder({ ...(input.allowOverwrite ? { allowOverwrite: input.allowOverwrite } : {}), ...(input.requests ? { requests: input.requests } : {}) });
 
   let names: Set<string> | undefined;
   if (input.targets) {
@@ -51,6 +54,9 @@ export function planAll(input: PlanInput): Plan {
     const policies = policiesOf(config, system, input.targets);
     if (policies.length) system.plan(b, policies, observed, now, config);
   }
+
+  const untaken = b.untaken();
+  if (untaken.length) throw new UserError(untaken.map((r) => `policy ${r.policy}: its system does not do ${r.verb}`).join('; '));
 
   const plan: Plan = {
     version: PLAN_VERSION,

@@ -27,7 +27,8 @@ export type SafetyRule =
   | 'delete-order'
   | 'unverifiable'
   | 'held'
-  | 'future';
+  | 'future'
+  | 'failed-over';
 
 export interface SafetyViolationDetail {
   rule: SafetyRule;

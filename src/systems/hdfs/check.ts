@@ -38,9 +38,16 @@ export function checkHdfsStep(step: Step, config: Config): string[] {
   loc(step.target, 'target');
   const p = step.params;
   const replicates = step.kind === KIND.bootstrap || step.kind === KIND.diff || step.kind === KIND.repair;
+  const same = (a: HdfsLocation | undefined, b: HdfsLocation): boolean => a !== undefined && a.cluster === b.cluster && a.path === b.path;
   if (replicates) {
     loc(p.source, 'source');
-    if (p.source && p.source.cluster === policy.source.cluster && p.source.path !== policy.source.path) out.push('source: not the policy source');
+    // A failed-over pair copies back (./failover.ts): from a DR target into the policy's source.
+    const back = same(step.target, policy.source) && policy.replicate.some((r) => same(p.source, r.to));
+    if (p.source && !back && p.source.cluster === policy.source.cluster && p.source.path !== policy.source.path) out.push('source: not the policy source');
+  }
+  if (step.kind === KIND.failover || step.kind === KIND.failback) {
+    if (!same(p.source, policy.source)) out.push('source: not the policy source');
+    if (!policy.replicate.some((r) => same(step.target, r.to))) out.push('target: not a DR target of the policy');
   }
   const names: Array<[string, unknown]> = [
     ['target.snapshot', step.target.snapshot],

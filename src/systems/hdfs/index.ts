@@ -10,6 +10,7 @@ import { checkHdfsStep } from './check.js';
 import { hdfsDrill } from './drill.js';
 import * as distcp from './exec-distcp.js';
 import * as snapshots from './exec-snapshots.js';
+import * as failover from './exec-failover.js';
 import { pollHdfsHealth } from './health.js';
 import { hdfsClaims, loadHdfsPolicy } from './load.js';
 import { observeHdfs } from './observe.js';
@@ -68,6 +69,8 @@ export const hdfs: System<HdfsSnapshotPolicy> = {
     [KIND.bootstrap]: { executor: distcp.bootstrap, deadline: REPLICATE_DEADLINE },
     [KIND.diff]: { executor: distcp.diff, deadline: REPLICATE_DEADLINE },
     [KIND.repair]: { executor: distcp.repair, deadline: REPLICATE_DEADLINE },
+    [KIND.failover]: { executor: failover.failover, deadline: SNAPSHOT_DEADLINE },
+    [KIND.failback]: { executor: failover.failback, deadline: SNAPSHOT_DEADLINE },
   },
   deletes: [KIND.delete],
   recoveryPoints: snapshotPolicyPoints,

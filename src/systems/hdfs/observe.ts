@@ -14,6 +14,7 @@ import { isHdfsCluster, type HdfsCluster } from '../../hadoop/cluster.js';
 import { newestCommon } from '../../hadoop/snapshots.js';
 import { trustedUntil } from '../../model/names.js';
 import { bootstrapMark, markedCopy } from './scratch.js';
+import { failedOverFrom } from './failover-mark.js';
 import { isHdfsPolicy, type HdfsSnapshotPolicy } from './types.js';
 import { snapshottablePath, WebHdfs, type SnapshottableDirectory } from '../../hadoop/webhdfs.js';
 import { observeFeatures, type FsFeatures } from './preserve.js';
@@ -134,18 +135,35 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
       await Promise.all(
         p.replicate.map(async (r) => {
           const target = await observeDir(r.to.cluster, r.to.path);
-          if (!source || !target || !target.exists) return;
-          // The same notion of "common" as the planner's (hbr names only, newest by name time).
-          const common = target.snapshottable ? newestCommon(source, target, trustedUntil((opts.now ?? Date.now)())) : undefined;
+          // The marks are read even when the source does not answer: an unplanned failover's mark must be seen then.
+          if (!target || !target.exists) return;
           // Is a bootstrap of hbr's into it unfinished (or finished but its mark left by a kill)? A mark on the parent says so.
           try {
             const mark = bootstrapMark(r.to.path);
             const xattrs = await limit(() => clientFor(config.clusters[r.to.cluster] as HdfsCluster, opts.timeoutMs).getXAttrs(mark.dir));
             const copy = markedCopy(xattrs[mark.name], mark.base);
             if (copy !== undefined) target.copyInProgress = copy;
+            const from = failedOverFrom(xattrs, r.to.path);
+            if (from !== undefined) target.failedOverFrom = from;
           } catch (err) {
             errors.push({ cluster: r.to.cluster, path: r.to.path, message: (err as Error).message });
           }
+          // A failed-over pair replicates DR → primary (docs/failover.md): what the planner needs is
+          // whether the old primary changed since the newest snapshot it shares with the DR copy.
+          if (target.failedOverFrom === `${p.source.cluster}:${p.source.path}`) {
+            const back = source?.exists && source.snapshottable ? newestCommon(target, source, trustedUntil((opts.now ?? Date.now)())) : undefined;
+            if (!back || !source) return;
+            try {
+              const d = await limit(() => clientFor(config.clusters[p.source.cluster] as HdfsCluster, opts.timeoutMs).getSnapshotDiff(p.source.path, back.name, ''));
+              source.changedSince = { snapshot: back.name, changed: d.diffList.length > 0, entries: d.diffList.length };
+            } catch (err) {
+              errors.push({ cluster: p.source.cluster, path: p.source.path, message: (err as Error).message });
+            }
+            return;
+          }
+          if (!source) return;
+          // The same notion of "common" as the planner's (hbr names only, newest by name time).
+          const common = target.snapshottable ? newestCommon(source, target, trustedUntil((opts.now ?? Date.now)())) : undefined;
           if (!common) return;
           const cluster = config.clusters[r.to.cluster] as HdfsCluster;
           try {

@@ -19,6 +19,7 @@ import { iso } from '../../model/format.js';
 import { parseSnapshotName } from '../../model/names.js';
 import { createdOn, stepsOn } from './plan-helpers.js';
 import { planReplication } from './replication.js';
+import { cannotFailOver, failedOverTarget, failoverRequests, planFailedOver, planPromote } from './failover.js';
 import { deleteMustFollow, floorsFor, rolesOf, stepDir } from './safety.js';
 import { isHdfsStep, KIND, type HdfsLocation, type HdfsSnapshotPolicy } from './types.js';
 
@@ -114,9 +115,20 @@ function planPolicy(
   addRetention: (l: HdfsLocation, policy: string) => void,
 ): void {
   const P = policy.name;
+  // A failed-over pair runs the other way (./failover.ts); a failover asked for is planned here.
+  const req = failoverRequests(b, P);
+  const fo = failedOverTarget(policy, observed);
+  if (fo) return planFailedOver(b, policy, fo, observed, now, req);
+  if (req.failback) b.warn(`${P} is not failed over (no failover mark on its DR target): nothing to fail back`, P);
+  if (req.failover) {
+    const cannot = cannotFailOver(policy, observed);
+    if (cannot) return b.notPlanned(P, cannot);
+    if (req.failover.mode === 'unplanned') return planPromote(b, policy, 'unplanned', []);
+  }
   const sKey = dirKey(policy.source.cluster, policy.source.path);
   const S: ObservedDir | undefined = observed.dirs[sKey];
   if (!S) {
+    if (req.failover) return b.notPlanned(P, `planned failover: the source ${notObserved(observed, policy.source)}; if it is lost, fail over with --unplanned`);
     b.notPlanned(P, `source ${notObserved(observed, policy.source)}: nothing planned for this policy`);
     return;
   }
@@ -145,7 +157,7 @@ function planPolicy(
   warnFuture(b, P, locText(policy.source), names, now);
   const due = isDue(policy.snapshots.schedule, newestHbr(names, until), now);
   if (!due.due && 'error' in due && due.error) b.warn(`schedule: ${due.error}`, P);
-  if (due.due) {
+  if (due.due || req.failover) {
     const name = snapshotName(now);
     if (!names.includes(name)) {
       const target = { cluster: policy.source.cluster, path: policy.source.path, snapshot: name };
@@ -156,14 +168,15 @@ function planPolicy(
         policy: P,
         target,
         params: {},
-        reason: due.reason,
+        reason: req.failover ? 'planned failover: the last recovery point of the primary, copied to DR before it becomes the writable copy' : due.reason,
         dependsOn: stepsOn(b, sKey),
       });
       plannedOnSource.set(name, id);
       names.push(name);
     }
   }
-  addRetention(policy.source, P);
+  // A failover's plan deletes nothing: its last copy and the promotion are all it does.
+  if (!req.failover) addRetention(policy.source, P);
 
   const newest = newestHbr(names, until);
   for (const target of policy.replicate) {
@@ -179,13 +192,13 @@ function planPolicy(
     ])) {
       b.warn(`copies to ${locText(target.to)} do not preserve ${u.attr === 'acl' ? 'ACLs' : 'xattrs'}: ${u.why}`, P);
     }
-    addRetention(target.to, P);
+    if (!req.failover) addRetention(target.to, P);
     if (!newest) {
       b.warn(`no hbr snapshot of ${locText(policy.source)} to replicate to ${locText(target.to)}`, P);
       continue;
     }
     const createdBy = plannedOnSource.get(newest.name);
-    planReplication(b, {
+    const ids = planReplication(b, {
       policy,
       source: S,
       target,
@@ -193,6 +206,8 @@ function planPolicy(
       newest: createdBy ? { name: newest.name, createdBy } : { name: newest.name },
       now,
     });
+    // The promotion waits for the last copy; a held pair (the hold says why) is not failed over.
+    if (req.failover && !b.holds.some((h) => h.policy === P)) planPromote(b, policy, 'planned', [...ids, ...(createdBy ? [createdBy] : [])]);
   }
 }
 

@@ -29,6 +29,12 @@ export interface ReplicationInput {
   newest: { name: string; createdBy?: string };
   /** the planner's clock: names dated after it (+ skew) are not trusted */
   now: number;
+  /**
+   * A failed-over pair replicating back (./failover.ts): the target is the old primary, whose
+   * changes since the common snapshot are its own writes, not a stray edit of a DR copy; rolling
+   * them back is a replace (`-/+`) that waits for the operator's word, as for a diverged target.
+   */
+  reverse?: boolean;
 }
 
 /** Plans the replication steps for one DR pair into `b`; returns the ids of the steps planned. */
@@ -67,7 +73,7 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
       action: Action.Create,
       target: { cluster: to.cluster, path: to.path, snapshot: newest.name },
       params: {},
-      reason: `record ${newest.name} on the DR side after the ${how}`,
+      reason: `record ${newest.name} on ${input.reverse ? 'the old primary' : 'the DR side'} after the ${how}`,
       dependsOn,
     });
   };
@@ -159,12 +165,21 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
     if (cs.changed) {
       const onSource = snapshotNames(source).includes(common.name);
       if (onSource) {
+        if (input.reverse) {
+          const message =
+            `DR pair ${S} -> ${TT} is diverged: the old primary ${TT} changed since ${common.name} (${cs.entries} entries), its own writes after the failover point; ` +
+            `failing back rolls them back to ${common.name} (distcp -rdiff) before the DR copy's changes are copied, so hbr holds the pair until you decide: ` +
+            `save what you need from ${TT}, then allow the roll-back with: hbr failback --allow-overwrite ${TT} (or hbr apply --allow-overwrite ${TT})`;
+          if (held('diverged', message)) return planned;
+        }
         repair = add({
           kind: 'replicate.repair-target',
-          action: Action.Update,
+          action: input.reverse ? Action.Replace : Action.Update,
           target: { cluster: to.cluster, path: to.path, snapshot: common.name },
           params: { source: src, repair: 'rdiff', baseSnapshot: common.name },
-          reason: `target changed since ${common.name}: ${cs.entries} entries; roll back with -rdiff`,
+          reason: input.reverse
+            ? `old primary changed since ${common.name}: ${cs.entries} entries; REPLACES them: roll back to ${common.name} with -rdiff (allowed by the operator)`
+            : `target changed since ${common.name}: ${cs.entries} entries; roll back with -rdiff`,
           dependsOn: priorOnTarget,
         });
       } else {

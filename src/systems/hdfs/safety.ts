@@ -12,6 +12,8 @@
  *                        common with some target (all of them, while a target has none in common)
  *   planned              never delete a snapshot this plan creates
  *   in-use               never delete a snapshot a step of the plan reads (from/to/base snapshot)
+ *   failed-over          never delete any snapshot on either side of a failed-over pair (the DR
+ *                        target carries the failover mark: docs/failover.md) until it fails back
  * and, for the plan as a whole:
  *   delete-order         a delete on X runs after every other step of the plan on X and on X's DR
  *                        targets (a delete never runs before the new snapshot / new common exists)
@@ -144,6 +146,12 @@ export function floorsFor(cluster: string, path: string, config: Config, observe
       if (!other) {
         unverifiable.push(`${role.role === 'source' ? 'DR target' : 'DR source'} ${loc(partner)} of policy ${role.policy.name} was not observed`);
         continue;
+      }
+      // The mark is on the DR side: while it is there, the copy back needs the common snapshot on both sides.
+      const drSide = role.role === 'source' ? other : dir;
+      const src = role.role === 'source' ? here : loc(partner);
+      if (drSide?.failedOverFrom === src) {
+        floors.push({ rule: 'failed-over', why: `the pair ${src} -> ${role.role === 'source' ? loc(partner) : here} is failed over (policy ${role.policy.name}): nothing is deleted until it fails back`, protects: () => true });
       }
       const common = role.role === 'source' ? newestCommon(dir, other, until) : newestCommon(other, dir, until);
       if (common) {

@@ -52,6 +52,10 @@ export const KIND = {
   bootstrap: 'replicate.bootstrap',
   diff: 'replicate.distcp-diff',
   repair: 'replicate.repair-target',
+  /** set the failover mark on the DR target: it becomes the writable copy (docs/failover.md) */
+  failover: 'replicate.failover',
+  /** remove the failover mark, after the final copy back: the primary is the primary again */
+  failback: 'replicate.failback',
 } as const;
 
 const KINDS: ReadonlySet<string> = new Set(Object.values(KIND));

@@ -1,0 +1,105 @@
+/**
+ * Failover and failback planning (src/systems/hdfs/failover.ts, docs/failover.md): pure, from the
+ * observed failover mark and the operator's request.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { checkSafety, planAll } from '../../src/planner/plan.js';
+import { checkHdfsStep } from '../../src/systems/hdfs/check.js';
+import type { ObservedDir } from '../../src/model/observed.js';
+import { Action } from '../../src/model/plan.js';
+import { at, config, dir, DR, H, observed, policy, snap, SRC, summary } from './helpers-planner.js';
+
+const NOW = at('2026-11-22T12:00:00Z');
+const cfg = config(policy('w', { every: H, keep: { last: 1 }, replicate: [{ to: DR, keep: { last: 1 } }] }));
+const a = snap(NOW - 3 * H);
+const c = snap(NOW - 2 * H); // the common snapshot at the failover
+const p1 = snap(NOW - 90 * 60_000); // the old primary's own, never replicated
+const d1 = snap(NOW - H); // the DR copy's, after the failover
+
+const failedOver = (primary: ObservedDir | undefined, drSnaps = [a, c, d1]) => {
+  const t = dir(DR, { snaps: drSnaps, size: { bytes: 10, files: 2 } });
+  t.failedOverFrom = 'prod:/warehouse';
+  return observed(primary ? [primary, t] : [t], primary ? {} : { errors: [{ cluster: 'prod', message: 'connection refused' }] });
+};
+
+test('unplanned failover: only the mark, without the primary; nothing copied or deleted', () => {
+  const obs = observed([dir(DR, { snaps: [a, c] })], { errors: [{ cluster: 'prod', message: 'connection refused' }] });
+  const plan = planAll({ config: cfg, observed: obs, now: NOW, requests: [{ policy: 'w', verb: 'failover', mode: 'unplanned' }] });
+  assert.equal(summary(plan), ['~ replicate.failover dr:/warehouse']);
+  assert.match(plan.steps[0]!.reason, /unplanned failover/);
+});
+
+test('planned failover: a snapshot now, the last incremental copy, then the mark; no retention in that plan', () => {
+  const obs = observed([dir(SRC, { snaps: [a, c] }), dir(DR, { snaps: [a, c], changedSince: { snapshot: c, changed: false, entries: 0 } })]);
+  const plan = planAll({ config: cfg, observed: obs, now: NOW, requests: [{ policy: 'w', verb: 'failover', mode: 'planned' }] });
+  const n = snap(NOW);
+  assert.equal(summary(plan), [`+ hdfs.snapshot.create prod:/warehouse@${n}`, `~ replicate.distcp-diff dr:/warehouse@${n}`, `+ hdfs.snapshot.create dr:/warehouse@${n}`, '~ replicate.failover dr:/warehouse']);
+  assert.ok(plan.steps[3]!.dependsOn.includes(`hdfs.snapshot.create:dr:/warehouse@${n}`));
+  // the primary not answering: not planned, with the way out
+  const down = planAll({ config: cfg, observed: observed([dir(DR, { snaps: [a, c] })]), now: NOW, requests: [{ policy: 'w', verb: 'failover', mode: 'planned' }] });
+  assert.equal(down.steps, []);
+  assert.equal(down.unplanned, ['w']);
+  assert.ok(down.warnings.some((w) => w.message.includes('fail over with --unplanned')));
+});
+
+test('failed over, primary down: the DR copy is snapshotted on schedule; nothing replicates into it, nothing is deleted', () => {
+  const plan = planAll({ config: cfg, observed: failedOver(undefined), now: NOW + H });
+  assert.equal(summary(plan), [`+ hdfs.snapshot.create dr:/warehouse@${snap(NOW + H)}`]);
+  assert.ok(plan.warnings.some((w) => w.message.includes('failed over')));
+});
+
+test('failed over, the old primary back with its own changes: replication back is held without the word, a -/+ roll-back with it', () => {
+  const primary = dir(SRC, { snaps: [a, c, p1], changedSince: { snapshot: c, changed: true, entries: 3 } });
+  const held = planAll({ config: cfg, observed: failedOver(primary), now: NOW - 30 * 60_000 });
+  assert.equal(held.holds?.map((h) => [h.target, h.reason]), [['prod:/warehouse', 'diverged']]);
+  assert.match(held.holds![0]!.message, /--allow-overwrite prod:\/warehouse/);
+  assert.not.ok(summary(held).some((l) => l.includes('replicate.') || l.includes('delete')));
+
+  const allowed = planAll({ config: cfg, observed: failedOver(primary), now: NOW - 30 * 60_000, allowOverwrite: ['prod:/warehouse'] });
+  assert.equal(summary(allowed), [`-/+ replicate.repair-target prod:/warehouse@${c}`, `~ replicate.distcp-diff prod:/warehouse@${d1}`, `+ hdfs.snapshot.create prod:/warehouse@${d1}`]);
+  const diff = allowed.steps[1]!;
+  assert.equal([diff.params, diff.target.cluster], [{ source: DR, fromSnapshot: c, toSnapshot: d1 }, 'prod']);
+  for (const s of allowed.steps) assert.equal(checkHdfsStep(s, cfg), [], s.id);
+});
+
+test('failback: a DR snapshot now, the copy back, then the mark removed; never while held; never a full copy when a common snapshot exists', () => {
+  const primary = dir(SRC, { snaps: [a, c], changedSince: { snapshot: c, changed: false, entries: 0 } });
+  const n = snap(NOW + 30 * 60_000);
+  const plan = planAll({ config: cfg, observed: failedOver(primary), now: NOW + 30 * 60_000, requests: [{ policy: 'w', verb: 'failback' }] });
+  assert.equal(summary(plan), [`+ hdfs.snapshot.create dr:/warehouse@${n}`, `~ replicate.distcp-diff prod:/warehouse@${n}`, `+ hdfs.snapshot.create prod:/warehouse@${n}`, '~ replicate.failback dr:/warehouse']);
+  assert.ok(plan.steps[3]!.dependsOn.includes(`hdfs.snapshot.create:prod:/warehouse@${n}`));
+
+  const changed = dir(SRC, { snaps: [a, c], changedSince: { snapshot: c, changed: true, entries: 1 } });
+  const held = planAll({ config: cfg, observed: failedOver(changed), now: NOW + 30 * 60_000, requests: [{ policy: 'w', verb: 'failback' }] });
+  assert.ok(held.holds?.length);
+  assert.not.ok(summary(held).some((l) => l.includes('replicate.')));
+});
+
+test('a request no system takes, and a failback of a pair not failed over', () => {
+  const obs = observed([dir(SRC, { snaps: [a, c] }), dir(DR, { snaps: [a, c], changedSince: { snapshot: c, changed: false, entries: 0 } })]);
+  assert.throws(() => planAll({ config: cfg, observed: obs, now: NOW + 30 * 60_000, requests: [{ policy: 'nope', verb: 'failover' }] }), /policy nope: its system does not do failover/);
+  const plan = planAll({ config: cfg, observed: obs, now: NOW + 30 * 60_000, requests: [{ policy: 'w', verb: 'failback' }] });
+  assert.ok(plan.warnings.some((w) => w.message.includes('nothing to fail back')));
+  assert.not.ok(summary(plan).some((l) => l.includes('failback')));
+});
+
+test('the failed-over floor: no snapshot on either side of a failed-over pair may be deleted, even one no other floor holds', () => {
+  const primary = dir(SRC, { snaps: [a, c], changedSince: { snapshot: c, changed: false, entries: 0 } });
+  const obs = failedOver(primary);
+  const plan = planAll({ config: cfg, observed: obs, now: NOW - 30 * 60_000 });
+  assert.not.ok(plan.steps.some((s) => s.kind === 'hdfs.snapshot.delete'), 'the planner plans no retention while failed over');
+  const all = plan.steps.map((s) => s.id);
+  for (const l of [DR, SRC]) {
+    const target = { ...l, snapshot: a }; // older than the common snapshot: only the failover protects it
+    const edited = { ...plan, steps: [...plan.steps, { id: `hdfs.snapshot.delete:${l.cluster}:${l.path}@${a}`, kind: 'hdfs.snapshot.delete', action: Action.Delete, policy: 'w', target, params: {}, reason: 'edited', dependsOn: all }] };
+    assert.equal(checkSafety(edited, cfg, obs).map((v) => v.rule), ['failed-over'], `${l.cluster}`);
+  }
+});
+
+test('a saved plan cannot point a failover step elsewhere', () => {
+  const step = { id: 'x', kind: 'replicate.failover', action: Action.Update, policy: 'w', target: { cluster: 'prod', path: '/warehouse' }, params: { source: SRC }, reason: '', dependsOn: [] };
+  assert.ok(checkHdfsStep(step, cfg).some((e) => e.includes('not a DR target')));
+});
+
+test.run();
