@@ -14,6 +14,7 @@ import { at, clusters, hbr, listFiles, snapshotNames, tempDir, treesIdentical, w
 import { repoRoot, uniq } from '../helpers/testbed.js';
 import { readFileSync } from 'node:fs';
 import { failoverMark } from '../../src/systems/hdfs/failover-mark.js';
+import type { WebHdfs } from '../../src/hadoop/webhdfs.js';
 
 const { primary, dr } = clusters();
 const T0 = '2030-02-01T00:00:00.000Z';
@@ -32,6 +33,12 @@ function testbedCmd(...args: string[]): void {
 
 const hbrSnaps = async (fs: typeof primary, path: string) => (await snapshotNames(fs, path)).filter((n) => n.startsWith('hbr-'));
 const snapAt = (h: number) => `hbr-${at(T0, h).replace(/[-:]/g, '').slice(0, 15)}Z`;
+
+/** Attributes a failback must carry over (as test/integration/hdfs-preserve.test.ts checks for replication and restore). */
+async function attrs(fs: WebHdfs, path: string): Promise<Record<string, unknown>> {
+  const [st, acl, xattrs] = await Promise.all([fs.getFileStatus(path), fs.getAclStatus(path), fs.getXAttrs(path)]);
+  return { permission: st.permission, owner: st.owner, group: st.group, replication: st.replication, blockSize: st.blockSize, mtime: st.modificationTime, acl: [...acl.entries].sort(), xattrs };
+}
 
 test('unplanned failover with the primary stopped, writes on DR, the primary back with its own writes: failback copies only the DR changes, rolls the primary back only with the word, and replication resumes', async () => {
   const id = uniq('failover');
@@ -79,7 +86,13 @@ test('unplanned failover with the primary stopped, writes on DR, the primary bac
     assert.not.match(again.stdout, /replicate\./);
 
     // Applications write on DR: three new files, a delete and a rename.
-    for (const [i, n] of written.entries()) await dr.create(`${dst}/dr-${i}.bin`, randomBytes(n));
+    for (const [i, n] of written.entries()) await dr.create(`${dst}/dr-${i}.bin`, randomBytes(n), i === 1 ? { replication: 2 } : {});
+    // Issue #11 point 4 on the way back: a file with its own mode, owner, group, ACL entry and
+    // xattr, and one with a non-default replication, written on DR, arrive as they are.
+    await dr.setPermission(`${dst}/dr-0.bin`, '640');
+    await dr.setOwner(`${dst}/dr-0.bin`, 'alice', 'analysts');
+    await dr.modifyAclEntries(`${dst}/dr-0.bin`, 'user:bob:r--');
+    await dr.setXAttr(`${dst}/dr-0.bin`, 'user.project', 'blue');
     await dr.delete(`${dst}/f9.bin`);
     await dr.rename(`${dst}/f8.bin`, `${dst}/f8-renamed.bin`);
 
@@ -138,6 +151,11 @@ test('unplanned failover with the primary stopped, writes on DR, the primary bac
   assert.ok((await hbrSnaps(dr, dst)).includes(fbSnap), 'DR holds the final snapshot');
   assert.is(await treesIdentical(primary, src, dr, dst), undefined);
   assert.is(await primary.stat(`${src}/primary-only.bin`), undefined, "the old primary's own write is rolled back");
+  for (const f of ['dr-0.bin', 'dr-1.bin']) {
+    assert.equal(await attrs(primary, `${src}/${f}`), await attrs(dr, `${dst}/${f}`), `attributes of ${f} after failback`);
+  }
+  assert.equal((await attrs(primary, `${src}/dr-0.bin`)).acl, ['group::r--', 'user:bob:r--']);
+  assert.is((await attrs(primary, `${src}/dr-1.bin`)).replication, 2);
 
   // The original direction again: a write on the primary replicates to DR incrementally.
   await primary.create(`${src}/after.bin`, randomBytes(8 * KiB));
