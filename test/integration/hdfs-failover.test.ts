@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { at, clusters, hbr, listFiles, snapshotNames, tempDir, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
 import { repoRoot, uniq } from '../helpers/testbed.js';
 import { readFileSync } from 'node:fs';
-import { failoverMark } from '../../src/systems/hdfs/failover-mark.js';
+import { failoverMark, failoverValue } from '../../src/systems/hdfs/failover-mark.js';
 import type { WebHdfs } from '../../src/hadoop/webhdfs.js';
 
 const { primary, dr } = clusters();
@@ -224,6 +224,32 @@ test('failback keeps the pair failed over while the DR copy is still written aft
   assert.is(await treesIdentical(primary, c.src, dr, c.dst), undefined);
   const p = await hbr(['plan', '-f', join(c.dir, 'pair.yaml'), '--state-dir', join(c.dir, 'state'), '--detailed-exitcode'], { HBR_NOW: at(T0, 1.6) });
   assert.is(p.code, 0, p.stdout + p.stderr);
+});
+
+
+test('a failover mark naming another source (the cluster renamed while failed over) is never ignored: nothing is copied into DR, nothing deleted', async () => {
+  const id = uniq('fomark');
+  const src = `/it/${id}/data`;
+  const dst = `/it-dr/${id}/data`;
+  await primary.mkdirs(src);
+  await primary.create(`${src}/a.bin`, randomBytes(4 * KiB));
+  const dir = tempDir('fomark');
+  const file = writePairPolicy(dir, { name: 'pair', src, dst, keep: '{ last: 1 }', drKeep: '{ last: 1 }' });
+  const state = join(dir, 'state');
+  const first = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve'], { HBR_NOW: at(T0, 0) });
+  assert.is(first.code, 0, first.stdout + first.stderr);
+  // Failed over under the source's old name, then applications write on DR.
+  const m = failoverMark(dst);
+  await dr.setXAttr(m.dir, m.name, failoverValue(dst, { cluster: 'prod-old-name', path: src }));
+  await dr.create(`${dst}/written-on-dr.bin`, randomBytes(4 * KiB));
+  const drFiles = await listFiles(dr, dst);
+  const drSnaps = await hbrSnaps(dr, dst);
+  const r = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve'], { HBR_NOW: at(T0, 2) });
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, `is failed over from prod-old-name:${src}, not from this policy's source primary:${src}`);
+  assert.not.match(r.stdout, /replicate\.|hdfs\.snapshot\.delete/);
+  assert.equal(await listFiles(dr, dst), drFiles, "DR's new write is kept");
+  assert.equal(await hbrSnaps(dr, dst), drSnaps);
 });
 
 test.run();

@@ -146,7 +146,26 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
             const from = failedOverFrom(xattrs, r.to.path);
             if (from !== undefined) target.failedOverFrom = from;
           } catch (err) {
-            errors.push({ cluster: r.to.cluster, path: r.to.path, message: (err as Error).message });
+            // Without the marks hbr cannot tell a failed-over pair (DR is the writable copy) from an
+            // ordinary one whose target changed: planned as ordinary, a repair would roll DR's new
+            // writes back. The target counts as not observed: nothing is copied into it and the
+            // floors refuse every delete of the pair (safety.ts, "unverifiable").
+            delete dirs[dirKey(r.to.cluster, r.to.path)];
+            errors.push({ cluster: r.to.cluster, path: r.to.path, message: `cannot read hbr's marks on ${r.to.path}'s parent: ${(err as Error).message}` });
+            return;
+          }
+          // A failover mark that names another source (the cluster renamed in the policies, the
+          // source path edited while failed over): never ignored as if there were none — the same
+          // reasoning as above.
+          const self = `${p.source.cluster}:${p.source.path}`;
+          if (target.failedOverFrom !== undefined && target.failedOverFrom !== self) {
+            delete dirs[dirKey(r.to.cluster, r.to.path)];
+            errors.push({
+              cluster: r.to.cluster,
+              path: r.to.path,
+              message: `${r.to.path} is failed over from ${target.failedOverFrom}, not from this policy's source ${self} (docs/failover.md): nothing is planned into it until the policy names that source again or the mark is removed by hand`,
+            });
+            return;
           }
           // A failed-over pair replicates DR → primary (docs/failover.md): what the planner needs is
           // whether the old primary changed since the newest snapshot it shares with the DR copy.
