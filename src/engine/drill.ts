@@ -9,6 +9,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripUserinfo } from '../model/errors.js';
 import type { Config } from '../model/policy.js';
 import { systemOf } from '../systems/index.js';
 import type { DrillCheck } from '../systems/types.js';
@@ -149,6 +150,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillRecord> {
     const message = o.signal.aborted ? `interrupted: ${(err as Error)?.message ?? String(err)}` : ((err as Error)?.message ?? String(err));
     result = { point: '', ok: false, checks: [{ what: 'drill', ok: false, detail: message }] };
   }
+  // What a check says goes to the record, /status and webhooks: no URL userinfo in it (as run errors).
+  result = { ...result, checks: result.checks.map((c) => (c.detail === undefined ? c : { ...c, detail: stripUserinfo(c.detail) })) };
   // a system that says ok with a failed check is not believed
   const ok = result.ok && result.checks.every((c) => c.ok) && result.checks.length > 0;
   const rec = drillRecord(p, { ...result, ok }, startedAt, clock(), previous);

@@ -12,7 +12,7 @@ import { scratchDir } from '../../engine/scratch.js';
 import { trustedUntil } from '../../model/names.js';
 import { storeKey } from '../../model/observed.js';
 import type { PolicyBase } from '../../model/policy.js';
-import { openStore } from '../../stores/index.js';
+import { openStore } from '../../stores/open.js';
 import type { DrillCheck, DrillContext, DrillResult } from '../types.js';
 import { observeStores } from './observe.js';
 import { ownedArchives } from './plan.js';
@@ -42,7 +42,7 @@ export async function drillArchivePolicy(policy: PolicyBase, ctx: DrillContext):
     result.ok = checks.length > 0 && checks.every((c) => c.ok);
     return result;
   };
-  const client = openStore(store);
+  const client = await openStore(store);
   const dir = scratchDir(ctx.stateDir, 'zk-drill-');
   try {
     ctx.log(`drill ${policy.name}: ${client.url}${newest.key}`);
