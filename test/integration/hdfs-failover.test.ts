@@ -252,4 +252,28 @@ test('a failover mark naming another source (the cluster renamed while failed ov
   assert.equal(await hbrSnaps(dr, dst), drSnaps);
 });
 
+test('while failed over, a mass deletion on the writable DR copy is held before the copy back reaches the old primary (max_change)', async () => {
+  const id = uniq('fomass');
+  const src = `/it/${id}/data`;
+  const dst = `/it-dr/${id}/data`;
+  await primary.mkdirs(src);
+  for (let i = 0; i < 10; i++) await primary.create(`${src}/f${i}.bin`, randomBytes(4 * KiB));
+  const dir = tempDir('fomass');
+  const file = writePairPolicy(dir, { name: 'pair', src, dst });
+  const state = join(dir, 'state');
+  const run = (args: string[], h: number) => hbr([...args, '-f', file, '--state-dir', state], { HBR_NOW: at(T0, h) });
+  const first = await run(['apply', '--auto-approve'], 0);
+  assert.is(first.code, 0, first.stdout + first.stderr);
+  const fo = await run(['failover', '--policy', 'pair', '--unplanned', '--auto-approve'], 0.5);
+  assert.is(fo.code, 0, fo.stdout + fo.stderr);
+  // Ransomware or a mistaken cleanup on the copy that is now the writable one.
+  for (let i = 0; i < 8; i++) await dr.delete(`${dst}/f${i}.bin`);
+  const before = await listFiles(primary, src);
+  const r = await run(['apply', '--auto-approve'], 1);
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /is held: 8 of 10 files/);
+  assert.not.match(r.stdout, /replicate\.distcp-diff/);
+  assert.equal(await listFiles(primary, src), before, 'the old primary keeps its files');
+});
+
 test.run();

@@ -178,6 +178,15 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
             } catch (err) {
               errors.push({ cluster: p.source.cluster, path: p.source.path, message: (err as Error).message });
             }
+            // The copy back carries a mass deletion or rewrite on the writable DR copy to the old
+            // primary just as the forward copy would: the same max_change hold (replication.ts).
+            if (target.size) {
+              try {
+                source.sourceChangedSince = await changeSince(target, back.name);
+              } catch (err) {
+                errors.push({ cluster: r.to.cluster, path: r.to.path, message: (err as Error).message });
+              }
+            }
             return;
           }
           if (!source) return;
@@ -194,23 +203,8 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
           // How much of the source changed since the common snapshot: a mass deletion or rewrite is
           // held by the planner (max_change) before a copy carries it over.
           if (source.size) {
-            const sc = config.clusters[p.source.cluster] as HdfsCluster;
-            const fs = clientFor(sc, opts.timeoutMs);
             try {
-              const [then, d] = await Promise.all([
-                limit(() => fs.getContentSummary(`${p.source.path === '/' ? '' : p.source.path}/.snapshot/${common.name}`)),
-                limit(() => fs.getSnapshotDiff(p.source.path, common.name, '')),
-              ]);
-              const deletes = d.diffList.filter((e) => e.type === 'DELETE').length;
-              // A directory whose children changed is itself reported as modified: only entries
-              // that are no other entry's ancestor count (files, or a directory's own metadata).
-              const paths = d.diffList.map((e) => e.sourcePath);
-              const modified = d.diffList.filter(
-                (e) => e.type === 'MODIFY' && e.sourcePath !== '' && !paths.some((q) => q.startsWith(`${e.sourcePath}/`)),
-              ).length;
-              // A deleted directory is one entry: the drop in the file count catches what is under it.
-              const deleted = Math.max(deletes, then.fileCount - source.size.files);
-              target.sourceChangedSince = { snapshot: common.name, files: then.fileCount, deleted, modified };
+              target.sourceChangedSince = await changeSince(source, common.name);
             } catch (err) {
               errors.push({ cluster: p.source.cluster, path: p.source.path, message: (err as Error).message });
             }
@@ -221,6 +215,28 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
   );
 
   return { at: (opts.now ?? Date.now)(), dirs, unfinished: opts.unfinished ?? [], errors };
+
+  /**
+   * How much of `dir` changed since its snapshot `snap` (a copy's source since the common
+   * snapshot), for the planner's max_change hold.
+   */
+  async function changeSince(dir: ObservedDir, snap: string): Promise<NonNullable<ObservedDir['sourceChangedSince']>> {
+    const fs = clientFor(config.clusters[dir.cluster] as HdfsCluster, opts.timeoutMs);
+    const [then, d] = await Promise.all([
+      limit(() => fs.getContentSummary(`${dir.path === '/' ? '' : dir.path}/.snapshot/${snap}`)),
+      limit(() => fs.getSnapshotDiff(dir.path, snap, '')),
+    ]);
+    const deletes = d.diffList.filter((e) => e.type === 'DELETE').length;
+    // A directory whose children changed is itself reported as modified: only entries
+    // that are no other entry's ancestor count (files, or a directory's own metadata).
+    const paths = d.diffList.map((e) => e.sourcePath);
+    const modified = d.diffList.filter(
+      (e) => e.type === 'MODIFY' && e.sourcePath !== '' && !paths.some((q) => q.startsWith(`${e.sourcePath}/`)),
+    ).length;
+    // A deleted directory is one entry: the drop in the file count catches what is under it.
+    const deleted = Math.max(deletes, then.fileCount - (dir.size?.files ?? then.fileCount));
+    return { snapshot: snap, files: then.fileCount, deleted, modified };
+  }
 }
 
 /**
