@@ -67,3 +67,15 @@ export function testbedTool(name: 'promtool'): string {
 export function uniq(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }
+
+/**
+ * Which crash points (1..n) a walk visits. Every one by default and with HBR_CRASH_WALK=all; in CI
+ * (CI=true) every second one, offset by the UTC day so that two days of CI cover them all, to keep
+ * CI under its time budget (README, "Tests and benchmarks": the full walks and their figures).
+ */
+export function crashWalkPoints(n: number, env: NodeJS.ProcessEnv = process.env, now = Date.now()): number[] {
+  const all = Array.from({ length: n }, (_, i) => i + 1);
+  if (env.HBR_CRASH_WALK === 'all' || !env.CI || env.CI === 'false') return all;
+  const offset = Math.floor(now / 86_400_000) % 2;
+  return all.filter((k) => k % 2 === offset || k === n);
+}
