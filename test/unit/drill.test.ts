@@ -126,6 +126,11 @@ test('drill scratch: hbr-named and dated beside the directory; only its own name
   assert.is(drillScratch('/top').name('20300101T000000Z', 'source'), '/.hbr-drill-top-20300101T000000Z-source');
 });
 
+test('drill scratch of / : refused (it has no place beside it, and named "root" it took /root\'s scratch for its own)', () => {
+  assert.throws(() => drillScratch('/'), /a directory at \/ has no place beside it/);
+  assert.not.ok(drillScratch('/root').isMine('.hbr-drill--20300101T130005Z-dr0'));
+});
+
 test('drill metrics: duration, failed, last success, interval and rto per policy', async () => {
   const m = createMetrics({ defaultMetrics: false });
   const p = { name: 'w', kind: 'hdfs-snapshots', verify: { every: 600_000 }, rto: 300_000, at: { file: 'p', line: 1, col: 1 } };

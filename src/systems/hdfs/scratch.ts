@@ -54,9 +54,12 @@ export function drillScratch(path: string): {
   name(stamp: string, site: string): string;
   isMine(entry: string): boolean;
 } {
+  // `/` has no parent to restore beside: scratch inside it would change the very tree the drill
+  // checks (and named "root" it shared /root's names, so a drill of one removed the other's).
+  if (path === '/' || !path.startsWith('/')) throw new Error(`a restore drill restores beside the directory; a directory at / has no place beside it (drill a subdirectory's policy instead)`);
   const i = path.lastIndexOf('/');
   const parent = i <= 0 ? '/' : path.slice(0, i);
-  const base = path.slice(i + 1) || 'root';
+  const base = path.slice(i + 1);
   const prefix = `.hbr-drill-${base}-`;
   return {
     parent,
