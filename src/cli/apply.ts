@@ -7,14 +7,13 @@ import { Journal } from '../engine/journal.js';
 import { clearScratch } from '../engine/scratch.js';
 import { resolveInterrupted, type ResolveInput } from '../engine/resolve.js';
 import { acquireLock } from '../engine/lock.js';
-import type { ZkLock } from '../daemon/coordination.js';
-import { hostname } from 'node:os';
 import { reapOrphans } from '../hadoop/children.js';
 import { executors } from '../systems/index.js';
 import type { Plan, PlanRequest } from '../model/plan.js';
 import { checkSafety, checkSteps, digestObserved, planAll, SafetyViolation } from '../planner/plan.js';
 import { describeTarget, formatBytes, renderPlanJson, renderPlanText } from '../render/plan.js';
-import { addPolicyOptions, CliError, collect, eprint, EXIT_ERROR, hadoopBin, loadOrFail, observe, print, refuseFutureNow, type CommonOptions } from './common.js';
+import { addPolicyOptions, CliError, collect, eprint, EXIT_ERROR, hadoopBin, loadOrFail, observe, print, refuseFutureNow, takeZkApplyLock, type CommonOptions } from './common.js';
+import type { ZkLock } from '../daemon/coordination.js';
 import { ALLOW_OVERWRITE_HELP, type SavedPlan } from './plan.js';
 
 export interface ApplyOptions extends CommonOptions {
@@ -84,20 +83,10 @@ export async function runApply(
     const lock = acquireLock(opts.stateDir, `hbr apply ${process.argv.slice(3).join(' ')}`.trim());
     // With coordination, daemons on other hosts may be acting: take the same ZooKeeper apply lock
     // they do (the leader holds it while it leads), so a manual apply never runs beside them.
-    let zkLock: ZkLock | undefined;
-    if (config.coordination) {
-      const { acquireZkLock, ZkLockHeldError } = await import('../daemon/coordination.js');
-      try {
-        zkLock = await acquireZkLock(config.coordination.zookeeper, { host: hostname(), pid: process.pid, startedAt: Date.now() });
-      } catch (err) {
-        lock.release();
-        if (err instanceof ZkLockHeldError) {
-          const at = err.holder?.listen ? ` (hbr status --url ${err.holder.listen})` : '';
-          throw new CliError(`${err.message}${at}: a daemon leads; let it act, or stop it first`);
-        }
-        throw new CliError(`cannot take the ZooKeeper apply lock at ${config.coordination.zookeeper.connect} ${config.coordination.zookeeper.path}: ${(err as Error).message}`);
-      }
-    }
+    const zkLock = await takeZkApplyLock(config, lock, (err) => {
+      const at = err.holder?.listen ? ` (hbr status --url ${err.holder.listen})` : '';
+      return `${err.message}${at}: a daemon leads; let it act, or stop it first`;
+    });
     // Losing the ZooKeeper lock (session expired, cut off, znode gone) stops the apply as SIGTERM
     // stops a daemon: nothing new starts at once, the running steps are aborted after a grace.
     const drain = new AbortController();

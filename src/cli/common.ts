@@ -1,5 +1,7 @@
 /** What several commands share: loading policies, observing, exit codes, output. */
 import type { Command } from 'commander';
+import { hostname } from 'node:os';
+import type { ZkLock } from '../daemon/coordination.js';
 import { stripUserinfo, UserError } from '../model/errors.js';
 import { trustedUntil } from '../model/names.js';
 import { loadConfig, formatPolicyError } from '../schema/load.js';
@@ -99,4 +101,26 @@ export function print(s: string): void {
 export function eprint(text: string): void {
   const s = stripUserinfo(text);
   process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+}
+
+/**
+ * With `coordination:`, the ZooKeeper apply lock the daemons' leader holds while it leads, taken by
+ * a command that acts on the clusters by hand (`hbr apply`, `hbr verify`), so it never runs beside
+ * them. `lock` (the state-dir lock) is released when it cannot be taken; `whenHeld` says what the
+ * operator can do when a daemon holds it. Undefined without coordination.
+ */
+export async function takeZkApplyLock(
+  config: Config,
+  lock: { release(): void },
+  whenHeld: (err: { message: string; holder?: { listen?: string } }) => string,
+): Promise<ZkLock | undefined> {
+  if (!config.coordination) return undefined;
+  const { acquireZkLock, ZkLockHeldError } = await import('../daemon/coordination.js');
+  try {
+    return await acquireZkLock(config.coordination.zookeeper, { host: hostname(), pid: process.pid, startedAt: Date.now() });
+  } catch (err) {
+    lock.release();
+    if (err instanceof ZkLockHeldError) throw new CliError(whenHeld(err));
+    throw new CliError(`cannot take the ZooKeeper apply lock at ${config.coordination.zookeeper.connect} ${config.coordination.zookeeper.path}: ${(err as Error).message}`);
+  }
 }

@@ -4,14 +4,12 @@
  * cleans up; the core times it against the policy's `rto` and records it in the state dir, where
  * `hbr status` and the daemon find it. Exit 0 when every check passed, 1 otherwise.
  */
-import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import type { ZkLock } from '../daemon/coordination.js';
 import { runDrill, type DrillRecord } from '../engine/drill.js';
 import { acquireLock } from '../engine/lock.js';
 import { reapOrphans } from '../hadoop/children.js';
 import { systemOf } from '../systems/index.js';
-import { addPolicyOptions, CliError, eprint, EXIT_ERROR, hadoopBin, loadOrFail, now, print, type CommonOptions } from './common.js';
+import { addPolicyOptions, CliError, eprint, EXIT_ERROR, hadoopBin, loadOrFail, now, print, takeZkApplyLock, type CommonOptions } from './common.js';
 
 interface VerifyOptions extends CommonOptions {
   policy: string;
@@ -44,17 +42,11 @@ export function registerVerify(program: Command): void {
       const lock = acquireLock(opts.stateDir, `hbr verify --policy ${opts.policy}`);
       // With coordination, the leader may be replicating into the very target drilled: take the
       // ZooKeeper apply lock as `hbr apply` does (src/cli/apply.ts), so a drill never runs beside it.
-      let zkLock: ZkLock | undefined;
-      if (config.coordination) {
-        const { acquireZkLock, ZkLockHeldError } = await import('../daemon/coordination.js');
-        try {
-          zkLock = await acquireZkLock(config.coordination.zookeeper, { host: hostname(), pid: process.pid, startedAt: Date.now() });
-        } catch (err) {
-          lock.release();
-          if (err instanceof ZkLockHeldError) throw new CliError(`${err.message}: a daemon leads and drills on the policy's verify: schedule (hbr status shows its last drill); stop it to drill by hand`);
-          throw new CliError(`cannot take the ZooKeeper apply lock at ${config.coordination.zookeeper.connect} ${config.coordination.zookeeper.path}: ${(err as Error).message}`);
-        }
-      }
+      const zkLock = await takeZkApplyLock(
+        config,
+        lock,
+        (err) => `${err.message}: a daemon leads and drills on the policy's verify: schedule (hbr status shows its last drill); stop it to drill by hand`,
+      );
       const stop = new AbortController();
       zkLock?.onLost((why) => stop.abort(new Error(`lost the ZooKeeper apply lock: ${why}`)));
       const onSignal = () => stop.abort(new Error('interrupted'));
