@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
+import { sweepDrillScratch } from '../engine/drill-scratch.js';
 import { compactJournal, Journal, readUnfinished } from '../engine/journal.js';
 import { acquireLock, type Lock } from '../engine/lock.js';
 import { clearScratch } from '../engine/scratch.js';
@@ -295,6 +296,8 @@ export class Daemon {
         // What exists is reported from now on, not from each policy's first run.
         for (const name of this.policies.keys()) this.observePoints(name);
         void this.pollHealth();
+        // Drill scratch a killed drill left, also of policies without a drill any more (never throws)
+        void sweepDrillScratch(this.config, this.opts.stateDir, (m) => this.log.warn({ component: 'drill' }, m));
       }
       return;
     }

@@ -7,13 +7,14 @@
  * the last drill without running one. Used by `hbr verify` (src/cli/verify.ts) and the daemon's
  * `verify:` schedule (src/daemon/drills.ts).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripUserinfo } from '../model/errors.js';
 import type { Config } from '../model/policy.js';
 import { systemOf } from '../systems/index.js';
-import type { DrillCheck } from '../systems/types.js';
-import { fsyncDir } from './journal.js';
+import type { DrillCheck, DrillScratchRef } from '../systems/types.js';
+import { drillScratchDone, forgetDrillScratch, recordDrillScratch, sweepDrillScratch } from './drill-scratch.js';
+import { writeFileDurable } from './journal.js';
 
 /** One drill as recorded: what the system returned, timed by the core. */
 export interface DrillRecord {
@@ -90,17 +91,7 @@ export function readDrillRecords(stateDir: string): Map<string, DrillRecord> {
 export function writeDrillRecord(stateDir: string, r: DrillRecord): void {
   const dir = drillsDir(stateDir);
   mkdirSync(dir, { recursive: true });
-  const file = recordFile(stateDir, r.policy);
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, JSON.stringify(r, null, 2) + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  fsyncDir(dir);
+  writeFileDurable(recordFile(stateDir, r.policy), JSON.stringify(r, null, 2) + '\n', 0o644);
 }
 
 /** Pure: what a finished (or failed-to-start) drill is recorded as. */
@@ -143,12 +134,26 @@ export async function runDrill(o: DrillOptions): Promise<DrillRecord> {
   const clock = o.clock ?? Date.now;
   const previous = readDrillRecord(o.stateDir, o.policy);
   const startedAt = clock();
+  // What earlier killed drills left (of any policy: one since removed has no drill of its own)
+  await sweepDrillScratch(o.config, o.stateDir, o.log);
+  const ids: string[] = [];
+  const scratch = {
+    made: (ref: DrillScratchRef) => {
+      const id = recordDrillScratch(o.stateDir, p.name, p.kind, ref);
+      ids.push(id);
+      return id;
+    },
+    removed: (id: string) => forgetDrillScratch(o.stateDir, id),
+  };
   let result;
   try {
-    result = await system.drill(p, { config: o.config, stateDir: o.stateDir, signal: o.signal, log: o.log, hadoop: o.hadoop, now: o.now });
+    result = await system.drill(p, { config: o.config, stateDir: o.stateDir, signal: o.signal, log: o.log, hadoop: o.hadoop, now: o.now, scratch });
   } catch (err) {
     const message = o.signal.aborted ? `interrupted: ${(err as Error)?.message ?? String(err)}` : ((err as Error)?.message ?? String(err));
     result = { point: '', ok: false, checks: [{ what: 'drill', ok: false, detail: message }] };
+  } finally {
+    // a place the drill could not remove is the next sweep's (its record stays)
+    for (const id of ids) drillScratchDone(id);
   }
   // What a check says goes to the record, /status and webhooks: no URL userinfo in it (as run errors).
   result = { ...result, checks: result.checks.map((c) => (c.detail === undefined ? c : { ...c, detail: stripUserinfo(c.detail) })) };

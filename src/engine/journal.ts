@@ -63,6 +63,26 @@ function writeAll(fd: number, data: Buffer): void {
   while (off < data.length) off += writeSync(fd, data, off, data.length - off);
 }
 
+/**
+ * Replaces `path` atomically and durably: a temporary file beside it, written in full, fsynced,
+ * renamed over it, the directory fsynced. A crash leaves the old file or the new one, never half.
+ */
+export function writeFileDurable(path: string, data: string, mode = 0o600): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', mode);
+  try {
+    writeAll(fd, Buffer.from(data, 'utf8'));
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  fsyncDir(dirname(path));
+}
+
 export class Journal {
   private constructor(
     private fd: number | undefined,
@@ -219,18 +239,6 @@ export function compactJournal(stateDir: string, keepLast = 10_000): { kept: num
   for (const { index } of unfinishedOf(recs).values()) keep.add(index);
   const kept = recs.filter((_, i) => keep.has(i));
   ensureStateDir(stateDir);
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeAll(fd, Buffer.from(kept.map((r) => JSON.stringify(r) + '\n').join(''), 'utf8'));
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
+  writeFileDurable(path, kept.map((r) => JSON.stringify(r) + '\n').join(''));
   return { kept: kept.length, dropped: recs.length - kept.length };
 }

@@ -35,6 +35,11 @@ export function systemOf(p: Policy): System {
   return s;
 }
 
+/** The system of a policy kind (`hdfs-snapshots`, ...); undefined for a kind no system knows. */
+export function systemForPolicyKind(kind: string): System | undefined {
+  return byPolicyKind.get(kind);
+}
+
 /** The system whose key (`snapshots`, `archive`, ...) a raw policy holds; undefined if none. */
 export function systemForPolicy(raw: Record<string, unknown>): System | undefined {
   for (const k of Object.keys(raw)) {

@@ -178,6 +178,12 @@ export interface System<P extends Policy = Policy> {
   restore?: RestoreCommand;
   /** `hbr verify`: restores the policy's newest recovery point into a scratch place and compares */
   drill?(policy: PolicyBase, ctx: DrillContext): Promise<DrillResult>;
+  /**
+   * Removes a remote scratch place a drill recorded (DrillContext.scratch) and a kill kept it from
+   * removing (src/engine/drill-scratch.ts). Must check that `ref` names a drill scratch before it
+   * deletes anything (the ledger is a local file); a place already gone is not an error.
+   */
+  removeDrillScratch?(config: Config, ref: DrillScratchRef, log: (message: string) => void): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -228,7 +234,17 @@ export interface DrillContext {
   hadoop: string;
   /** the run's now (ms), for choosing recovery points; never in the future of a trusted name */
   now: number;
+  /**
+   * The ledger of remote scratch (src/engine/drill-scratch.ts): `made` before a scratch place is
+   * created, `removed` after it is gone. What a killed drill left is removed by a later sweep
+   * through System.removeDrillScratch, even when this policy has no next drill. Local scratch
+   * under `<state-dir>/tmp` needs none (cleared under the state-dir lock).
+   */
+  scratch: { made(ref: DrillScratchRef): string; removed(id: string): void };
 }
+
+/** Where a drill's remote scratch is, as the system that made it names it (e.g. { cluster, path }). */
+export type DrillScratchRef = Readonly<Record<string, string>>;
 
 export interface DrillCheck {
   /** one thing compared, e.g. "primary:/data@hbr-20261122T130000Z vs dr scratch" or "znodes" */

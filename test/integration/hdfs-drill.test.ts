@@ -10,7 +10,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { clusters, HBR, hbr, hbrEnv, snapshotNames, tempDir, throttledHadoop, writePairPolicy } from '../helpers/hbr.js';
@@ -162,6 +162,45 @@ test('hbr verify killed -9 mid-DistCp: its copy does not go on, the next drill r
     alive = false;
   }
   assert.not.ok(alive, `the killed drill's DistCp (pid ${pid}) is still running`);
+});
+
+test('a drill killed -9 beside a target its policy no longer has: the next drill (of another target) removes that scratch through the ledger', async () => {
+  const id = uniq('drillmoved');
+  const src = `/it/${id}/data`;
+  const dst = `/it-dr/${id}/data`;
+  await primary.mkdirs(src);
+  await Promise.all([0, 1].map((i) => primary.create(`${src}/big-${i}.bin`, randomBytes(8 * 1024 * 1024))));
+  const dir = tempDir('drillmoved');
+  const file = writePairPolicy(dir, { name: 'drill', src, dst });
+  const state = join(dir, 'state');
+  const a = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve'], { HBR_NOW: T0 });
+  assert.is(a.code, 0, a.stdout + a.stderr);
+  const child = spawn(process.execPath, [HBR, 'verify', '--policy', 'drill', '-f', file, '--state-dir', state], {
+    env: hbrEnv({ HBR_NOW: '2030-01-01T00:30:00Z', HBR_HADOOP: throttledHadoop(dir, 2) }),
+    stdio: 'ignore',
+  });
+  const closed = new Promise((r) => child.on('close', r));
+  const scratch = `/it-dr/${id}/.hbr-drill-data-20300101T003000Z-dr0`;
+  await waitFor('the scratch copy to start', async () => (await dr.stat(scratch)) !== undefined, 60_000, 200);
+  child.kill('SIGKILL');
+  await closed;
+  assert.ok(await dr.stat(scratch), 'the killed drill left its scratch');
+
+  // The policy now protects another directory (moved; a removed policy or a dropped verify: is the
+  // same): no drill will ever look beside the old target again.
+  const src2 = `/it/${id}/moved`;
+  const dst2 = `/it-dr/${id}/elsewhere/moved`;
+  await primary.mkdirs(src2);
+  await primary.create(`${src2}/one.bin`, randomBytes(10_000));
+  const file2 = writePairPolicy(dir, { name: 'drill', src: src2, dst: dst2 });
+  const b = await hbr(['apply', '-f', file2, '--state-dir', state, '--auto-approve'], { HBR_NOW: '2030-01-01T00:35:00Z' });
+  assert.is(b.code, 0, b.stdout + b.stderr);
+  // a foreign directory with a drill-like name, which no ledger names, is not touched
+  await dr.create(`/it-dr/${id}/.hbr-drill-other-20300101T000000Z-dr0/f`, Buffer.from('not in the ledger'));
+  const r = await verify(file2, state, '2030-01-01T00:40:00Z');
+  assert.is(r.code, 0, r.out);
+  assert.equal(await besideTarget(`/it-dr/${id}`), ['.hbr-drill-other-20300101T000000Z-dr0', 'data', 'elsewhere']);
+  assert.equal(readdirSync(join(state, 'drills', 'scratch')), [], 'the ledger is empty once every place is removed');
 });
 
 test('daemon: verify: schedule drills, exports the duration; a changed DR file fails the next drill, sets the metric, fires drill.failed', async () => {

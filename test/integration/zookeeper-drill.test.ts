@@ -65,7 +65,7 @@ policies:
 async function drill(policy: string, now = Date.now()): Promise<DrillResult> {
   const stateDir = join(work, 'state');
   const t0 = performance.now();
-  const r = await system.drill!(config.policies[policy]!, { config, stateDir, signal: new AbortController().signal, log: () => {}, hadoop: tb.HBR_TB_HADOOP, now });
+  const r = await system.drill!(config.policies[policy]!, { config, stateDir, signal: new AbortController().signal, log: () => {}, hadoop: tb.HBR_TB_HADOOP, now, scratch: { made: () => 'unused', removed: () => {} } });
   console.log(`  drill ${policy}: ${(performance.now() - t0).toFixed(0)} ms, ${r.bytes} bytes`);
   assert.equal(await readdir(join(stateDir, 'tmp')), [], 'the scratch dir is removed after the drill');
   return r;

@@ -1,7 +1,8 @@
 /** The pure parts of restore drills (docs/drills.md): loading verify/rto, the record, timing, tree comparison, scratch names, metrics. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drillRecord, readDrillRecord, readDrillRecords, writeDrillRecord } from '../../src/engine/drill.js';
@@ -10,7 +11,8 @@ import type { PolicyRuntime, RecordContext } from '../../src/daemon/runtime.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { formatPolicyError, loadConfigSources } from '../../src/schema/load.js';
 import { compareTrees, describeDiff, type Tree, type TreeEntry } from '../../src/systems/hdfs/drill-compare.js';
-import { drillScratch } from '../../src/systems/hdfs/scratch.js';
+import { drillScratch, isDrillScratchPath } from '../../src/systems/hdfs/scratch.js';
+import { drillScratchDone, forgetDrillScratch, readDrillScratch, recordDrillScratch, staleDrillScratch } from '../../src/engine/drill-scratch.js';
 import { expectOne } from '../fixtures/policy-errors.js';
 
 const HEAD = `version: 1
@@ -166,6 +168,42 @@ test('drill webhooks: drill.failed once per outage (also across a restart), dril
   const restarted = { drill: failing(40) } as PolicyRuntime;
   recordDrill(c, p, restarted, failing(50));
   assert.is(sent.length, 2);
+});
+
+test('scratch ledger: a record is stale once its drill is done in this process, or its process is gone; a recycled pid is not its process', async () => {
+  const state = mkdtempSync(join(tmpdir(), 'hbr-ledger-'));
+  const ref = { cluster: 'dr', path: '/w/.hbr-drill-w-20300101T000000Z-dr0' };
+  const mine = recordDrillScratch(state, 'w', 'hdfs-snapshots', ref);
+  assert.equal(staleDrillScratch(state), [], 'a drill of this process still running');
+  drillScratchDone(mine);
+  assert.equal(staleDrillScratch(state).map((r) => r.id), [mine]);
+  forgetDrillScratch(state, mine);
+  assert.equal(readDrillScratch(state), []);
+
+  // another live process: its own command line (not ours) in the record → running; a different one → a recycled pid
+  const child = spawn('sleep', ['30']);
+  try {
+    await new Promise((r) => setTimeout(r, 100));
+    const dir = join(state, 'drills', 'scratch');
+    const rec = (id: string, pid: number, cmdline: string) =>
+      writeFileSync(join(dir, `${id}.json`), JSON.stringify({ id, policy: 'w', kind: 'hdfs-snapshots', ref, pid, cmdline, recordedAt: '2030-01-01T00:00:00Z' }));
+    rec('live', child.pid!, 'sleep 30 ');
+    rec('recycled', child.pid!, 'node /usr/bin/hbr verify --policy w ');
+    rec('dead', 2 ** 22 + 7, 'node hbr ');
+    writeFileSync(join(dir, 'torn.json'), '{"id":');
+    assert.equal(staleDrillScratch(state).map((r) => r.id).sort(), ['dead', 'recycled']);
+    assert.not.ok(existsSync(join(dir, 'torn.json')), 'a damaged record names nothing to check: dropped');
+  } finally {
+    child.kill();
+  }
+});
+
+test('a drill scratch path is believed only by its name', () => {
+  assert.ok(isDrillScratchPath('/w/.hbr-drill-w-20300101T000000Z-dr0'));
+  assert.ok(isDrillScratchPath('/.hbr-drill-data-20300101T000000Z-source'));
+  for (const p of ['/w', '/w/.hbr-drill-w', 'w/.hbr-drill-w-20300101T000000Z-dr0', '/w/../.hbr-drill-w-20300101T000000Z-dr0/..', '/w/.hbr-drill-w-20300101T000000Z-dr0/x', '/']) {
+    assert.not.ok(isDrillScratchPath(p), p);
+  }
 });
 
 test.run();

@@ -20,7 +20,10 @@
  *
  * Scratch names are hbr's and dated: `<parent>/.hbr-drill-<target basename>-<yyyymmddThhmmssZ>-<site>`
  * (./scratch.ts). Each drill first removes every such name of its own targets (what a killed drill
- * left), and removes its own at the end, whether it passed, failed or was interrupted.
+ * left), and removes its own at the end, whether it passed, failed or was interrupted. Each place
+ * is also recorded in the core's scratch ledger before it is made (src/engine/drill-scratch.ts), so
+ * what a killed drill of a policy since removed (or moved, or no longer drilled) left is removed
+ * too, by `removeDrillScratch` below, from any later drill.
  */
 import { randomBytes } from 'node:crypto';
 import { trackChild, untrackChild } from '../../hadoop/children.js';
@@ -29,11 +32,11 @@ import { hdfsClusterOf } from '../../hadoop/cluster.js';
 import { newestHbr } from '../../hadoop/snapshots.js';
 import type { WebHdfs } from '../../hadoop/webhdfs.js';
 import { trustedUntil } from '../../model/names.js';
-import type { PolicyBase } from '../../model/policy.js';
-import type { DrillCheck, DrillContext, DrillResult } from '../types.js';
+import type { Config, PolicyBase } from '../../model/policy.js';
+import type { DrillCheck, DrillContext, DrillResult, DrillScratchRef } from '../types.js';
 import { checksumTree, compareTrees, describeDiff } from './drill-compare.js';
 import { clientFor } from './observe.js';
-import { drillScratch } from './scratch.js';
+import { drillScratch, isDrillScratchPath } from './scratch.js';
 import type { HdfsLocation, HdfsSnapshotPolicy } from './types.js';
 
 const snapPath = (path: string, snap: string) => `${path === '/' ? '' : path}/.snapshot/${snap}`;
@@ -43,6 +46,8 @@ interface Scratch {
   cluster: string;
   fs: WebHdfs;
   path: string;
+  /** its record in the core's scratch ledger (DrillContext.scratch) */
+  id: string;
 }
 
 async function snapshotsOf(fs: WebHdfs, path: string): Promise<string[]> {
@@ -102,7 +107,9 @@ export async function hdfsDrill(policy: PolicyBase, ctx: DrillContext): Promise<
   const stamp = drillScratch(home.path).stamp(ctx.now);
   const made: Scratch[] = [];
   const scratchFor = (loc: HdfsLocation, site: string): Scratch => {
-    const s = { cluster: loc.cluster, fs: loc === home ? homeFs : fsOf(loc.cluster), path: drillScratch(loc.path).name(stamp, site) };
+    const path = drillScratch(loc.path).name(stamp, site);
+    // recorded before it exists: a kill from here on leaves a record the next sweep acts on
+    const s = { cluster: loc.cluster, fs: loc === home ? homeFs : fsOf(loc.cluster), path, id: ctx.scratch.made({ cluster: loc.cluster, path }) };
     made.push(s);
     return s;
   };
@@ -157,10 +164,26 @@ export async function hdfsDrill(policy: PolicyBase, ctx: DrillContext): Promise<
     for (const s of made) {
       try {
         await s.fs.delete(s.path, true);
+        ctx.scratch.removed(s.id);
       } catch (err) {
         ctx.log(`could not remove drill scratch ${s.cluster}:${s.path} (the next drill will): ${(err as Error).message}`);
       }
     }
   }
   return { point: points.join(', '), ok: checks.length > 0 && checks.every((c) => c.ok), checks, files, bytes };
+}
+
+/**
+ * System.removeDrillScratch: removes a scratch directory a killed drill recorded. The ledger is a
+ * local file, so its path is believed only if it is a drill scratch by name (./scratch.ts) on a
+ * cluster this configuration still defines; anything else is refused, never deleted.
+ */
+export async function removeHdfsDrillScratch(config: Config, ref: DrillScratchRef, log: (m: string) => void): Promise<void> {
+  const { cluster, path } = ref;
+  if (typeof cluster !== 'string' || typeof path !== 'string' || !isDrillScratchPath(path)) {
+    throw new Error(`the ledger names ${JSON.stringify(ref)}, which is not a drill scratch directory: not removed`);
+  }
+  if (!config.clusters[cluster]) throw new Error(`cluster '${cluster}' of drill scratch ${path} is no longer configured: remove it by hand`);
+  const fs = clientFor(hdfsClusterOf(config.clusters, cluster));
+  if (await fs.delete(path, true)) log(`removed ${cluster}:${path}, drill scratch a killed drill left`);
 }

@@ -7,7 +7,7 @@ import type { Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
 import type { System } from '../types.js';
 import { checkHdfsStep } from './check.js';
-import { hdfsDrill } from './drill.js';
+import { hdfsDrill, removeHdfsDrillScratch } from './drill.js';
 import * as distcp from './exec-distcp.js';
 import * as snapshots from './exec-snapshots.js';
 import * as failover from './exec-failover.js';
@@ -77,4 +77,5 @@ export const hdfs: System<HdfsSnapshotPolicy> = {
   health: pollHdfsHealth,
   restore: hdfsRestore,
   drill: hdfsDrill,
+  removeDrillScratch: removeHdfsDrillScratch,
 };

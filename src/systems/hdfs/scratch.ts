@@ -68,3 +68,10 @@ export function drillScratch(path: string): {
     isMine: (entry) => entry.startsWith(prefix) && /^\d{8}T\d{6}Z-[a-z0-9]+$/.test(entry.slice(prefix.length)),
   };
 }
+
+/** An absolute path whose last segment is a drill scratch name (what `drillScratch(..).name` makes), nothing else. */
+export function isDrillScratchPath(path: string): boolean {
+  if (!path.startsWith('/') || path.split('/').some((s) => s === '..' || s === '.')) return false;
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  return /^\.hbr-drill-.+-\d{8}T\d{6}Z-[a-z0-9]+$/.test(last);
+}
