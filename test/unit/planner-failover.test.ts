@@ -8,6 +8,7 @@ import { checkSafety, planAll } from '../../src/planner/plan.js';
 import { checkHdfsStep } from '../../src/systems/hdfs/check.js';
 import type { ObservedDir } from '../../src/model/observed.js';
 import { Action } from '../../src/model/plan.js';
+import { recoveryPoints } from '../../src/metrics/recovery.js';
 import { at, config, dir, DR, H, observed, policy, snap, SRC, summary } from './helpers-planner.js';
 
 const NOW = at('2026-11-22T12:00:00Z');
@@ -100,6 +101,18 @@ test('the failed-over floor: no snapshot on either side of a failed-over pair ma
 test('a saved plan cannot point a failover step elsewhere', () => {
   const step = { id: 'x', kind: 'replicate.failover', action: Action.Update, policy: 'w', target: { cluster: 'prod', path: '/warehouse' }, params: { source: SRC }, reason: '', dependsOn: [] };
   assert.ok(checkHdfsStep(step, cfg).some((e) => e.includes('not a DR target')));
+});
+
+test('failed over: the source site is the writable DR copy, the dr site the old primary up to the snapshot it shares (unreported while it is down)', () => {
+  const rpo = { ...cfg, policies: { w: { ...cfg.policies.w!, rpo: 2 * H } } } as typeof cfg;
+  const later = NOW + 5 * H; // the old primary's snapshots are hours old by now; DR's are on schedule
+  const drSnaps = [a, c, d1, snap(later - H)];
+  const down = recoveryPoints(rpo, failedOver(undefined, drSnaps), later);
+  assert.equal(down.map((r) => [r.site, r.newestAt, r.breached]), [['source', later - H, false]]);
+  const primary = dir(SRC, { snaps: [a, c, p1] });
+  const back = recoveryPoints(rpo, failedOver(primary, drSnaps), later);
+  // the second copy is only as new as c, the last snapshot both sides have: breached, as it is
+  assert.equal(back.map((r) => [r.site, r.newestAt, r.count, r.breached]), [['source', later - H, 4, false], ['dr', NOW - 2 * H, 3, true]]);
 });
 
 test.run();

@@ -1,11 +1,19 @@
 /**
  * Recovery points of an HDFS snapshot policy: the newest hbr snapshot on the source, and on the DR
  * side the newest one common with the source (the oldest of those across targets).
+ *
+ * A failed-over pair (docs/failover.md) swaps the roles: the writable copy is the DR target, so
+ * the `source` site is its newest hbr snapshot (taken there on the policy's schedule), and the `dr`
+ * site is the old primary, whose copy counts only up to the newest snapshot it shares with the
+ * writable copy. Described from the old primary, the source site would age past the RPO and page
+ * for copies that are being made, while the missing second copy (the real loss of protection
+ * until the old primary is back) would not show at all.
  */
 import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js';
 import { recoveryPoint, type RecoveryPoint } from '../../model/recovery.js';
 import { futureNames, hbrNewestFirst, newestCommon, snapshotNames } from '../../hadoop/snapshots.js';
 import { trustedUntil } from '../../model/names.js';
+import { failedOverTarget } from './failover.js';
 import type { HdfsSnapshotPolicy } from './types.js';
 
 function hbrCount(dir: ObservedDir, until: number): number {
@@ -18,6 +26,8 @@ function futureCount(dirs: Array<ObservedDir | undefined>, until: number): numbe
 }
 
 export function snapshotPolicyPoints(p: HdfsSnapshotPolicy, observed: Observed, now: number): RecoveryPoint[] {
+  const failed = failedOverTarget(p, observed);
+  if (failed) return failedOverPoints(p, failed.dir, observed.dirs[dirKey(p.source.cluster, p.source.path)], now);
   const out: RecoveryPoint[] = [];
   const until = trustedUntil(now);
   const source = observed.dirs[dirKey(p.source.cluster, p.source.path)];
@@ -45,6 +55,22 @@ export function snapshotPolicyPoints(p: HdfsSnapshotPolicy, observed: Observed, 
       }
       out.push(withFuture(recoveryPoint(p.name, 'dr', none ? undefined : oldest, count, p.rpo, now), futureCount(targets, until)));
     }
+  }
+  return out;
+}
+
+/**
+ * Failed over: the writable DR copy is the source site; the old primary the dr site, reported only
+ * when observed (a partial answer could only look better than the truth; the daemon ages the last
+ * point of a site it cannot observe).
+ */
+function failedOverPoints(p: HdfsSnapshotPolicy, writable: ObservedDir, oldPrimary: ObservedDir | undefined, now: number): RecoveryPoint[] {
+  const until = trustedUntil(now);
+  const hbr = hbrNewestFirst(snapshotNames(writable), until);
+  const out = [withFuture(recoveryPoint(p.name, 'source', hbr[0]?.time, hbr.length, p.rpo, now), futureCount([writable], until))];
+  if (oldPrimary) {
+    const common = oldPrimary.exists ? newestCommon(writable, oldPrimary, until)?.time : undefined;
+    out.push(withFuture(recoveryPoint(p.name, 'dr', common, hbrCount(oldPrimary, until), p.rpo, now), futureCount([oldPrimary], until)));
   }
   return out;
 }
