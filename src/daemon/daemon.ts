@@ -17,8 +17,8 @@
  * are aborted — the engine journals them as failed (a checkpoint), DistCp children are killed —
  * and the next start observes and repairs. The process exits 0.
  *
- * Alongside: options.ts (DaemonOptions, housekeeping timers), runtime.ts (a policy's runtime, what
- * its runs record), reload.ts (the policy files watched and reloaded), status-build.ts (/status).
+ * Alongside: options.ts (DaemonOptions, housekeeping timers), policy-loops.ts (each policy's loops:
+ * added, removed, resumed, paused, stopped), runtime.ts (a policy's runtime, what its runs record), reload.ts (the policy files watched and reloaded), status-build.ts (/status).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -32,20 +32,19 @@ import { acquireLock, type Lock } from '../engine/lock.js';
 import { clearScratch } from '../engine/scratch.js';
 import { reapOrphans } from '../hadoop/children.js';
 import { createMetrics, type HbrMetrics } from '../metrics/registry.js';
-import type { UnfinishedStep } from '../model/observed.js';
 import type { Config, NotifyEvent } from '../model/policy.js';
 import { policyClaims, SYSTEMS } from '../systems/index.js';
 import { formatPolicyError, loadConfig, type PolicyError } from '../schema/load.js';
 import type { LeaderElection, LeaderState } from './coordination.js';
 import { startHttp, type HttpServer } from './http.js';
-import { PolicyLoop } from './loop.js';
 import { KeyedMutex } from './mutex.js';
 import { createNotifier, type Notifier } from './notify.js';
 import { compactJournalIfBig, every, JOURNAL_CHECK_MS, RPO_TICK_MS, type DaemonOptions } from './options.js';
-import { addDrillLoop, forgetDrillMetrics, resumeDrillLoop, type DrillHost } from './drills.js';
+import { forgetDrillMetrics, type DrillHost } from './drills.js';
+import { PolicyLoops } from './policy-loops.js';
 import { reconcilePolicy } from './reconcile.js';
-import { applyPolicyChanges, fingerprint, keepCoordination, loadPolicies, reloadFailure, watchPolicyFiles } from './reload.js';
-import { forgetRecovery, observeRecovery, recordRun, refreshRecovery, scheduleCron, scheduleOf, startJitter, type PolicyRuntime, type RecordContext } from './runtime.js';
+import { applyPolicyChanges, keepCoordination, loadPolicies, reloadFailure, watchPolicyFiles } from './reload.js';
+import { forgetRecovery, observeRecovery, recordRun, refreshRecovery, scheduleOf, type PolicyRuntime, type RecordContext } from './runtime.js';
 import { buildStatus } from './status-build.js';
 import { DEFAULT_TIMING, nextRunAfterSuccess, type TimingOptions } from './timing.js';
 import type { DaemonStatus } from './status.js';
@@ -58,7 +57,9 @@ export class Daemon {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly timing: TimingOptions;
-  private readonly policies = new Map<string, PolicyRuntime>();
+  private readonly loops: PolicyLoops;
+  /** the policies' runtimes, by name (owned by `loops`) */
+  private readonly policies: Map<string, PolicyRuntime>;
   private readonly resources = new KeyedMutex();
   private readonly parallel;
   /** the observations of recovery points apart from runs (observePoints): a few at a time */
@@ -85,7 +86,6 @@ export class Daemon {
   /** the NameNode health poll in flight (one at a time) */
   private healthRun?: Promise<unknown>;
   private readonly recording: RecordContext;
-  private readonly drillHost: DrillHost;
 
   private constructor(private readonly opts: DaemonOptions) {
     this.log = opts.log;
@@ -95,7 +95,20 @@ export class Daemon {
     this.metrics = createMetrics();
     this.startedAt = this.now();
     this.recording = { metrics: this.metrics, log: this.log, now: this.now, notify: (n) => this.notify(n) };
-    this.drillHost = { record: this.recording, config: () => this.config, stateDir: opts.stateDir, hadoop: opts.hadoop, withClaims: (name, fn) => this.withClaims(name, fn) };
+    const drillHost: DrillHost = { record: this.recording, config: () => this.config, stateDir: opts.stateDir, hadoop: opts.hadoop, withClaims: (name, fn) => this.withClaims(name, fn) };
+    this.loops = new PolicyLoops({
+      config: () => this.config,
+      leading: () => this.leaderState === 'leader',
+      now: this.now,
+      timing: this.timing,
+      log: this.log,
+      metrics: this.metrics,
+      recording: this.recording,
+      drillHost,
+      run: (name, reason) => this.runPolicy(name, reason),
+      started: (name) => this.observePoints(name),
+    });
+    this.policies = this.loops.all;
   }
 
   /**
@@ -138,7 +151,7 @@ export class Daemon {
     this.journal = Journal.open(this.opts.stateDir);
     this.notifier = createNotifier(Object.values(this.config.webhooks), { env: this.opts.env ?? process.env, log: this.notifyLog });
 
-    for (const name of Object.keys(this.config.policies).sort()) this.addPolicy(name, leftovers.filter((u) => u.policy === name));
+    for (const name of Object.keys(this.config.policies).sort()) this.loops.add(name, leftovers.filter((u) => u.policy === name));
 
     if (this.opts.listen) {
       this.http = await startHttp(this.opts.listen, {
@@ -178,26 +191,6 @@ export class Daemon {
   // ---------------------------------------------------------------------------------------------
   // policies and their loops
 
-  private addPolicy(name: string, unfinished: UnfinishedStep[] = []): void {
-    const p = this.config.policies[name]!;
-    const loop = new PolicyLoop(name, scheduleOf(p), {
-      run: (reason) => this.runPolicy(name, reason),
-      onError: (err) => this.log.error({ policy: name, err }, `reconcile of ${name} failed unexpectedly: ${(err as Error)?.message ?? String(err)}`),
-      now: this.now,
-      random: Math.random,
-      timing: this.timing,
-    });
-    const rt: PolicyRuntime = { loop, fingerprint: fingerprint(this.config, name), points: new Map(), pendingKinds: new Set(), unfinished };
-    this.policies.set(name, rt);
-    scheduleCron(name, rt);
-    addDrillLoop(this.drillHost, name, rt, Math.random);
-    if (this.leaderState === 'leader') {
-      loop.resume(startJitter(p), 'policy added');
-      resumeDrillLoop(this.recording, p, rt, Math.random);
-      this.observePoints(name);
-    }
-  }
-
   /** Observes a policy's recovery points now, apart from its runs (runtime.ts, observeRecovery). */
   private observePoints(name: string): void {
     const rt = this.policies.get(name);
@@ -207,17 +200,6 @@ export class Daemon {
     void this.observing(() => observeRecovery(this.recording, config, name, rt, live)).catch((err: unknown) =>
       this.log.error({ policy: name, err }, `observing the recovery points of ${name} failed unexpectedly`),
     );
-  }
-
-  private removePolicy(name: string): void {
-    const rt = this.policies.get(name);
-    if (!rt) return;
-    rt.loop.stop();
-    rt.drillLoop?.stop();
-    forgetDrillMetrics(this.metrics, name);
-    void rt.cronTask?.destroy();
-    for (const kind of rt.pendingKinds) this.metrics.planPendingSteps.remove({ policy: name, kind });
-    this.policies.delete(name);
   }
 
   private async runPolicy(name: string, reason: string): Promise<{ ok: boolean; nextAt?: number }> {
@@ -289,19 +271,15 @@ export class Daemon {
         if (this.term.signal.aborted) this.term = new AbortController();
         // A previous term of ours (or a crashed predecessor on this host) may have left children.
         for (const r of reapOrphans(this.opts.stateDir, (m) => this.log.warn(m))) this.log.warn({ step: r.step, pid: r.pid }, 'stopped a leftover child process');
-        for (const [name, rt] of this.policies) {
-          rt.loop.resume(startJitter(this.config.policies[name]!), 'became leader');
-          resumeDrillLoop(this.recording, this.config.policies[name]!, rt, Math.random);
-        }
-        // What exists is reported from now on, not from each policy's first run.
-        for (const name of this.policies.keys()) this.observePoints(name);
+        // Every loop runs again; what exists is reported from now on, not from each policy's first run.
+        this.loops.resumeAll('became leader');
         void this.pollHealth();
         // Drill scratch a killed drill left, also of policies without a drill any more (never throws)
         void sweepDrillScratch(this.config, this.opts.stateDir, (m) => this.log.warn({ component: 'drill' }, m));
       }
       return;
     }
-    for (const rt of this.policies.values()) [rt.loop, rt.drillLoop].forEach((l) => l?.pause());
+    this.loops.pauseAll();
     if (state === 'follower' && prev !== 'follower') {
       // Someone else may be leading already: our steps must stop now, not when they finish.
       this.term.abort(new Error('lost the leadership'));
@@ -336,7 +314,7 @@ export class Daemon {
       // made before anything changes: if it throws, the running configuration is untouched
       const notifier = createNotifier(Object.values(next.webhooks), { env: this.opts.env ?? process.env, log: this.notifyLog });
       [this.config, this.notifier] = [next, notifier];
-      const { added, removed, changed } = applyPolicyChanges(next, this.policies, (name) => this.addPolicy(name), (name) => this.removePolicy(name));
+      const { added, removed, changed } = applyPolicyChanges(next, this.policies, (name) => this.loops.add(name), (name) => this.loops.remove(name));
       this.log.info({ added, removed, changed }, `policies reloaded: ${added.length} added, ${removed.length} removed, ${changed.length} changed`);
     } catch (err) {
       this.reloadFailed(err);
@@ -391,12 +369,8 @@ export class Daemon {
       this.log.info({ graceMs }, 'stopping: no new runs; waiting for running steps');
       this.cancelReload?.();
       await this.watcher?.close().catch(() => {});
-      for (const rt of this.policies.values()) {
-        rt.loop.stop();
-        rt.drillLoop?.stop();
-        void rt.cronTask?.destroy();
-      }
-      const idle = Promise.all([...this.policies.values()].flatMap((rt) => [rt.loop.idle(), rt.drillLoop?.idle()]));
+      this.loops.stopAll();
+      const idle = this.loops.idle();
       let timer: NodeJS.Timeout | undefined;
       const graceOver = new Promise<'grace'>((r) => (timer = setTimeout(() => r('grace'), graceMs)));
       const how = await Promise.race([idle.then(() => 'idle' as const), graceOver]);

@@ -25,7 +25,7 @@ import { isHbrSnapshot, parseSnapshotName, trustedUntil } from '../../model/name
 import type { Plan, Step } from '../../model/plan.js';
 import type { Config, Keep } from '../../model/policy.js';
 import { holdsOn } from '../../planner/builder.js';
-import { checkNow, type Floor, type SafetyRule } from '../../planner/safety.js';
+import { checkNow, type Floor } from '../../planner/safety.js';
 import { newestCommon, newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
 import type { DeleteChecker } from '../types.js';
 import { isHdfsPolicy, isHdfsStep, KIND, type HdfsLocation, type HdfsSnapshotPolicy, type HdfsStep } from './types.js';
