@@ -32,7 +32,7 @@ die() { log "ERROR: $*"; exit 1; }
 # A string only our server NAME has on its command line (the state dir makes it ours).
 marker_of() {
   case "$1" in
-    primary|dr) echo "hdfs.minidfs.basedir=$STATE/$1" ;;
+    primary|dr|extra-*) echo "hdfs.minidfs.basedir=$STATE/$1 " ;;
     zookeeper) echo "$STATE/zookeeper/zoo.cfg" ;;
     s3) echo "$STATE/s3/data" ;;
     *) return 1 ;;

@@ -16,7 +16,9 @@ export interface HbrResult {
 
 export function hbrEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   // The suites walk schedules forward (HBR_NOW in 2030) on the scratch test bed: allowed here, refused by default.
-  const env: NodeJS.ProcessEnv = { ...process.env, HBR_HADOOP: testbed().HBR_TB_HADOOP, HBR_NOW_ALLOW_FUTURE: '1', ...extra };
+  // the launcher runs on the classpath of the test bed whose endpoints named it (testbed/lib.sh reads HBR_TB_STATE)
+  const tb = testbed();
+  const env: NodeJS.ProcessEnv = { ...process.env, HBR_HADOOP: tb.HBR_TB_HADOOP, HBR_TB_STATE: tb.HBR_TB_STATE, HBR_NOW_ALLOW_FUTURE: '1', ...extra };
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
   return env;
 }

@@ -7,10 +7,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WebHdfs } from '../../src/hadoop/webhdfs.js';
-import { at, clusters, hbr, tempDir, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
-import { uniq } from '../helpers/testbed.js';
+import { at, clusters, hbr, hbrEnv, tempDir, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
+import { testbed, uniq } from '../helpers/testbed.js';
+import { startExtraHdfs } from '../helpers/extra-hdfs.js';
 
 const { primary, dr } = clusters();
 const T0 = '2030-01-01T00:00:00.000Z';
@@ -105,6 +108,63 @@ test('preserve: a policy that leaves user and group out copies them as hbr\'s ow
   const d = await attrs(dr, `${dst}/secret.csv`);
   assert.is(d.owner === 'alice', false, 'the owner is not carried over');
   assert.equal([d.permission, d.acl, d.xattrs, d.replication], [p.permission, p.acl, p.xattrs, p.replication]);
+});
+
+test('a DR cluster with ACLs and xattrs off (a real NameNode so configured): the plan says what is not carried, the copy carries the rest; a plain distcp -pa there fails', async () => {
+  const off = await startExtraHdfs('extra-noacl', { 'dfs.namenode.acls.enabled': 'false', 'dfs.namenode.xattrs.enabled': 'false' });
+  try {
+    const id = uniq('noacl');
+    const src = `/it/${id}/data`;
+    const dst = `/it-noacl/${id}/data`;
+    await makeTree(src);
+    const dir = tempDir('noacl');
+    const tb = testbed();
+    const file = join(dir, 'noacl.yaml');
+    writeFileSync(
+      file,
+      `version: 1
+clusters:
+  primary: { hdfs: { webhdfs: ${tb.HBR_TB_PRIMARY_WEBHDFS}, fs: ${tb.HBR_TB_PRIMARY_FS} } }
+  noacl: { hdfs: { webhdfs: ${off.webhdfs}, fs: ${off.fs} } }
+policies:
+  noacl:
+    source: { cluster: primary, path: ${src} }
+    snapshots: { every: 1h, keep: { last: 3 } }
+    replicate:
+      - to: { cluster: noacl, path: ${dst} }
+        keep: { last: 3 }
+`,
+    );
+    const state = join(dir, 'state');
+    const plan = await hbr(['plan', '-f', file, '--state-dir', state], { HBR_NOW: T0 });
+    assert.match(plan.stdout + plan.stderr, `copies to noacl:${dst} do not preserve ACLs: dfs.namenode.acls.enabled=false on noacl`);
+    assert.match(plan.stdout + plan.stderr, `copies to noacl:${dst} do not preserve xattrs: dfs.namenode.xattrs.enabled=false on noacl`);
+    assert.match(plan.stdout + plan.stderr, 'noacl has dfs.namenode.xattrs.enabled=false: hbr cannot mark its copies');
+    // hbr's marks are xattrs on the target's parent: the bootstrap runs unmarked instead of failing
+    const r = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve'], { HBR_NOW: T0 });
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, 'xattrs are off on noacl; the bootstrap runs without its in-progress mark');
+    const again = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve'], { HBR_NOW: at(T0, 0.5) });
+    assert.is(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, 'No changes', 'observed without marks: in sync, not "not observed"');
+    // a failover is recorded in an xattr: refused with the reason, nothing done
+    const fo = await hbr(['failover', '--policy', 'noacl', '--unplanned', '-f', file, '--state-dir', state, '--auto-approve'], { HBR_NOW: at(T0, 0.6) });
+    assert.is(fo.code, 1, fo.stdout + fo.stderr);
+    assert.match(fo.stdout + fo.stderr, 'noacl has dfs.namenode.xattrs.enabled=false: hbr records a failover in an xattr');
+    // everything else is carried over
+    const basic = async (fs: WebHdfs, path: string) => {
+      const st = await fs.getFileStatus(path);
+      return [st.permission, st.owner, st.group, st.type === 'FILE' ? [st.replication, st.blockSize, st.modificationTime] : []];
+    };
+    for (const p of PATHS) assert.equal(await basic(off.client, `${dst}/${p}`), await basic(primary, `${src}/${p}`), `attributes of ${p}`);
+    assert.is(await treesIdentical(primary, src, off.client, dst), undefined);
+    // what hbr avoids: DistCp asked for ACLs refuses to start against this cluster
+    const plain = spawnSync(tb.HBR_TB_HADOOP, ['distcp', '-pa', `${tb.HBR_TB_PRIMARY_FS}${src}/.snapshot/hbr-20300101T000000Z`, `${off.fs}/it-noacl/${id}/plain`], { encoding: 'utf8', env: hbrEnv() });
+    assert.is.not(plain.status, 0, 'a plain distcp -pa to a cluster with ACLs off fails');
+    assert.ok(/ACLs not supported|AclException|acls\.enabled/i.test(plain.stderr), plain.stderr.slice(-3000));
+  } finally {
+    off.stop();
+  }
 });
 
 test.run();

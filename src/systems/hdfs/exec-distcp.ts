@@ -20,7 +20,7 @@ import { trackChild, untrackChild } from '../../hadoop/children.js';
 import { parseJobCounters, runHadoopOk } from '../../hadoop/cli.js';
 import type { ExecContext, Executor, StepOutcome } from '../types.js';
 import { fsFor, hdfsCluster, snapshotExists } from './exec-snapshots.js';
-import { bootstrapMark, renamedBase, SCRATCH_PREFIX } from './scratch.js';
+import { bootstrapMark, renamedBase, SCRATCH_PREFIX, xattrsDisabled } from './scratch.js';
 import { isHdfsPolicy, type HdfsParams, type HdfsStep as Step } from './types.js';
 import { ALL_PRESERVE, observeFeatures, preserveArgs, unsupported } from './preserve.js';
 
@@ -109,7 +109,14 @@ export const bootstrap: Executor<HdfsParams> = async (step, ctx) => {
   // leaves files and no snapshot, which without the mark would look like a diverged target.
   await target.mkdirs(dst.path);
   const mark = bootstrapMark(dst.path);
-  await target.setXAttr(mark.dir, mark.name, `${mark.base}|${src.cluster}:${src.path}@${snap}`);
+  try {
+    await target.setXAttr(mark.dir, mark.name, `${mark.base}|${src.cluster}:${src.path}@${snap}`);
+  } catch (err) {
+    // xattrs off on this cluster: copy unmarked; a kill mid-copy then leaves a target that is held
+    // as diverged (the operator's --allow-overwrite resumes it), never overwritten on hbr's own.
+    if (!xattrsDisabled(err)) throw err;
+    ctx.log(`${step.id}: xattrs are off on ${dst.cluster}; the bootstrap runs without its in-progress mark`);
+  }
   crashPoint(`bootstrap:marked ${step.id}`);
   return distcp(step, ctx, ['-update', '-delete', uri(ctx, src.cluster, snapPath(src.path, snap)), uri(ctx, dst.cluster, dst.path)]);
 };

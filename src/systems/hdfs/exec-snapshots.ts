@@ -9,7 +9,7 @@ import { hdfsClusterOf, type HdfsCluster } from '../../hadoop/cluster.js';
 import type { ExecContext, Executor, StepOutcome } from '../types.js';
 import { clientFor } from './observe.js';
 import { crashPoint } from '../../model/faults.js';
-import { bootstrapMark, markedCopy } from './scratch.js';
+import { bootstrapMark, markedCopy, xattrsDisabled } from './scratch.js';
 import { WebHdfsError, type WebHdfs } from '../../hadoop/webhdfs.js';
 
 export function hdfsCluster(config: Config, name: string): HdfsCluster {
@@ -57,7 +57,11 @@ export const createSnapshot: Executor = async (step, ctx): Promise<StepOutcome> 
   // The snapshot completes a bootstrap into this directory: its in-progress mark goes (./scratch.ts),
   // also when an interrupted run had made the snapshot already.
   const mark = bootstrapMark(step.target.path);
-  if (markedCopy((await fs.getXAttrs(mark.dir))[mark.name], mark.base) !== undefined) await fs.removeXAttr(mark.dir, mark.name);
+  const xattrs = await fs.getXAttrs(mark.dir).catch((err: unknown) => {
+    if (xattrsDisabled(err)) return {} as Record<string, string>; // no marks on a cluster with xattrs off (./scratch.ts)
+    throw err;
+  });
+  if (markedCopy(xattrs[mark.name], mark.base) !== undefined) await fs.removeXAttr(mark.dir, mark.name);
   return note ? { note } : {};
 };
 

@@ -51,6 +51,8 @@ export function cannotFailOver(policy: HdfsSnapshotPolicy, observed: Observed): 
   const T = observed.dirs[dirKey(to.cluster, to.path)];
   if (!T) return `the DR target ${at(to)} was not observed: nothing to fail over to`;
   if (!T.exists || !T.snapshottable || !newestHbr(snapshotNames(T), Infinity)) return `the DR target ${at(to)} holds no hbr snapshot: it was never replicated, nothing to fail over to`;
+  // the failover mark is an xattr (./failover-mark.ts): a cluster with xattrs off cannot hold it
+  if (T.features?.xattrs === false) return `${to.cluster} has dfs.namenode.xattrs.enabled=false: hbr records a failover in an xattr on ${at(to)}'s parent and cannot fail over there (enable xattrs, or fail over by hand: docs/failover.md)`;
   return undefined;
 }
 

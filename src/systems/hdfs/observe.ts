@@ -13,7 +13,7 @@ import type { Config } from '../../model/policy.js';
 import { isHdfsCluster, type HdfsCluster } from '../../hadoop/cluster.js';
 import { newestCommon } from '../../hadoop/snapshots.js';
 import { trustedUntil } from '../../model/names.js';
-import { bootstrapMark, markedCopy } from './scratch.js';
+import { bootstrapMark, markedCopy, xattrsDisabled } from './scratch.js';
 import { failedOverFrom } from './failover-mark.js';
 import { isHdfsPolicy, type HdfsSnapshotPolicy } from './types.js';
 import { snapshottablePath, WebHdfs, type SnapshottableDirectory } from '../../hadoop/webhdfs.js';
@@ -140,7 +140,12 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
           // Is a bootstrap of hbr's into it unfinished (or finished but its mark left by a kill)? A mark on the parent says so.
           try {
             const mark = bootstrapMark(r.to.path);
-            const xattrs = await limit(() => clientFor(config.clusters[r.to.cluster] as HdfsCluster, opts.timeoutMs).getXAttrs(mark.dir));
+            // A cluster with xattrs off holds no marks (./scratch.ts, xattrsDisabled): none is read,
+            // none is missed — hbr could not have written one there.
+            const xattrs = await limit(() => clientFor(config.clusters[r.to.cluster] as HdfsCluster, opts.timeoutMs).getXAttrs(mark.dir)).catch((err: unknown) => {
+              if (xattrsDisabled(err)) return {} as Record<string, string>;
+              throw err;
+            });
             const copy = markedCopy(xattrs[mark.name], mark.base);
             if (copy !== undefined) target.copyInProgress = copy;
             const from = failedOverFrom(xattrs, r.to.path);

@@ -192,6 +192,10 @@ function planPolicy(
     ])) {
       b.warn(`copies to ${locText(target.to)} do not preserve ${u.attr === 'acl' ? 'ACLs' : 'xattrs'}: ${u.why}`, P);
     }
+    if (T.features?.xattrs === false) {
+      // hbr's marks are xattrs on the target's parent (./scratch.ts): none can be left there
+      b.warn(`${target.to.cluster} has dfs.namenode.xattrs.enabled=false: hbr cannot mark its copies into ${locText(target.to)} (a bootstrap killed midway is then held as diverged, and the pair cannot fail over with hbr); docs/failover.md, "Limits"`, P);
+    }
     if (!req.failover) addRetention(target.to, P);
     if (!newest) {
       b.warn(`no hbr snapshot of ${locText(policy.source)} to replicate to ${locText(target.to)}`, P);

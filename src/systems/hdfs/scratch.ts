@@ -34,6 +34,16 @@ export function bootstrapMark(targetPath: string): { dir: string; name: string; 
   return { dir: i === 0 ? '/' : targetPath.slice(0, i), name: `user.hbr.bootstrap.${createHash('sha256').update(base).digest('hex').slice(0, 16)}`, base };
 }
 
+/**
+ * A NameNode with dfs.namenode.xattrs.enabled=false refuses every xattr call with this message
+ * (hadoop-hdfs FSDirXAttrOp.checkXAttrsConfigFlag: "The XAttr operation has been rejected.  Support
+ * for XAttrs has been disabled by setting dfs.namenode.xattrs.enabled to false."). There hbr cannot
+ * leave its marks (bootstrap, failover): docs/failover.md, "Limits".
+ */
+export function xattrsDisabled(err: unknown): boolean {
+  return /Support for XAttrs has been disabled/.test((err as Error)?.message ?? '');
+}
+
 /** The `<source>@<snapshot>` a mark value records for `base`, if it is that target's mark. */
 export function markedCopy(value: string | undefined, base: string): string | undefined {
   if (value === undefined) return undefined;
