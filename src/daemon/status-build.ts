@@ -89,6 +89,7 @@ export function buildStatus(daemon: StatusInput): DaemonStatus {
           breached: a.breached,
           count: a.count,
           observedAt: new Date(observedAt).toISOString(),
+          ...(a.where !== undefined && { where: a.where }),
         };
       }),
       rpoBreached: rt.breached ?? false,

@@ -51,6 +51,8 @@ export interface PolicyStatus {
     count: number;
     /** when the site was last observed: older than the last run means it could not be observed since */
     observedAt: string;
+    /** which copy the site stands for when not the usual one (a failed-over pair) */
+    where?: string;
   }>;
   rpoBreached: boolean;
   /** DR pairs held for the operator (diverged, mass change): nothing is copied or deleted there */

@@ -25,6 +25,8 @@ export interface RecoveryPoint {
   breached: boolean;
   /** hbr names at the site dated in the future (beyond a small skew): not counted above, reported */
   future?: number;
+  /** which copy the site stands for, when that is not the policy's usual one (a failed-over pair: "dr:/warehouse, the writable copy since the failover") */
+  where?: string;
 }
 
 export function recoveryPoint(policy: string, site: RecoverySite, newestAt: number | undefined, count: number, rpoMs: number | undefined, now: number): RecoveryPoint {

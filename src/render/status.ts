@@ -71,6 +71,8 @@ export function renderStatusText(s: DaemonStatus): string {
   }
   out.push('', pad(rows));
   for (const p of s.policies) {
+    const moved = p.recoveryPoints.filter((r) => r.where !== undefined);
+    if (moved.length) out.push('', `${p.name}: ${moved.map((r) => `${r.site.toUpperCase()} is ${r.where}`).join('; ')}`);
     for (const h of p.held ?? []) out.push('', `${p.name}: HELD since ${h.since} (${h.reason}): ${h.message}`);
   }
   const problems = s.policies.filter((p) => p.lastRun && !p.lastRun.ok);

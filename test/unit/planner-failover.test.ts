@@ -113,6 +113,7 @@ test('failed over: the source site is the writable DR copy, the dr site the old 
   const back = recoveryPoints(rpo, failedOver(primary, drSnaps), later);
   // the second copy is only as new as c, the last snapshot both sides have: breached, as it is
   assert.equal(back.map((r) => [r.site, r.newestAt, r.count, r.breached]), [['source', later - H, 4, false], ['dr', NOW - 2 * H, 3, true]]);
+  assert.equal(back.map((r) => r.where), ['dr:/warehouse, the writable copy since the failover', 'prod:/warehouse, the old primary']);
 });
 
 test.run();

@@ -67,10 +67,12 @@ export function snapshotPolicyPoints(p: HdfsSnapshotPolicy, observed: Observed, 
 function failedOverPoints(p: HdfsSnapshotPolicy, writable: ObservedDir, oldPrimary: ObservedDir | undefined, now: number): RecoveryPoint[] {
   const until = trustedUntil(now);
   const hbr = hbrNewestFirst(snapshotNames(writable), until);
-  const out = [withFuture(recoveryPoint(p.name, 'source', hbr[0]?.time, hbr.length, p.rpo, now), futureCount([writable], until))];
+  const src = { ...withFuture(recoveryPoint(p.name, 'source', hbr[0]?.time, hbr.length, p.rpo, now), futureCount([writable], until)), where: `${writable.cluster}:${writable.path}, the writable copy since the failover` };
+  const out: RecoveryPoint[] = [src];
   if (oldPrimary) {
     const common = oldPrimary.exists ? newestCommon(writable, oldPrimary, until)?.time : undefined;
-    out.push(withFuture(recoveryPoint(p.name, 'dr', common, hbrCount(oldPrimary, until), p.rpo, now), futureCount([oldPrimary], until)));
+    const dr = withFuture(recoveryPoint(p.name, 'dr', common, hbrCount(oldPrimary, until), p.rpo, now), futureCount([oldPrimary], until));
+    out.push({ ...dr, where: `${p.source.cluster}:${p.source.path}, the old primary` });
   }
   return out;
 }
