@@ -133,9 +133,10 @@ export async function runDrill(o: DrillOptions): Promise<DrillRecord> {
   if (!system.drill) throw new Error(`policy '${o.policy}' (${p.kind}) has no restore drill`);
   const clock = o.clock ?? Date.now;
   const previous = readDrillRecord(o.stateDir, o.policy);
-  const startedAt = clock();
-  // What earlier killed drills left (of any policy: one since removed has no drill of its own)
+  // What earlier killed drills left (of any policy: one since removed has no drill of its own);
+  // before the clock starts: the RTO is this drill's restore, not that clean-up
   await sweepDrillScratch(o.config, o.stateDir, o.log);
+  const startedAt = clock();
   const ids: string[] = [];
   const scratch = {
     made: (ref: DrillScratchRef) => {
