@@ -11,6 +11,7 @@
  *      `hdfs lsSnapshottableDir` once, then `hdfs dfs -ls <dir>/.snapshot` per directory (one JVM
  *      per call), measured on a sample of directories and scaled to N (it is linear), unless
  *      BENCH_FULL=1 runs it on all N.
+ *    and the split of one `hbr plan` run into its phases (PHASES below);
  * 2. The pure planner on 100,000 snapshots, against a baseline of 10,000 in the same process
  *    (the ratio shows how it scales).
  *
@@ -136,6 +137,36 @@ const worker = async () => { while (next < urls.length) { const r = await fetch(
 Promise.all(Array.from({ length: Number(conc) }, worker));
 `;
 
+/**
+ * The phases of one `hbr plan`, timed in a fresh Node.js process that does what src/cli/plan.ts
+ * does, in its order, with the same modules from dist/: start and imports, load the policies,
+ * observe (the network wait), plan, render the text. CPU time (user + system) beside each.
+ */
+const PHASES = `
+const [dist, file, stateDir] = process.argv.slice(1);
+const t = () => [performance.now(), process.cpuUsage()];
+const since = ([w, c]) => { const u = process.cpuUsage(c); return { wall: performance.now() - w, cpu: (u.user + u.system) / 1000 }; };
+const out = { start: { wall: performance.now(), cpu: (process.cpuUsage().user + process.cpuUsage().system) / 1000 } };
+(async () => {
+  let t0 = t();
+  await import(dist + '/cli/main.js');
+  const { loadOrFail, observe } = await import(dist + '/cli/common.js');
+  const { planAll } = await import(dist + '/planner/plan.js');
+  const { renderPlanText } = await import(dist + '/render/plan.js');
+  out.imports = since(t0); t0 = t();
+  const config = await loadOrFail({ file: [file] });
+  out.load = since(t0); t0 = t();
+  const observed = await observe(config, stateDir);
+  out.observe = since(t0); t0 = t();
+  const plan = planAll({ config, observed, now: observed.at });
+  out.plan = since(t0); t0 = t();
+  const text = renderPlanText(plan, observed);
+  out.render = since(t0);
+  out.bytes = text.length;
+  process.stdout.write(JSON.stringify(out));
+})();
+`;
+
 export async function benchHbrPlan(): Promise<Record<string, number>> {
   const tb = testbed();
   const fs = new WebHdfs({ baseUrl: tb.HBR_TB_PRIMARY_WEBHDFS, user: tb.HBR_TB_HDFS_USER });
@@ -166,6 +197,8 @@ export async function benchHbrPlan(): Promise<Record<string, number>> {
     bareRuns.push(timeCommand(process.execPath, ['-e', BARE_FETCH, getsFile, String(concurrency)]).ms);
   }
   const hbrMs = median(hbrRuns);
+  const dist = join(HBR, '..', '..', 'dist');
+  const phases = JSON.parse(timeCommand(process.execPath, ['-e', PHASES, dist, file, join(dir, 'state')], env).out) as Record<string, { wall: number; cpu: number } | number>;
   const bareMs = median(bareRuns);
   const steps = /Plan: (\d+) to add/.exec(out)?.[1];
 
@@ -182,6 +215,11 @@ export async function benchHbrPlan(): Promise<Record<string, number>> {
 
   const ops = [...byOp].map(([op, n]) => `${n} ${op}`).join(' + ');
   console.log(`  hbr plan, ${DIRS} dirs x ${SNAPS} snapshots (whole CLI, median of ${RUNS}): ${secs(hbrMs)}  (${steps ?? '?'} snapshot creates planned; runs ${hbrRuns.map(secs).join(', ')})`);
+  const ph = (k: string) => {
+    const p = phases[k] as { wall: number; cpu: number };
+    return `${k} ${secs(p.wall)} (CPU ${secs(p.cpu)})`;
+  };
+  console.log(`  one hbr plan, by phase (a fresh process, as src/cli/plan.ts): ${['start', 'imports', 'load', 'observe', 'plan', 'render'].map(ph).join(', ')}; ${((phases.bytes as number) / 1e6).toFixed(1)} MB of text`);
   console.log(`  bare lower bound, the same ${gets.length} GETs (${ops}) from a minimal fetch loop, concurrency ${concurrency} (median of ${RUNS}): ${secs(bareMs)}  (runs ${bareRuns.map(secs).join(', ')})`);
   console.log(`  baseline, hdfs lsSnapshottableDir (${secs(list.ms)}, ${found} dirs) + hdfs dfs -ls <dir>/.snapshot per dir ` +
     `(${secs(perDir / SAMPLE)} each, measured on ${SAMPLE} of ${DIRS}${SAMPLE < DIRS ? ', scaled' : ''}): ${secs(baselineMs)}`);

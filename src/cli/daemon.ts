@@ -1,9 +1,10 @@
 /** `hbr daemon`: runs the reconcile loops until SIGTERM/SIGINT (src/daemon/daemon.ts). */
 import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
-import { Daemon } from '../daemon/daemon.js';
-import { parseListen } from '../daemon/http.js';
-import { createLogger } from '../daemon/log.js';
+// The daemon's modules (prom-client, pino, chokidar, node-cron) are imported when `hbr daemon`
+// runs, not at every start of the CLI: `hbr plan` never uses them (README, issue 16: ~0.1 s of
+// imports a run).
+import type { Daemon } from '../daemon/daemon.js';
 import { LockHeldError } from '../engine/lock.js';
 import { parseDuration } from '../schema/duration.js';
 import { loadConfig } from '../schema/load.js';
@@ -74,6 +75,11 @@ Examples:
       // heap snapshot holds 22 MiB live, the old space grew to ~100 MiB before a full GC
       // (bench/daemon; README "Tests and benchmarks").
       setFlagsFromString('--optimize-for-size');
+      const [{ Daemon }, { parseListen }, { createLogger }] = await Promise.all([
+        import('../daemon/daemon.js'),
+        import('../daemon/http.js'),
+        import('../daemon/log.js'),
+      ]);
       // Webhook URLs and tokens may be secrets under any variable name: redact their values too.
       const secrets: string[] = [];
       const pre = await loadConfig(policyPaths(opts));

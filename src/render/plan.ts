@@ -65,14 +65,26 @@ export function renderPlanText(plan: Plan, observed?: Observed): string {
     return out.join('\n') + '\n';
   }
   out.push('hbr will perform the following actions:', '');
+  // One pass to group and measure (the steps of a policy were copied into a new array at each of
+  // its steps: quadratic in the steps of one policy; and Math.max(...steps) overflows the stack
+  // with a few hundred thousand steps). README, issue 16.
   const byPolicy = new Map<string, Step[]>();
-  for (const s of plan.steps) byPolicy.set(s.policy, [...(byPolicy.get(s.policy) ?? []), s]);
-  const kindWidth = Math.max(...plan.steps.map((s) => s.kind.length));
+  let kindWidth = 0;
+  for (const s of plan.steps) {
+    const steps = byPolicy.get(s.policy);
+    if (steps) steps.push(s);
+    else byPolicy.set(s.policy, [s]);
+    if (s.kind.length > kindWidth) kindWidth = s.kind.length;
+  }
+  const indent = `  ${' '.repeat(kindWidth + 4)}`;
+  const padded = new Map<string, string>();
   for (const [policy, steps] of byPolicy) {
     out.push(`  # policy ${policy}`);
     for (const s of steps) {
-      out.push(`  ${s.action} ${s.kind.padEnd(kindWidth)}  ${describeTarget(s)}`);
-      out.push(`  ${' '.repeat(kindWidth + 4)}${s.reason}${estimate(s)}`);
+      let kind = padded.get(s.kind);
+      if (kind === undefined) padded.set(s.kind, (kind = s.kind.padEnd(kindWidth)));
+      out.push(`  ${s.action} ${kind}  ${describeTarget(s)}`);
+      out.push(`${indent}${s.reason}${estimate(s)}`);
     }
     out.push('');
   }

@@ -17,10 +17,8 @@ import { buildConfig, type LoadResult } from './build.js';
 import type { PolicyError } from './errors.js';
 import { checkStrings, checkValues } from './values.js';
 import { stripUserinfo } from '../model/errors.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { SYSTEMS } from '../systems/index.js';
-import { composeSchema } from './compose.js';
+import { schemaValidator } from './validator.js';
 import { errText, likelyTypos, mapAjvError, visible } from './wording.js';
 import { collectionKeys, pointerToSegments, segmentsToPointer, type ParsedFile, type RawFile } from './yaml.js';
 
@@ -201,17 +199,3 @@ function sortErrors(errors: PolicyError[], sources: PolicySource[]): PolicyError
     .sort((a, b) => (order.get(a.e.file) ?? -1) - (order.get(b.e.file) ?? -1) || a.e.line - b.e.line || a.e.col - b.e.col || a.i - b.i)
     .map((x) => printable(x.e));
 }
-
-let cachedValidator: ValidateFunction | undefined;
-
-function schemaValidator(): ValidateFunction {
-  if (!cachedValidator) {
-    const schema = composeSchema();
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
-    // Editor-only annotations (VS Code / yaml-language-server): nothing to validate.
-    ajv.addVocabulary(['patternErrorMessage', 'errorMessage', 'markdownDescription']);
-    cachedValidator = ajv.compile(schema);
-  }
-  return cachedValidator;
-}
-

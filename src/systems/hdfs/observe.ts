@@ -39,8 +39,10 @@ export interface ObserveOptions {
  * HADOOP_USER_NAME, else the OS user running hbr.
  */
 export function hdfsUser(cluster: HdfsCluster): string {
-  return cluster.user ?? process.env.HADOOP_USER_NAME ?? userInfo().username;
+  return cluster.user ?? process.env.HADOOP_USER_NAME ?? (osUser ??= userInfo().username);
 }
+/** The OS user, read once: userInfo() is a getpwuid call, and observation made a client per directory (README, issue 16). */
+let osUser: string | undefined;
 
 export function clientFor(cluster: HdfsCluster, timeoutMs?: number): WebHdfs {
   return new WebHdfs({ baseUrl: cluster.webhdfs, user: hdfsUser(cluster), ...(timeoutMs ? { timeoutMs } : {}) });
