@@ -156,7 +156,7 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
     async run(log) {
       const tmp = pjoin(ctx.stateDir, 'tmp');
       mkdirSync(tmp, { recursive: true });
-      const exec = { config, signal: new AbortController().signal, log, hadoop: ctx.hadoop, stateDir: ctx.stateDir };
+      const exec = { config, signal: ctx.signal ?? new AbortController().signal, log, hadoop: ctx.hadoop, stateDir: ctx.stateDir };
       let bytesCopied = 0;
       for (const p of work) {
         const srcPath = join(snapRoot, p.sub);
