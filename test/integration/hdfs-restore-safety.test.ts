@@ -6,17 +6,41 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireZkLock } from '../../src/daemon/coordination.js';
-import { clusters, hbr, listFiles, tempDir, writePairPolicy } from '../helpers/hbr.js';
+import { clusters, hbr, hbrEnv, HBR, listFiles, tempDir, throttledHadoop, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
 const { primary } = clusters();
 const tb = testbed();
 const T0 = '2030-01-01T00:00:00.000Z';
 const T1 = '2030-01-01T00:30:00.000Z';
+const SNAP = 'hbr-20300101T000000Z';
+
+/**
+ * `hbr restore hdfs ...` in a terminal (util-linux `script` gives it a pty), as an operator runs it:
+ * the plan is shown, `meanwhile` runs while the question waits, then 'yes' is typed.
+ */
+async function confirmedRestore(args: string[], meanwhile: () => Promise<void>): Promise<{ code: number | null; out: string }> {
+  const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const cmd = [process.execPath, HBR, 'restore', 'hdfs', ...args].map(q).join(' ');
+  const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env: hbrEnv({ HBR_NOW: T1 }), stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const deadline = Date.now() + 60_000;
+  while (!/Only 'yes' will be accepted/.test(out)) {
+    assert.ok(Date.now() < deadline && child.exitCode === null, `no question asked:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await meanwhile();
+  child.stdin.write('yes\n');
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  return { code, out };
+}
 
 async function setup(name: string, files: Record<string, number>, extra = ''): Promise<{ src: string; dst: string; file: string; state: string; dir: string }> {
   const id = uniq(name);
@@ -55,6 +79,93 @@ test('4. with the ZooKeeper apply lock held by another holder, hbr restore refus
   const ok = await hbr(['restore', 'hdfs', '-f', s.file, '--state-dir', s.state, '--policy', 'restore-lock', '--auto-approve'], { HBR_NOW: T1 });
   assert.is(ok.code, 0, ok.stdout + ok.stderr);
   assert.equal((await listFiles(primary, s.src)).sort(), ['victim/a.bin', 'victim/b.bin']);
+});
+
+test('1a. a file written where the plan copies, while the operator reads the plan: refused, nothing copied, the new file kept', async () => {
+  const s = await setup('restore-race', { 'victim/a.bin': 3000, 'victim/b.bin': 4000, 'keep/k.txt': 10 });
+  await primary.delete(`${s.src}/victim`, true);
+  const r = await confirmedRestore(['-f', s.file, '--state-dir', s.state, '--policy', 'restore-race'], async () => {
+    await primary.create(`${s.src}/victim/a.bin`, Buffer.from('written by the application after the plan'));
+  });
+  assert.is(r.code, 1, r.out);
+  assert.match(r.out, /the destination changed since the plan; plan again/);
+  assert.match(r.out, /victim\/a\.bin: appeared/);
+  assert.is((await primary.open(`${s.src}/victim/a.bin`)).toString(), 'written by the application after the plan');
+  assert.equal((await listFiles(primary, s.src)).sort(), ['keep/k.txt', 'victim/a.bin'], 'nothing copied');
+  // Planned again, it lists the new file as differing and kept, and copies only b.bin.
+  const again = await hbr(['restore', 'hdfs', '-f', s.file, '--state-dir', s.state, '--policy', 'restore-race', '--auto-approve'], { HBR_NOW: T1 });
+  assert.is(again.code, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /! victim\/a\.bin/);
+  assert.is((await primary.open(`${s.src}/victim/a.bin`)).toString(), 'written by the application after the plan');
+  assert.ok(await primary.stat(`${s.src}/victim/b.bin`));
+});
+
+test('1b. --overwrite: a file created after the plan is never deleted; extras are deleted one by one as listed', async () => {
+  const s = await setup('restore-over', { 'keep/a.txt': 100, 'keep/b.txt': 200 });
+  await primary.create(`${s.src}/keep/extra-1.txt`, Buffer.from('not in the recovery point'));
+  await primary.create(`${s.src}/keep/extra-2.txt`, Buffer.from('not in the recovery point either'));
+  const args = ['-f', s.file, '--state-dir', s.state, '--policy', 'restore-over', '--path', 'keep', '--overwrite'];
+  const r = await confirmedRestore(args, async () => {
+    await primary.create(`${s.src}/keep/late.txt`, Buffer.from('created after the plan'));
+  });
+  assert.is(r.code, 1, r.out);
+  assert.match(r.out, /- extra-1\.txt/);
+  assert.match(r.out, /the destination changed since the plan; plan again/);
+  assert.match(r.out, /late\.txt: appeared/);
+  assert.equal((await listFiles(primary, `${s.src}/keep`)).sort(), ['a.txt', 'b.txt', 'extra-1.txt', 'extra-2.txt', 'late.txt'], 'nothing deleted');
+  // Planned again (late.txt now listed): exactly the listed extras go, one DELETE each, counted.
+  await primary.delete(`${s.src}/keep/late.txt`);
+  const ok = await hbr(['restore', 'hdfs', ...args, '--json', '--auto-approve'], { HBR_NOW: T1 });
+  assert.is(ok.code, 0, ok.stdout + ok.stderr);
+  const lines = ok.stdout.trim().split('\n');
+  const result = JSON.parse(lines[lines.length - 1]!) as { deleted: number };
+  assert.is(result.deleted, 2);
+  assert.is(await treesIdentical(primary, `${s.src}/.snapshot/${SNAP}/keep`, primary, `${s.src}/keep`), undefined);
+});
+
+test("2a. a .distcp.tmp.* file hbr cannot prove its own (another DistCp's) is listed and left alone", async () => {
+  const s = await setup('restore-foreign', { 'victim/a.bin': 3000, 'keep/k.txt': 10 });
+  await primary.delete(`${s.src}/victim`, true);
+  const foreign = `${s.src}/keep/.distcp.tmp.attempt_local0001_m_000000_0.1700000000000`;
+  await primary.create(foreign, Buffer.from('someone else is copying'));
+  const r = await hbr(['restore', 'hdfs', '-f', s.file, '--state-dir', s.state, '--policy', 'restore-foreign', '--auto-approve', '--overwrite'], { HBR_NOW: T1 });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /not hbr's .*left alone/);
+  assert.is((await primary.open(foreign)).toString(), 'someone else is copying');
+  assert.ok(await primary.stat(`${s.src}/victim/a.bin`));
+});
+
+test('2b. hbr restore killed mid-DistCp: the re-run removes its own leftovers, completes, verifies; the record is closed', async () => {
+  const s = await setup('restore-kill2', { 'big/a.bin': 8 << 20, 'big/b.bin': 8 << 20, 'big/c.bin': 8 << 20 });
+  await primary.delete(`${s.src}/big`, true);
+  const slow = throttledHadoop(s.dir, 1);
+  const child = spawn(process.execPath, [HBR, 'restore', 'hdfs', '-f', s.file, '--state-dir', s.state, '--policy', 'restore-kill2', '--auto-approve'], {
+    env: hbrEnv({ HBR_NOW: T1, HBR_HADOOP: slow }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const deadline = Date.now() + 90_000;
+  // Killed once DistCp writes its temporary files at the destination.
+  const temps = async () => (await listFiles(primary, s.src).catch(() => [] as string[])).filter((f) => /\.distcp\.tmp\./.test(f));
+  while ((await temps()).length === 0) {
+    assert.ok(Date.now() < deadline && child.exitCode === null, `distcp never wrote:\n${err}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('close', r));
+  const records = join(s.state, 'restores');
+  assert.ok(readdirSync(records).some((n) => n.endsWith('.json')), 'the intent was recorded');
+
+  const plan = await hbr(['restore', 'hdfs', '-f', s.file, '--state-dir', s.state, '--policy', 'restore-kill2', '--json'], { HBR_NOW: T1 });
+  assert.match(plan.stdout, /"leftovers": \[\s*"\.distcp\.tmp\./, plan.stdout);
+  const r = await hbr(['restore', 'hdfs', '-f', s.file, '--state-dir', s.state, '--policy', 'restore-kill2', '--auto-approve'], { HBR_NOW: T1 });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /checksums verified/);
+  assert.equal(await temps(), [], 'leftovers removed');
+  assert.is(await treesIdentical(primary, `${s.src}/.snapshot/${SNAP}/big`, primary, `${s.src}/big`), undefined);
+  assert.ok(!readdirSync(records).some((n) => n.endsWith('.json')), 'no unfinished record');
+  assert.ok(existsSync(join(records, 'history.jsonl')));
 });
 
 test.run();

@@ -1,16 +1,16 @@
 /**
  * `hbr restore hdfs` (docs/restore.md): restores files or directories of a snapshot policy from a
  * recovery point, the source's own snapshot when it still has it, else the DR side's. Observes
- * (./restore-walk.ts), decides (./restore-plan.ts, pure), shows the plan; then copies with DistCp
- * `-update` and the policy's preserve flags (runDistcp in ./exec-distcp.ts), and verifies every
- * copied file's HDFS checksum against the recovery point before it says done.
+ * (./restore-walk.ts), decides (./restore-plan.ts, pure), shows the plan; ./restore-run.ts carries it
+ * out only on the destination the plan saw (re-walked before the copy), copies with DistCp
+ * `-update`, deletes (--overwrite) exactly the listed extras, and verifies every copied file's
+ * HDFS checksum against the recovery point before it says done.
  *
- * Idempotent and crash-safe by observation: a second run finds the files identical and plans
- * nothing; a run killed mid-copy leaves complete files (DistCp writes a temporary file and renames
- * it) or none, and the next run copies what is still missing.
+ * Idempotent and crash-safe: a second run finds the files identical and plans nothing; a run
+ * killed mid-copy leaves complete files (DistCp writes a temporary file and renames it) or none and
+ * a record of its intent (./restore-record.ts), and the next run removes that restore's temporary
+ * files and copies what is still missing.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join as pjoin } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../model/errors.js';
 import { formatBytes, iso } from '../../model/format.js';
@@ -18,11 +18,12 @@ import type { Config } from '../../model/policy.js';
 import { trustedUntil } from '../../model/names.js';
 import type { RestoreCommand, RestoreContext, RestorePlan } from '../types.js';
 import { hdfsCluster } from './exec-snapshots.js';
-import { runDistcp } from './exec-distcp.js';
 import { clientFor } from './observe.js';
 import { ALL_PRESERVE, preserveArgs } from './preserve.js';
-import { chooseRecoveryPoint, cleanSub, comparePath, exactPathFilter, join, type PathPlan, type Side, type SideSnapshots } from './restore-plan.js';
-import { checksumsWhereLengthsMatch, fileAt, walk } from './restore-walk.js';
+import { chooseRecoveryPoint, cleanSub, comparePath, join, type PathPlan, type Side, type SideSnapshots } from './restore-plan.js';
+import { recordedByUnfinished, unfinishedRestores } from './restore-record.js';
+import { runRestore } from './restore-run.js';
+import { checksumsWhereLengthsMatch, walk } from './restore-walk.js';
 import { isHdfsPolicy } from './types.js';
 import { cleanPath } from './check.js';
 
@@ -87,16 +88,17 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
   const dstFs = clientFor(hdfsCluster(config, dest.cluster));
 
   const plans: PathPlan[] = [];
+  const unfinished = unfinishedRestores(ctx.stateDir);
   for (const sub of subs) {
     const [snap, there] = await Promise.all([walk(srcFs, join(snapRoot, sub)), walk(dstFs, join(dest.root, sub))]);
     if (!snap.length) throw new UserError(`${from.cluster}:${join(from.root, sub)} is not in ${chosen.snapshot}`);
     await checksumsWhereLengthsMatch(srcFs, join(snapRoot, sub), snap, dstFs, join(dest.root, sub), there);
-    plans.push(comparePath(sub, snap, there, chosen.createdAt));
+    plans.push(comparePath(sub, snap, there, chosen.createdAt, recordedByUnfinished(unfinished, dest.cluster, join(dest.root, sub))));
   }
 
   const wanted = policy.preserve ?? ALL_PRESERVE;
   const overwrite = o.overwrite === true;
-  const copying = (p: PathPlan) => p.copy.length > 0 || (overwrite && (p.differ.length > 0 || p.extra.length > 0));
+  const copying = (p: PathPlan) => p.copy.length > 0 || (overwrite && (p.differ.length > 0 || p.extra.length > 0 || p.extraDirs.length > 0));
   const work = plans.filter((p) => copying(p) || p.leftovers.length > 0);
   const bytes = (es: Array<{ length: number }>) => es.reduce((n, e) => n + e.length, 0);
   const copied = plans.flatMap((p) => [...p.copy, ...(overwrite ? p.differ : [])].map((e) => ({ sub: p.sub, ...e })));
@@ -119,15 +121,23 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
       lines.push(`        ${p.differ.length === 1 ? '1 file differs from the recovery point and is' : `${p.differ.length} files differ from the recovery point and are`} KEPT (--overwrite replaces ${p.differ.length === 1 ? 'it' : 'them'}):`);
       list('!', p.differ, (e: { newer: boolean }) => (e.newer ? ' written after the snapshot' : ''));
     }
-    if (p.leftovers.length) lines.push(`        ${p.leftovers.length} temporary file${p.leftovers.length === 1 ? '' : 's'} of an interrupted DistCp (.distcp.tmp.*) removed`);
+    if (p.leftovers.length) lines.push(`        ${p.leftovers.length} temporary file${p.leftovers.length === 1 ? '' : 's'} (.distcp.tmp.*) of an interrupted restore of this state dir removed`);
+    if (p.foreignTemps.length) {
+      lines.push(`        ${p.foreignTemps.length} DistCp temporary file${p.foreignTemps.length === 1 ? '' : 's'} (.distcp.tmp.*) not hbr's (another DistCp may be writing there), left alone:`);
+      for (const t of p.foreignTemps.slice(0, SHOW)) lines.push(`        ? ${t}`);
+    }
     if (p.extra.length) {
       if (overwrite) {
         lines.push(`        ${p.extra.length === 1 ? '1 file not in the recovery point is' : `${p.extra.length} files not in the recovery point are`} DELETED (--overwrite):`);
         list('-', p.extra);
+        for (const d of p.extraDirs.slice(0, SHOW)) lines.push(`        - ${d}/ (directory; removed if empty after)`);
       } else lines.push(`        ${p.extra.length === 1 ? '1 file not in the recovery point is' : `${p.extra.length} files not in the recovery point are`} kept`);
     }
   }
-  if (work.length) lines.push(`        copies with distcp -update ${preserveArgs(wanted).join(' ')}${overwrite ? ' -delete' : ''}; every copied file's checksum is verified after`);
+  if (work.length) {
+    lines.push(`        copies with distcp -update ${preserveArgs(wanted).join(' ')}${overwrite ? '; deletes the files listed with - one by one, each only if unchanged since this plan' : ''}; every copied file's checksum is verified after`);
+    lines.push(`        refused, nothing done, if anything at the destination changes between this plan and the copy`);
+  }
   const json = {
     restore: {
       policy: policy.name,
@@ -141,7 +151,9 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
         differ: p.differ.map((e) => ({ path: e.rel, bytes: e.length, newer: e.newer, action: overwrite ? 'replace' : 'keep' })),
         extra: p.extra.map((e) => ({ path: e.rel, bytes: e.length, action: overwrite ? 'delete' : 'keep' })),
         same: p.same,
+        ...(overwrite && p.extraDirs.length && { extraDirs: p.extraDirs }),
         leftovers: p.leftovers,
+        ...(p.foreignTemps.length && { notHbrs: p.foreignTemps }),
       })),
       files: copied.length,
       bytes: bytes(copied),
@@ -153,57 +165,25 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
     lines,
     json,
     noChanges: work.length === 0,
-    async run(log) {
-      const tmp = pjoin(ctx.stateDir, 'tmp');
-      mkdirSync(tmp, { recursive: true });
-      const exec = { config, signal: ctx.signal ?? new AbortController().signal, log, hadoop: ctx.hadoop, stateDir: ctx.stateDir };
-      let bytesCopied = 0;
-      for (const p of work) {
-        const srcPath = join(snapRoot, p.sub);
-        const dstPath = join(dest.root, p.sub);
-        // What a killed DistCp left (RetriableFileCopyCommand's temporary files): never data, removed.
-        for (const l of p.leftovers) await dstFs.delete(fileAt(dstPath, l));
-        if (!copying(p)) continue;
-        const parent = dstPath.slice(0, dstPath.lastIndexOf('/')) || '/';
-        await dstFs.mkdirs(parent);
-        const args = ['-update'];
-        let filters: string | undefined;
-        if (!overwrite && p.differ.length) {
-          // Files that differ at the destination are the operator's to replace: DistCp skips them.
-          filters = pjoin(tmp, `restore-filters-${process.pid}-${Date.now()}`);
-          writeFileSync(filters, p.differ.map((e) => exactPathFilter(fileAt(srcPath, e.rel))).join('\n') + '\n');
-          args.push('-filters', filters);
-        }
-        if (overwrite) args.push('-delete');
-        const fsUri = (cluster: string, path: string) => `${hdfsCluster(config, cluster).fs.replace(/\/+$/, '')}${path}`;
-        try {
-          const out = await runDistcp(exec, { id: `restore.hdfs ${dest.cluster}:${dstPath}`, policy: policy.name, clusters: [from.cluster, dest.cluster] }, [
-            ...args,
-            fsUri(from.cluster, srcPath),
-            fsUri(dest.cluster, dstPath),
-          ]);
-          bytesCopied += out.bytesCopied ?? 0;
-        } finally {
-          if (filters) rmSync(filters, { force: true });
-        }
-      }
-      // Verify: every file the plan copied now has the recovery point's checksum.
-      const bad: string[] = [];
-      for (const f of copied) {
-        const [a, b] = await Promise.all([
-          srcFs.getFileChecksum(fileAt(join(snapRoot, f.sub), f.rel)),
-          dstFs.getFileChecksum(fileAt(join(dest.root, f.sub), f.rel)).catch((err: Error) => ({ bytes: `(${err.message})`, length: -1, algorithm: '' })),
-        ]);
-        if (a.bytes !== b.bytes || a.length !== b.length) bad.push(join(f.sub, f.rel));
-      }
-      if (bad.length) {
-        throw new UserError(`restore copied, but ${bad.length} file${bad.length === 1 ? '' : 's'} do not match the recovery point's checksum: ${bad.slice(0, 10).join(', ')}${bad.length > 10 ? ', …' : ''}`);
-      }
-      return {
-        text: `Restore complete: ${copied.length} file${copied.length === 1 ? '' : 's'} (${formatBytes(bytesCopied)} copied) from ${chosen.snapshot}, checksums verified.\n`,
-        json: { restored: chosen.snapshot, files: copied.length, bytesCopied, verified: copied.length },
-      };
-    },
+    run: (log) =>
+      runRestore(
+        {
+          config,
+          policy: policy.name,
+          stateDir: ctx.stateDir,
+          hadoop: ctx.hadoop,
+          signal: ctx.signal,
+          snapshot: chosen.snapshot,
+          from: { cluster: from.cluster, snapRoot },
+          dest,
+          srcFs,
+          dstFs,
+          work,
+          overwrite,
+          copied,
+        },
+        log,
+      ),
   };
 }
 
