@@ -14,7 +14,7 @@ import { acquireZkLock } from '../../src/daemon/coordination.js';
 import { clusters, hbr, hbrEnv, HBR, listFiles, tempDir, throttledHadoop, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
-const { primary } = clusters();
+const { primary, dr } = clusters();
 const tb = testbed();
 const T0 = '2030-01-01T00:00:00.000Z';
 const T1 = '2030-01-01T00:30:00.000Z';
@@ -166,6 +166,38 @@ test('2b. hbr restore killed mid-DistCp: the re-run removes its own leftovers, c
   assert.is(await treesIdentical(primary, `${s.src}/.snapshot/${SNAP}/big`, primary, `${s.src}/big`), undefined);
   assert.ok(!readdirSync(records).some((n) => n.endsWith('.json')), 'no unfinished record');
   assert.ok(existsSync(join(records, 'history.jsonl')));
+});
+
+test('3. a failed-over pair: the restore goes onto the writable DR copy from its own newest snapshot; the old primary only with --onto-source, said loudly', async () => {
+  const s = await setup('restore-fo', { 'victim/a.bin': 3000, 'victim/b.bin': 4000, 'keep/k.txt': 10 });
+  const fo = await hbr(['failover', '--policy', 'restore-fo', '-f', s.file, '--state-dir', s.state, '--auto-approve'], { HBR_NOW: '2030-01-01T00:20:00.000Z' });
+  assert.is(fo.code, 0, fo.stdout + fo.stderr);
+  // The applications now write the DR copy; its snapshot of 01:30 is the policy's newest.
+  await dr.create(`${s.dst}/keep/written-on-dr.txt`, Buffer.from('after the failover'));
+  const ap = await hbr(['apply', '-f', s.file, '--state-dir', s.state, '--auto-approve'], { HBR_NOW: '2030-01-01T01:30:00.000Z' });
+  assert.is(ap.code, 0, ap.stdout + ap.stderr);
+  assert.ok((await dr.getSnapshotList(s.dst)).some((x) => x.dirStatus.pathSuffix === 'hbr-20300101T013000Z'), ap.stdout);
+  await dr.delete(`${s.dst}/victim`, true);
+  const primaryBefore = (await listFiles(primary, s.src)).sort();
+  const NOW = { HBR_NOW: '2030-01-01T02:00:00.000Z' };
+  const base = ['restore', 'hdfs', '-f', s.file, '--state-dir', s.state, '--policy', 'restore-fo'];
+
+  const text = await hbr(base, NOW);
+  assert.match(text.stdout, /THE PAIR IS FAILED OVER/);
+  assert.match(text.stdout, new RegExp(`restore\\.hdfs  dr:${s.dst} <- dr:${s.dst}/\\.snapshot/hbr-20300101T013000Z`));
+  const r = await hbr([...base, '--auto-approve', '--json'], NOW);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  const plan = JSON.parse(r.stdout.trim().split('\n').slice(0, -1).join('\n')) as { restore: { to: { cluster: string }; failedOver?: { writable: string }; files: number } };
+  assert.is(plan.restore.to.cluster, 'dr');
+  assert.is(plan.restore.failedOver?.writable, `dr:${s.dst}`);
+  assert.is(plan.restore.files, 2, 'only the deleted files');
+  assert.is(await treesIdentical(dr, `${s.dst}/.snapshot/hbr-20300101T013000Z`, dr, s.dst), undefined);
+  assert.equal((await listFiles(primary, s.src)).sort(), primaryBefore, 'the old primary untouched');
+
+  // Onto the old primary: only when asked, and the plan says so.
+  const old = await hbr([...base, '--onto-source'], NOW);
+  assert.match(old.stdout, /RESTORING ONTO THE OLD PRIMARY/);
+  assert.match(old.stdout, new RegExp(`restore\\.hdfs  primary:${s.src} <- `));
 });
 
 test.run();

@@ -23,6 +23,7 @@ test('newest at or before --at; the source preferred when it has the same snapsh
   assert.match(pick({ snapshot: 'nope' }), /no snapshot named nope/);
   assert.match(pick({ at: t('2026-11-30T00:00:00Z') }), /no hbr snapshot dated at or before/);
   assert.is(pick({ trusted: t('2026-12-01T01:30:00Z') }), `${S2}@source`, 'a name dated after the trusted clock is not used');
+  assert.is(pick({ prefer: 'dr' }), `${S3}@dr`, 'failed over: the writable DR copy has it too and is where the restore goes');
 });
 
 test('compare: missing copied, identical skipped, differing kept with "newer", extra kept, DistCp temp files apart', () => {

@@ -24,8 +24,32 @@ import { chooseRecoveryPoint, cleanSub, comparePath, join, type PathPlan, type S
 import { recordedByUnfinished, unfinishedRestores } from './restore-record.js';
 import { runRestore } from './restore-run.js';
 import { checksumsWhereLengthsMatch, walk } from './restore-walk.js';
-import { isHdfsPolicy } from './types.js';
+import { isHdfsPolicy, type HdfsSnapshotPolicy } from './types.js';
 import { cleanPath } from './check.js';
+import { failedOverFrom, failoverMark } from './failover-mark.js';
+
+/**
+ * The writable copy when the pair is failed over (docs/failover.md): the replicate target whose
+ * parent carries the failover mark naming this policy's source, observed now (never cached).
+ * A mark that cannot be read is an error unless the operator said where to restore (--onto-source).
+ */
+async function writableCopy(config: Config, policy: HdfsSnapshotPolicy, ontoSource: boolean): Promise<{ cluster: string; path: string } | undefined> {
+  const self = `${policy.source.cluster}:${policy.source.path}`;
+  for (const r of policy.replicate) {
+    const m = failoverMark(r.to.path);
+    try {
+      const fs = clientFor(hdfsCluster(config, r.to.cluster));
+      if (!(await fs.stat(m.dir))) continue;
+      if (failedOverFrom(await fs.getXAttrs(m.dir), r.to.path) === self) return r.to;
+    } catch (err) {
+      if (ontoSource) continue;
+      throw new UserError(
+        `cannot tell whether policy ${policy.name} is failed over: the mark on ${r.to.cluster}:${m.dir} cannot be read (${(err as Error).message}); --onto-source restores onto ${self} anyway`,
+      );
+    }
+  }
+  return undefined;
+}
 
 interface Options {
   policy: string;
@@ -35,6 +59,7 @@ interface Options {
   from?: string;
   to?: string;
   overwrite?: boolean;
+  ontoSource?: boolean;
 }
 
 /** commander's accumulator for the repeatable --path. */
@@ -56,15 +81,20 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
   const at = o.at === undefined ? ctx.now : Date.parse(o.at);
   if (Number.isNaN(at)) throw new UserError(`--at is not an ISO-8601 time: ${o.at}`);
   const root = policy.source.path;
+  // Failed over, the DR copy is the writable one and the old primary stale: restored onto by default
+  // is the writable copy; the old primary only with --onto-source, said loudly in the plan.
+  const writable = await writableCopy(config, policy, o.ontoSource === true);
+  const home = writable && !o.ontoSource ? { cluster: writable.cluster, root: writable.path } : { cluster: policy.source.cluster, root };
+  const under = (p: string, r: string) => (p === r ? '' : p.startsWith(`${r === '/' ? '' : r}/`) ? p.slice(r === '/' ? 1 : r.length + 1) : undefined);
   const subs = (o.path.length ? o.path : ['']).map((p) => {
-    // an absolute path inside the policy's directory, or one relative to it
-    const rel = p.startsWith('/') ? (p === root ? '' : p.startsWith(`${root === '/' ? '' : root}/`) ? p.slice(root === '/' ? 1 : root.length + 1) : undefined) : p.replace(/\/+$/, '');
+    // an absolute path inside the policy's directory (or the writable DR copy's), or one relative to it
+    const rel = p.startsWith('/') ? (under(p, root) ?? (writable ? under(p, writable.path) : undefined)) : p.replace(/\/+$/, '');
     if (rel === undefined || !cleanSub(rel)) throw new UserError(`--path ${p}: not a path inside ${policy.source.cluster}:${root}`);
     return rel;
   });
-  const dest = { cluster: policy.source.cluster, root: o.to ?? root };
-  if (o.to !== undefined && subs.some((s) => s === '') && (o.to === root || o.to.startsWith(`${root}/`))) {
-    throw new UserError(`--to ${o.to} is inside ${root}, which is restored whole: restore beside it`);
+  const dest = { cluster: home.cluster, root: o.to ?? home.root };
+  if (o.to !== undefined && subs.some((s) => s === '') && (o.to === home.root || o.to.startsWith(`${home.root}/`))) {
+    throw new UserError(`--to ${o.to} is inside ${home.root}, which is restored whole: restore beside it`);
   }
 
   // Which snapshots each side holds (observed now; never cached).
@@ -80,7 +110,13 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
   for (const r of policy.replicate) await listed('dr', r.to.cluster, r.to.path).catch((err: Error) => {
     if (o.from === 'dr') throw new UserError(`DR side ${r.to.cluster}:${r.to.path}: ${err.message}`);
   });
-  const chosen = chooseRecoveryPoint(sideList, { ...(o.snapshot !== undefined && { snapshot: o.snapshot }), at, trusted: trustedUntil(ctx.now), ...(o.from && { from: o.from as Side }) });
+  const chosen = chooseRecoveryPoint(sideList, {
+    ...(o.snapshot !== undefined && { snapshot: o.snapshot }),
+    at,
+    trusted: trustedUntil(ctx.now),
+    ...(o.from && { from: o.from as Side }),
+    prefer: dest.cluster === policy.source.cluster ? 'source' : 'dr',
+  });
   if ('error' in chosen) throw new UserError(`policy ${policy.name}: ${chosen.error}`);
   const from = chosen.from;
   const snapRoot = `${from.root === '/' ? '' : from.root}/.snapshot/${chosen.snapshot}`;
@@ -108,6 +144,16 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
     for (const e of es.slice(0, SHOW)) lines.push(`        ${sym} ${e.rel || '(the file itself)'} (${formatBytes(e.length)})${note(e as never)}`);
     if (es.length > SHOW) lines.push(`        … and ${es.length - SHOW} more (--json lists all)`);
   };
+  if (writable) {
+    const wc = `${writable.cluster}:${writable.path}`;
+    const old = `${policy.source.cluster}:${root}`;
+    lines.push(`  # THE PAIR IS FAILED OVER (docs/failover.md): ${wc} is the writable copy, ${old} the old primary (stale)`);
+    lines.push(
+      o.ontoSource
+        ? `  # RESTORING ONTO THE OLD PRIMARY ${old} (--onto-source): the applications write ${wc}; a failback holds on what this writes there`
+        : `  # restoring onto the writable copy ${dest.cluster}:${dest.root} (--onto-source restores onto the old primary instead)`,
+    );
+  }
   lines.push(`  # recovery point ${chosen.snapshot}${chosen.time !== undefined ? ` (${iso(chosen.time)})` : ''} from the ${from.side === 'source' ? "source's own snapshot" : 'DR side'} ${from.cluster}:${from.root}`);
   for (const p of plans) {
     const to = `${dest.cluster}:${join(dest.root, p.sub)}`;
@@ -144,6 +190,7 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
       snapshot: chosen.snapshot,
       from: { side: from.side, cluster: from.cluster, path: from.root },
       to: { cluster: dest.cluster, path: dest.root },
+      ...(writable && { failedOver: { writable: `${writable.cluster}:${writable.path}`, oldPrimary: `${policy.source.cluster}:${root}`, ontoOldPrimary: o.ontoSource === true } }),
       overwrite,
       paths: plans.map((p) => ({
         path: p.sub,
@@ -197,7 +244,8 @@ export const hdfsRestore: RestoreCommand = {
       .option('--at <time>', 'the newest recovery point at or before this ISO-8601 time (default: now)')
       .option('--snapshot <name>', 'this snapshot')
       .option('--from <side>', "'source' (the source's own snapshot) or 'dr' (the DR side); default: the source when it has the snapshot")
-      .option('--to <path>', "restore into this directory instead of the policy's own (beside the original)")
+      .option('--to <path>', "restore into this directory instead of the policy's own (beside the original), on the cluster restored onto")
+      .option('--onto-source', 'when the pair is failed over: restore onto the old primary (the policy source) instead of the writable DR copy')
       .option('--overwrite', 'also replace files that differ from the recovery point and delete files it does not have'),
   prepare,
 };

@@ -39,16 +39,18 @@ export interface Chosen {
 
 /**
  * The recovery point: `snapshot` if named (from the first allowed side that has it), else the
- * newest hbr snapshot dated at or before `at` on any allowed side; the source is preferred when it
- * has the same snapshot (same cluster: the fastest copy). Names dated after `trusted` never count.
+ * newest hbr snapshot dated at or before `at` on any allowed side; the source (`prefer`: the side on
+ * the destination's cluster — the DR copy when the pair is failed over) is preferred when it has the
+ * same snapshot (same cluster: the fastest copy). Names dated after `trusted` never count.
  */
 export function chooseRecoveryPoint(
   sides: SideSnapshots[],
-  o: { snapshot?: string; at: number; trusted: number; from?: Side },
+  o: { snapshot?: string; at: number; trusted: number; from?: Side; prefer?: Side },
 ): Chosen | { error: string } {
   const allowed = sides.filter((s) => !o.from || s.side === o.from);
   if (!allowed.length) return { error: `the policy has no ${o.from} side` };
-  const order = [...allowed].sort((a, b) => (a.side === b.side ? 0 : a.side === 'source' ? -1 : 1));
+  const prefer = o.prefer ?? 'source';
+  const order = [...allowed].sort((a, b) => (a.side === b.side ? 0 : a.side === prefer ? -1 : 1));
   if (o.snapshot !== undefined) {
     const from = order.find((s) => s.names.includes(o.snapshot!));
     if (!from) return { error: `no snapshot named ${o.snapshot} on ${allowed.map((s) => `${s.cluster}:${s.root}`).join(' or ')}` };
