@@ -2,7 +2,7 @@
  * `hbr restore <system>`: each system with restores (System.restore) adds a subcommand. The system
  * chooses what to restore and how; here the plan is shown, confirmed (or --auto-approve), the
  * state-dir lock and, with `coordination:`, the ZooKeeper apply lock (as `hbr apply` takes it,
- * docs/coordination.md) held while it runs, and the result printed.
+ * docs/daemon.md) held while it runs, and the result printed.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
@@ -50,7 +50,7 @@ function registerOne(restore: Command, r: RestoreCommand): void {
       // mid-copy may have left a DistCp running (reaped here, as `hbr apply` does).
       const lock = acquireLock(opts.stateDir, `hbr restore ${r.name} --policy ${opts.policy}`);
       // With coordination, a daemon on another host may be replicating into what is restored: the
-      // same ZooKeeper apply lock as `hbr apply`, refused with the same words when a daemon leads.
+      // same ZooKeeper apply lock as `hbr apply` (docs/daemon.md), refused with the same words when a daemon leads.
       const zkLock = await takeZkApplyLock(config, lock, daemonLeadsMessage);
       // Losing it stops the restore (its DistCp is killed); a re-run converges (docs/restore.md).
       const stop = new AbortController();

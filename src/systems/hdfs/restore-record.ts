@@ -1,5 +1,5 @@
 /**
- * What `hbr restore hdfs` journals (docs/restore.md, "Crash safety"): before it touches a
+ * What `hbr restore hdfs` journals (docs/restore.md, "Crash-safe, journaled"): before it touches a
  * destination it writes, and fsyncs, `<stateDir>/restores/<key>.json` naming the destination
  * cluster and paths (the intent); after the verify it writes the outcome and removes the record.
  * A record still there on a later run is an unfinished restore of THIS state dir: DistCp's

@@ -82,8 +82,10 @@ export async function runRestore(i: RunInput, log: (m: string) => void): Promise
     // Only what a restore of this state dir left (the plan listed them as its own).
     for (const l of p.leftovers) await i.dstFs.delete(fileAt(dstPath, l));
     if (!copying(p)) continue;
-    // The first path was checked just above; a later one again right before its own copy.
-    if (n > 0) await sameAsPlanned(i, p);
+    // The first path was checked just above; a later one again right before its own copy (unless an
+    // earlier copy wrote inside it, e.g. --path a --path a/b: then what changed there is ours).
+    const within = (a: string, b: string) => a === b || b === '' || a.startsWith(`${b}/`);
+    if (n > 0 && !i.work.slice(0, n).some((q) => within(p.sub, q.sub) || within(q.sub, p.sub))) await sameAsPlanned(i, p);
     const parent = dstPath.slice(0, dstPath.lastIndexOf('/')) || '/';
     await i.dstFs.mkdirs(parent);
     const args = ['-update'];

@@ -1,11 +1,12 @@
 /**
- * A ZooKeeper restore never rewrites hbr's own coordination znodes (docs/restore.md, "The apply
- * lock"). The AdminServer's restore command replaces the server's whole data tree with the
- * snapshot's (ZooKeeper's RestoreCommand → ZooKeeperServer.restoreFromSnapshot); it cannot leave a
- * subtree out. Restored into the ensemble `coordination:` names, it would replace `<path>/lock` —
- * the apply lock this very restore holds — and the daemons' `<path>/election/` with whatever the
- * archive had. So a restore through an AdminServer that serves a client port of the coordination
- * ensemble is refused: restore into another ensemble, or into a stopped server's data dir.
+ * A ZooKeeper restore never rewrites hbr's own coordination znodes (docs/restore.md, "ZooKeeper";
+ * the znodes: docs/daemon.md). The AdminServer's restore command replaces the server's whole data
+ * tree with the snapshot's (ZooKeeper 3.9 ZooKeeperServer.restoreFromSnapshot deserializes the
+ * snapshot into a new ZKDatabase and swaps it in); it cannot leave a subtree out. Restored into the
+ * ensemble `coordination:` names, it would replace `<path>/lock` — the apply lock this very restore
+ * holds — and the daemons' `<path>/election/` with whatever the archive had. So a restore through
+ * an AdminServer that serves a client port of the coordination ensemble is refused: restore into
+ * another ensemble, or into a stopped server's data dir.
  */
 import { lookup } from 'node:dns/promises';
 import { UserError } from '../../model/errors.js';
@@ -35,7 +36,7 @@ export async function refuseCoordinationEnsemble(config: Config, adminUrl: strin
   );
   const sameHost = members.filter((m) => m.host === host);
   if (!sameHost.length) return;
-  // The AdminServer's `conf` command says which client port it serves (ZooKeeperServer.dumpConf: client_port).
+  // The AdminServer's `conf` command says which client port it serves (ZooKeeperServer.getConf → ZooKeeperServerConf: client_port).
   let port: number | undefined;
   try {
     const res = await adminRequest(commandUrl(adminUrl, 'conf'), { method: 'GET', timeoutMs: 30_000 });
