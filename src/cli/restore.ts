@@ -79,8 +79,11 @@ function registerOne(restore: Command, r: RestoreCommand): void {
           rl.close();
           if (answer.trim() !== 'yes') throw new CliError('Restore cancelled.');
         }
-        const result = await plan.run(opts.json ? () => {} : (m: string) => eprint(m));
-        if (stop.signal.aborted) throw new CliError(`restore stopped: ${(stop.signal.reason as Error).message}; run it again once the lock is back`);
+        const stopped = () => new CliError(`restore stopped: ${(stop.signal.reason as Error).message}; its DistCp was killed; run it again (it converges)`);
+        const result = await plan.run(opts.json ? () => {} : (m: string) => eprint(m)).catch((err: unknown) => {
+          throw stop.signal.aborted ? stopped() : err;
+        });
+        if (stop.signal.aborted) throw stopped();
         if (opts.json) print(JSON.stringify(result.json) + '\n');
         else print(result.text);
       } finally {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { acquireZkLock } from '../../src/daemon/coordination.js';
 import { clusters, hbr, hbrEnv, HBR, listFiles, tempDir, throttledHadoop, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
 import { testbed, uniq } from '../helpers/testbed.js';
+import { zkConnect, zkProxy } from '../helpers/zk.js';
 
 const { primary, dr } = clusters();
 const tb = testbed();
@@ -79,6 +80,50 @@ test('4. with the ZooKeeper apply lock held by another holder, hbr restore refus
   const ok = await hbr(['restore', 'hdfs', '-f', s.file, '--state-dir', s.state, '--policy', 'restore-lock', '--auto-approve'], { HBR_NOW: T1 });
   assert.is(ok.code, 0, ok.stdout + ok.stderr);
   assert.equal((await listFiles(primary, s.src)).sort(), ['victim/a.bin', 'victim/b.bin']);
+});
+
+test('4b. the ZooKeeper apply lock lost mid-DistCp (network cut): the restore stops, its DistCp killed, exit 1 naming why; the re-run converges', async () => {
+  const zkPath = `/hbr-it/${uniq('rlost')}`;
+  const s = await setup('restore-lost', { 'big/a.bin': 8 << 20, 'big/b.bin': 8 << 20 });
+  await primary.delete(`${s.src}/big`, true);
+  const proxy = await zkProxy(tb.HBR_TB_ZK_CONNECT);
+  const plain = readFileSync(s.file, 'utf8');
+  const withConnect = (connect: string) =>
+    writeFileSync(s.file, plain.replace('version: 1\n', `version: 1\ncoordination:\n  zookeeper: { connect: "${connect}", path: ${zkPath}, session_timeout: 4s }\n`));
+  withConnect(proxy.connect);
+  const child = spawn(process.execPath, [HBR, 'restore', 'hdfs', '-f', s.file, '--state-dir', s.state, '--policy', 'restore-lost', '--auto-approve'], {
+    env: hbrEnv({ HBR_NOW: T1, HBR_HADOOP: throttledHadoop(s.dir, 1) }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const children = join(s.state, 'children');
+  const deadline = Date.now() + 90_000;
+  while (!(existsSync(children) && readdirSync(children).length > 0)) {
+    assert.ok(Date.now() < deadline && child.exitCode === null, `distcp never started:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await proxy.close(); // cut, for good
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  assert.is(code, 1, out);
+  assert.match(out, /restore stopped: lost the ZooKeeper apply lock/);
+  assert.equal(readdirSync(children), [], 'its DistCp was killed and forgotten');
+  withConnect(tb.HBR_TB_ZK_CONNECT);
+  // The cut session's lock znode goes when ZooKeeper expires the session (4 s).
+  const c = await zkConnect(tb.HBR_TB_ZK_CONNECT);
+  try {
+    const until = Date.now() + 30_000;
+    while (await new Promise<boolean>((resolve, reject) => c.exists(`${zkPath}/lock`, (e, st) => (e ? reject(e) : resolve(!!st))))) {
+      assert.ok(Date.now() < until, 'the lost session expires');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    c.close();
+  }
+  const again = await hbr(['restore', 'hdfs', '-f', s.file, '--state-dir', s.state, '--policy', 'restore-lost', '--auto-approve'], { HBR_NOW: T1 });
+  assert.is(again.code, 0, again.stdout + again.stderr);
+  assert.is(await treesIdentical(primary, `${s.src}/.snapshot/${SNAP}/big`, primary, `${s.src}/big`), undefined);
 });
 
 test('1a. a file written where the plan copies, while the operator reads the plan: refused, nothing copied, the new file kept', async () => {
