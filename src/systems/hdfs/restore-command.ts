@@ -27,6 +27,7 @@ import { checksumsWhereLengthsMatch, walk } from './restore-walk.js';
 import { isHdfsPolicy, type HdfsSnapshotPolicy } from './types.js';
 import { cleanPath } from './check.js';
 import { failedOverFrom, failoverMark } from './failover-mark.js';
+import { xattrsDisabled } from './scratch.js';
 
 /**
  * The writable copy when the pair is failed over (docs/failover.md): the replicate target whose
@@ -40,7 +41,12 @@ async function writableCopy(config: Config, policy: HdfsSnapshotPolicy, ontoSour
     try {
       const fs = clientFor(hdfsCluster(config, r.to.cluster));
       if (!(await fs.stat(m.dir))) continue;
-      if (failedOverFrom(await fs.getXAttrs(m.dir), r.to.path) === self) return r.to;
+      // xattrs off on that cluster: no failover mark can exist there (./scratch.ts), so not failed over.
+      const xattrs = await fs.getXAttrs(m.dir).catch((err: unknown) => {
+        if (xattrsDisabled(err)) return {} as Record<string, string>;
+        throw err;
+      });
+      if (failedOverFrom(xattrs, r.to.path) === self) return r.to;
     } catch (err) {
       if (ontoSource) continue;
       throw new UserError(
