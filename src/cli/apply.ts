@@ -12,7 +12,7 @@ import { executors } from '../systems/index.js';
 import type { Plan, PlanRequest } from '../model/plan.js';
 import { checkSafety, checkSteps, digestObserved, planAll, SafetyViolation } from '../planner/plan.js';
 import { describeTarget, formatBytes, renderPlanJson, renderPlanText } from '../render/plan.js';
-import { addPolicyOptions, CliError, collect, eprint, EXIT_ERROR, hadoopBin, loadOrFail, observe, print, refuseFutureNow, takeZkApplyLock, type CommonOptions } from './common.js';
+import { addPolicyOptions, CliError, collect, daemonLeadsMessage, eprint, EXIT_ERROR, hadoopBin, loadOrFail, observe, print, refuseFutureNow, takeZkApplyLock, type CommonOptions } from './common.js';
 import type { ZkLock } from '../daemon/coordination.js';
 import { ALLOW_OVERWRITE_HELP, type SavedPlan } from './plan.js';
 
@@ -83,10 +83,7 @@ export async function runApply(
     const lock = acquireLock(opts.stateDir, `hbr apply ${process.argv.slice(3).join(' ')}`.trim());
     // With coordination, daemons on other hosts may be acting: take the same ZooKeeper apply lock
     // they do (the leader holds it while it leads), so a manual apply never runs beside them.
-    const zkLock = await takeZkApplyLock(config, lock, (err) => {
-      const at = err.holder?.listen ? ` (hbr status --url ${err.holder.listen})` : '';
-      return `${err.message}${at}: a daemon leads; let it act, or stop it first`;
-    });
+    const zkLock = await takeZkApplyLock(config, lock, daemonLeadsMessage);
     // Losing the ZooKeeper lock (session expired, cut off, znode gone) stops the apply as SIGTERM
     // stops a daemon: nothing new starts at once, the running steps are aborted after a grace.
     const drain = new AbortController();

@@ -103,9 +103,15 @@ export function eprint(text: string): void {
   process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 }
 
+/** What `hbr apply` (and `hbr restore`) say when a daemon holds the ZooKeeper apply lock. */
+export function daemonLeadsMessage(err: { message: string; holder?: { listen?: string } }): string {
+  const at = err.holder?.listen ? ` (hbr status --url ${err.holder.listen})` : '';
+  return `${err.message}${at}: a daemon leads; let it act, or stop it first`;
+}
+
 /**
  * With `coordination:`, the ZooKeeper apply lock the daemons' leader holds while it leads, taken by
- * a command that acts on the clusters by hand (`hbr apply`, `hbr verify`), so it never runs beside
+ * a command that acts on the clusters by hand (`hbr apply`, `hbr verify`, `hbr restore`), so it never runs beside
  * them. `lock` (the state-dir lock) is released when it cannot be taken; `whenHeld` says what the
  * operator can do when a daemon holds it. Undefined without coordination.
  */

@@ -1,7 +1,8 @@
 /**
  * `hbr restore <system>`: each system with restores (System.restore) adds a subcommand. The system
  * chooses what to restore and how; here the plan is shown, confirmed (or --auto-approve), the
- * state-dir lock held while it runs, and the result printed.
+ * state-dir lock and, with `coordination:`, the ZooKeeper apply lock (as `hbr apply` takes it,
+ * docs/daemon.md) held while it runs, and the result printed.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
@@ -10,7 +11,7 @@ import { acquireLock } from '../engine/lock.js';
 import { SYSTEMS } from '../systems/index.js';
 import type { RestoreCommand } from '../systems/types.js';
 import { reapOrphans } from '../hadoop/children.js';
-import { addPolicyOptions, CliError, eprint, hadoopBin, loadOrFail, now, print, type CommonOptions } from './common.js';
+import { addPolicyOptions, CliError, daemonLeadsMessage, eprint, hadoopBin, loadOrFail, now, print, takeZkApplyLock, type CommonOptions } from './common.js';
 
 interface RestoreOptions extends CommonOptions {
   policy: string;
@@ -48,9 +49,15 @@ function registerOne(restore: Command, r: RestoreCommand): void {
       // The lock first: a restore observes what it will write, and an earlier restore killed
       // mid-copy may have left a DistCp running (reaped here, as `hbr apply` does).
       const lock = acquireLock(opts.stateDir, `hbr restore ${r.name} --policy ${opts.policy}`);
+      // With coordination, a daemon on another host may be replicating into what is restored: the
+      // same ZooKeeper apply lock as `hbr apply` (docs/daemon.md), refused with the same words when a daemon leads.
+      const zkLock = await takeZkApplyLock(config, lock, daemonLeadsMessage);
+      // Losing it stops the restore (its DistCp is killed); a re-run converges (docs/restore.md).
+      const stop = new AbortController();
+      zkLock?.onLost((why) => stop.abort(new Error(`lost the ZooKeeper apply lock: ${why}`)));
       try {
         for (const c of reapOrphans(opts.stateDir, (m) => eprint(m))) eprint(`reaped ${c.step} (pid ${c.pid})`);
-        const plan = await r.prepare(config, opts as unknown as Record<string, unknown>, { now: now(), stateDir: opts.stateDir, hadoop: hadoopBin() });
+        const plan = await r.prepare(config, opts as unknown as Record<string, unknown>, { now: now(), stateDir: opts.stateDir, hadoop: hadoopBin(), signal: stop.signal });
         if (opts.json) print(JSON.stringify({ ...plan.json, noChanges: plan.noChanges === true }, null, 2) + '\n');
         else print(['hbr will perform the following actions:', '', `  # policy ${plan.policy}`, ...plan.lines, '', ''].join('\n'));
         if (plan.noChanges) {
@@ -72,10 +79,15 @@ function registerOne(restore: Command, r: RestoreCommand): void {
           rl.close();
           if (answer.trim() !== 'yes') throw new CliError('Restore cancelled.');
         }
-        const result = await plan.run(opts.json ? () => {} : (m: string) => eprint(m));
+        const stopped = () => new CliError(`restore stopped: ${(stop.signal.reason as Error).message}; its DistCp was killed; run it again (it converges)`);
+        const result = await plan.run(opts.json ? () => {} : (m: string) => eprint(m)).catch((err: unknown) => {
+          throw stop.signal.aborted ? stopped() : err;
+        });
+        if (stop.signal.aborted) throw stopped();
         if (opts.json) print(JSON.stringify(result.json) + '\n');
         else print(result.text);
       } finally {
+        await zkLock?.release().catch(() => {});
         lock.release();
       }
     },

@@ -208,6 +208,8 @@ export interface RestoreContext {
   stateDir: string;
   /** the `hadoop` launcher */
   hadoop: string;
+  /** aborted when the restore must stop (the ZooKeeper apply lock was lost): running copies are killed */
+  signal?: AbortSignal;
 }
 
 export interface RestorePlan {

@@ -1,7 +1,7 @@
 /** The pure half of `hbr restore hdfs` (src/systems/hdfs/restore-plan.ts). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chooseRecoveryPoint, cleanSub, comparePath, exactPathFilter, type Entry, type SideSnapshots } from '../../src/systems/hdfs/restore-plan.js';
+import { chooseRecoveryPoint, cleanSub, comparePath, destinationChanges, exactPathFilter, type Entry, type SideSnapshots } from '../../src/systems/hdfs/restore-plan.js';
 
 const t = (s: string) => Date.parse(s);
 const side = (s: 'source' | 'dr', names: string[]): SideSnapshots => ({ side: s, cluster: s === 'source' ? 'prod' : 'dr', root: '/w', names, createdAt: Object.fromEntries(names.map((n, i) => [n, i])) });
@@ -23,6 +23,7 @@ test('newest at or before --at; the source preferred when it has the same snapsh
   assert.match(pick({ snapshot: 'nope' }), /no snapshot named nope/);
   assert.match(pick({ at: t('2026-11-30T00:00:00Z') }), /no hbr snapshot dated at or before/);
   assert.is(pick({ trusted: t('2026-12-01T01:30:00Z') }), `${S2}@source`, 'a name dated after the trusted clock is not used');
+  assert.is(pick({ prefer: 'dr' }), `${S3}@dr`, 'failed over: the writable DR copy has it too and is where the restore goes');
 });
 
 test('compare: missing copied, identical skipped, differing kept with "newer", extra kept, DistCp temp files apart', () => {
@@ -34,7 +35,23 @@ test('compare: missing copied, identical skipped, differing kept with "newer", e
   assert.is(p.same, 1);
   assert.equal(p.differ.map((e) => [e.rel, e.newer]), [['c', true], ['d', false]]);
   assert.equal(p.extra.map((e) => e.rel), ['e']);
-  assert.equal(p.leftovers, ['.distcp.tmp.attempt_1']);
+  // DistCp's temporary files: only under an unfinished restore of this state dir are they hbr's.
+  assert.equal(p.leftovers, []);
+  assert.equal(p.foreignTemps, ['.distcp.tmp.attempt_1']);
+  const ours = comparePath('', snap, dest, 100, true);
+  assert.equal([ours.leftovers, ours.foreignTemps], [['.distcp.tmp.attempt_1'], []]);
+  assert.ok(!p.seen.some((e) => e.rel.startsWith('.distcp')), 'the comparison ignores them');
+});
+
+test('extra directories deepest first; destination changes since the plan', () => {
+  const f = (rel: string, length: number, mtime = 0): Entry => ({ rel, type: 'FILE', length, mtime });
+  const d = (rel: string, mtime = 0): Entry => ({ rel, type: 'DIRECTORY', length: 0, mtime });
+  const p = comparePath('', [d('x'), f('x/a', 1)], [d('x'), f('x/a', 1), d('y'), d('y/z'), f('y/z/b', 2)], 100);
+  assert.equal(p.extraDirs, ['y/z', 'y']);
+  const seen = [d('x', 1), f('x/a', 1, 5), f('x/b', 2, 5), f('x/c', 3, 5)];
+  assert.equal(destinationChanges(seen, [d('x', 99), f('x/a', 1, 5), f('x/b', 2, 6), f('x/n', 1), f('x/.distcp.tmp.q', 4)]), ['x/b: rewritten (length 2 → 2)', 'x/c: gone', 'x/n: appeared']);
+  assert.equal(destinationChanges(seen, seen), []);
+  assert.equal(destinationChanges([f('', 3, 1)], [d('')]), ['(the path itself): was a file, now a directory']);
 });
 
 test('sub-paths and filters', () => {

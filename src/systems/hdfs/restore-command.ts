@@ -1,16 +1,16 @@
 /**
  * `hbr restore hdfs` (docs/restore.md): restores files or directories of a snapshot policy from a
  * recovery point, the source's own snapshot when it still has it, else the DR side's. Observes
- * (./restore-walk.ts), decides (./restore-plan.ts, pure), shows the plan; then copies with DistCp
- * `-update` and the policy's preserve flags (runDistcp in ./exec-distcp.ts), and verifies every
- * copied file's HDFS checksum against the recovery point before it says done.
+ * (./restore-walk.ts), decides (./restore-plan.ts, pure), shows the plan; ./restore-run.ts carries it
+ * out only on the destination the plan saw (re-walked before the copy), copies with DistCp
+ * `-update`, deletes (--overwrite) exactly the listed extras, and verifies every copied file's
+ * HDFS checksum against the recovery point before it says done.
  *
- * Idempotent and crash-safe by observation: a second run finds the files identical and plans
- * nothing; a run killed mid-copy leaves complete files (DistCp writes a temporary file and renames
- * it) or none, and the next run copies what is still missing.
+ * Idempotent and crash-safe: a second run finds the files identical and plans nothing; a run
+ * killed mid-copy leaves complete files (DistCp writes a temporary file and renames it) or none and
+ * a record of its intent (./restore-record.ts), and the next run removes that restore's temporary
+ * files and copies what is still missing.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join as pjoin } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../model/errors.js';
 import { formatBytes, iso } from '../../model/format.js';
@@ -18,13 +18,44 @@ import type { Config } from '../../model/policy.js';
 import { trustedUntil } from '../../model/names.js';
 import type { RestoreCommand, RestoreContext, RestorePlan } from '../types.js';
 import { hdfsCluster } from './exec-snapshots.js';
-import { runDistcp } from './exec-distcp.js';
 import { clientFor } from './observe.js';
 import { ALL_PRESERVE, preserveArgs } from './preserve.js';
-import { chooseRecoveryPoint, cleanSub, comparePath, exactPathFilter, join, type PathPlan, type Side, type SideSnapshots } from './restore-plan.js';
-import { checksumsWhereLengthsMatch, fileAt, walk } from './restore-walk.js';
-import { isHdfsPolicy } from './types.js';
+import { chooseRecoveryPoint, cleanSub, comparePath, join, type PathPlan, type Side, type SideSnapshots } from './restore-plan.js';
+import { recordedByUnfinished, unfinishedRestores } from './restore-record.js';
+import { runRestore } from './restore-run.js';
+import { checksumsWhereLengthsMatch, walk } from './restore-walk.js';
+import { isHdfsPolicy, type HdfsSnapshotPolicy } from './types.js';
 import { cleanPath } from './check.js';
+import { failedOverFrom, failoverMark } from './failover-mark.js';
+import { xattrsDisabled } from './scratch.js';
+
+/**
+ * The writable copy when the pair is failed over (docs/failover.md): the replicate target whose
+ * parent carries the failover mark naming this policy's source, observed now (never cached).
+ * A mark that cannot be read is an error unless the operator said where to restore (--onto-source).
+ */
+async function writableCopy(config: Config, policy: HdfsSnapshotPolicy, ontoSource: boolean): Promise<{ cluster: string; path: string } | undefined> {
+  const self = `${policy.source.cluster}:${policy.source.path}`;
+  for (const r of policy.replicate) {
+    const m = failoverMark(r.to.path);
+    try {
+      const fs = clientFor(hdfsCluster(config, r.to.cluster));
+      if (!(await fs.stat(m.dir))) continue;
+      // xattrs off on that cluster: no failover mark can exist there (./scratch.ts), so not failed over.
+      const xattrs = await fs.getXAttrs(m.dir).catch((err: unknown) => {
+        if (xattrsDisabled(err)) return {} as Record<string, string>;
+        throw err;
+      });
+      if (failedOverFrom(xattrs, r.to.path) === self) return r.to;
+    } catch (err) {
+      if (ontoSource) continue;
+      throw new UserError(
+        `cannot tell whether policy ${policy.name} is failed over: the mark on ${r.to.cluster}:${m.dir} cannot be read (${(err as Error).message}); --onto-source restores onto ${self} anyway`,
+      );
+    }
+  }
+  return undefined;
+}
 
 interface Options {
   policy: string;
@@ -34,6 +65,7 @@ interface Options {
   from?: string;
   to?: string;
   overwrite?: boolean;
+  ontoSource?: boolean;
 }
 
 /** commander's accumulator for the repeatable --path. */
@@ -55,15 +87,20 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
   const at = o.at === undefined ? ctx.now : Date.parse(o.at);
   if (Number.isNaN(at)) throw new UserError(`--at is not an ISO-8601 time: ${o.at}`);
   const root = policy.source.path;
+  // Failed over, the DR copy is the writable one and the old primary stale: restored onto by default
+  // is the writable copy; the old primary only with --onto-source, said loudly in the plan.
+  const writable = await writableCopy(config, policy, o.ontoSource === true);
+  const home = writable && !o.ontoSource ? { cluster: writable.cluster, root: writable.path } : { cluster: policy.source.cluster, root };
+  const under = (p: string, r: string) => (p === r ? '' : p.startsWith(`${r === '/' ? '' : r}/`) ? p.slice(r === '/' ? 1 : r.length + 1) : undefined);
   const subs = (o.path.length ? o.path : ['']).map((p) => {
-    // an absolute path inside the policy's directory, or one relative to it
-    const rel = p.startsWith('/') ? (p === root ? '' : p.startsWith(`${root === '/' ? '' : root}/`) ? p.slice(root === '/' ? 1 : root.length + 1) : undefined) : p.replace(/\/+$/, '');
+    // an absolute path inside the policy's directory (or the writable DR copy's), or one relative to it
+    const rel = p.startsWith('/') ? (under(p, root) ?? (writable ? under(p, writable.path) : undefined)) : p.replace(/\/+$/, '');
     if (rel === undefined || !cleanSub(rel)) throw new UserError(`--path ${p}: not a path inside ${policy.source.cluster}:${root}`);
     return rel;
   });
-  const dest = { cluster: policy.source.cluster, root: o.to ?? root };
-  if (o.to !== undefined && subs.some((s) => s === '') && (o.to === root || o.to.startsWith(`${root}/`))) {
-    throw new UserError(`--to ${o.to} is inside ${root}, which is restored whole: restore beside it`);
+  const dest = { cluster: home.cluster, root: o.to ?? home.root };
+  if (o.to !== undefined && subs.some((s) => s === '') && (o.to === home.root || o.to.startsWith(`${home.root}/`))) {
+    throw new UserError(`--to ${o.to} is inside ${home.root}, which is restored whole: restore beside it`);
   }
 
   // Which snapshots each side holds (observed now; never cached).
@@ -79,7 +116,13 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
   for (const r of policy.replicate) await listed('dr', r.to.cluster, r.to.path).catch((err: Error) => {
     if (o.from === 'dr') throw new UserError(`DR side ${r.to.cluster}:${r.to.path}: ${err.message}`);
   });
-  const chosen = chooseRecoveryPoint(sideList, { ...(o.snapshot !== undefined && { snapshot: o.snapshot }), at, trusted: trustedUntil(ctx.now), ...(o.from && { from: o.from as Side }) });
+  const chosen = chooseRecoveryPoint(sideList, {
+    ...(o.snapshot !== undefined && { snapshot: o.snapshot }),
+    at,
+    trusted: trustedUntil(ctx.now),
+    ...(o.from && { from: o.from as Side }),
+    prefer: dest.cluster === policy.source.cluster ? 'source' : 'dr',
+  });
   if ('error' in chosen) throw new UserError(`policy ${policy.name}: ${chosen.error}`);
   const from = chosen.from;
   const snapRoot = `${from.root === '/' ? '' : from.root}/.snapshot/${chosen.snapshot}`;
@@ -87,16 +130,17 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
   const dstFs = clientFor(hdfsCluster(config, dest.cluster));
 
   const plans: PathPlan[] = [];
+  const unfinished = unfinishedRestores(ctx.stateDir);
   for (const sub of subs) {
     const [snap, there] = await Promise.all([walk(srcFs, join(snapRoot, sub)), walk(dstFs, join(dest.root, sub))]);
     if (!snap.length) throw new UserError(`${from.cluster}:${join(from.root, sub)} is not in ${chosen.snapshot}`);
     await checksumsWhereLengthsMatch(srcFs, join(snapRoot, sub), snap, dstFs, join(dest.root, sub), there);
-    plans.push(comparePath(sub, snap, there, chosen.createdAt));
+    plans.push(comparePath(sub, snap, there, chosen.createdAt, recordedByUnfinished(unfinished, dest.cluster, join(dest.root, sub))));
   }
 
   const wanted = policy.preserve ?? ALL_PRESERVE;
   const overwrite = o.overwrite === true;
-  const copying = (p: PathPlan) => p.copy.length > 0 || (overwrite && (p.differ.length > 0 || p.extra.length > 0));
+  const copying = (p: PathPlan) => p.copy.length > 0 || (overwrite && (p.differ.length > 0 || p.extra.length > 0 || p.extraDirs.length > 0));
   const work = plans.filter((p) => copying(p) || p.leftovers.length > 0);
   const bytes = (es: Array<{ length: number }>) => es.reduce((n, e) => n + e.length, 0);
   const copied = plans.flatMap((p) => [...p.copy, ...(overwrite ? p.differ : [])].map((e) => ({ sub: p.sub, ...e })));
@@ -106,6 +150,16 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
     for (const e of es.slice(0, SHOW)) lines.push(`        ${sym} ${e.rel || '(the file itself)'} (${formatBytes(e.length)})${note(e as never)}`);
     if (es.length > SHOW) lines.push(`        … and ${es.length - SHOW} more (--json lists all)`);
   };
+  if (writable) {
+    const wc = `${writable.cluster}:${writable.path}`;
+    const old = `${policy.source.cluster}:${root}`;
+    lines.push(`  # THE PAIR IS FAILED OVER (docs/failover.md): ${wc} is the writable copy, ${old} the old primary (stale)`);
+    lines.push(
+      o.ontoSource
+        ? `  # RESTORING ONTO THE OLD PRIMARY ${old} (--onto-source): the applications write ${wc}; a failback holds on what this writes there`
+        : `  # restoring onto the writable copy ${dest.cluster}:${dest.root} (--onto-source restores onto the old primary instead)`,
+    );
+  }
   lines.push(`  # recovery point ${chosen.snapshot}${chosen.time !== undefined ? ` (${iso(chosen.time)})` : ''} from the ${from.side === 'source' ? "source's own snapshot" : 'DR side'} ${from.cluster}:${from.root}`);
   for (const p of plans) {
     const to = `${dest.cluster}:${join(dest.root, p.sub)}`;
@@ -119,21 +173,30 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
       lines.push(`        ${p.differ.length === 1 ? '1 file differs from the recovery point and is' : `${p.differ.length} files differ from the recovery point and are`} KEPT (--overwrite replaces ${p.differ.length === 1 ? 'it' : 'them'}):`);
       list('!', p.differ, (e: { newer: boolean }) => (e.newer ? ' written after the snapshot' : ''));
     }
-    if (p.leftovers.length) lines.push(`        ${p.leftovers.length} temporary file${p.leftovers.length === 1 ? '' : 's'} of an interrupted DistCp (.distcp.tmp.*) removed`);
+    if (p.leftovers.length) lines.push(`        ${p.leftovers.length} temporary file${p.leftovers.length === 1 ? '' : 's'} (.distcp.tmp.*) of an interrupted restore of this state dir removed`);
+    if (p.foreignTemps.length) {
+      lines.push(`        ${p.foreignTemps.length} DistCp temporary file${p.foreignTemps.length === 1 ? '' : 's'} (.distcp.tmp.*) not hbr's (another DistCp may be writing there), left alone:`);
+      for (const t of p.foreignTemps.slice(0, SHOW)) lines.push(`        ? ${t}`);
+    }
     if (p.extra.length) {
       if (overwrite) {
         lines.push(`        ${p.extra.length === 1 ? '1 file not in the recovery point is' : `${p.extra.length} files not in the recovery point are`} DELETED (--overwrite):`);
         list('-', p.extra);
+        for (const d of p.extraDirs.slice(0, SHOW)) lines.push(`        - ${d}/ (directory; removed if empty after)`);
       } else lines.push(`        ${p.extra.length === 1 ? '1 file not in the recovery point is' : `${p.extra.length} files not in the recovery point are`} kept`);
     }
   }
-  if (work.length) lines.push(`        copies with distcp -update ${preserveArgs(wanted).join(' ')}${overwrite ? ' -delete' : ''}; every copied file's checksum is verified after`);
+  if (work.length) {
+    lines.push(`        copies with distcp -update ${preserveArgs(wanted).join(' ')}${overwrite ? '; deletes the files listed with - one by one, each only if unchanged since this plan' : ''}; every copied file's checksum is verified after`);
+    lines.push(`        refused, nothing done, if anything at the destination changes between this plan and the copy`);
+  }
   const json = {
     restore: {
       policy: policy.name,
       snapshot: chosen.snapshot,
       from: { side: from.side, cluster: from.cluster, path: from.root },
       to: { cluster: dest.cluster, path: dest.root },
+      ...(writable && { failedOver: { writable: `${writable.cluster}:${writable.path}`, oldPrimary: `${policy.source.cluster}:${root}`, ontoOldPrimary: o.ontoSource === true } }),
       overwrite,
       paths: plans.map((p) => ({
         path: p.sub,
@@ -141,7 +204,9 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
         differ: p.differ.map((e) => ({ path: e.rel, bytes: e.length, newer: e.newer, action: overwrite ? 'replace' : 'keep' })),
         extra: p.extra.map((e) => ({ path: e.rel, bytes: e.length, action: overwrite ? 'delete' : 'keep' })),
         same: p.same,
+        ...(overwrite && p.extraDirs.length && { extraDirs: p.extraDirs }),
         leftovers: p.leftovers,
+        ...(p.foreignTemps.length && { notHbrs: p.foreignTemps }),
       })),
       files: copied.length,
       bytes: bytes(copied),
@@ -153,57 +218,25 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
     lines,
     json,
     noChanges: work.length === 0,
-    async run(log) {
-      const tmp = pjoin(ctx.stateDir, 'tmp');
-      mkdirSync(tmp, { recursive: true });
-      const exec = { config, signal: new AbortController().signal, log, hadoop: ctx.hadoop, stateDir: ctx.stateDir };
-      let bytesCopied = 0;
-      for (const p of work) {
-        const srcPath = join(snapRoot, p.sub);
-        const dstPath = join(dest.root, p.sub);
-        // What a killed DistCp left (RetriableFileCopyCommand's temporary files): never data, removed.
-        for (const l of p.leftovers) await dstFs.delete(fileAt(dstPath, l));
-        if (!copying(p)) continue;
-        const parent = dstPath.slice(0, dstPath.lastIndexOf('/')) || '/';
-        await dstFs.mkdirs(parent);
-        const args = ['-update'];
-        let filters: string | undefined;
-        if (!overwrite && p.differ.length) {
-          // Files that differ at the destination are the operator's to replace: DistCp skips them.
-          filters = pjoin(tmp, `restore-filters-${process.pid}-${Date.now()}`);
-          writeFileSync(filters, p.differ.map((e) => exactPathFilter(fileAt(srcPath, e.rel))).join('\n') + '\n');
-          args.push('-filters', filters);
-        }
-        if (overwrite) args.push('-delete');
-        const fsUri = (cluster: string, path: string) => `${hdfsCluster(config, cluster).fs.replace(/\/+$/, '')}${path}`;
-        try {
-          const out = await runDistcp(exec, { id: `restore.hdfs ${dest.cluster}:${dstPath}`, policy: policy.name, clusters: [from.cluster, dest.cluster] }, [
-            ...args,
-            fsUri(from.cluster, srcPath),
-            fsUri(dest.cluster, dstPath),
-          ]);
-          bytesCopied += out.bytesCopied ?? 0;
-        } finally {
-          if (filters) rmSync(filters, { force: true });
-        }
-      }
-      // Verify: every file the plan copied now has the recovery point's checksum.
-      const bad: string[] = [];
-      for (const f of copied) {
-        const [a, b] = await Promise.all([
-          srcFs.getFileChecksum(fileAt(join(snapRoot, f.sub), f.rel)),
-          dstFs.getFileChecksum(fileAt(join(dest.root, f.sub), f.rel)).catch((err: Error) => ({ bytes: `(${err.message})`, length: -1, algorithm: '' })),
-        ]);
-        if (a.bytes !== b.bytes || a.length !== b.length) bad.push(join(f.sub, f.rel));
-      }
-      if (bad.length) {
-        throw new UserError(`restore copied, but ${bad.length} file${bad.length === 1 ? '' : 's'} do not match the recovery point's checksum: ${bad.slice(0, 10).join(', ')}${bad.length > 10 ? ', …' : ''}`);
-      }
-      return {
-        text: `Restore complete: ${copied.length} file${copied.length === 1 ? '' : 's'} (${formatBytes(bytesCopied)} copied) from ${chosen.snapshot}, checksums verified.\n`,
-        json: { restored: chosen.snapshot, files: copied.length, bytesCopied, verified: copied.length },
-      };
-    },
+    run: (log) =>
+      runRestore(
+        {
+          config,
+          policy: policy.name,
+          stateDir: ctx.stateDir,
+          hadoop: ctx.hadoop,
+          signal: ctx.signal,
+          snapshot: chosen.snapshot,
+          from: { cluster: from.cluster, snapRoot },
+          dest,
+          srcFs,
+          dstFs,
+          work,
+          overwrite,
+          copied,
+        },
+        log,
+      ),
   };
 }
 
@@ -217,7 +250,8 @@ export const hdfsRestore: RestoreCommand = {
       .option('--at <time>', 'the newest recovery point at or before this ISO-8601 time (default: now)')
       .option('--snapshot <name>', 'this snapshot')
       .option('--from <side>', "'source' (the source's own snapshot) or 'dr' (the DR side); default: the source when it has the snapshot")
-      .option('--to <path>', "restore into this directory instead of the policy's own (beside the original)")
+      .option('--to <path>', "restore into this directory instead of the policy's own (beside the original), on the cluster restored onto")
+      .option('--onto-source', 'when the pair is failed over: restore onto the old primary (the policy source) instead of the writable DR copy')
       .option('--overwrite', 'also replace files that differ from the recovery point and delete files it does not have'),
   prepare,
 };

@@ -39,16 +39,18 @@ export interface Chosen {
 
 /**
  * The recovery point: `snapshot` if named (from the first allowed side that has it), else the
- * newest hbr snapshot dated at or before `at` on any allowed side; the source is preferred when it
- * has the same snapshot (same cluster: the fastest copy). Names dated after `trusted` never count.
+ * newest hbr snapshot dated at or before `at` on any allowed side; the source (`prefer`: the side on
+ * the destination's cluster — the DR copy when the pair is failed over) is preferred when it has the
+ * same snapshot (same cluster: the fastest copy). Names dated after `trusted` never count.
  */
 export function chooseRecoveryPoint(
   sides: SideSnapshots[],
-  o: { snapshot?: string; at: number; trusted: number; from?: Side },
+  o: { snapshot?: string; at: number; trusted: number; from?: Side; prefer?: Side },
 ): Chosen | { error: string } {
   const allowed = sides.filter((s) => !o.from || s.side === o.from);
   if (!allowed.length) return { error: `the policy has no ${o.from} side` };
-  const order = [...allowed].sort((a, b) => (a.side === b.side ? 0 : a.side === 'source' ? -1 : 1));
+  const prefer = o.prefer ?? 'source';
+  const order = [...allowed].sort((a, b) => (a.side === b.side ? 0 : a.side === prefer ? -1 : 1));
   if (o.snapshot !== undefined) {
     const from = order.find((s) => s.names.includes(o.snapshot!));
     if (!from) return { error: `no snapshot named ${o.snapshot} on ${allowed.map((s) => `${s.cluster}:${s.root}`).join(' or ')}` };
@@ -82,8 +84,14 @@ export interface PathPlan {
   /** at the destination, not in the recovery point: deleted with --overwrite, else kept */
   extra: Entry[];
   same: number;
-  /** DistCp's temporary files left by an interrupted copy (`.distcp.tmp.*`): removed by the restore */
+  /** directories at the destination that the recovery point does not have: removed with --overwrite when empty (deepest first) */
+  extraDirs: string[];
+  /** DistCp's temporary files (`.distcp.tmp.*`) under a path an unfinished restore of this state dir recorded: removed */
   leftovers: string[];
+  /** DistCp's temporary files hbr cannot prove its own (someone's DistCp may be writing them now): listed, left alone */
+  foreignTemps: string[];
+  /** every file and directory the plan saw at the destination (not DistCp's temporary files): re-checked before the copy */
+  seen: Entry[];
 }
 
 /** DistCp's in-flight copies (RetriableFileCopyCommand writes `.distcp.tmp.<attempt>` beside the target): never data. */
@@ -94,10 +102,14 @@ export function isDistcpTemp(rel: string): boolean {
 /**
  * Compares the recovery point's files under one path with the destination's. `snapTime` is when
  * the recovery point was taken (Chosen.createdAt): a differing destination file modified after it is "newer".
+ * `tempsOurs`: the path is under an unfinished restore of this state dir (./restore-record.ts), so
+ * DistCp's temporary files there are its leftovers; otherwise they are not hbr's and left alone.
  */
-export function comparePath(sub: string, snap: Entry[], dest: Entry[], snapTime: number | undefined): PathPlan {
+export function comparePath(sub: string, snap: Entry[], dest: Entry[], snapTime: number | undefined, tempsOurs = false): PathPlan {
   const at = new Map(dest.filter((e) => e.type !== 'DIRECTORY' && !isDistcpTemp(e.rel)).map((e) => [e.rel, e]));
-  const out: PathPlan = { sub, copy: [], differ: [], extra: [], same: 0, leftovers: dest.filter((e) => e.type === 'FILE' && isDistcpTemp(e.rel)).map((e) => e.rel).sort() };
+  const seen = dest.filter((e) => !isDistcpTemp(e.rel));
+  const temps = dest.filter((e) => e.type === 'FILE' && isDistcpTemp(e.rel)).map((e) => e.rel).sort();
+  const out: PathPlan = { sub, copy: [], differ: [], extra: [], same: 0, extraDirs: [], leftovers: tempsOurs ? temps : [], foreignTemps: tempsOurs ? [] : temps, seen };
   const inSnap = new Set<string>();
   for (const s of snap) {
     if (s.type === 'DIRECTORY') continue;
@@ -108,11 +120,35 @@ export function comparePath(sub: string, snap: Entry[], dest: Entry[], snapTime:
     else out.differ.push({ ...s, newer: snapTime === undefined || d.mtime > snapTime });
   }
   for (const d of at.values()) if (!inSnap.has(d.rel)) out.extra.push(d);
+  const snapDirs = new Set(snap.filter((e) => e.type === 'DIRECTORY').map((e) => e.rel));
+  out.extraDirs = seen.filter((e) => e.type === 'DIRECTORY' && !snapDirs.has(e.rel)).map((e) => e.rel).sort((a, b) => b.length - a.length || a.localeCompare(b));
   const byRel = (a: Entry, b: Entry) => a.rel.localeCompare(b.rel);
   out.copy.sort(byRel);
   out.differ.sort(byRel);
   out.extra.sort(byRel);
   return out;
+}
+
+/**
+ * What changed at the destination since the plan saw it (`seen`), given a fresh walk `now` (both
+ * without DistCp's temporary files): a file or directory that appeared or went, a file whose
+ * length or modification time moved, or whose type changed. Directory times are not compared
+ * (they move whenever a child does). Each as "<rel>: <what>", sorted; [] when nothing changed.
+ */
+export function destinationChanges(seen: Entry[], now: Entry[]): string[] {
+  const before = new Map(seen.map((e) => [e.rel, e]));
+  const out: string[] = [];
+  const name = (rel: string) => rel || '(the path itself)';
+  for (const e of now) {
+    if (isDistcpTemp(e.rel)) continue;
+    const b = before.get(e.rel);
+    before.delete(e.rel);
+    if (!b) out.push(`${name(e.rel)}: appeared`);
+    else if (b.type !== e.type) out.push(`${name(e.rel)}: was a ${b.type.toLowerCase()}, now a ${e.type.toLowerCase()}`);
+    else if (e.type !== 'DIRECTORY' && (b.length !== e.length || b.mtime !== e.mtime)) out.push(`${name(e.rel)}: rewritten (length ${b.length} → ${e.length})`);
+  }
+  for (const b of before.values()) out.push(`${name(b.rel)}: gone`);
+  return out.sort();
 }
 
 /** A clean relative sub-path: no empty, `.` or `..` segment, no control character ('' = the root). */

@@ -17,6 +17,7 @@ import { readArchiveInfo } from './archive.js';
 import { observeStores } from './observe.js';
 import { ownedArchives } from './plan.js';
 import { restoreToAdmin, restoreToDataDir } from './restore.js';
+import { refuseCoordinationEnsemble } from './restore-guard.js';
 import { progressLogger, zkAdminAuth } from './steps.js';
 import { isArchivePolicy } from './types.js';
 import { trustedUntil } from '../../model/names.js';
@@ -46,6 +47,7 @@ async function prepare(config: Config, raw: Record<string, unknown>): Promise<Re
   if (opts.archive && opts.at) throw new UserError('--archive and --at are mutually exclusive');
   const policy = config.policies[opts.policy];
   if (!isArchivePolicy(policy)) throw new UserError(`no ZooKeeper archive policy named '${opts.policy}'`);
+  if (opts.toAdmin) await refuseCoordinationEnsemble(config, opts.toAdmin);
   const store = config.stores[policy.archive.to]!;
   const client = await openStore(store);
 
