@@ -34,13 +34,21 @@ export function registerFailover(program: Command): void {
         "make a policy's DR target the writable copy: --planned copies the primary's last changes first; --unplanned acts at once, without the primary; hbr then stops replicating into the DR copy",
       )
       .option('--planned', 'the primary answers: snapshot it, copy the last changes, then fail over (the default)')
-      .option('--unplanned', 'the primary is lost: fail over at once to the DR side as it stands'),
+      .option('--unplanned', 'the primary is lost: fail over at once to the DR side as it stands')
+      .option(
+        '--allow-overwrite <target>',
+        'with --unplanned, a DR copy left torn by a copy cut short (cluster:path): keep its tree as an hbr-torn-* snapshot, roll it back to its newest snapshot, then fail over (docs/failover.md)',
+        collect,
+        [],
+      ),
   ).action(async (opts: FailOptions) => {
     if (opts.planned && opts.unplanned) throw new CliError('--planned and --unplanned exclude each other');
     const mode = opts.unplanned ? 'unplanned' : 'planned';
+    // A planned failover rolls a torn DR copy back from the primary by itself (an ordinary repair before the last copy).
+    if (mode === 'planned' && opts.allowOverwrite?.length) throw new CliError('--allow-overwrite goes with --unplanned (the roll-back of a torn DR copy); a planned failover needs none');
     await runApply(undefined, {
       ...opts,
-      allowOverwrite: [],
+      allowOverwrite: mode === 'unplanned' ? (opts.allowOverwrite ?? []) : [],
       target: [opts.policy],
       requests: [{ policy: opts.policy, verb: 'failover', mode }],
       observeErrorsOk: mode === 'unplanned',

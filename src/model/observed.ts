@@ -20,12 +20,15 @@ export interface ObservedDir {
   /**
    * Whether the live directory differs from a given snapshot: GETSNAPSHOTDIFF(snapshot, current).
    * Observed on DR targets for the newest snapshot common with the source, so the planner can tell
-   * a target that changed (or was left half-copied) since the last replication.
+   * a target that changed (or was left half-copied) since the last replication; and, when the source
+   * does not answer, for the target's own newest hbr snapshot (a copy cut short: docs/failover.md).
+   * `shown`: the first entries, as `hdfs snapshotDiff` writes them (`+ ./f`, `- ./f`, `M ./f`, `R ./f -> ./g`), for the plan.
    */
-  changedSince?: { snapshot: string; changed: boolean; entries: number };
+  changedSince?: { snapshot: string; changed: boolean; entries: number; shown?: string[] };
   /**
    * hbr's mark of a copy into this directory that has not completed (`<source>@<snapshot>`, see
-   * src/systems/hdfs/scratch.ts), observed on DR targets that share no snapshot with their source.
+   * src/systems/hdfs/scratch.ts), observed on DR targets, and on the old primary of a failed-over pair
+   * (the copy back may bootstrap it: docs/failover.md).
    */
   copyInProgress?: string;
   /**

@@ -24,11 +24,42 @@ const failedOver = (primary: ObservedDir | undefined, drSnaps = [a, c, d1]) => {
   return observed(primary ? [primary, t] : [t], primary ? {} : { errors: [{ cluster: 'prod', message: 'connection refused' }] });
 };
 
+const unplanned = [{ policy: 'w', verb: 'failover', mode: 'unplanned' }];
+const drDown = (changedSince?: ObservedDir['changedSince']) => {
+  const t = dir(DR, { snaps: [a, c] });
+  if (changedSince) t.changedSince = changedSince;
+  return observed([t], { errors: [{ cluster: 'prod', message: 'connection refused' }] });
+};
+
 test('unplanned failover: only the mark, without the primary; nothing copied or deleted', () => {
-  const obs = observed([dir(DR, { snaps: [a, c] })], { errors: [{ cluster: 'prod', message: 'connection refused' }] });
-  const plan = planAll({ config: cfg, observed: obs, now: NOW, requests: [{ policy: 'w', verb: 'failover', mode: 'unplanned' }] });
+  const plan = planAll({ config: cfg, observed: drDown({ snapshot: c, changed: false, entries: 0 }), now: NOW, requests: unplanned });
   assert.equal(summary(plan), ['~ replicate.failover dr:/warehouse']);
   assert.match(plan.steps[0]!.reason, /unplanned failover/);
+});
+
+test('unplanned failover of a torn DR copy (a copy cut short): held without the word; with it, kept and rolled back (-/+) before the mark', () => {
+  const torn = { snapshot: c, changed: true, entries: 3, shown: ['M .', '+ ./new.bin', 'R ./a -> ./b'] };
+  const held = planAll({ config: cfg, observed: drDown(torn), now: NOW, requests: unplanned });
+  assert.equal(held.steps, []);
+  assert.equal(held.holds?.map((h) => [h.target, h.reason]), [['dr:/warehouse', 'diverged']]);
+  assert.match(held.holds![0]!.message, `dr:/warehouse is torn, it changed since its newest snapshot ${c} (3 entries: M ., + ./new.bin, R ./a -> ./b)`);
+  assert.match(held.holds![0]!.message, 'hbr failover --policy w --unplanned --allow-overwrite dr:/warehouse');
+
+  const allowed = planAll({ config: cfg, observed: drDown(torn), now: NOW, requests: unplanned, allowOverwrite: ['dr:/warehouse'] });
+  assert.equal(summary(allowed), [`-/+ replicate.rollback-torn dr:/warehouse@${c}`, '~ replicate.failover dr:/warehouse']);
+  const [rb, fo] = allowed.steps;
+  assert.is(rb!.action, Action.Replace);
+  assert.equal(rb!.params, { source: { cluster: 'dr', path: '/warehouse' }, repair: 'rdiff', baseSnapshot: c, keepAs: 'hbr-torn-20261122T120000Z' });
+  assert.match(rb!.reason, '+ ./new.bin');
+  assert.equal(fo!.dependsOn, [rb!.id]);
+  assert.equal(checkSafety(allowed, cfg, drDown(torn)), []);
+  for (const s of allowed.steps) assert.equal(checkHdfsStep(s, cfg), [], s.id);
+  assert.ok(checkHdfsStep({ ...rb!, params: { ...rb!.params, keepAs: 'hbr-20261122T120000Z' } }, cfg).length > 0, 'keepAs must be hbr-torn-*');
+
+  // Not observed whether the DR copy changed: no promotion of a copy hbr could not check.
+  const unknown = planAll({ config: cfg, observed: drDown(), now: NOW, requests: unplanned });
+  assert.equal(unknown.steps, []);
+  assert.equal(unknown.unplanned, ['w']);
 });
 
 test('planned failover: a snapshot now, the last incremental copy, then the mark; no retention in that plan', () => {

@@ -8,6 +8,7 @@ import { isHbrSnapshot } from '../../model/names.js';
 import type { Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
 import { isHdfsCluster } from '../../hadoop/cluster.js';
+import { isTornKeep } from './scratch.js';
 import { isHdfsPolicy, isHdfsStep, KIND, type HdfsLocation } from './types.js';
 
 /** A clean absolute path: no empty, `.` or `..` segment, no control character. */
@@ -48,6 +49,13 @@ export function checkHdfsStep(step: Step, config: Config): string[] {
   if (step.kind === KIND.failover || step.kind === KIND.failback) {
     if (!same(p.source, policy.source)) out.push('source: not the policy source');
     if (!policy.replicate.some((r) => same(step.target, r.to))) out.push('target: not a DR target of the policy');
+  }
+  if (step.kind === KIND.rollbackTorn) {
+    // The roll-back of a torn DR copy reads only the DR copy's own snapshot (./exec-torn.ts).
+    if (!same(p.source, step.target)) out.push('source: a torn roll-back reads the target itself');
+    if (!policy.replicate.some((r) => same(step.target, r.to))) out.push('target: not a DR target of the policy');
+    if (typeof p.keepAs !== 'string' || !isTornKeep(p.keepAs)) out.push(`keepAs: ${JSON.stringify(p.keepAs)} is not an hbr-torn-<stamp> name`);
+    if (p.baseSnapshot === undefined) out.push('a torn roll-back needs baseSnapshot');
   }
   const names: Array<[string, unknown]> = [
     ['target.snapshot', step.target.snapshot],

@@ -19,6 +19,7 @@ import type { PlanBuilder } from '../../planner/builder.js';
 import { isDue } from '../../planner/schedule.js';
 import { newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
 import { createdOn, stepsOn } from './plan-helpers.js';
+import { tornKeep } from './scratch.js';
 import { planReplication } from './replication.js';
 import { KIND, type HdfsLocation, type HdfsSnapshotPolicy } from './types.js';
 
@@ -68,10 +69,61 @@ export function planPromote(b: PlanBuilder, policy: HdfsSnapshotPolicy, mode: st
     params: { source: policy.source },
     reason:
       mode === 'unplanned'
-        ? `unplanned failover: ${at(to)} becomes the writable copy at once (what ${at(policy.source)} wrote after the DR side's newest snapshot is not there); hbr stops replicating into it`
+        ? `unplanned failover: ${at(to)} becomes the writable copy${dependsOn.length ? ' after the roll-back' : ' at once'} (what ${at(policy.source)} wrote after the DR side's newest snapshot is not there); hbr stops replicating into it`
         : `planned failover: after the last copy, ${at(to)} becomes the writable copy; hbr stops replicating into it`,
     dependsOn,
   });
+}
+
+/**
+ * `hbr failover --unplanned`: the mark, at once, without the primary; but first, is the DR copy's
+ * live tree its newest hbr snapshot? A copy (`distcp -diff`, ./exec-distcp.ts) cut short when the
+ * primary fell leaves it torn: a mix of that snapshot and part of the next one, which promoted as
+ * it is would be the writable copy and frozen by its next snapshot as if it were a recovery point
+ * (docs/failover.md, "A copy cut short"). Observed, never assumed (./observe.ts: changedSince).
+ * Torn: held, unless the operator allows the roll-back (`--allow-overwrite <DR>`): then the torn
+ * tree is kept as a snapshot hbr owns (./scratch.ts tornKeep: it may hold the newest version of
+ * files the lost primary had), the live tree rolled back to the newest snapshot (`-/+`), then the mark.
+ */
+export function planUnplanned(b: PlanBuilder, policy: HdfsSnapshotPolicy, observed: Observed, now: number): void {
+  const P = policy.name;
+  const to = policy.replicate[0]!.to;
+  const TT = at(to);
+  const T = observed.dirs[dirKey(to.cluster, to.path)]!; // cannotFailOver saw it, with an hbr snapshot
+  const newest = newestHbr(snapshotNames(T), trustedUntil(now))!;
+  const cs = T.changedSince;
+  if (!cs || cs.snapshot !== newest.name) {
+    return b.notPlanned(P, `unplanned failover: whether ${TT} changed since its newest snapshot ${newest.name} was not observed (${cs ? `only since ${cs.snapshot}` : 'no snapshot diff'}): hbr does not promote a DR copy it could not check; run it again`);
+  }
+  if (!cs.changed) return planPromote(b, policy, 'unplanned', []);
+  const entries = `${cs.entries} entr${cs.entries === 1 ? 'y' : 'ies'}${cs.shown?.length ? `: ${cs.shown.join(', ')}${cs.shown.length < cs.entries ? ', ...' : ''}` : ''}`;
+  const keepAs = tornKeep(now);
+  if (!b.allowsOverwrite(TT)) {
+    b.hold({
+      policy: P,
+      target: TT,
+      source: at(policy.source),
+      reason: 'diverged',
+      message:
+        `unplanned failover of ${at(policy.source)} -> ${TT} is held: ${TT} is torn, it changed since its newest snapshot ${newest.name} (${entries}): ` +
+        `a copy cut short when ${at(policy.source)} fell (or writes to the DR copy). Promoted as it is, that mix would be the writable copy and its next snapshot a false recovery point. ` +
+        `hbr keeps the torn tree as snapshot ${TT}/.snapshot/${keepAs} (never deleted by hbr: it may hold the newest files ${at(policy.source)} had), rolls ${TT} back to ${newest.name}, then fails over, ` +
+        `when you allow it with: hbr failover --policy ${P} --unplanned --allow-overwrite ${TT}`,
+    });
+    return;
+  }
+  const target = { cluster: to.cluster, path: to.path, snapshot: newest.name };
+  const rollback = b.add({
+    id: stepId(KIND.rollbackTorn, target),
+    kind: KIND.rollbackTorn,
+    action: Action.Replace,
+    policy: P,
+    target,
+    params: { source: to, repair: 'rdiff', baseSnapshot: newest.name, keepAs },
+    reason: `${TT} is torn: changed since ${newest.name} (${entries}); keeps them as snapshot ${keepAs}, then REPLACES them: roll back to ${newest.name} (distcp -rdiff from its own snapshot; allowed by the operator)`,
+    dependsOn: stepsOn(b, dirKey(to.cluster, to.path)),
+  });
+  planPromote(b, policy, 'unplanned', [rollback]);
 }
 
 /** Plans a failed-over pair: snapshots of the DR copy, replication back to the old primary, and a failback when asked. */

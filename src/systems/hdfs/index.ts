@@ -11,6 +11,7 @@ import { hdfsDrill, removeHdfsDrillScratch } from './drill.js';
 import * as distcp from './exec-distcp.js';
 import * as snapshots from './exec-snapshots.js';
 import * as failover from './exec-failover.js';
+import { rollbackTorn } from './exec-torn.js';
 import { pollHdfsHealth } from './health.js';
 import { hdfsClaims, loadHdfsPolicy } from './load.js';
 import { observeHdfs } from './observe.js';
@@ -71,6 +72,7 @@ export const hdfs: System<HdfsSnapshotPolicy> = {
     [KIND.repair]: { executor: distcp.repair, deadline: REPLICATE_DEADLINE },
     [KIND.failover]: { executor: failover.failover, deadline: SNAPSHOT_DEADLINE },
     [KIND.failback]: { executor: failover.failback, deadline: SNAPSHOT_DEADLINE },
+    [KIND.rollbackTorn]: { executor: rollbackTorn, deadline: REPLICATE_DEADLINE },
   },
   deletes: [KIND.delete],
   recoveryPoints: snapshotPolicyPoints,

@@ -11,12 +11,12 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { dirKey, type Observed, type ObservedDir, type UnfinishedStep } from '../../model/observed.js';
 import type { Config } from '../../model/policy.js';
 import { isHdfsCluster, type HdfsCluster } from '../../hadoop/cluster.js';
-import { newestCommon } from '../../hadoop/snapshots.js';
+import { newestCommon, newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
 import { trustedUntil } from '../../model/names.js';
 import { bootstrapMark, markedCopy, xattrsDisabled } from './scratch.js';
 import { failedOverFrom } from './failover-mark.js';
 import { isHdfsPolicy, type HdfsSnapshotPolicy } from './types.js';
-import { snapshottablePath, WebHdfs, type SnapshottableDirectory } from '../../hadoop/webhdfs.js';
+import { snapshottablePath, WebHdfs, type SnapshotDiffReport, type SnapshottableDirectory } from '../../hadoop/webhdfs.js';
 import { observeFeatures, type FsFeatures } from './preserve.js';
 
 export interface ObserveOptions {
@@ -177,6 +177,21 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
           // A failed-over pair replicates DR → primary (docs/failover.md): what the planner needs is
           // whether the old primary changed since the newest snapshot it shares with the DR copy.
           if (target.failedOverFrom === `${p.source.cluster}:${p.source.path}`) {
+            // The copy back may be a bootstrap of the old primary, which marks the old primary's parent
+            // before a byte moves (./exec-distcp.ts, ./scratch.ts): read the mark there too, or a
+            // bootstrap killed mid-copy would look like a diverged old primary and be held forever.
+            // One GET, only for a failed-over pair (an ordinary pair's source is never a bootstrap's target).
+            if (source?.exists) {
+              try {
+                const m = bootstrapMark(p.source.path);
+                const x = await limit(() => clientFor(config.clusters[p.source.cluster] as HdfsCluster, opts.timeoutMs).getXAttrs(m.dir));
+                const copy = markedCopy(x[m.name], m.base);
+                if (copy !== undefined) source.copyInProgress = copy;
+              } catch (err) {
+                // Without it a killed bootstrap is held as diverged (the safe side): reported, not fatal.
+                errors.push({ cluster: p.source.cluster, path: p.source.path, message: `cannot read hbr's marks on ${p.source.path}'s parent: ${(err as Error).message}` });
+              }
+            }
             const back = source?.exists && source.snapshottable ? newestCommon(target, source, trustedUntil((opts.now ?? Date.now)())) : undefined;
             if (!back || !source) return;
             try {
@@ -196,14 +211,27 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
             }
             return;
           }
-          if (!source) return;
+          if (!source) {
+            // The source does not answer (an unplanned failover is what may follow): is the target's
+            // live tree still its newest hbr snapshot, or a copy cut short when the source fell
+            // (a torn tree, docs/failover.md)? One diff, only when the source is not observed.
+            const newest = target.snapshottable ? newestHbr(snapshotNames(target), trustedUntil((opts.now ?? Date.now)())) : undefined;
+            if (!newest) return;
+            try {
+              const d = await limit(() => clientFor(config.clusters[r.to.cluster] as HdfsCluster, opts.timeoutMs).getSnapshotDiff(r.to.path, newest.name, ''));
+              target.changedSince = changed(newest.name, d.diffList);
+            } catch (err) {
+              errors.push({ cluster: r.to.cluster, path: r.to.path, message: (err as Error).message });
+            }
+            return;
+          }
           // The same notion of "common" as the planner's (hbr names only, newest by name time).
           const common = target.snapshottable ? newestCommon(source, target, trustedUntil((opts.now ?? Date.now)())) : undefined;
           if (!common) return;
           const cluster = config.clusters[r.to.cluster] as HdfsCluster;
           try {
             const diff = await limit(() => clientFor(cluster, opts.timeoutMs).getSnapshotDiff(r.to.path, common.name, ''));
-            target.changedSince = { snapshot: common.name, changed: diff.diffList.length > 0, entries: diff.diffList.length };
+            target.changedSince = changed(common.name, diff.diffList);
           } catch (err) {
             errors.push({ cluster: r.to.cluster, path: r.to.path, message: (err as Error).message });
           }
@@ -244,6 +272,21 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
     const deleted = Math.max(deletes, then.fileCount - (dir.size?.files ?? then.fileCount));
     return { snapshot: snap, files: then.fileCount, deleted, modified };
   }
+}
+
+/** How many diff entries an observation keeps to show in a plan (the count is always whole). */
+export const SHOWN_ENTRIES = 20;
+
+/**
+ * A GETSNAPSHOTDIFF report from `snapshot` to the live tree as the planner reads it: changed or not,
+ * how many entries, and the first SHOWN_ENTRIES in `hdfs snapshotDiff`'s notation (`+ f`, `- f`,
+ * `M f`, `R f -> g`; SnapshotDiffReport.DiffType in hadoop-hdfs-client), paths relative to the directory.
+ */
+export function changed(snapshot: string, list: SnapshotDiffReport['diffList']): NonNullable<ObservedDir['changedSince']> {
+  const sign = { CREATE: '+', DELETE: '-', MODIFY: 'M', RENAME: 'R' } as Record<string, string>;
+  const rel = (p: string) => `./${p}`.replace(/\/$/, '');
+  const shown = list.slice(0, SHOWN_ENTRIES).map((e) => `${sign[e.type] ?? e.type} ${rel(e.sourcePath)}${e.targetPath !== undefined ? ` -> ${rel(e.targetPath)}` : ''}`);
+  return { snapshot, changed: list.length > 0, entries: list.length, ...(list.length ? { shown } : {}) };
 }
 
 /**

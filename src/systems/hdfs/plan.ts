@@ -19,7 +19,7 @@ import { iso } from '../../model/format.js';
 import { parseSnapshotName } from '../../model/names.js';
 import { createdOn, stepsOn } from './plan-helpers.js';
 import { planReplication } from './replication.js';
-import { cannotFailOver, failedOverTarget, failoverRequests, planFailedOver, planPromote } from './failover.js';
+import { cannotFailOver, failedOverTarget, failoverRequests, planFailedOver, planPromote, planUnplanned } from './failover.js';
 import { deleteMustFollow, floorsFor, rolesOf, stepDir } from './safety.js';
 import { isHdfsStep, KIND, type HdfsLocation, type HdfsSnapshotPolicy } from './types.js';
 
@@ -123,7 +123,7 @@ function planPolicy(
   if (req.failover) {
     const cannot = cannotFailOver(policy, observed);
     if (cannot) return b.notPlanned(P, cannot);
-    if (req.failover.mode === 'unplanned') return planPromote(b, policy, 'unplanned', []);
+    if (req.failover.mode === 'unplanned') return planUnplanned(b, policy, observed, now);
   }
   const sKey = dirKey(policy.source.cluster, policy.source.path);
   const S: ObservedDir | undefined = observed.dirs[sKey];

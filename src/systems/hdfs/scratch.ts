@@ -21,6 +21,23 @@ export const renamedBase = {
 };
 
 /**
+ * The snapshot that keeps a torn DR tree (a copy cut short when the primary fell) before an unplanned
+ * failover rolls it back (docs/failover.md): `hbr-torn-<UTC yyyyMMddTHHmmssZ>`. hbr's by name and
+ * time, but not `hbr-<stamp>` (src/model/names.ts), so it is never a recovery point, never a common
+ * snapshot, and retention never deletes it (the `foreign` floor, ./safety.ts); nor `hbr-repair-`,
+ * so a repair never drops it. The operator deletes it when its files are saved.
+ */
+export const TORN_PREFIX = 'hbr-torn-';
+
+export function tornKeep(now: number): string {
+  return `${TORN_PREFIX}${new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+}
+
+export function isTornKeep(name: string): boolean {
+  return /^hbr-torn-\d{8}T\d{6}Z$/.test(name);
+}
+
+/**
  * The mark a bootstrap leaves before it copies: an extended attribute on the target's *parent*
  * directory (a change to the target itself after its snapshot would break the next `-diff`), named
  * for the target, valued `<target basename>|<source cluster>:<source path>@<snapshot>`. A target

@@ -41,6 +41,8 @@ export type HdfsParams = {
   repair?: 'rdiff' | 'resync';
   /** replicate.repair-target (rdiff): the common snapshot the target is rolled back to */
   baseSnapshot?: string;
+  /** replicate.rollback-torn: the snapshot that keeps the torn tree before the roll-back (./scratch.ts tornKeep) */
+  keepAs?: string;
 };
 
 export type HdfsStep = Step<HdfsParams>;
@@ -56,6 +58,11 @@ export const KIND = {
   failover: 'replicate.failover',
   /** remove the failover mark, after the final copy back: the primary is the primary again */
   failback: 'replicate.failback',
+  /**
+   * an unplanned failover's DR copy left torn by a copy cut short: keep its live tree as a snapshot
+   * hbr owns (never a recovery point, never pruned), then roll it back to its newest hbr snapshot
+   */
+  rollbackTorn: 'replicate.rollback-torn',
 } as const;
 
 const KINDS: ReadonlySet<string> = new Set(Object.values(KIND));
