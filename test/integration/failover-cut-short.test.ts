@@ -147,6 +147,14 @@ test('unplanned failover after a copy cut short: the torn DR tree is held withou
   } finally {
     testbedCmd('up');
   }
+  // The old primary is back, with the hour the copy never finished (its own writes since the common
+  // snapshot): while failed over, `hbr plan` schedules nothing onto it and deletes nothing anywhere;
+  // the pair is held for the operator's word (as test/integration/hdfs-failover.test.ts shows for apply).
+  const plan = await p.run(['plan', '--json'], 3.5);
+  const json = JSON.parse(plan.stdout) as { steps: Array<{ id: string; kind: string; target: { cluster: string } }>; holds?: Array<{ target: string; reason: string }> };
+  assert.equal(json.steps.filter((s) => s.target.cluster === 'primary').map((s) => s.id), [], 'nothing onto the old primary');
+  assert.not.ok(json.steps.some((s) => s.kind === 'hdfs.snapshot.delete'), 'nothing deleted');
+  assert.equal(json.holds?.map((h) => [h.target, h.reason]), [[`primary:${src}`, 'diverged']]);
 });
 
 test('a reverse bootstrap (DR → an old primary that lost its copy) killed mid-copy: the next apply resumes it instead of holding it as diverged', async () => {

@@ -95,6 +95,26 @@ test('failed over, the old primary back with its own changes: replication back i
   for (const s of allowed.steps) assert.equal(checkHdfsStep(s, cfg), [], s.id);
 });
 
+test('while failed over, without the word nothing destructive is planned onto the old primary, and nothing is copied onto it unless it is observed unchanged', () => {
+  const states: Array<[string, ObservedDir['changedSince']]> = [
+    ['unchanged', { snapshot: c, changed: false, entries: 0 }],
+    ['own writes', { snapshot: c, changed: true, entries: 2 }],
+    ['not observed', undefined],
+    ['observed for another snapshot', { snapshot: a, changed: false, entries: 0 }],
+  ];
+  for (const [what, cs] of states) {
+    const primary = dir(SRC, { snaps: [a, c, p1] });
+    if (cs) primary.changedSince = cs;
+    for (const t of [NOW - 30 * 60_000, NOW + 30 * 60_000]) {
+      const plan = planAll({ config: cfg, observed: failedOver(primary), now: t });
+      const onPrimary = plan.steps.filter((s) => s.target.cluster === 'prod');
+      assert.not.ok(plan.steps.some((s) => s.kind === 'hdfs.snapshot.delete'), `${what}: a delete`);
+      assert.not.ok(onPrimary.some((s) => s.action === Action.Replace || s.action === Action.Delete), `${what}: a destructive step onto the old primary`);
+      if (what !== 'unchanged') assert.equal(onPrimary, [], `${what}: a copy onto the old primary: ${summary(plan).join('; ')}`);
+    }
+  }
+});
+
 test('failback: a DR snapshot now, the copy back, then the mark removed; never while held; never a full copy when a common snapshot exists', () => {
   const primary = dir(SRC, { snaps: [a, c], changedSince: { snapshot: c, changed: false, entries: 0 } });
   const n = snap(NOW + 30 * 60_000);

@@ -204,6 +204,12 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
       }
     }
   } else {
+    // The old primary of a failed-over pair: a copy back onto it is planned only when it is known not
+    // to hold writes of its own since the common snapshot (docs/failover.md); unknown is not unchanged.
+    if (input.reverse) {
+      b.warn(`the state of the old primary ${TT} since the common snapshot ${common.name} was not observed: nothing is copied back to it`, policy.name);
+      return planned;
+    }
     b.warn(
       `the state of ${TT} since the common snapshot ${common.name} was not observed (${cs ? `changedSince refers to ${cs.snapshot}` : 'no changedSince'}): no repair planned`,
       policy.name,
