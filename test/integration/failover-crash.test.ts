@@ -105,6 +105,29 @@ const failback = async (): Promise<Case> => {
   return { ...p, cmd: ['failback', '--policy', 'pair', '--allow-overwrite', `primary:${p.src}`], check: () => checks(p.src, p.dst, false) };
 };
 
+/**
+ * `hbr failover --unplanned` of a torn DR copy (docs/failover.md, "A copy cut short"), with the
+ * operator's word: keep the torn tree as hbr-torn-*, roll back (-rdiff from the DR copy's own
+ * snapshot, re-anchor), then the mark. The tear is made by hand here (what a -diff cut short leaves:
+ * a rename and a delete applied, a new file arrived); test/integration/failover-cut-short.test.ts
+ * makes it with a killed DistCp.
+ */
+const unplannedTorn = async (): Promise<Case> => {
+  const p = await pair('fo-torn');
+  const f0 = await dr.open(`${p.dst}/d0/f0.bin`);
+  await dr.rename(`${p.dst}/d0/f0.bin`, `${p.dst}/d0/f0-renamed.bin`);
+  await dr.delete(`${p.dst}/d1/f1.bin`);
+  await dr.create(`${p.dst}/d1/arrived.bin`, randomBytes(8192));
+  const check = async () => {
+    await checks(p.src, p.dst, true);
+    const kept = (await snapshotNames(dr, p.dst)).filter((n) => n.startsWith('hbr-torn-'));
+    assert.is(kept.length, 1, `the torn tree kept once: ${kept.join(',')}`);
+    assert.equal(await dr.open(`${p.dst}/.snapshot/${kept[0]}/d0/f0-renamed.bin`), f0);
+    assert.ok(await dr.stat(`${p.dst}/.snapshot/${kept[0]}/d1/arrived.bin`));
+  };
+  return { ...p, cmd: ['failover', '--policy', 'pair', '--unplanned', '--allow-overwrite', `dr:${p.dst}`], check };
+};
+
 const walked: Record<string, number> = {};
 
 async function walk(name: string, setup: () => Promise<Case>): Promise<void> {
@@ -134,5 +157,6 @@ async function walk(name: string, setup: () => Promise<Case>): Promise<void> {
 
 test('every crash point of hbr failover --planned', () => walk('failover --planned', planned));
 test('every crash point of hbr failback (with the roll-back of the old primary)', () => walk('failback', failback));
+test('every crash point of hbr failover --unplanned of a torn DR copy (keep, roll back, mark)', () => walk('failover --unplanned (torn)', unplannedTorn));
 
 test.run();

@@ -17,9 +17,9 @@ import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js
 import { Action, stepId, type PlanRequest } from '../../model/plan.js';
 import type { PlanBuilder } from '../../planner/builder.js';
 import { isDue } from '../../planner/schedule.js';
-import { newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
+import { hbrNewestFirst, newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
 import { createdOn, stepsOn } from './plan-helpers.js';
-import { tornKeep } from './scratch.js';
+import { renamedBase, SCRATCH_PREFIX, tornKeep } from './scratch.js';
 import { planReplication } from './replication.js';
 import { KIND, type HdfsLocation, type HdfsSnapshotPolicy } from './types.js';
 
@@ -51,7 +51,7 @@ export function cannotFailOver(policy: HdfsSnapshotPolicy, observed: Observed): 
   const to = policy.replicate[0]!.to;
   const T = observed.dirs[dirKey(to.cluster, to.path)];
   if (!T) return `the DR target ${at(to)} was not observed: nothing to fail over to`;
-  if (!T.exists || !T.snapshottable || !newestHbr(snapshotNames(T), Infinity)) return `the DR target ${at(to)} holds no hbr snapshot: it was never replicated, nothing to fail over to`;
+  if (!T.exists || !T.snapshottable || (!newestHbr(snapshotNames(T), Infinity) && !reanchoring(snapshotNames(T), Infinity))) return `the DR target ${at(to)} holds no hbr snapshot: it was never replicated, nothing to fail over to`;
   // the failover mark is an xattr (./failover-mark.ts): a cluster with xattrs off cannot hold it
   if (T.features?.xattrs === false) return `${to.cluster} has dfs.namenode.xattrs.enabled=false: hbr records a failover in an xattr on ${at(to)}'s parent and cannot fail over there (enable xattrs, or fail over by hand: docs/failover.md)`;
   return undefined;
@@ -90,14 +90,39 @@ export function planUnplanned(b: PlanBuilder, policy: HdfsSnapshotPolicy, observ
   const to = policy.replicate[0]!.to;
   const TT = at(to);
   const T = observed.dirs[dirKey(to.cluster, to.path)]!; // cannotFailOver saw it, with an hbr snapshot
-  const newest = newestHbr(snapshotNames(T), trustedUntil(now))!;
-  const cs = T.changedSince;
-  if (!cs || cs.snapshot !== newest.name) {
-    return b.notPlanned(P, `unplanned failover: whether ${TT} changed since its newest snapshot ${newest.name} was not observed (${cs ? `only since ${cs.snapshot}` : 'no snapshot diff'}): hbr does not promote a DR copy it could not check; run it again`);
-  }
-  if (!cs.changed) return planPromote(b, policy, 'unplanned', []);
-  const entries = `${cs.entries} entr${cs.entries === 1 ? 'y' : 'ies'}${cs.shown?.length ? `: ${cs.shown.join(', ')}${cs.shown.length < cs.entries ? ', ...' : ''}` : ''}`;
+  const names = snapshotNames(T);
+  // A roll-back killed while re-anchoring its base left the base under a scratch name (./scratch.ts):
+  // that base is the one to finish rolling back to, whatever the diff against an older name says.
+  const interrupted = reanchoring(names, trustedUntil(now));
+  const base = interrupted ?? newestHbr(names, trustedUntil(now))!.name;
+  const scratch = names.filter((n) => n.startsWith(SCRATCH_PREFIX));
+  const target = { cluster: to.cluster, path: to.path, snapshot: base };
   const keepAs = tornKeep(now);
+  const rollback = (action: Action, reason: string): string =>
+    b.add({
+      id: stepId(KIND.rollbackTorn, target),
+      kind: KIND.rollbackTorn,
+      action,
+      policy: P,
+      target,
+      params: { source: to, repair: 'rdiff', baseSnapshot: base, keepAs },
+      reason,
+      dependsOn: stepsOn(b, dirKey(to.cluster, to.path)),
+    });
+  let torn: string;
+  if (interrupted) torn = `a roll-back to ${base} was interrupted while re-anchoring it (${scratch.join(', ')})`;
+  else {
+    const cs = T.changedSince;
+    if (!cs || cs.snapshot !== base) {
+      return b.notPlanned(P, `unplanned failover: whether ${TT} changed since its newest snapshot ${base} was not observed (${cs ? `only since ${cs.snapshot}` : 'no snapshot diff'}): hbr does not promote a DR copy it could not check; run it again`);
+    }
+    if (!cs.changed) {
+      // Scratch snapshots a finished roll-back (or repair) left are dropped first; nothing else changes.
+      const deps = scratch.length ? [rollback(Action.Update, `drop ${scratch.length} scratch snapshot${scratch.length === 1 ? '' : 's'} an interrupted roll-back left (${scratch.join(', ')}); ${TT} is ${base}`)] : [];
+      return planPromote(b, policy, 'unplanned', deps);
+    }
+    torn = `it changed since its newest snapshot ${base} (${cs.entries} entr${cs.entries === 1 ? 'y' : 'ies'}${cs.shown?.length ? `: ${cs.shown.join(', ')}${cs.shown.length < cs.entries ? ', ...' : ''}` : ''})`;
+  }
   if (!b.allowsOverwrite(TT)) {
     b.hold({
       policy: P,
@@ -105,25 +130,26 @@ export function planUnplanned(b: PlanBuilder, policy: HdfsSnapshotPolicy, observ
       source: at(policy.source),
       reason: 'diverged',
       message:
-        `unplanned failover of ${at(policy.source)} -> ${TT} is held: ${TT} is torn, it changed since its newest snapshot ${newest.name} (${entries}): ` +
+        `unplanned failover of ${at(policy.source)} -> ${TT} is held: ${TT} is torn, ${torn}: ` +
         `a copy cut short when ${at(policy.source)} fell (or writes to the DR copy). Promoted as it is, that mix would be the writable copy and its next snapshot a false recovery point. ` +
-        `hbr keeps the torn tree as snapshot ${TT}/.snapshot/${keepAs} (never deleted by hbr: it may hold the newest files ${at(policy.source)} had), rolls ${TT} back to ${newest.name}, then fails over, ` +
+        `hbr keeps the torn tree as snapshot ${TT}/.snapshot/${keepAs} (never deleted by hbr: it may hold the newest files ${at(policy.source)} had), rolls ${TT} back to ${base}, then fails over, ` +
         `when you allow it with: hbr failover --policy ${P} --unplanned --allow-overwrite ${TT}`,
     });
     return;
   }
-  const target = { cluster: to.cluster, path: to.path, snapshot: newest.name };
-  const rollback = b.add({
-    id: stepId(KIND.rollbackTorn, target),
-    kind: KIND.rollbackTorn,
-    action: Action.Replace,
-    policy: P,
-    target,
-    params: { source: to, repair: 'rdiff', baseSnapshot: newest.name, keepAs },
-    reason: `${TT} is torn: changed since ${newest.name} (${entries}); keeps them as snapshot ${keepAs}, then REPLACES them: roll back to ${newest.name} (distcp -rdiff from its own snapshot; allowed by the operator)`,
-    dependsOn: stepsOn(b, dirKey(to.cluster, to.path)),
-  });
-  planPromote(b, policy, 'unplanned', [rollback]);
+  const id = rollback(
+    Action.Replace,
+    `${TT} is torn: ${torn}; keeps them as snapshot ${keepAs}, then REPLACES them: roll back to ${base} (distcp -rdiff from its own snapshot; allowed by the operator)`,
+  );
+  planPromote(b, policy, 'unplanned', [id]);
+}
+
+/** The base of a roll-back or repair killed while re-anchoring it (only under a ./scratch.ts name), if newer than every hbr name. */
+function reanchoring(names: string[], until: number): string | undefined {
+  const have = new Set(names);
+  const newest = newestHbr(names, until);
+  const bases = names.map((n) => renamedBase.of(n)).filter((n): n is string => n !== undefined && !have.has(n));
+  return hbrNewestFirst(bases, until).find((x) => !newest || x.time > newest.time)?.name;
 }
 
 /** Plans a failed-over pair: snapshots of the DR copy, replication back to the old primary, and a failback when asked. */
