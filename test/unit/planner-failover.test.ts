@@ -75,6 +75,22 @@ test('planned failover: a snapshot now, the last incremental copy, then the mark
   assert.ok(down.warnings.some((w) => w.message.includes('fail over with --unplanned')));
 });
 
+test('planned failover of a torn DR copy (a copy cut short, the primary still answers): the ordinary repair from the primary first, then the last copy, then the mark; no word needed, no torn snapshot', () => {
+  const obs = observed([dir(SRC, { snaps: [a, c] }), dir(DR, { snaps: [a, c], changedSince: { snapshot: c, changed: true, entries: 4 } })]);
+  const plan = planAll({ config: cfg, observed: obs, now: NOW, requests: [{ policy: 'w', verb: 'failover', mode: 'planned' }] });
+  const n = snap(NOW);
+  assert.equal(summary(plan), [
+    `+ hdfs.snapshot.create prod:/warehouse@${n}`,
+    `~ replicate.repair-target dr:/warehouse@${c}`,
+    `~ replicate.distcp-diff dr:/warehouse@${n}`,
+    `+ hdfs.snapshot.create dr:/warehouse@${n}`,
+    '~ replicate.failover dr:/warehouse',
+  ]);
+  assert.equal(plan.steps[1]!.params.source, SRC, 'rolled back from the primary, which holds everything the torn part had');
+  assert.ok(plan.steps[2]!.dependsOn.includes(plan.steps[1]!.id));
+  assert.equal(plan.holds ?? [], []);
+});
+
 test('failed over, primary down: the DR copy is snapshotted on schedule; nothing replicates into it, nothing is deleted', () => {
   const plan = planAll({ config: cfg, observed: failedOver(undefined), now: NOW + H });
   assert.equal(summary(plan), [`+ hdfs.snapshot.create dr:/warehouse@${snap(NOW + H)}`]);
