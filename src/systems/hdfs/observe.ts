@@ -184,7 +184,11 @@ export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Pr
             if (source?.exists) {
               try {
                 const m = bootstrapMark(p.source.path);
-                const x = await limit(() => clientFor(config.clusters[p.source.cluster] as HdfsCluster, opts.timeoutMs).getXAttrs(m.dir));
+                // xattrs off there: no mark can have been written (as for the DR side above)
+                const x = await limit(() => clientFor(config.clusters[p.source.cluster] as HdfsCluster, opts.timeoutMs).getXAttrs(m.dir)).catch((err: unknown) => {
+                  if (xattrsDisabled(err)) return {} as Record<string, string>;
+                  throw err;
+                });
                 const copy = markedCopy(x[m.name], m.base);
                 if (copy !== undefined) source.copyInProgress = copy;
               } catch (err) {
