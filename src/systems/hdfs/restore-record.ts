@@ -8,8 +8,9 @@
  * The outcomes are appended to `<stateDir>/restores/history.jsonl`.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fsyncDir, writeFileDurable } from '../../engine/journal.js';
 import { crashPoint } from '../../model/faults.js';
 
 export interface RestoreRecord {
@@ -26,15 +27,6 @@ const dirOf = (stateDir: string) => join(stateDir, 'restores');
 
 function keyOf(cluster: string, paths: string[]): string {
   return createHash('sha256').update(JSON.stringify([cluster, [...paths].sort()])).digest('hex').slice(0, 16);
-}
-
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** The unfinished restores this state dir recorded (torn or unreadable records are skipped). */
@@ -66,16 +58,7 @@ export function recordIntent(stateDir: string, rec: RestoreRecord): { outcome(re
   const dir = dirOf(stateDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, `${keyOf(rec.cluster, rec.paths)}.json`);
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(rec) + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  fsyncPath(dir);
+  writeFileDurable(file, JSON.stringify(rec) + '\n');
   crashPoint(`restore:intent ${rec.cluster}:${rec.paths.join(',')}`);
   return {
     outcome(result: object) {
@@ -90,7 +73,7 @@ export function recordIntent(stateDir: string, rec: RestoreRecord): { outcome(re
           /* unreadable: left */
         }
       }
-      fsyncPath(dir);
+      fsyncDir(dir);
     },
   };
 }
