@@ -184,7 +184,9 @@ export async function benchHbrPlan(): Promise<Record<string, number>> {
   const getsFile = join(dir, 'gets.json');
   writeFileSync(getsFile, JSON.stringify(gets));
   const byOp = new Map<string, number>();
-  for (const u of gets) byOp.set(new URL(u).searchParams.get('op') ?? '?', (byOp.get(new URL(u).searchParams.get('op') ?? '?') ?? 0) + 1);
+  // a WebHDFS op by its name; the NameNode's /conf reads (the ACL and xattr switches, src/systems/hdfs/preserve.ts) by their path
+  const opOf = (u: string) => new URL(u).searchParams.get('op') ?? new URL(u).pathname;
+  for (const u of gets) byOp.set(opOf(u), (byOp.get(opOf(u)) ?? 0) + 1);
 
   // hbr and the bare loop interleaved, so both see the same load on this shared machine.
   const hbrRuns: number[] = [];
