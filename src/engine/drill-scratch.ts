@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../model/policy.js';
+import { cmdline } from '../hadoop/children.js';
 import { systemForPolicyKind } from '../systems/index.js';
 import type { DrillScratchRef } from '../systems/types.js';
 import { writeFileDurable } from './journal.js';
@@ -40,15 +41,7 @@ function dir(stateDir: string): string {
 }
 
 function ownCmdline(): string {
-  return readCmdline(process.pid) ?? process.argv.join(' ');
-}
-
-function readCmdline(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return undefined;
-  }
+  return cmdline(process.pid) ?? process.argv.join(' ');
 }
 
 /** Records a scratch place before it is made; returns the id to forget it by. Durable (fsynced). */
@@ -74,7 +67,7 @@ export function drillScratchDone(id: string): void {
 
 function running(r: ScratchRecord): boolean {
   if (r.pid === process.pid) return inFlight.has(r.id);
-  const cmd = readCmdline(r.pid);
+  const cmd = cmdline(r.pid);
   return cmd !== undefined && cmd === r.cmdline;
 }
 

@@ -29,7 +29,8 @@ export function untrackChild(stateDir: string, pid: number): void {
   rmSync(join(dir(stateDir), `${pid}.json`), { force: true });
 }
 
-function cmdline(pid: number): string | undefined {
+/** A process's command line, arguments joined by spaces; undefined when it is gone. */
+export function cmdline(pid: number): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
   } catch {
