@@ -128,13 +128,17 @@ test('a DR recovery point changed behind hbr\'s back fails the drill, naming the
   assert.ok(live.rec.lastSuccessAt);
 });
 
-test('hbr verify killed -9 mid-DistCp: its copy does not go on, the next drill removes the scratch it left and passes', async () => {
-  const id = uniq('drillkill');
+/**
+ * A replicated pair of `files` 8 MiB files, then `hbr verify` started on a throttled DistCp and
+ * killed -9 once its scratch copy has begun; returns what the next steps need.
+ */
+async function killedDrill(prefix: string, files: number): Promise<{ id: string; dir: string; file: string; state: string; scratch: string; distcpPid: number | undefined }> {
+  const id = uniq(prefix);
   const src = `/it/${id}/data`;
   const dst = `/it-dr/${id}/data`;
   await primary.mkdirs(src);
-  await Promise.all([0, 1, 2].map((i) => primary.create(`${src}/big-${i}.bin`, randomBytes(8 * 1024 * 1024))));
-  const dir = tempDir('drillkill');
+  await Promise.all(Array.from({ length: files }, (_, i) => primary.create(`${src}/big-${i}.bin`, randomBytes(8 * 1024 * 1024))));
+  const dir = tempDir(prefix);
   const file = writePairPolicy(dir, { name: 'drill', src, dst });
   const state = join(dir, 'state');
   const a = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve'], { HBR_NOW: T0 });
@@ -144,12 +148,17 @@ test('hbr verify killed -9 mid-DistCp: its copy does not go on, the next drill r
     stdio: 'ignore',
   });
   const closed = new Promise((r) => child.on('close', r));
-  const [pid] = await recordedChildPids(state, 60_000);
+  const [distcpPid] = await recordedChildPids(state, 60_000);
   const scratch = `/it-dr/${id}/.hbr-drill-data-20300101T003000Z-dr0`;
   await waitFor('the scratch copy to start', async () => (await dr.stat(scratch)) !== undefined, 60_000, 200);
   child.kill('SIGKILL');
   await closed;
   assert.ok(await dr.stat(scratch), 'the killed drill left its scratch');
+  return { id, dir, file, state, scratch, distcpPid };
+}
+
+test('hbr verify killed -9 mid-DistCp: its copy does not go on, the next drill removes the scratch it left and passes', async () => {
+  const { id, file, state, distcpPid: pid } = await killedDrill('drillkill', 3);
   // the DistCp dies with hbr (pdeathsig), or the next hbr stops it (src/hadoop/children.ts)
   const r = await verify(file, state, '2030-01-01T00:40:00Z');
   assert.is(r.code, 0, r.out);
@@ -165,26 +174,7 @@ test('hbr verify killed -9 mid-DistCp: its copy does not go on, the next drill r
 });
 
 test('a drill killed -9 beside a target its policy no longer has: the next drill (of another target) removes that scratch through the ledger', async () => {
-  const id = uniq('drillmoved');
-  const src = `/it/${id}/data`;
-  const dst = `/it-dr/${id}/data`;
-  await primary.mkdirs(src);
-  await Promise.all([0, 1].map((i) => primary.create(`${src}/big-${i}.bin`, randomBytes(8 * 1024 * 1024))));
-  const dir = tempDir('drillmoved');
-  const file = writePairPolicy(dir, { name: 'drill', src, dst });
-  const state = join(dir, 'state');
-  const a = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve'], { HBR_NOW: T0 });
-  assert.is(a.code, 0, a.stdout + a.stderr);
-  const child = spawn(process.execPath, [HBR, 'verify', '--policy', 'drill', '-f', file, '--state-dir', state], {
-    env: hbrEnv({ HBR_NOW: '2030-01-01T00:30:00Z', HBR_HADOOP: throttledHadoop(dir, 2) }),
-    stdio: 'ignore',
-  });
-  const closed = new Promise((r) => child.on('close', r));
-  const scratch = `/it-dr/${id}/.hbr-drill-data-20300101T003000Z-dr0`;
-  await waitFor('the scratch copy to start', async () => (await dr.stat(scratch)) !== undefined, 60_000, 200);
-  child.kill('SIGKILL');
-  await closed;
-  assert.ok(await dr.stat(scratch), 'the killed drill left its scratch');
+  const { id, dir, state } = await killedDrill('drillmoved', 2);
 
   // The policy now protects another directory (moved; a removed policy or a dropped verify: is the
   // same): no drill will ever look beside the old target again.
