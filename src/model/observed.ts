@@ -79,6 +79,12 @@ export interface Observed {
   dirs: Record<string, ObservedDir>;
   /** keyed by storeKey(store, prefix); absent when the store could not be listed */
   stores?: Record<string, ObservedStorePrefix>;
+  /**
+   * What a system observed beyond HDFS directories and store listings (e.g. the blocks system's
+   * file walk and manifests), keyed by the system's name (src/systems/index.ts). Opaque to the core:
+   * only the system that wrote a part reads it; the core merges it and digests it for saved plans.
+   */
+  parts?: Record<string, unknown>;
   unfinished: UnfinishedStep[];
   /** observation problems that do not stop planning of other policies, e.g. a cluster down */
   errors: Array<{ cluster: string; path?: string; message: string }>;

@@ -28,7 +28,8 @@ export async function observeAll(config: Config, opts: ObserveAllOptions = {}): 
     }),
   );
   const observed: Observed = { at: (opts.now ?? Date.now)(), dirs: {}, stores: {}, unfinished: opts.unfinished ?? [], errors: [] };
-  for (const part of parts) {
+  for (const [i, part] of parts.entries()) {
+    if (part.part !== undefined) (observed.parts ??= {})[SYSTEMS[i]!.name] = part.part;
     Object.assign(observed.dirs, part.dirs);
     Object.assign(observed.stores!, part.stores);
     // These messages reach `hbr plan`, saved plans, /status, webhooks and logs: no URL credentials.

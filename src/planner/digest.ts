@@ -66,7 +66,7 @@ export function digestPolicies(config: Config): string {
  * sha256 of the observed directories (existence, snapshottable, snapshots, changedSince), without
  * `size`, which only feeds estimates. The apply-time stale check compares this with Plan.observedDigest.
  */
-export function digestObserved(observed: Pick<Observed, 'dirs' | 'stores'>): string {
+export function digestObserved(observed: Pick<Observed, 'dirs' | 'stores' | 'parts'>): string {
   const dirs: Record<string, unknown> = {};
   for (const [key, dir] of Object.entries(observed.dirs)) {
     const { size: _size, ...rest } = dir;
@@ -75,5 +75,8 @@ export function digestObserved(observed: Pick<Observed, 'dirs' | 'stores'>): str
   // Store listings count by key only: sizes and times of the same objects are not a change.
   const stores: Record<string, string[]> = {};
   for (const [key, s] of Object.entries(observed.stores ?? {})) stores[key] = s.objects.map((o) => o.key).sort();
+  // A system's own observations (Observed.parts) count whole: a system keeps only what its plan reads there.
+  const parts = observed.parts && Object.keys(observed.parts).length ? observed.parts : undefined;
+  if (parts) return sha256(canonicalJson({ dirs, stores, parts }));
   return sha256(canonicalJson(Object.keys(stores).length ? { dirs, stores } : dirs));
 }

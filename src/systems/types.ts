@@ -110,7 +110,11 @@ export interface ObserveOptions {
 }
 
 /** What one system contributes to Observed: merged by the core. */
-export type ObservedPart = Partial<Pick<Observed, 'dirs' | 'stores'>> & { errors: Observed['errors'] };
+export type ObservedPart = Partial<Pick<Observed, 'dirs' | 'stores'>> & {
+  errors: Observed['errors'];
+  /** the system's own observations (Observed.parts[system.name]): plain JSON, read only by the system */
+  part?: unknown;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Safety: every delete of a plan passes its system's floors (default deny: a delete of a kind no

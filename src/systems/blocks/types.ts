@@ -1,0 +1,201 @@
+/**
+ * The HDFS block backup system's policy, store layout, manifest, observation and step types
+ * (docs/blocks.md; research behind it: docs/design/blocks-proposal.md).
+ *
+ * hbr copies every block of the files under an HDFS path into a store, once per block, keyed by
+ * block pool, block id and generation stamp; one manifest per run says which blocks make which file.
+ * Everything here is rebuilt by listing the store: no local cache of remote state.
+ *
+ * This file is the contract between the backup path (walk, upload, manifest, gc) and the restore
+ * path (restore plan, restore executor, `hbr restore blocks`): change it in one commit with both.
+ */
+import type { Keep, PolicyBase, Schedule } from '../../model/policy.js';
+import type { Step } from '../../model/plan.js';
+
+export interface BlocksLocation {
+  cluster: string;
+  /** absolute HDFS path of the directory backed up */
+  path: string;
+}
+
+/** Block-level backup of one HDFS directory into a store, on a schedule, with manifest retention. */
+export interface BlocksPolicy extends PolicyBase {
+  kind: 'hdfs-blocks';
+  source: BlocksLocation;
+  backup: {
+    /** store name */
+    to: string;
+    schedule: Schedule;
+    /** a block no retained manifest references is deleted only once it is older than this, ms */
+    gcGrace: number;
+    /** GFS retention of the policy's manifests (the newest is never deleted) */
+    keep: Keep;
+    /** parallel WebHDFS requests and block uploads */
+    concurrency: number;
+    /** every Nth run re-reads every file's block list instead of reusing an unchanged file's (absent: never) */
+    verifyEvery?: number;
+  };
+}
+
+export function isBlocksPolicy(p: PolicyBase | undefined): p is BlocksPolicy {
+  return p !== undefined && p.kind === 'hdfs-blocks';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store layout (keys relative to the store's own prefix; ./names.ts formats and parses them):
+//   blocks/<blockPoolId>/<blockId>_<genStamp>          one object per block, x-amz-meta-sha256
+//   manifests/<policy>/<yyyy-MM-ddTHH-mm-ssZ>.json     one per finished run, put-if-absent
+//   runs/<policy>/<yyyy-MM-ddTHH-mm-ssZ>.open          written before a run's first upload, deleted
+//                                                      by its manifest step: "a run is unfinished"
+
+/** One block of a file, as the manifest records it. */
+export interface ManifestBlock {
+  /** block id (a safe integer: EC files, whose ids are negative longs, are skipped) */
+  id: number;
+  /** generation stamp */
+  gs: number;
+  /** offset of the block in the file */
+  offset: number;
+  /** bytes of the block in the file */
+  length: number;
+  /** hex SHA-256 of the block's bytes (the store object's sha256) */
+  sha256: string;
+}
+
+export interface ManifestFile {
+  /** relative to the policy's source path, no leading slash ("a/b.bin") */
+  path: string;
+  /** HDFS inode id (fileId in LISTSTATUS): a CREATE with overwrite gives a new one */
+  fileId: number;
+  length: number;
+  /** modificationTime, ms */
+  mtime: number;
+  owner: string;
+  group: string;
+  /** octal, as WebHDFS reports it ("644") */
+  permission: string;
+  replication: number;
+  blockSize: number;
+  /** GETFILECHECKSUM of the file when it was backed up; absent when it could not be read */
+  checksum?: { algorithm: string; bytes: string; length: number };
+  blocks: ManifestBlock[];
+}
+
+export interface ManifestDir {
+  /** relative to the source path; "" is the source directory itself */
+  path: string;
+  owner: string;
+  group: string;
+  permission: string;
+  mtime: number;
+}
+
+export interface Manifest {
+  version: 1;
+  policy: string;
+  /** the cluster's name in the policies, and the path backed up */
+  cluster: string;
+  path: string;
+  /** the run's time, ms (also the time in the manifest's key) */
+  createdAt: number;
+  blockPoolId: string;
+  files: ManifestFile[];
+  dirs: ManifestDir[];
+  /** files not backed up by this run, and why (under construction, erasure coded, unreadable) */
+  skipped: Array<{ path: string; reason: string }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Observation: Observed.parts.blocks (src/model/observed.ts). Plain JSON; only what the plan reads.
+
+/** A file's block as the NameNode reports it now (GET_BLOCK_LOCATIONS). */
+export interface LiveBlock {
+  id: number;
+  gs: number;
+  offset: number;
+  length: number;
+  /** no replica (locations empty): missing; every replica corrupt (isCorrupt): corrupt */
+  state: 'ok' | 'missing' | 'corrupt';
+}
+
+export interface LiveFile {
+  path: string;
+  fileId: number;
+  length: number;
+  mtime: number;
+  owner: string;
+  group: string;
+  permission: string;
+  replication: number;
+  blockSize: number;
+  /** reused from the newest manifest (fileId, length and mtime unchanged): not asked again this run */
+  reused?: boolean;
+  blocks: LiveBlock[];
+}
+
+export interface BlocksPolicyObserved {
+  /** the walk of the source; undefined when the cluster could not be walked (an error says why) */
+  live?: {
+    blockPoolId?: string;
+    files: LiveFile[];
+    dirs: ManifestDir[];
+    skipped: Array<{ path: string; reason: string }>;
+  };
+  /** the store; undefined when it could not be listed */
+  store?: {
+    /** `<blockId>_<genStamp>` keys present under blocks/<pool>/, with their time (ms) */
+    blocks: Record<string, { lastModified: number; size: number; sha256?: string }>;
+    /** manifest keys of this policy, oldest first */
+    manifests: string[];
+    /** the newest manifest of this policy, read whole (reuse of block lists, damaged-file restores) */
+    newest?: Manifest;
+    /** every block key any retained manifest of any policy in the store references ("<pool>/<id>_<gs>") */
+    referenced?: string[];
+    /** runs/<policy>/*.open keys: a run started and did not finish */
+    openRuns: string[];
+    /** multipart uploads left under blocks/ (S3 only) */
+    incompleteUploads: Array<{ key: string; uploadId: string; initiated: number }>;
+  };
+}
+
+export interface BlocksObserved {
+  /** by policy name */
+  policies: Record<string, BlocksPolicyObserved>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps
+
+export const KIND = {
+  /** abort multipart uploads and remove temp files a killed run left under blocks/ */
+  sweep: 'blocks.sweep',
+  /** read a batch of blocks over WebHDFS and put each into the store (put-if-absent) */
+  upload: 'blocks.upload',
+  /** write the run's manifest (after its uploads), then remove the run's .open marker */
+  manifest: 'blocks.manifest',
+  /** delete a manifest retention no longer keeps (never the newest) */
+  manifestDelete: 'blocks.manifest.delete',
+  /** delete blocks no retained manifest references, older than gc_grace */
+  gc: 'blocks.gc',
+  /** rebuild files from a manifest: write beside, verify, then rename into place */
+  restore: 'blocks.restore',
+} as const;
+
+/** Parameters of the blocks step kinds. */
+export type BlocksParams = {
+  /** blocks.upload: the blocks, with where to read each */
+  blocks?: Array<{ path: string; id: number; gs: number; offset: number; length: number }>;
+  /** blocks.upload, blocks.manifest: the run's time (ms; names the manifest and the .open marker) */
+  runAt?: number;
+  /** blocks.manifest.delete: the manifest key; blocks.gc: block keys ("<pool>/<id>_<gs>") */
+  keys?: string[];
+  /** blocks.restore: the manifest restored from, the files (relative paths) and where they go */
+  manifest?: string;
+  files?: string[];
+  /** blocks.restore: the directory the files are written under (default: the policy's source) */
+  to?: string;
+  /** blocks.restore: an existing file is replaced (the plan shows it as -/+) */
+  overwrite?: boolean;
+};
+
+export type BlocksStep = Step<BlocksParams>;
