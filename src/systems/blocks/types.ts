@@ -141,6 +141,11 @@ export interface BlocksPolicyObserved {
     dirs: ManifestDir[];
     skipped: Array<{ path: string; reason: string }>;
   };
+  /**
+   * Files under the source the NameNode reports with a missing or corrupt block (NameNodeInfo
+   * CorruptFiles, each confirmed with GET_BLOCK_LOCATIONS: ./damage.ts); undefined when it could not tell.
+   */
+  damaged?: Array<{ path: string; blocks: LiveBlock[] }>;
   /** the store; undefined when it could not be listed */
   store?: {
     /** `<blockId>_<genStamp>` keys present under blocks/<pool>/, with their time (ms) */
