@@ -1,4 +1,5 @@
 /** Loading an HDFS snapshot policy: its normal form, its references, its RPO against its schedule. */
+import type { Protection } from '../../model/audit.js';
 import type { Config, Keep, SourceLocation } from '../../model/policy.js';
 import { hdfsEndpoint, isHdfsCluster } from '../../hadoop/cluster.js';
 import { formatDuration } from '../../schema/duration.js';
@@ -79,5 +80,25 @@ export function hdfsClaims(p: HdfsSnapshotPolicy, config: Config): Claim[] {
   };
   add(p.source, 'source', ['source', 'path']);
   p.replicate.forEach((r, i) => add(r.to, 'target', ['replicate', i, 'to', 'path']));
+  return out;
+}
+
+/**
+ * What the policy protects, for audits (System.protects, docs/audit.md): its source by snapshots,
+ * and by replication when it has a DR target; each target by snapshots (hbr's snapshots are made on
+ * the DR side too) and by replication (it is one side of the pair).
+ */
+export function hdfsProtects(p: HdfsSnapshotPolicy, config: Config): Protection[] {
+  const out: Protection[] = [];
+  const add = (l: HdfsLocation, by: Protection['by']) => {
+    const c = config.clusters[l.cluster];
+    if (isHdfsCluster(c)) out.push({ policy: p.name, endpoint: hdfsEndpoint(c, l.cluster), cluster: l.cluster, path: l.path, by });
+  };
+  add(p.source, 'snapshots');
+  if (p.replicate.length) add(p.source, 'replication');
+  for (const r of p.replicate) {
+    add(r.to, 'snapshots');
+    add(r.to, 'replication');
+  }
   return out;
 }
