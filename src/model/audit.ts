@@ -19,6 +19,11 @@ export interface Protection {
    * another cluster), `backup` (a copy in a store). A system may name others.
    */
   by: 'snapshots' | 'replication' | 'backup' | (string & {});
+  /**
+   * For `replication`: the endpoint of the other side of the pair. A pair within one NameNode does
+   * not survive the loss of that cluster, so an audit does not count it as a DR copy.
+   */
+  copyAt?: string;
 }
 
 /** One thing an audit found: a check, where, how many items, and a sentence for the operator. */

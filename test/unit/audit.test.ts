@@ -30,12 +30,12 @@ clusters:
 
 function load(policies: string): Config {
   const r = loadConfigSources([{ file: 'p.yaml', text: CLUSTERS + 'policies:\n' + policies }]);
-  if (r.errors) throw new Error(r.errors.map(formatPolicyError).join('\n'));
+  if ('errors' in r) throw new Error(r.errors.map(formatPolicyError).join('\n'));
   return r.config;
 }
 function loadErrors(policies: string): string[] {
   const r = loadConfigSources([{ file: 'p.yaml', text: CLUSTERS + 'policies:\n' + policies }]);
-  return (r.errors ?? []).map(formatPolicyError);
+  return 'errors' in r ? r.errors.map(formatPolicyError) : [];
 }
 
 const AUDIT = `  lake:
@@ -87,7 +87,7 @@ const clean: AuditObservation = {
 };
 const covered = (c: Config): Protection[] => [
   { policy: 's', endpoint: 'hdfs://nn.prod:8020', cluster: 'prod', path: '/data', by: 'snapshots' },
-  { policy: 's', endpoint: 'hdfs://nn.prod:8020', cluster: 'prod', path: '/data', by: 'replication' },
+  { policy: 's', endpoint: 'hdfs://nn.prod:8020', cluster: 'prod', path: '/data', by: 'replication', copyAt: 'hdfs://nn.dr:8020' },
   ...protections(c),
 ];
 const checks = (r: { findings: Array<{ check: string }> }) => r.findings.map((f) => f.check).sort();
@@ -151,6 +151,14 @@ test('protected by nothing: no snapshot policy, no DR copy; a snapshot policy of
   // the DR target side is protected too (it carries hbr snapshots and is one side of a pair)
   const onDr = { ...policy(), source: { cluster: 'dr', path: '/data/x' } };
   assert.equal(auditFindings(onDr, { ...clean, cluster: 'dr' }, alias, protections(alias)).findings, []);
+  // a replication to another directory of the same NameNode is no DR copy
+  const same = load(AUDIT + `  local:
+    source: { cluster: prod, path: /data }
+    snapshots: { every: 1h }
+    replicate: [{ to: { cluster: prod2, path: /copy } }]
+`);
+  const local = auditFindings(policy(), clean, same, protections(same));
+  assert.equal(checks(local), ['no-dr-copy']);
   // a block backup in a store counts as an off-cluster copy
   const backup: Protection = { policy: 'b', endpoint: 'hdfs://nn.prod:8020', cluster: 'prod', path: '/data/lake', by: 'backup' };
   assert.equal(checks(auditFindings(policy(), clean, c, [...protections(c), backup])), ['no-snapshots']);

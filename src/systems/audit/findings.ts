@@ -71,7 +71,8 @@ export function auditFindings(p: AuditPolicy, o: AuditObservation | undefined, c
   const c = config.clusters[cluster];
   const endpoint = isHdfsCluster(c) ? hdfsEndpoint(c, cluster) : cluster;
   const here = protections.filter((x) => x.endpoint === endpoint);
-  const by = (kinds: string[]) => here.filter((x) => kinds.includes(x.by));
+  // a replication within this one NameNode is no DR copy: it goes with the cluster
+  const by = (kinds: string[]) => here.filter((x) => kinds.includes(x.by) && !(x.by === 'replication' && x.copyAt === endpoint));
   const judge = (check: Check, kinds: string[], what: string) => {
     const list = by(kinds);
     if (list.some((x) => covers(x.path, path))) return;

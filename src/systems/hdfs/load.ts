@@ -90,15 +90,21 @@ export function hdfsClaims(p: HdfsSnapshotPolicy, config: Config): Claim[] {
  */
 export function hdfsProtects(p: HdfsSnapshotPolicy, config: Config): Protection[] {
   const out: Protection[] = [];
-  const add = (l: HdfsLocation, by: Protection['by']) => {
+  const endpointOf = (l: HdfsLocation) => {
     const c = config.clusters[l.cluster];
-    if (isHdfsCluster(c)) out.push({ policy: p.name, endpoint: hdfsEndpoint(c, l.cluster), cluster: l.cluster, path: l.path, by });
+    return isHdfsCluster(c) ? hdfsEndpoint(c, l.cluster) : undefined;
   };
+  const add = (l: HdfsLocation, by: Protection['by'], copyAt?: string) => {
+    const endpoint = endpointOf(l);
+    if (endpoint) out.push({ policy: p.name, endpoint, cluster: l.cluster, path: l.path, by, ...(copyAt !== undefined && { copyAt }) });
+  };
+  const source = endpointOf(p.source);
   add(p.source, 'snapshots');
-  if (p.replicate.length) add(p.source, 'replication');
   for (const r of p.replicate) {
+    const target = endpointOf(r.to);
+    if (target) add(p.source, 'replication', target);
     add(r.to, 'snapshots');
-    add(r.to, 'replication');
+    if (source) add(r.to, 'replication', source);
   }
   return out;
 }
