@@ -122,6 +122,10 @@ test('hbr plan: each finding is a warning of the audit policy (text and --json);
   assert.match(low, '/audit/data/b (1)');
   assert.not.match(low, '/audit/data/a');
   assert.match(lake.find((l) => l.includes('[trash]'))!, 'WebHDFS DELETE never goes through trash');
+  // the damaged file is named (JMX NameNodeInfo CorruptFiles), the healthy ones are not
+  const missing = lake.find((l) => l.includes('[missing-blocks]'))!;
+  assert.match(missing, 'files under /audit/data among them: /audit/data/c:');
+  assert.not.match(missing, '/audit/data/b');
   assert.match(lake.find((l) => l.includes('[quota]'))!, 'name quota (files + directories) 5/5 on bad:/audit is 100% used');
   assert.not.ok(t.stdout.includes('[clean]'), `the clean policy warns nothing:\n${t.stdout}`);
 

@@ -103,7 +103,7 @@ test('each check: missing/corrupt/low-redundancy blocks, trash off, files below 
   const c = load(AUDIT);
   const o: AuditObservation = {
     ...clean,
-    blocks: { missing: 1, corrupt: 2, lowRedundancy: 3 },
+    blocks: { missing: 1, corrupt: 2, lowRedundancy: 3, damaged: ['/data/lake/c'] },
     trash: { intervalMinutes: 0 },
     walk: { files: 3, dirs: 1, ec: 1, requests: 2, lowCount: 1, low: [{ path: '/data/lake/b', replication: 1 }] },
     quotas: [
@@ -115,6 +115,7 @@ test('each check: missing/corrupt/low-redundancy blocks, trash off, files below 
   assert.equal(checks(r), ['corrupt-blocks', 'low-redundancy-blocks', 'low-replication', 'missing-blocks', 'quota', 'trash']);
   const by = (k: string) => r.findings.find((f) => f.check === k)!;
   assert.is(by('missing-blocks').count, 1);
+  assert.match(by('missing-blocks').message, 'files under /data/lake among them: /data/lake/c');
   assert.is(by('corrupt-blocks').count, 2);
   assert.is(by('low-redundancy-blocks').count, 3);
   assert.match(by('low-replication').message, '/data/lake/b (1)');

@@ -33,7 +33,8 @@ export function auditFindings(p: AuditPolicy, o: AuditObservation | undefined, c
   if (o?.blocks) {
     checked.push('missing-blocks', 'corrupt-blocks', 'low-redundancy-blocks');
     const b = o.blocks;
-    add('missing-blocks', b.missing, `${plural(b.missing, 'block')} missing on ${cluster} (no live replica anywhere; NameNode JMX MissingBlocks): the files holding them cannot be read; restore them from a copy (docs/audit.md)`);
+    const damaged = b.damaged?.length ? `; files under ${path} among them: ${b.damaged.slice(0, 5).join(', ')}${b.damaged.length > 5 ? ', ...' : ''}` : '';
+    add('missing-blocks', b.missing, `${plural(b.missing, 'block')} missing on ${cluster} (no live replica anywhere; NameNode JMX MissingBlocks)${damaged}: the files holding them cannot be read; restore them from a copy (docs/audit.md)`);
     add('corrupt-blocks', b.corrupt, `${plural(b.corrupt, 'block')} with corrupt replicas on ${cluster} (NameNode JMX CorruptBlocks)`);
     add('low-redundancy-blocks', b.lowRedundancy, `${plural(b.lowRedundancy, 'block')} with fewer live replicas than their file asks for on ${cluster} (NameNode JMX LowRedundancyBlocks): one more disk or node lost may lose data`);
   }

@@ -40,7 +40,16 @@ export interface AuditObservation {
   cluster: string;
   path: string;
   /** NameNode JMX (FSNamesystem bean), cluster-wide counts */
-  blocks?: { missing: number; corrupt: number; lowRedundancy: number };
+  blocks?: {
+    missing: number;
+    corrupt: number;
+    lowRedundancy: number;
+    /**
+     * Files under the path with a block that has no live replica, first ones by path (JMX
+     * NameNodeInfo CorruptFiles); absent when there are none or the NameNode could not tell.
+     */
+    damaged?: string[];
+  };
   /** GETSERVERDEFAULTS trashInterval; /conf fs.trash.checkpoint.interval when readable; minutes */
   trash?: { intervalMinutes: number; checkpointMinutes?: number };
   /** the LISTSTATUS walk (only with min_replication) */
