@@ -66,6 +66,7 @@ test('bad audit policies: file:line:col and a clear reason', () => {
   assert.match(bad(`  b:\n    source: { cluster: prod, path: /x }\n    audit: { quota_full: 0.9 }\n`), /p\.yaml:\d+:\d+: .*quota_full.*percentage/);
   assert.match(bad(`  c:\n    source: { cluster: prod, path: /x }\n    audit: { min_replication: 0 }\n`), /p\.yaml:\d+:\d+: .*min_replication/);
   assert.match(bad(`  d:\n    source: { cluster: prod, path: /x }\n    rpo: 1h\n    audit: {}\n`), /p\.yaml:\d+:\d+: .*an audit makes no recovery points/);
+  assert.match(bad(`  f:\n    source: { cluster: prod, path: /x }\n    audit: { min_trash: 0s }\n`), /p\.yaml:\d+:\d+: .*min_trash.*greater than zero/);
   assert.match(bad(`  e:\n    source: { cluster: prod, path: /x }\n    audit: { every: 1h, cron: '0 * * * *' }\n`), /p\.yaml:\d+:\d+: /);
 });
 

@@ -29,6 +29,16 @@ export function loadAuditPolicy(ctx: LoadContext, name: string, rawIn: Record<st
     ctx.error(['source', 'cluster'], 'value', `cluster '${raw.source.cluster}' is a ${c.kind} cluster (${ctx.where(c.at)}); the audit reads an hdfs cluster`);
     ok = false;
   }
+  // durations the core's value checks do not know (src/schema/values.ts checks `every`)
+  let minTrash: number | undefined;
+  if (a.min_trash !== undefined) {
+    try {
+      minTrash = parseDuration(a.min_trash);
+    } catch (err) {
+      ctx.error(['audit', 'min_trash'], 'value', (err as Error).message);
+      ok = false;
+    }
+  }
   if (!ok) return undefined;
   return {
     name,
@@ -37,7 +47,7 @@ export function loadAuditPolicy(ctx: LoadContext, name: string, rawIn: Record<st
     audit: {
       schedule: a.cron !== undefined ? { cron: a.cron } : { every: a.every !== undefined ? parseDuration(a.every) : DEFAULT_EVERY },
       ...(a.min_replication !== undefined && { minReplication: a.min_replication }),
-      ...(a.min_trash !== undefined && { minTrash: parseDuration(a.min_trash) }),
+      ...(minTrash !== undefined && { minTrash }),
       quotaFull: a.quota_full !== undefined ? Number(a.quota_full.slice(0, -1)) / 100 : 0.9,
       concurrency: a.concurrency ?? 8,
     },
