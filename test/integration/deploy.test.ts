@@ -367,7 +367,7 @@ test('dashboard: uid hbr, schemaVersion 39, datasource and policy variables, the
     [/Pending steps/, 'hbr_plan_pending_steps'], [/Steps done/, 'hbr_steps_total'], [/Bytes copied/, 'hbr_bytes_copied_total'],
     [/Snapshots per site/, 'hbr_snapshots'], [/Last successful reconcile/, 'hbr_reconcile_last_success_timestamp_seconds'],
     [/HDFS blocks/, 'hbr_hdfs_missing_blocks'], [/HDFS blocks/, 'hbr_hdfs_corrupt_blocks'], [/HDFS blocks/, 'hbr_hdfs_under_replicated_blocks'],
-    [/[Tt]rash/, 'hbr_hdfs_trash_enabled'], [/Leader/, 'hbr_leader'], [/Policy load errors/, 'hbr_policy_load_errors'],
+    [/[Tt]rash/, 'hbr_hdfs_trash_enabled'], [/Protection audit findings/, 'hbr_audit_findings'], [/Leader/, 'hbr_leader'], [/Policy load errors/, 'hbr_policy_load_errors'],
     [/memory/, 'process_resident_memory_bytes'], [/CPU/, 'process_cpu_seconds_total'],
   ] as Array<[RegExp, string]>) {
     const p = byTitle(title);
