@@ -106,6 +106,8 @@ export async function walk(fs: WebHdfs, root: string, min: number, concurrency: 
     if (s.replication < min) {
       w.lowCount++;
       w.low.push({ path, replication: s.replication });
+      // only the first LOW_LISTED by path are kept: a whole cluster at replication 1 is millions
+      if (w.low.length >= 4 * LOW_LISTED) w.low = byPath(w.low).slice(0, LOW_LISTED);
     }
   };
   if (rootStatus.type === 'FILE') visitFile(root, rootStatus);
@@ -124,10 +126,11 @@ export async function walk(fs: WebHdfs, root: string, min: number, concurrency: 
     };
     await listDir(root);
   }
-  w.low.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  w.low = w.low.slice(0, LOW_LISTED);
+  w.low = byPath(w.low).slice(0, LOW_LISTED);
   return w;
 }
+
+const byPath = <T extends { path: string }>(xs: T[]): T[] => xs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
 /**
  * The files under `root` with a block that has no live replica (missing, or every replica
