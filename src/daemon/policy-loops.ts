@@ -63,6 +63,7 @@ export class PolicyLoops {
     forgetDrillMetrics(this.host.metrics, name);
     void rt.cronTask?.destroy();
     for (const kind of rt.pendingKinds) this.host.metrics.planPendingSteps.remove({ policy: name, kind });
+    for (const { cluster, check } of rt.audit?.report.checked ?? []) this.host.metrics.auditFindings.remove({ cluster, policy: name, check });
     this.all.delete(name);
   }
 

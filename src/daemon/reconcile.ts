@@ -11,7 +11,8 @@ import { applyPlan, newRunId, type ApplyResult } from '../engine/apply.js';
 import type { Journal } from '../engine/journal.js';
 import { stripUserinfo } from '../model/errors.js';
 import { resolveInterrupted } from '../engine/resolve.js';
-import { executors, systemOf } from '../systems/index.js';
+import { executors, protections, systemOf } from '../systems/index.js';
+import type { AuditReport } from '../model/audit.js';
 import type { Observed, UnfinishedStep } from '../model/observed.js';
 import type { Plan, StepKind } from '../model/plan.js';
 import type { Config } from '../model/policy.js';
@@ -57,6 +58,8 @@ export interface ReconcileResult {
   points: RecoveryPoint[];
   /** the unfinished steps this run repaired (journaled resolved: no longer reported) */
   resolved: UnfinishedStep[];
+  /** what the policy's audit found (System.findings), from the run's first observation */
+  audit?: AuditReport;
 }
 
 function observePolicy(config: Config, policy: string, unfinished: UnfinishedStep[], opts: { now: () => number; timeoutMs?: number }): Promise<Observed> {
@@ -102,6 +105,9 @@ export async function reconcilePolicy(input: ReconcileInput): Promise<ReconcileR
   out.observeErrors = countErrors(config, policy, observed);
   out.errors.push(...observed.errors.map((e) => `${e.cluster}${e.path ? `:${e.path}` : ''}: ${e.message}`));
   out.points = recoveryPoints(config, observed, observed.at, [policy]);
+  const p = config.policies[policy];
+  const sys = p && systemOf(p);
+  if (p && sys?.findings) out.audit = sys.findings(p, observed, { config, protections: protections(config), now: observed.at });
 
   try {
     out.plan = planAll({ config, observed, now: observed.at, targets: [policy] });

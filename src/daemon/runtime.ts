@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { agePoint, applyRecoveryPoints, recordApply, recoveryPoints, setPolicyRecoveryPoints, type RecoveryPoint } from '../metrics/recovery.js';
 import type { HbrMetrics } from '../metrics/registry.js';
 import type { UnfinishedStep } from '../model/observed.js';
+import type { AuditReport } from '../model/audit.js';
 import type { PlanHold } from '../model/plan.js';
 import type { Config, NotifyEvent, Policy, Schedule } from '../model/policy.js';
 import { observeAll } from '../observe/all.js';
@@ -35,6 +36,8 @@ export interface PolicyRuntime {
   drill?: DrillRecord;
   /** DR pairs held for the operator, by target, with when the hold was first seen (ms) */
   holds?: Map<string, { hold: PlanHold; since: number }>;
+  /** the last audit report of the policy (System.findings), and when it was made (ms) */
+  audit?: { report: AuditReport; at: number };
 }
 
 /** What recording runs and aging recovery points needs from the daemon. */
@@ -88,6 +91,7 @@ export function recordRun(c: RecordContext, name: string, rt: PolicyRuntime, r: 
   for (const [cluster, n] of Object.entries(r.observeErrors)) m.observeErrors.set({ cluster }, n);
   for (const p of r.points) rt.points.set(p.site, { point: p, observedAt: r.finishedAt });
   recordHolds(c, name, rt, r);
+  recordAudit(c, name, rt, r.audit, r.finishedAt);
 
   const failed = r.apply?.failed.length ?? 0;
   const skipped = r.apply?.skipped.length ?? 0;
@@ -207,6 +211,7 @@ export function forgetRecovery(c: RecordContext, policies: ReadonlyMap<string, P
     rt.pendingKinds.clear();
     for (const { hold } of rt.holds?.values() ?? []) c.metrics.pairHeld.remove({ policy: name, target: hold.target, reason: hold.reason });
     delete rt.holds;
+    recordAudit(c, name, rt, undefined, 0);
   }
   refreshRecovery(c, policies);
 }
@@ -246,4 +251,23 @@ function refreshPolicy(c: RecordContext, name: string, rt: PolicyRuntime, now: n
     rt.breached = breached;
   }
   return all;
+}
+
+/**
+ * A run's audit report into the runtime (/status) and hbr_audit_findings: per checked (cluster,
+ * check) the sum of its findings' counts, 0 when clear; a check not made this time (not observed,
+ * or no report: `report` undefined) has its series dropped: unknown is not zero.
+ */
+export function recordAudit(c: RecordContext, name: string, rt: PolicyRuntime, report: AuditReport | undefined, at: number): void {
+  const g = c.metrics.auditFindings;
+  const key = (x: { cluster: string; check: string }) => `${x.cluster}\u0000${x.check}`;
+  const now = new Map((report?.checked ?? []).map((x) => [key(x), { ...x, n: 0 }]));
+  for (const f of report?.findings ?? []) {
+    const e = now.get(key(f));
+    if (e) e.n += f.count;
+  }
+  for (const x of rt.audit?.report.checked ?? []) if (!now.has(key(x))) g.remove({ cluster: x.cluster, policy: name, check: x.check });
+  for (const x of now.values()) g.set({ cluster: x.cluster, policy: name, check: x.check }, x.n);
+  if (report) rt.audit = { report, at };
+  else delete rt.audit;
 }

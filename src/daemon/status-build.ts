@@ -102,6 +102,13 @@ export function buildStatus(daemon: StatusInput): DaemonStatus {
       })),
       ...(p.rto !== undefined && { rtoSeconds: p.rto / 1000 }),
       ...((rt.drillLoop || rt.drill) && { drill: drillStatus(rt, p.verify?.every) }),
+      ...(rt.audit && {
+        audit: {
+          at: new Date(rt.audit.at).toISOString(),
+          checked: [...new Set(rt.audit.report.checked.map((c) => c.check))],
+          findings: rt.audit.report.findings.map((f) => ({ ...f })),
+        },
+      }),
       pendingSteps: (r?.plan?.steps ?? [])
         .filter((s) => !done.has(s.id))
         .map((s) => ({ id: s.id, kind: s.kind, action: s.action, target: `${s.target.cluster}:${s.target.path}`, reason: s.reason })),

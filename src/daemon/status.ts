@@ -77,6 +77,13 @@ export interface PolicyStatus {
       failed: string[];
     };
   };
+  /** what the policy's protection audit found in its last run (docs/audit.md); absent for policies without an audit */
+  audit?: {
+    at: string;
+    /** the checks made (those not observed are missing: unknown, not clear) */
+    checked: string[];
+    findings: Array<{ check: string; cluster: string; path?: string; count: number; message: string }>;
+  };
   /** steps of the latest plan not done (yet) */
   pendingSteps: Array<{ id: string; kind: string; action: string; target: string; reason: string }>;
 }

@@ -46,6 +46,23 @@ export interface ContentSummary {
   snapshotDirectoryCount?: number;
 }
 
+/** GETQUOTAUSAGE (JsonUtil.toJsonMap(QuotaUsage)): -1 = no quota; typeQuota lists only the storage types with one. */
+export interface QuotaUsage {
+  fileAndDirectoryCount: number;
+  quota: number;
+  spaceConsumed: number;
+  spaceQuota: number;
+  typeQuota?: Record<string, { quota: number; consumed: number }>;
+}
+
+/** GETSERVERDEFAULTS (JsonUtil.toJsonMap(FsServerDefaults)), the fields hbr reads. */
+export interface ServerDefaults {
+  blockSize: number;
+  replication: number;
+  /** fs.trash.interval of the NameNode, minutes; 0 = no trash */
+  trashInterval: number;
+}
+
 export interface FileChecksum {
   algorithm: string;
   bytes: string;
@@ -179,6 +196,19 @@ export class WebHdfs {
 
   async getContentSummary(path: string): Promise<ContentSummary> {
     return (await this.json<{ ContentSummary: ContentSummary }>('GET', path, 'GETCONTENTSUMMARY')).ContentSummary;
+  }
+
+  /**
+   * GETQUOTAUSAGE (docs/design/blocks-proposal.md §5.2): cheap on a directory with a quota (the
+   * NameNode keeps its usage), a subtree walk like GETCONTENTSUMMARY on one without.
+   */
+  async getQuotaUsage(path: string): Promise<QuotaUsage> {
+    return (await this.json<{ QuotaUsage: QuotaUsage }>('GET', path, 'GETQUOTAUSAGE')).QuotaUsage;
+  }
+
+  /** GETSERVERDEFAULTS: what clients take from the NameNode, trashInterval (minutes) among them (§5.1 of the brief). */
+  async getServerDefaults(): Promise<ServerDefaults> {
+    return (await this.json<{ FsServerDefaults: ServerDefaults }>('GET', '/', 'GETSERVERDEFAULTS')).FsServerDefaults;
   }
 
   async getFileChecksum(path: string): Promise<FileChecksum> {

@@ -45,6 +45,7 @@ export const METRIC_NAMES = [
   'hbr_hdfs_corrupt_blocks',
   'hbr_hdfs_under_replicated_blocks',
   'hbr_hdfs_trash_enabled',
+  'hbr_audit_findings',
   'hbr_leader',
   'hbr_policy_load_errors',
   'hbr_policy_last_load_success_timestamp_seconds',
@@ -102,6 +103,8 @@ export interface HbrMetrics {
   hdfsUnderReplicatedBlocks: Gauge<'cluster'>;
   /** hbr_hdfs_trash_enabled{cluster} */
   hdfsTrashEnabled: Gauge<'cluster'>;
+  /** hbr_audit_findings{cluster,policy,check} */
+  auditFindings: Gauge<'cluster' | 'policy' | 'check'>;
   /** hbr_leader */
   leader: Gauge;
   /** hbr_policy_load_errors */
@@ -227,6 +230,12 @@ export function createMetrics(opts: MetricsOptions = {}): HbrMetrics {
       name: 'hbr_hdfs_trash_enabled',
       help: '1 when the cluster has the HDFS trash on (fs.trash.interval > 0), so deleted files can be recovered for a while; 0 when off.',
       labelNames: ['cluster'] as const,
+      registers,
+    }),
+    auditFindings: new Gauge({
+      name: 'hbr_audit_findings',
+      help: "What a policy's protection audit found, per check (docs/audit.md): missing blocks, files below min_replication, trash off, quotas near full, ...; 0 when the check is clear, no series when it could not be made.",
+      labelNames: ['cluster', 'policy', 'check'] as const,
       registers,
     }),
     leader: new Gauge({

@@ -1,6 +1,7 @@
 /** Accumulates the steps and warnings of a plan; keeps step ids unique and dependencies first. */
 import { stripUserinfo } from '../model/errors.js';
 import { dirKey } from '../model/observed.js';
+import type { Protection } from '../model/audit.js';
 import type { PlanHold, PlanRequest, PlanWarning, Step } from '../model/plan.js';
 
 export class PlanBuilder {
@@ -14,9 +15,16 @@ export class PlanBuilder {
   private readonly requests: readonly PlanRequest[];
   private readonly taken = new Set<PlanRequest>();
 
-  constructor(opts: { allowOverwrite?: readonly string[]; requests?: readonly PlanRequest[] } = {}) {
+  /**
+   * What every policy of the config protects, and how (System.protects of every system, collected
+   * by the core): read-only input for an audit's "protected by nothing" check (docs/audit.md).
+   */
+  readonly protections: readonly Protection[];
+
+  constructor(opts: { allowOverwrite?: readonly string[]; requests?: readonly PlanRequest[]; protections?: readonly Protection[] } = {}) {
     this.allowed = new Set(opts.allowOverwrite ?? []);
     this.requests = opts.requests ?? [];
+    this.protections = opts.protections ?? [];
   }
 
   /** The operator's request `verb` for `policy`, if any; the system that asks takes it. */

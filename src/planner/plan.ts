@@ -10,7 +10,7 @@ import { PLAN_VERSION, type Plan, type PlanRequest } from '../model/plan.js';
 import { UserError } from '../model/errors.js';
 import type { Config } from '../model/policy.js';
 import { iso } from '../model/format.js';
-import { policiesOf, SYSTEMS } from '../systems/index.js';
+import { policiesOf, protections, SYSTEMS } from '../systems/index.js';
 import { PlanBuilder } from './builder.js';
 import { checkSafety, checkSteps } from './check.js';
 import { digestObserved, digestPolicies } from './digest.js';
@@ -36,7 +36,11 @@ export interface PlanInput {
 
 export function planAll(input: PlanInput): Plan {
   const { config, observed, now } = input;
-  const b = new PlanBuilder({ ...(input.allowOverwrite ? { allowOverwrite: input.allowOverwrite } : {}), ...(input.requests ? { requests: input.requests } : {}) });
+  const b = new PlanBuilder({
+    ...(input.allowOverwrite ? { allowOverwrite: input.allowOverwrite } : {}),
+    ...(input.requests ? { requests: input.requests } : {}),
+    protections: protections(config),
+  });
 
   let names: Set<string> | undefined;
   if (input.targets) {

@@ -26,13 +26,14 @@ function health(p: PolicyStatus): string {
   if (p.rpoBreached) return 'RPO BREACHED';
   if (p.lastRun && !p.lastRun.ok) return `FAILING (${p.consecutiveFailures}x)`;
   if (p.drill?.last && !p.drill.last.ok) return 'DRILL FAILED';
+  if (p.audit?.findings.length) return `AUDIT: ${p.audit.findings.length} finding(s)`;
   if (!p.lastRun) return 'not run yet';
   return 'ok';
 }
 
-/** True when something needs a person: a breached RPO, a failing policy, invalid policy files. */
+/** True when something needs a person: a breached RPO, a failing policy, invalid policy files, audit findings. */
 export function needsAttention(s: DaemonStatus): boolean {
-  return s.lastLoad.errors.length > 0 || s.policies.some((p) => p.rpoBreached || (p.held?.length ?? 0) > 0 || (p.lastRun !== undefined && !p.lastRun.ok) || p.drill?.last?.ok === false);
+  return s.lastLoad.errors.length > 0 || s.policies.some((p) => p.rpoBreached || (p.held?.length ?? 0) > 0 || (p.lastRun !== undefined && !p.lastRun.ok) || p.drill?.last?.ok === false || (p.audit?.findings.length ?? 0) > 0);
 }
 
 export function renderStatusText(s: DaemonStatus): string {
@@ -74,6 +75,11 @@ export function renderStatusText(s: DaemonStatus): string {
     const moved = p.recoveryPoints.filter((r) => r.where !== undefined);
     if (moved.length) out.push('', `${p.name}: ${moved.map((r) => `${r.site.toUpperCase()} is ${r.where}`).join('; ')}`);
     for (const h of p.held ?? []) out.push('', `${p.name}: HELD since ${h.since} (${h.reason}): ${h.message}`);
+  }
+  for (const p of s.policies) {
+    if (!p.audit?.findings.length) continue;
+    out.push('', `${p.name}: audit ${relative(p.audit.at, s.now)} found:`);
+    for (const f of p.audit.findings) out.push(`  [${f.check}] ${f.message}`);
   }
   const problems = s.policies.filter((p) => p.lastRun && !p.lastRun.ok);
   if (problems.length) {

@@ -3,8 +3,10 @@
  * CLI) knows a system only through this list and the interface in ./types.ts; adding a system is a
  * new folder src/systems/<name>/ and one line here (docs/architecture.md, "Adding a system").
  */
-import type { Policy } from '../model/policy.js';
+import type { Protection } from '../model/audit.js';
+import type { Config, Policy } from '../model/policy.js';
 import type { Step } from '../model/plan.js';
+import { audit } from './audit/index.js';
 import { hdfs } from './hdfs/index.js';
 import type { ExecutorRegistry, System } from './types.js';
 import { zookeeper } from './zookeeper/index.js';
@@ -12,6 +14,7 @@ import { zookeeper } from './zookeeper/index.js';
 export const SYSTEMS: readonly System[] = [
   hdfs,
   zookeeper,
+  audit,
 ];
 
 function index<T>(what: string, pairs: Array<[string, T]>): Map<string, T> {
@@ -86,4 +89,14 @@ export function policyClaims(config: Parameters<System['claims']>[1], name: stri
   const p = config.policies[name];
   if (!p) return [];
   return systemOf(p).claims(p, config).map((c) => `${c.endpoint}\u0000${c.path}`);
+}
+
+/** What every policy of the config protects, and how (System.protects), sorted: for audits (docs/audit.md). */
+export function protections(config: Config): Protection[] {
+  const out: Protection[] = [];
+  for (const s of SYSTEMS) {
+    if (!s.protects) continue;
+    for (const p of policiesOf(config, s)) out.push(...s.protects(p, config));
+  }
+  return out.sort((a, b) => (a.endpoint + a.path + a.by + a.policy < b.endpoint + b.path + b.by + b.policy ? -1 : 1));
 }

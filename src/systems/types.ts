@@ -8,6 +8,7 @@
  * observer, planner rules, safety floors, executors, recovery points and restore.
  */
 import type { Command } from 'commander';
+import type { AuditReport, Protection } from '../model/audit.js';
 import type { Observed } from '../model/observed.js';
 import type { Plan, Step } from '../model/plan.js';
 import type { Config, Policy, PolicyBase, Schedule, SourceLocation } from '../model/policy.js';
@@ -180,6 +181,18 @@ export interface System<P extends Policy = Policy> {
   health?(config: Config, metrics: HbrMetrics, log: Logger): Promise<void>;
   /** `hbr restore <name>`: the system's restores, each a reviewable plan first */
   restore?: RestoreCommand;
+  /**
+   * Optional: the paths the policy protects and how (snapshots, a DR pair, a backup), canonical by
+   * endpoint. The core collects them from every system (src/systems/index.ts `protections`) and
+   * hands them to the planner (PlanBuilder.protections) and to `findings`, so an audit can tell a
+   * path nothing protects without importing another system (docs/audit.md).
+   */
+  protects?(p: P, config: Config): Protection[];
+  /**
+   * Optional, pure: what the policy's audit found in an observation (docs/audit.md). The daemon puts
+   * the findings in /status and `hbr status` and their counts in hbr_audit_findings.
+   */
+  findings?(p: P, observed: Observed, ctx: { config: Config; protections: readonly Protection[]; now: number }): AuditReport;
   /** `hbr verify`: restores the policy's newest recovery point into a scratch place and compares */
   drill?(policy: PolicyBase, ctx: DrillContext): Promise<DrillResult>;
   /**

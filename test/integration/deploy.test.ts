@@ -116,6 +116,7 @@ test('alert rules: the expected alerts, each with for, severity and summary/desc
     HbrHdfsMissingBlocks: ['page'],
     HbrHdfsCorruptBlocks: ['page'],
     HbrHdfsTrashDisabled: ['ticket'],
+    HbrAuditFinding: ['ticket'],
     HbrRestoreDrillFailed: ['page'],
     HbrRestoreDrillOverdue: ['ticket', 'ticket'],
     HbrRestoreDrillOverRto: ['ticket'],
@@ -144,6 +145,7 @@ test('alert rules: the expected alerts, each with for, severity and summary/desc
   assert.is(forOf('HbrPolicyLoadFailing', 'hbr_policy_load_errors'), '10m');
   assert.is(forOf('HbrHdfsMissingBlocks', 'hbr_hdfs_missing_blocks'), '5m');
   assert.is(forOf('HbrHdfsTrashDisabled', 'hbr_hdfs_trash_enabled'), '1h');
+  assert.is(forOf('HbrAuditFinding', 'hbr_audit_findings'), '30m');
 });
 
 test('alert rules only use metrics hbr exports (and up)', () => {
@@ -281,6 +283,20 @@ test('promtool test rules: the alerts fire on synthetic series, and only then', 
         { eval_time: '70m', alertname: 'HbrHdfsTrashDisabled', exp_alerts: [{ exp_labels: { severity: 'ticket', cluster: 'dr' } }] },
       ],
     },
+    { // Audit findings (docs/audit.md), reported by two daemons: one alert per (cluster, policy, check)
+      // that stays above 0 for 30m; a clear check (0) and one that clears at 20m stay quiet.
+      interval: '1m',
+      input_series: [
+        { series: `hbr_audit_findings{${A},cluster="prod",policy="lake",check="low-replication"}`, values: '3x60' },
+        { series: `hbr_audit_findings{${B},cluster="prod",policy="lake",check="low-replication"}`, values: '3x60' },
+        { series: `hbr_audit_findings{${A},cluster="prod",policy="lake",check="trash"}`, values: '0x60' },
+        { series: `hbr_audit_findings{${A},cluster="prod",policy="lake",check="quota"}`, values: '1x20 0x40' },
+      ],
+      alert_rule_test: [
+        { eval_time: '20m', alertname: 'HbrAuditFinding', exp_alerts: [] },
+        { eval_time: '45m', alertname: 'HbrAuditFinding', exp_alerts: [{ exp_labels: { severity: 'ticket', cluster: 'prod', policy: 'lake', check: 'low-replication' } }] },
+      ],
+    },
     { // Restore drills (docs/drills.md), daemon a: warehouse's drill fails at 10m; logs passed at 0 and not
       // since (interval 10m: overdue after 20m); archive took 600 s against an rto of 300 s; metrics
       // never passed a drill in 80 minutes of leading (interval 10m); b restarted at 50m (not yet overdue).
@@ -351,7 +367,7 @@ test('dashboard: uid hbr, schemaVersion 39, datasource and policy variables, the
     [/Pending steps/, 'hbr_plan_pending_steps'], [/Steps done/, 'hbr_steps_total'], [/Bytes copied/, 'hbr_bytes_copied_total'],
     [/Snapshots per site/, 'hbr_snapshots'], [/Last successful reconcile/, 'hbr_reconcile_last_success_timestamp_seconds'],
     [/HDFS blocks/, 'hbr_hdfs_missing_blocks'], [/HDFS blocks/, 'hbr_hdfs_corrupt_blocks'], [/HDFS blocks/, 'hbr_hdfs_under_replicated_blocks'],
-    [/[Tt]rash/, 'hbr_hdfs_trash_enabled'], [/Leader/, 'hbr_leader'], [/Policy load errors/, 'hbr_policy_load_errors'],
+    [/[Tt]rash/, 'hbr_hdfs_trash_enabled'], [/Protection audit findings/, 'hbr_audit_findings'], [/Leader/, 'hbr_leader'], [/Policy load errors/, 'hbr_policy_load_errors'],
     [/memory/, 'process_resident_memory_bytes'], [/CPU/, 'process_cpu_seconds_total'],
   ] as Array<[RegExp, string]>) {
     const p = byTitle(title);

@@ -13,7 +13,7 @@ import * as snapshots from './exec-snapshots.js';
 import * as failover from './exec-failover.js';
 import { rollbackTorn } from './exec-torn.js';
 import { pollHdfsHealth } from './health.js';
-import { hdfsClaims, loadHdfsPolicy } from './load.js';
+import { hdfsClaims, hdfsProtects, loadHdfsPolicy } from './load.js';
 import { observeHdfs } from './observe.js';
 import { planHdfs } from './plan.js';
 import { snapshotPolicyPoints } from './recovery.js';
@@ -42,6 +42,7 @@ export const hdfs: System<HdfsSnapshotPolicy> = {
   loadCluster: (_kind, name, raw, at) => loadHdfsCluster(name, raw, at),
   load: loadHdfsPolicy,
   claims: hdfsClaims,
+  protects: hdfsProtects,
   stepClaims(step: Step, config) {
     const r = [dirClaim(config, step.target.cluster, step.target.path)];
     const src = isHdfsStep(step) ? step.params.source : undefined;

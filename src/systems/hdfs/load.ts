@@ -1,4 +1,5 @@
 /** Loading an HDFS snapshot policy: its normal form, its references, its RPO against its schedule. */
+import type { Protection } from '../../model/audit.js';
 import type { Config, Keep, SourceLocation } from '../../model/policy.js';
 import { hdfsEndpoint, isHdfsCluster } from '../../hadoop/cluster.js';
 import { formatDuration } from '../../schema/duration.js';
@@ -79,5 +80,31 @@ export function hdfsClaims(p: HdfsSnapshotPolicy, config: Config): Claim[] {
   };
   add(p.source, 'source', ['source', 'path']);
   p.replicate.forEach((r, i) => add(r.to, 'target', ['replicate', i, 'to', 'path']));
+  return out;
+}
+
+/**
+ * What the policy protects, for audits (System.protects, docs/audit.md): its source by snapshots,
+ * and by replication when it has a DR target; each target by snapshots (hbr's snapshots are made on
+ * the DR side too) and by replication (it is one side of the pair).
+ */
+export function hdfsProtects(p: HdfsSnapshotPolicy, config: Config): Protection[] {
+  const out: Protection[] = [];
+  const endpointOf = (l: HdfsLocation) => {
+    const c = config.clusters[l.cluster];
+    return isHdfsCluster(c) ? hdfsEndpoint(c, l.cluster) : undefined;
+  };
+  const add = (l: HdfsLocation, by: Protection['by'], copyAt?: string) => {
+    const endpoint = endpointOf(l);
+    if (endpoint) out.push({ policy: p.name, endpoint, cluster: l.cluster, path: l.path, by, ...(copyAt !== undefined && { copyAt }) });
+  };
+  const source = endpointOf(p.source);
+  add(p.source, 'snapshots');
+  for (const r of p.replicate) {
+    const target = endpointOf(r.to);
+    if (target) add(p.source, 'replication', target);
+    add(r.to, 'snapshots');
+    if (source) add(r.to, 'replication', source);
+  }
   return out;
 }
