@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../model/policy.js';
 import type { Observed } from '../model/observed.js';
+import { SYSTEMS } from '../systems/index.js';
 
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(normalize(value));
@@ -75,8 +76,13 @@ export function digestObserved(observed: Pick<Observed, 'dirs' | 'stores' | 'par
   // Store listings count by key only: sizes and times of the same objects are not a change.
   const stores: Record<string, string[]> = {};
   for (const [key, s] of Object.entries(observed.stores ?? {})) stores[key] = s.objects.map((o) => o.key).sort();
-  // A system's own observations (Observed.parts) count whole: a system keeps only what its plan reads there.
-  const parts = observed.parts && Object.keys(observed.parts).length ? observed.parts : undefined;
-  if (parts) return sha256(canonicalJson({ dirs, stores, parts }));
+  // A system's own observations (Observed.parts) count as the system says (System.digestPart), else whole.
+  const parts: Record<string, unknown> = {};
+  for (const [name, part] of Object.entries(observed.parts ?? {})) {
+    const system = SYSTEMS.find((s) => s.name === name);
+    const counted = system?.digestPart ? system.digestPart(part) : part;
+    if (counted !== undefined) parts[name] = counted;
+  }
+  if (Object.keys(parts).length) return sha256(canonicalJson({ dirs, stores, parts }));
   return sha256(canonicalJson(Object.keys(stores).length ? { dirs, stores } : dirs));
 }

@@ -163,6 +163,13 @@ export interface System<P extends Policy = Policy> {
   /** names of the clusters and stores the policy reads or writes */
   scope(p: P): string[];
   observe(config: Config, policies: P[], opts: ObserveOptions): Promise<ObservedPart>;
+  /**
+   * Optional, pure: what of its own observation (Observed.parts[name]) a saved plan depends on; the
+   * apply-time stale check digests this instead of the whole part (src/planner/digest.ts). A system
+   * whose plan makes no steps from it (the audit's warnings) returns undefined, so a moving count
+   * does not refuse a saved plan of other policies.
+   */
+  digestPart?(part: unknown): unknown;
   /** pure: adds the steps of these (selected) policies to the plan */
   plan(b: PlanBuilder, policies: P[], observed: Observed, now: number, config: Config): void;
   /**

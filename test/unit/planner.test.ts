@@ -275,6 +275,14 @@ test('digests: policies without locations; observed without sizes; deterministic
   const more = structuredClone(obs);
   more.dirs[SRC_KEY]!.snapshots.push({ name: 'x', createdAt: 1 });
   assert.is.not(digestObserved(more), p1.observedDigest);
+  // A system's own observations count as it says (System.digestPart): the audit's not at all, so a
+  // saved plan is not refused because a quota's usage moved; another system's part counts whole.
+  const audited = structuredClone(obs);
+  audited.parts = { audit: { lake: { blocks: { missing: 1 }, quotas: [{ path: '/', used: 5 }] } } };
+  assert.is(digestObserved(audited), p1.observedDigest);
+  const blocks = structuredClone(obs);
+  blocks.parts = { blocks: { policies: { b: { store: { manifests: ['m1'] } } } } };
+  assert.is.not(digestObserved(blocks), p1.observedDigest);
 });
 
 test('cascade prod → dr → dr2 is planned in dependency order, whatever the names', () => {

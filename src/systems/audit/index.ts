@@ -22,6 +22,8 @@ export const audit: System<AuditPolicy> = {
   schedule: (p) => p.audit.schedule,
   scope: (p) => [p.source.cluster],
   observe: observeAudits,
+  // Its plan makes warnings only: what it observes never makes a saved plan stale (docs/audit.md).
+  digestPart: () => undefined,
   plan: (b, policies, observed, _now, config) => planAudits(b, policies, observed, config),
   checkStep: (step) => [`the audit plans no steps; ${step.kind} is not one of its`],
   safety: () => () => {},
