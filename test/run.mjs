@@ -24,11 +24,21 @@ function runGroup(group) {
     const args = ['--import', 'tsx', uvuBin, dir, pattern ?? '\\.test\\.ts$'];
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
     let out = '';
+    // uvu prints each file's name (bold, underlined) as its tests start: the time between two names
+    // is that file's, printed slowest first at the end (what the CI time budget is spent on).
+    const started = [];
+    let partial = '';
     // uvu prints its summary when the last test ends; a handle a failed test leaked (a ZooKeeper
     // client, a server) can keep its process alive for ever after. Give it 20 s, then end it.
     let reaper;
     child.stdout.on('data', (d) => {
       out += d;
+      const lines = (partial + d).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const m = /^\x1b\[1m\x1b\[4m\x1b\[37m(.+?)\x1b\[22m/.exec(line);
+        if (m) started.push({ file: m[1], at: Date.now() });
+      }
       process.stdout.write(d);
       if (!reaper && /Duration:/.test(out)) {
         reaper = setTimeout(() => {
@@ -40,6 +50,9 @@ function runGroup(group) {
     });
     child.on('close', (code) => {
       if (reaper) clearTimeout(reaper);
+      const end = Date.now();
+      const took = started.map((x, i) => ({ file: x.file, s: ((started[i + 1]?.at ?? end) - x.at) / 1000 })).sort((a, b) => b.s - a.s);
+      if (took.length) console.log(`\n${group}: seconds per file, slowest first: ${took.map((t) => `${t.file} ${t.s.toFixed(0)}`).join(', ')}`);
       const num = (label) => Number((new RegExp(`${label}:\\s+(\\d+)`).exec(out) ?? [])[1] ?? NaN);
       const total = num('Total');
       const passed = num('Passed');
