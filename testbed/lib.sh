@@ -35,6 +35,7 @@ marker_of() {
     primary|dr|extra-*) echo "hdfs.minidfs.basedir=$STATE/$1 " ;;
     zookeeper) echo "$STATE/zookeeper/zoo.cfg" ;;
     s3) echo "$STATE/s3/data" ;;
+    oz-*-scm|oz-*-om|oz-*-dn|oz-*-httpfs) echo "-Dhbr.oz=$STATE/${1%-*}/${1##*-} " ;;  # testbed/ozone.sh
     *) return 1 ;;
   esac
 }
@@ -53,7 +54,7 @@ pid_of() {
   for p in /proc/[0-9]*; do
     pid=${p#/proc/}
     [ "$pid" = "$$" ] && continue
-    tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF -- "$m" || continue
+    tr '\0' ' ' 2>/dev/null < "$p/cmdline" | grep -qF -- "$m" || continue
     mkdir -p "$PIDS" && echo "$pid" > "$f"
     echo "$pid"
     return 0
