@@ -46,7 +46,9 @@ oz_port() { # base role-offset
 ozone_conf() { # name base
   local name=$1 b=$2 dir=$STATE/$1 user
   user=$(id -un)
-  mkdir -p "$dir/conf" "$dir/data" "$dir/logs" "$dir/httpfs-temp"
+  # data/tmp: where RocksDB's JNI libraries are unpacked (native.lib.tmp.dir, else the cwd:
+  # NativeLibraryLoader.java in hadoop-hdds/rocks-native)
+  mkdir -p "$dir/conf" "$dir/data/tmp" "$dir/logs" "$dir/httpfs-temp"
   prop() { printf '  <property><name>%s</name><value>%s</value></property>\n' "$1" "$2"; }
   {
     echo '<?xml version="1.0"?>'
@@ -162,6 +164,7 @@ ozone_java() { # name role heap : the JVM command line of one daemon (marker: -D
     "-Dhbr.oz=$dir/$2" -Dhbr.testbed="$STATE" \
     "-Dlog4j.configuration=file:$dir/conf/log4j.properties" \
     "-Dhadoop.log.dir=$dir/logs" \
+    "-Djava.io.tmpdir=$dir/data/tmp" "-Dnative.lib.tmp.dir=$dir/data/tmp" \
     -cp "$dir/conf:$(cat "$OZONE_CP_FILE")"
 }
 
