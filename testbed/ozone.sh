@@ -15,16 +15,15 @@ OZONE_FS_CP_FILE=$STATE/ozone-fs.classpath
 # org.apache.ozone:hdds-hadoop-dependency-client:2.2.0 (2.2.1's top parent is missing too). Its
 # 2.1.0 content (fetched from Central) with the version set to 2.2.0 is put in the local repository,
 # once; it only manages Hadoop dependency versions (exclusions), which 2.2.0's children then inherit.
-ozone_parent_pom() {
-  local repo g=org/apache/ozone a=hdds-hadoop-dependency-client tmp
-  repo=$HOME/.m2/repository  # Maven's default local repository (the test bed sets no other)
-  [ -s "$repo/$g/$a/$OZONE_VERSION/$a-$OZONE_VERSION.pom" ] && return 0
+ozone_parent_pom() { # run only when the classpath is resolved (ozone_install): ~7 s, once
+  local a=hdds-hadoop-dependency-client tmp
   log "supplying the parent POM $a:$OZONE_VERSION that Maven Central lacks (from its 2.1.0)"
   tmp=$(mktemp -d)
   mvn -q -B dependency:copy -Dartifact="org.apache.ozone:$a:2.1.0:pom" -DoutputDirectory="$tmp" >"$LOGS/mvn-ozone-parent.log" 2>&1 \
     || { tail -n 20 "$LOGS/mvn-ozone-parent.log" >&2; die "could not fetch $a:2.1.0:pom"; }
   # The POM names 2.1.0 twice: its parent (hdds) and itself.
   sed 's#<version>2\.1\.0</version>#<version>'"$OZONE_VERSION"'</version>#' "$tmp/$a-2.1.0.pom" > "$tmp/$a.pom"
+  # Into the local repository Maven uses (MAVEN_OPTS=-Dmaven.repo.local=... is honoured).
   mvn -q -B install:install-file -Dfile="$tmp/$a.pom" -DpomFile="$tmp/$a.pom" -Dpackaging=pom \
     -DgroupId=org.apache.ozone -DartifactId="$a" -Dversion="$OZONE_VERSION" >>"$LOGS/mvn-ozone-parent.log" 2>&1 \
     || { tail -n 20 "$LOGS/mvn-ozone-parent.log" >&2; die "could not install $a:$OZONE_VERSION"; }
