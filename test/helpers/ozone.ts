@@ -25,6 +25,8 @@ export interface Ozone {
   omHttp: string;
   /** A WebHDFS client on the HttpFS gateway, as the test bed's user. */
   client: WebHdfs;
+  /** `ozone sh ARGS` against this cluster (testbed/bin/ozone; one JVM, ~2 s): its stdout. */
+  sh(args: string[]): string;
   stop(): void;
 }
 
@@ -69,6 +71,15 @@ export async function startOzone(name: `oz-${string}`): Promise<Ozone> {
     ofs: `ofs://127.0.0.1:${base}`,
     omHttp: `http://127.0.0.1:${base + 1}`,
     client: new WebHdfs({ baseUrl: httpfs, user: testbed().HBR_TB_HDFS_USER }),
+    sh: (args) => {
+      const r = spawnSync(join(repoRoot, 'testbed', 'bin', 'ozone'), [name, 'sh', ...args], {
+        env: { ...process.env, HBR_TB_STATE: testbed().HBR_TB_STATE },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      if (r.status !== 0) throw new Error(`ozone sh ${args.join(' ')} on ${name} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+      return r.stdout;
+    },
     stop: () => run([join('testbed', 'down'), '--purge', name]),
   };
 }

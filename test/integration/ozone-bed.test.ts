@@ -4,7 +4,8 @@
  * Ozone system will rely on: volumes and buckets made over the HttpFS gateway (WebHDFS MKDIRS on
  * ofs), keys written and read over it, CREATESNAPSHOT and LISTSTATUS of `<bucket>/.snapshot`, and the
  * guide's DistCp round between the clusters over ofs:// (full copy of a snapshot, same-named
- * snapshots, then `-update -diff s1 s2` copying only what changed).
+ * snapshots, then `-update -diff s1 s2` copying only what changed), and `ozone sh snapshot diff`
+ * (testbed/bin/ozone) for the diff the gateway does not serve.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -91,6 +92,20 @@ test('a key over HttpFS; CREATESNAPSHOT and LISTSTATUS of <bucket>/.snapshot; wh
       assert.instance(err, WebHdfsError);
     }
   }
+  // The diff through `ozone sh` (testbed/bin/ozone): asynchronous, a job then its report. With
+  // ozone.om.snapshot.diff.job.default.wait.time=1s the report is there within seconds, not a minute.
+  const path = bucket.slice(1);
+  assert.match(primary.sh(['snapshot', 'diff', path, 'snap-one', 'snap-two']), /Submitting a new job|Difference between/);
+  let report = '';
+  for (let i = 0; i < 20 && !/Difference between/.test(report); i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    report = primary.sh(['snapshot', 'diff', '--get-report', path, 'snap-one', 'snap-two']);
+  }
+  assert.match(report, /^\+\s+\.\/later\.txt$/m, report);
+  assert.not.match(report, /key\.bin/, 'an unchanged key is not in the diff');
+  const listed = JSON.parse(primary.sh(['snapshot', 'list', path])) as { name: string; snapshotStatus: string }[];
+  assert.equal(listed.map((x) => `${x.name}:${x.snapshotStatus}`).sort(), ['snap-one:SNAPSHOT_ACTIVE', 'snap-two:SNAPSHOT_ACTIVE']);
+
   await c.deleteSnapshot(bucket, 'snap-two');
   assert.equal((await c.listStatus(`${bucket}/.snapshot`)).map((s) => s.pathSuffix), ['snap-one']);
 });
