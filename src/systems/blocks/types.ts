@@ -145,7 +145,15 @@ export interface BlocksPolicyObserved {
    * Files under the source the NameNode reports with a missing or corrupt block (NameNodeInfo
    * CorruptFiles, each confirmed with GET_BLOCK_LOCATIONS: ./damage.ts); undefined when it could not tell.
    */
-  damaged?: Array<{ path: string; blocks: LiveBlock[] }>;
+  damaged?: Array<{
+    /** relative to the source path, as in a manifest */
+    path: string;
+    blocks: LiveBlock[];
+    /** the file's identity now (GETFILESTATUS): its restore is planned only if the manifest's version matches */
+    fileId?: number;
+    length?: number;
+    mtime?: number;
+  }>;
   /** the store; undefined when it could not be listed */
   store?: {
     /** `<blockId>_<genStamp>` keys present under blocks/<pool>/, with their time (ms) */
@@ -201,6 +209,12 @@ export type BlocksParams = {
   to?: string;
   /** blocks.restore: an existing file is replaced (the plan shows it as -/+) */
   overwrite?: boolean;
+  /**
+   * blocks.restore: each file's destination as the plan saw it (null: absent). The executor refuses
+   * a file whose destination changed since (a different file now), unless it already is the
+   * manifest's version (a re-run after a kill).
+   */
+  expect?: Record<string, { fileId: number; length: number; mtime: number } | null>;
 };
 
 export type BlocksStep = Step<BlocksParams>;

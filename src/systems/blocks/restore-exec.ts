@@ -1,0 +1,248 @@
+/**
+ * The `blocks.restore` executor (docs/blocks.md "Restore"; design: docs/design/blocks-proposal.md
+ * §4.2). For each file of the step, from the manifest it names:
+ *   1. sweep the scratch files an earlier, killed restore of that name left beside it
+ *      (`.<name>.hbr-restore-<UTC>`: ./restore-plan.ts; nothing else is touched);
+ *   2. re-observe the destination: if it changed since the plan (params.expect) it is a different
+ *      file now and is refused, unless it already is the manifest's version (a re-run after a kill);
+ *   3. CREATE a scratch file beside the target and stream the file's blocks into it in order, each
+ *      fetched from the store with getFile (which verifies its SHA-256), checked against the manifest;
+ *   4. check the written length, and GETFILECHECKSUM against the manifest's when the algorithm is the
+ *      same (same block size and bytes per checksum: the algorithm name encodes them);
+ *   5. set owner/group (needs a superuser; a refusal is reported, not fatal), permission and mtime;
+ *   6. RENAME into place (rename2, OVERWRITE only when the step replaces a file).
+ * A kill at any point leaves the target as it was or the manifest's version, and at most a scratch
+ * file that the next run sweeps: the step converges when re-run.
+ */
+import { createReadStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { crashPoint } from '../../model/faults.js';
+import { hdfsClusterOf } from '../../hadoop/cluster.js';
+import { WebHdfs, WebHdfsError, type FileStatus } from '../../hadoop/webhdfs.js';
+import { createFromStream, renameTo, setTimes } from '../../hadoop/webhdfs-write.js';
+import { openStore } from '../../stores/open.js';
+import type { StoreClient } from '../../stores/types.js';
+import type { ExecContext, StepOutcome } from '../types.js';
+import { alreadyRestored, baseName, joinPath, parentOf, restoreScratchName, sameChecksum, scratchTarget, type Destination } from './restore-plan.js';
+import { isBlocksPolicy, type BlocksStep, type Manifest, type ManifestFile } from './types.js';
+
+export interface RestoreFilesInput {
+  fs: WebHdfs;
+  store: StoreClient;
+  manifest: Manifest;
+  /** relative paths of the manifest's files */
+  files: readonly string[];
+  /** where they go: `<root>/<path>` */
+  root: string;
+  overwrite: boolean;
+  expect?: Readonly<Record<string, { fileId: number; length: number; mtime: number } | null>>;
+  stateDir: string;
+  signal: AbortSignal;
+  log: (message: string) => void;
+}
+
+export interface RestoreFilesResult {
+  restored: Array<{ path: string; bytes: number; checksum: 'verified' | 'not comparable' | 'none in manifest'; owner: boolean }>;
+  already: string[];
+  swept: number;
+}
+
+/** The HDFS client and store a blocks policy restores with. */
+export async function restoreClients(ctx: Pick<ExecContext, 'config'>, policyName: string): Promise<{ fs: WebHdfs; store: StoreClient; source: { cluster: string; path: string } }> {
+  const policy = ctx.config.policies[policyName];
+  if (!isBlocksPolicy(policy)) throw new Error(`no block backup policy named '${policyName}'`);
+  const cluster = hdfsClusterOf(ctx.config.clusters, policy.source.cluster);
+  const store = ctx.config.stores[policy.backup.to];
+  if (!store) throw new Error(`policy ${policyName}: no store '${policy.backup.to}'`);
+  return {
+    fs: new WebHdfs({ baseUrl: cluster.webhdfs, user: cluster.user ?? process.env.HADOOP_USER_NAME }),
+    store: await openStore(store),
+    source: policy.source,
+  };
+}
+
+/** Reads a manifest from the store (verified SHA-256) and checks its shape. */
+export async function readManifest(store: StoreClient, key: string, stateDir: string, signal?: AbortSignal): Promise<Manifest> {
+  const dir = tmpDir(stateDir);
+  try {
+    const file = join(dir, 'manifest.json');
+    await store.getFile(key, file, signal ? { signal } : {});
+    const { readFile } = await import('node:fs/promises');
+    const m = JSON.parse(await readFile(file, 'utf8')) as Manifest;
+    if (m?.version !== 1 || !Array.isArray(m.files) || typeof m.blockPoolId !== 'string') throw new Error(`${key} in ${store.url} is not a version 1 block manifest`);
+    return m;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function execRestore(step: BlocksStep, ctx: ExecContext): Promise<StepOutcome> {
+  const p = step.params;
+  if (!p.manifest || !p.files?.length) throw new Error(`${step.id}: no manifest or files to restore`);
+  const { fs, store, source } = await restoreClients(ctx, step.policy);
+  const manifest = await readManifest(store, p.manifest, ctx.stateDir, ctx.signal);
+  const r = await restoreFiles({
+    fs,
+    store,
+    manifest,
+    files: p.files,
+    root: p.to ?? source.path,
+    overwrite: p.overwrite === true,
+    ...(p.expect && { expect: p.expect }),
+    stateDir: ctx.stateDir,
+    signal: ctx.signal,
+    log: ctx.log,
+  });
+  const bytes = r.restored.reduce((n, f) => n + f.bytes, 0);
+  const notes = [
+    r.restored.length ? `${r.restored.length} restored` : '',
+    r.already.length ? `${r.already.length} already restored` : '',
+    r.swept ? `${r.swept} scratch file(s) of a killed restore removed` : '',
+  ].filter(Boolean);
+  return { bytesCopied: bytes, filesCopied: r.restored.length, note: notes.join(', ') };
+}
+
+export async function restoreFiles(i: RestoreFilesInput): Promise<RestoreFilesResult> {
+  const byPath = new Map(i.manifest.files.map((f) => [f.path, f]));
+  const out: RestoreFilesResult = { restored: [], already: [], swept: 0 };
+  for (const rel of i.files) {
+    i.signal.throwIfAborted();
+    const m = byPath.get(rel);
+    if (!m) throw new Error(`${rel} is not in the manifest of ${new Date(i.manifest.createdAt).toISOString()}`);
+    const target = joinPath(i.root, rel);
+    out.swept += await sweepScratch(i.fs, target, i.log);
+    const st = await i.fs.stat(target);
+    const dest = st ? await destinationOf(i.fs, target, st, m) : undefined;
+    const now = st ? { fileId: st.fileId, length: st.length, mtime: st.modificationTime } : null;
+    const exp = i.expect?.[rel];
+    const changed = exp !== undefined && JSON.stringify(exp) !== JSON.stringify(now);
+    if (dest && (changed || exp === undefined) && alreadyRestored(m, dest)) {
+      out.already.push(rel);
+      i.log(`${target}: already the version of the manifest`);
+      continue;
+    }
+    if (changed) throw new Error(`${target} changed since the plan (${describe(exp ?? null)} then, ${describe(now)} now): not replaced; plan again`);
+    if (st && st.type !== 'FILE') throw new Error(`${target} is a ${st.type.toLowerCase()}: not replaced`);
+    if (st && !i.overwrite) throw new Error(`${target} exists and differs from the manifest: not replaced without --overwrite`);
+    out.restored.push(await writeOne(i, m, target, st !== undefined));
+  }
+  return out;
+}
+
+async function destinationOf(fs: WebHdfs, path: string, st: FileStatus, m: ManifestFile): Promise<Destination> {
+  const checksum = st.type === 'FILE' && st.length === m.length && m.checksum ? await fs.getFileChecksum(path).catch(() => undefined) : undefined;
+  return { type: st.type, fileId: st.fileId, length: st.length, mtime: st.modificationTime, ...(checksum && { checksum }) };
+}
+
+function describe(x: { fileId: number; length: number; mtime: number } | null): string {
+  return x ? `fileId ${x.fileId}, ${x.length} bytes, mtime ${new Date(x.mtime).toISOString()}` : 'absent';
+}
+
+/** Removes `.<name>.hbr-restore-*` files beside `target` (a killed restore's); returns how many. */
+export async function sweepScratch(fs: WebHdfs, target: string, log: (m: string) => void): Promise<number> {
+  const dir = parentOf(target);
+  const name = baseName(target);
+  let entries: FileStatus[];
+  try {
+    entries = await fs.listStatus(dir);
+  } catch (err) {
+    if (err instanceof WebHdfsError && err.notFound) return 0;
+    throw err;
+  }
+  let n = 0;
+  for (const e of entries) {
+    if (e.type !== 'FILE' || scratchTarget(e.pathSuffix) !== name) continue;
+    await fs.delete(joinPath(dir, e.pathSuffix), false);
+    log(`removed ${joinPath(dir, e.pathSuffix)}, left by an interrupted restore`);
+    n++;
+  }
+  return n;
+}
+
+function tmpDir(stateDir: string): string {
+  const root = join(stateDir, 'tmp');
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  return mkdtempSync(join(root, 'blocks-restore-'));
+}
+
+async function writeOne(i: RestoreFilesInput, m: ManifestFile, target: string, replaces: boolean): Promise<RestoreFilesResult['restored'][number]> {
+  const parent = parentOf(target);
+  if (!(await i.fs.stat(parent))) await i.fs.mkdirs(parent);
+  const scratch = joinPath(parent, restoreScratchName(baseName(target), Date.now()));
+  const dir = tmpDir(i.stateDir);
+  try {
+    i.log(`${target}: writing ${m.blocks.length} block(s), ${m.length} bytes, to ${scratch}`);
+    await createFromStream(i.fs, scratch, Readable.from(blockBytes(i, m, dir)), {
+      length: m.length,
+      overwrite: false,
+      blockSize: m.blockSize,
+      replication: m.replication,
+      permission: m.permission,
+      signal: i.signal,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  crashPoint('blocks.restore.after-create');
+  const fail = async (why: string): Promise<never> => {
+    await i.fs.delete(scratch, false).catch(() => {});
+    throw new Error(`${target}: the restored copy ${why}; nothing replaced`);
+  };
+  const written = await i.fs.getFileStatus(scratch);
+  if (written.length !== m.length) await fail(`has ${written.length} bytes, the manifest ${m.length}`);
+  let checksum: RestoreFilesResult['restored'][number]['checksum'] = 'none in manifest';
+  if (m.checksum) {
+    const c = await i.fs.getFileChecksum(scratch);
+    if (c.algorithm !== m.checksum.algorithm) checksum = 'not comparable';
+    else if (!sameChecksum(c, m.checksum)) await fail(`has checksum ${c.bytes}, the manifest ${m.checksum.bytes} (${c.algorithm})`);
+    else checksum = 'verified';
+  }
+  let owner = true;
+  try {
+    await i.fs.setOwner(scratch, m.owner, m.group);
+  } catch (err) {
+    owner = false;
+    i.log(`${target}: owner ${m.owner}:${m.group} not restored (${(err as Error).message}); SETOWNER needs an HDFS superuser`);
+  }
+  await i.fs.setPermission(scratch, m.permission);
+  await setTimes(i.fs, scratch, m.mtime);
+  crashPoint('blocks.restore.before-rename');
+  await renameTo(i.fs, scratch, target, { overwrite: replaces });
+  crashPoint('blocks.restore.after-rename');
+  i.log(`${target}: restored (${m.length} bytes, checksum ${checksum})`);
+  return { path: m.path, bytes: m.length, checksum, owner };
+}
+
+/**
+ * The file's bytes, block after block, each downloaded from the store first (getFile verifies the
+ * stored SHA-256; the manifest's must match it too). One block is fetched ahead while the previous
+ * one is streamed.
+ */
+async function* blockBytes(i: RestoreFilesInput, m: ManifestFile, dir: string): AsyncGenerator<Buffer> {
+  const fetchBlock = async (n: number): Promise<string> => {
+    const b = m.blocks[n]!;
+    const key = `blocks/${i.manifest.blockPoolId}/${b.id}_${b.gs}`;
+    const file = join(dir, `${n}`);
+    const got = await i.store.getFile(key, file, { signal: i.signal });
+    if (got.sha256 !== b.sha256) throw new Error(`block ${key} in ${i.store.url} has SHA-256 ${got.sha256}, the manifest says ${b.sha256}`);
+    if (got.size !== b.length) throw new Error(`block ${key} in ${i.store.url} has ${got.size} bytes, the manifest says ${b.length}`);
+    return file;
+  };
+  let next: Promise<string> | undefined = m.blocks.length ? fetchBlock(0) : undefined;
+  next?.catch(() => {});
+  for (let n = 0; n < m.blocks.length; n++) {
+    const file = await next!;
+    next = n + 1 < m.blocks.length ? fetchBlock(n + 1) : undefined;
+    next?.catch(() => {});
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file)) {
+      hash.update(chunk as Buffer);
+      yield chunk as Buffer;
+    }
+    if (hash.digest('hex') !== m.blocks[n]!.sha256) throw new Error(`block ${m.blocks[n]!.id} changed on local disk while it was written`);
+    await unlink(file).catch(() => {});
+  }
+}
