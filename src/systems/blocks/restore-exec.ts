@@ -15,7 +15,7 @@
  * file that the next run sweeps: the step converges when re-run.
  */
 import { createReadStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
@@ -70,7 +70,6 @@ export async function readManifest(store: StoreClient, key: string, stateDir: st
   try {
     const file = join(dir, 'manifest.json');
     await store.getFile(key, file, signal ? { signal } : {});
-    const { readFile } = await import('node:fs/promises');
     const m = JSON.parse(await readFile(file, 'utf8')) as Manifest;
     if (m?.version !== 1 || !Array.isArray(m.files) || typeof m.blockPoolId !== 'string') throw new Error(`${key} in ${store.url} is not a version 1 block manifest`);
     return m;
