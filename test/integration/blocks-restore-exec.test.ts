@@ -22,7 +22,7 @@ const fs = new WebHdfs({ baseUrl: tb.HBR_TB_PRIMARY_WEBHDFS, user: tb.HBR_TB_HDF
 const dir = `/${uniq('blocks-restore-exec')}`;
 const work = mkdtempSync(join(tmpdir(), 'hbr-br-exec-'));
 mkdirSync(join(work, 'store'));
-const store = new LocalStoreClient({ name: 's', kind: 'local', path: join(work, 'store'), at: { file: 't', line: 1, col: 1 } });
+const store = new LocalStoreClient({ path: join(work, 'store') });
 const stateDir = join(work, 'state');
 async function rejects(fn: () => Promise<unknown>, re: RegExp): Promise<void> {
   try {
