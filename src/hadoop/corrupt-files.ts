@@ -4,8 +4,11 @@
  * Hadoop 3.4.3 classes):
  *   GET <webhdfs>/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo
  *   → { "beans": [ { "name": "Hadoop:service=NameNode,name=NameNodeInfo",
- *                    "CorruptFiles": "[\"blk_1073741830\\t/data/a.bin\"]", "CorruptFilesCount": 1, … } ] }
- * CorruptFiles is a JSON-encoded string of `blk_<id>\t<path>` entries (no generation stamp),
+ *                    "CorruptFiles": "[\"blk_1073741826\\t1\\t/src/a.bin\"]", "CorruptFilesCount": 1, … } ] }
+ * CorruptFiles is a JSON-encoded string of `blk_<id>\t<replication or EC policy>\t<path>` entries
+ * (no generation stamp): 3.4.3's FSNamesystem$CorruptFileBlockInfo.toString (FSNamesystem.java
+ * l.6177-6178, read with javap from the test bed's jar) writes block name, replication (or the EC
+ * policy's name) and path; older releases wrote `blk_<id>\t<path>`, which is parsed too.
  * FSNamesystem.getCorruptFilesList → listCorruptFileBlocks("/", null), capped at
  * dfs.corruptfilesreturned.max (500). That method catches IOException and returns "[]", so "[]"
  * while the FSNamesystem bean counts missing or corrupt blocks means "could not tell".
@@ -66,7 +69,7 @@ export function parseCorruptFiles(raw: string): Array<{ path: string; blockId: n
   if (!Array.isArray(list)) return [];
   const out: Array<{ path: string; blockId: number }> = [];
   for (const e of list) {
-    const m = typeof e === 'string' ? /^blk_(-?\d+)\t(\/.*)$/.exec(e) : null;
+    const m = typeof e === 'string' ? /^blk_(-?\d+)\t(?:[^\t/]*\t)?(\/.*)$/.exec(e) : null;
     if (m) out.push({ blockId: Number(m[1]), path: m[2]! });
   }
   return out;

@@ -162,7 +162,7 @@ test('damaged: a newest manifest dated in the future is not used; nothing damage
 });
 
 test('CorruptFiles and block states as the NameNode writes them', () => {
-  assert.equal(parseCorruptFiles('["blk_1073741830\\t/data/a.bin","blk_1073741831\\t/other/b","junk"]'), [
+  assert.equal(parseCorruptFiles('["blk_1073741830\\t1\\t/data/a.bin","blk_1073741831\\t/other/b","junk"]'), [
     { blockId: 1073741830, path: '/data/a.bin' },
     { blockId: 1073741831, path: '/other/b' },
   ]);
