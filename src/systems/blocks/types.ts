@@ -140,6 +140,8 @@ export interface BlocksPolicyObserved {
     files: LiveFile[];
     dirs: ManifestDir[];
     skipped: Array<{ path: string; reason: string }>;
+    /** WebHDFS requests the walk made (LISTSTATUS, GET_BLOCK_LOCATIONS): the run's cost, for bench/blocks.ts */
+    requests?: { listStatus: number; blockLocations: number };
   };
   /**
    * Files under the source the NameNode reports with a missing or corrupt block (NameNodeInfo
@@ -148,6 +150,8 @@ export interface BlocksPolicyObserved {
   damaged?: Array<{ path: string; blocks: LiveBlock[] }>;
   /** the store; undefined when it could not be listed */
   store?: {
+    /** the pool whose keys `blocks` holds: the walk's, else the newest manifest's (absent: neither known) */
+    pool?: string;
     /** `<blockId>_<genStamp>` keys present under blocks/<pool>/, with their time (ms) */
     blocks: Record<string, { lastModified: number; size: number; sha256?: string }>;
     /** manifest keys of this policy, oldest first */
@@ -201,6 +205,8 @@ export type BlocksParams = {
   to?: string;
   /** blocks.restore: an existing file is replaced (the plan shows it as -/+) */
   overwrite?: boolean;
+  /** blocks.sweep: the incomplete uploads to abort (as observed) */
+  uploads?: Array<{ key: string; uploadId: string }>;
 };
 
 export type BlocksStep = Step<BlocksParams>;
