@@ -34,7 +34,8 @@ import { createHash } from 'node:crypto';
 import { link, lstat, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LocalStore } from '../model/policy.js';
-import { ChecksumMismatchError, type Progress, type PutResult, type StoreClient, type StoredObject } from './types.js';
+import { ChecksumMismatchError, type IncompleteUpload, type Progress, type PutOptions, type PutResult, type StoreClient, type StoredObject } from './types.js';
+import { localAbortUpload, localIncompleteUploads } from './local-sweep.js';
 import { abortError, errorCode, fsyncDir, randomSuffix, unlinkQuiet } from './fsutil.js';
 
 const CHUNK = 1024 * 1024;
@@ -191,7 +192,7 @@ export class LocalStoreClient implements StoreClient {
     return this.statObject(key, this.pathOf(key));
   }
 
-  async putFile(key: string, file: string, opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<PutResult> {
+  async putFile(key: string, file: string, opts: PutOptions = {}): Promise<PutResult> {
     const { signal } = opts;
     signal?.throwIfAborted();
     const final = this.pathOf(key);
@@ -216,6 +217,8 @@ export class LocalStoreClient implements StoreClient {
         await src.close();
       }
       signal?.throwIfAborted();
+      // a caller that knew the hash: the bytes copied must be those it hashed
+      if (opts.sha256 && opts.sha256 !== copied.sha256) throw new Error(`${file} changed while it was being uploaded (SHA-256 ${copied.sha256}, expected ${opts.sha256}); nothing was written`);
 
       // 2. the conditional create
       try {
@@ -300,6 +303,16 @@ export class LocalStoreClient implements StoreClient {
       await src.close();
       if (!renamed) await unlinkQuiet(tmp).catch(() => undefined);
     }
+  }
+
+  async listIncompleteUploads(prefix: string): Promise<IncompleteUpload[]> {
+    await this.checkRoot();
+    return localIncompleteUploads(this.root, prefix);
+  }
+
+  async abortUpload(key: string, uploadId: string): Promise<void> {
+    this.pathOf(key);
+    await localAbortUpload(this.root, key, uploadId);
   }
 
   async delete(key: string): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import type { Policy } from '../model/policy.js';
 import type { Step } from '../model/plan.js';
+import { blocks } from './blocks/index.js';
 import { hdfs } from './hdfs/index.js';
 import type { ExecutorRegistry, System } from './types.js';
 import { zookeeper } from './zookeeper/index.js';
@@ -12,6 +13,7 @@ import { zookeeper } from './zookeeper/index.js';
 export const SYSTEMS: readonly System[] = [
   hdfs,
   zookeeper,
+  blocks,
 ];
 
 function index<T>(what: string, pairs: Array<[string, T]>): Map<string, T> {

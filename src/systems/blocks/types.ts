@@ -140,6 +140,8 @@ export interface BlocksPolicyObserved {
     files: LiveFile[];
     dirs: ManifestDir[];
     skipped: Array<{ path: string; reason: string }>;
+    /** WebHDFS requests the walk made (LISTSTATUS, GET_BLOCK_LOCATIONS): the run's cost, for bench/blocks.ts */
+    requests?: { listStatus: number; blockLocations: number };
   };
   /**
    * Files under the source the NameNode reports with a missing or corrupt block (NameNodeInfo
@@ -156,6 +158,8 @@ export interface BlocksPolicyObserved {
   }>;
   /** the store; undefined when it could not be listed */
   store?: {
+    /** the pool whose keys `blocks` holds: the walk's, else the newest manifest's (absent: neither known) */
+    pool?: string;
     /** `<blockId>_<genStamp>` keys present under blocks/<pool>/, with their time (ms) */
     blocks: Record<string, { lastModified: number; size: number; sha256?: string }>;
     /** manifest keys of this policy, oldest first */
@@ -215,6 +219,8 @@ export type BlocksParams = {
    * manifest's version (a re-run after a kill).
    */
   expect?: Record<string, { fileId: number; length: number; mtime: number } | null>;
+  /** blocks.sweep: the incomplete uploads to abort (as observed) */
+  uploads?: Array<{ key: string; uploadId: string }>;
 };
 
 export type BlocksStep = Step<BlocksParams>;
