@@ -7,6 +7,7 @@ import type { Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
 import { BLOCKS_PREFIX, manifestKey, parseBlockKey, parseBlockRef, parseManifestKey } from './names.js';
 import { isBlocksPolicy, KIND, type BlocksParams } from './types.js';
+import { checkRestoreStep } from './restore-check.js';
 
 const safeRel = (p: unknown) => typeof p === 'string' && p !== '' && !p.startsWith('/') && !p.split('/').some((s) => s === '' || s === '.' || s === '..');
 
@@ -15,7 +16,7 @@ export function checkBlocksStep(stepIn: Step, config: Config): string[] {
   const p = config.policies[step.policy];
   if (!isBlocksPolicy(p)) return [`policy ${step.policy} is not a block backup policy`];
   const out: string[] = [];
-  if (step.kind === KIND.restore) return out; // the restore half checks its own steps
+  if (step.kind === KIND.restore) return checkRestoreStep(step, p);
   if (step.target.cluster !== p.backup.to) out.push(`store ${step.target.cluster} is not the store of policy ${p.name}`);
   const { params } = step;
   switch (step.kind) {

@@ -2,7 +2,7 @@
  * The HDFS block backup system (docs/blocks.md): every block of the files under an HDFS directory
  * copied once into a store, keyed by pool, block id and generation stamp; one manifest per run;
  * manifest retention and store-wide garbage collection of blocks no manifest references.
- * This is the backup half; the restore half adds blocks.restore and `hbr restore blocks`.
+ * The restore half: blocks.restore (damaged files in the plan) and `hbr restore blocks` (restore-*.ts, damage.ts).
  */
 import type { Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
@@ -16,8 +16,12 @@ import { BLOCKS_PREFIX, MANIFESTS_PREFIX } from './names.js';
 import { observeBlocks } from './observe.js';
 import { planBlocksPolicy } from './plan.js';
 import { blocksRecoveryPoints } from './recovery.js';
-import { blocksDeleteChecker } from './safety.js';
+import { blocksDeleteChecker, blocksPart } from './safety.js';
 import { blocksSchema } from './schema.js';
+import { execRestore } from './restore-exec.js';
+import { planDamagedRestores } from './restore-damaged.js';
+import { blocksRestore } from './restore-command.js';
+import { hdfsEndpoint, isHdfsCluster } from '../../hadoop/cluster.js';
 import { KIND, type BlocksParams, type BlocksPolicy } from './types.js';
 
 const HOUR = 3_600_000;
@@ -28,6 +32,11 @@ const HOUR = 3_600_000;
  * the manifest steps claim the policy's manifest prefix; gc and sweep the whole blocks/ prefix.
  */
 function stepClaims(step: Step, config: Config | undefined): string[] {
+  if (step.kind === KIND.restore) {
+    // the file it writes, as the hdfs system claims a path (src/systems/hdfs/index.ts dirClaim)
+    const c = config?.clusters[step.target.cluster];
+    return [`${config ? hdfsEndpoint(isHdfsCluster(c) ? c : undefined, step.target.cluster) : `cluster:${step.target.cluster}`}\u0000${step.target.path}`];
+  }
   const s = config?.stores[step.target.cluster];
   const ep = s ? storeEndpoint(s) : `store:${step.target.cluster}`;
   const base = s?.kind === 's3' ? (s.prefix ?? '') : '';
@@ -58,7 +67,10 @@ export const blocks: System<BlocksPolicy> = {
   scope: (p) => [...new Set([p.source.cluster, p.backup.to])].sort(),
   observe: observeBlocks,
   plan(b, policies, observed, now) {
-    for (const p of [...policies].sort((x, y) => (x.name < y.name ? -1 : 1))) planBlocksPolicy(b, p, observed, now);
+    for (const p of [...policies].sort((x, y) => (x.name < y.name ? -1 : 1))) {
+      planBlocksPolicy(b, p, observed, now);
+      planDamagedRestores(b, p, blocksPart(observed, p.name), now);
+    }
   },
   checkStep: checkBlocksStep,
   safety: blocksDeleteChecker,
@@ -68,7 +80,9 @@ export const blocks: System<BlocksPolicy> = {
     [KIND.manifest]: { executor: store.manifest, deadline: 2 * HOUR },
     [KIND.manifestDelete]: { executor: store.manifestDelete, deadline: 1 * HOUR },
     [KIND.gc]: { executor: store.gc, deadline: 2 * HOUR },
+    [KIND.restore]: { executor: execRestore, deadline: 6 * HOUR },
   },
   deletes: [KIND.manifestDelete, KIND.gc, KIND.sweep],
   recoveryPoints: blocksRecoveryPoints,
+  restore: blocksRestore,
 };

@@ -14,6 +14,8 @@ import type { ObservedPart, ObserveOptions } from '../types.js';
 import { observeBlockStore } from './store-observe.js';
 import type { BlocksObserved, BlocksPolicy, BlocksPolicyObserved } from './types.js';
 import { walkSource } from './walk.js';
+import { observeDamage } from './damage.js';
+import { getBlockLocations } from '../../hadoop/webhdfs-blocks.js';
 
 /** The WebHDFS user under simple auth, as Hadoop's clients pick it: the cluster's `user`, HADOOP_USER_NAME, the OS user. */
 export function webhdfsFor(c: HdfsCluster, timeoutMs?: number): WebHdfs {
@@ -58,6 +60,10 @@ export async function observePolicy(config: Config, p: BlocksPolicy, opts: Obser
     } catch (err) {
       errors.push({ cluster: p.source.cluster, path: p.source.path, message: `cannot walk ${p.source.path}: ${(err as Error).message}` });
     }
+    // files with a block missing or corrupt (./damage.ts): the plan's restore steps
+    const d = (await observeDamage(cluster, webhdfsFor(cluster, opts.timeoutMs), [p], getBlockLocations, opts.timeoutMs))[p.name];
+    if (d?.damaged) out.damaged = d.damaged;
+    if (d?.warning) out.damageWarning = d.warning;
   }
   if (out.store) {
     const pool = out.live?.blockPoolId ?? out.store.newest?.blockPoolId;

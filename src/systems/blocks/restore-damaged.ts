@@ -13,6 +13,7 @@ import { chooseManifest, joinPath, sameVersion } from './restore-plan.js';
 import { KIND, type BlocksParams, type BlocksPolicy, type BlocksPolicyObserved, type BlocksStep } from './types.js';
 
 export function planDamagedRestores(b: PlanBuilder, policy: BlocksPolicy, part: BlocksPolicyObserved | undefined, now: number): void {
+  if (part?.damageWarning) b.warn(part.damageWarning, policy.name);
   const damaged = part?.damaged;
   if (!damaged?.length) return;
   const store = part?.store;

@@ -27,6 +27,7 @@ import { openStore } from '../../stores/open.js';
 import type { StoreClient } from '../../stores/types.js';
 import type { ExecContext, StepOutcome } from '../types.js';
 import { alreadyRestored, baseName, joinPath, parentOf, restoreScratchName, sameChecksum, scratchTarget, type Destination } from './restore-plan.js';
+import { parseManifest } from './manifest.js';
 import { isBlocksPolicy, type BlocksStep, type Manifest, type ManifestFile } from './types.js';
 
 export interface RestoreFilesInput {
@@ -70,9 +71,7 @@ export async function readManifest(store: StoreClient, key: string, stateDir: st
   try {
     const file = join(dir, 'manifest.json');
     await store.getFile(key, file, signal ? { signal } : {});
-    const m = JSON.parse(await readFile(file, 'utf8')) as Manifest;
-    if (m?.version !== 1 || !Array.isArray(m.files) || typeof m.blockPoolId !== 'string') throw new Error(`${key} in ${store.url} is not a version 1 block manifest`);
-    return m;
+    return parseManifest(await readFile(file, 'utf8'), `${key} in ${store.url}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

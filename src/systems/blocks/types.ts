@@ -156,6 +156,8 @@ export interface BlocksPolicyObserved {
     length?: number;
     mtime?: number;
   }>;
+  /** why `damaged` may be incomplete or is unknown (the NameNode could not list the files): a plan warning */
+  damageWarning?: string;
   /** the store; undefined when it could not be listed */
   store?: {
     /** the pool whose keys `blocks` holds: the walk's, else the newest manifest's (absent: neither known) */
