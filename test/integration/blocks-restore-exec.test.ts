@@ -74,9 +74,13 @@ test.before(async () => {
   await fs.create(`${dir}/d/empty`, new Uint8Array(0));
   await fs.setOwner(`${dir}/d/a.bin`, 'alice', 'staff');
   await fs.setPermission(`${dir}/d/a.bin`, '640');
+  await fs.setOwner(`${dir}/d`, 'bob', 'staff');
+  await fs.setPermission(`${dir}/d`, '750');
   const a = await backUp('d/a.bin');
   const e = await backUp('d/empty');
-  manifest = { version: 1, policy: 'p', cluster: 'primary', path: dir, createdAt: Date.now(), blockPoolId: a.pool, files: [a.file, e.file], dirs: [], skipped: [] };
+  const d = await fs.getFileStatus(`${dir}/d`);
+  const dirs = [{ path: 'd', owner: d.owner, group: d.group, permission: d.permission, mtime: d.modificationTime }];
+  manifest = { version: 1, policy: 'p', cluster: 'primary', path: dir, createdAt: Date.now(), blockPoolId: a.pool, files: [a.file, e.file], dirs, skipped: [] };
 });
 
 test.after(async () => {
@@ -84,9 +88,8 @@ test.after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test('a deleted multi-block file comes back byte-identical with owner, permission, mtime; no scratch left', async () => {
-  await fs.delete(`${dir}/d/a.bin`);
-  await fs.delete(`${dir}/d/empty`);
+test('a deleted directory comes back: its multi-block file byte-identical with owner, permission, mtime, the directory with its own; no scratch left', async () => {
+  await fs.delete(`${dir}/d`, true);
   const r = await restoreFiles({ ...base, manifest, files: ['d/a.bin', 'd/empty'], root: dir, overwrite: false, expect: { 'd/a.bin': null, 'd/empty': null } });
   assert.equal(r.restored.map((f) => [f.path, f.bytes, f.checksum, f.owner]), [
     ['d/a.bin', data.length, 'verified', true],
@@ -98,6 +101,9 @@ test('a deleted multi-block file comes back byte-identical with owner, permissio
   assert.equal([st.owner, st.group, st.permission, st.modificationTime, st.blockSize], ['alice', 'staff', '640', m.mtime, MIB]);
   assert.is.not(st.fileId, m.fileId, 'a new inode');
   assert.equal((await fs.listStatus(`${dir}/d`)).map((s) => s.pathSuffix).sort(), ['a.bin', 'empty']);
+  const d = await fs.getFileStatus(`${dir}/d`);
+  assert.equal([d.owner, d.group, d.permission, d.modificationTime], ['bob', 'staff', '750', manifest.dirs[0]!.mtime]);
+  assert.equal(r.dirs, ['d']);
   // A second run finds it restored.
   const again = await restoreFiles({ ...base, manifest, files: ['d/a.bin'], root: dir, overwrite: false });
   assert.equal([again.restored.length, again.already], [0, ['d/a.bin']]);

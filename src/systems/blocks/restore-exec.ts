@@ -49,6 +49,8 @@ export interface RestoreFilesResult {
   restored: Array<{ path: string; bytes: number; checksum: 'verified' | 'not comparable' | 'none in manifest'; owner: boolean }>;
   already: string[];
   swept: number;
+  /** directories the restore created (relative), given the manifest's owner, permission and mtime */
+  dirs: string[];
 }
 
 /** The HDFS client and store a blocks policy restores with. */
@@ -105,7 +107,8 @@ export async function execRestore(step: BlocksStep, ctx: ExecContext): Promise<S
 
 export async function restoreFiles(i: RestoreFilesInput): Promise<RestoreFilesResult> {
   const byPath = new Map(i.manifest.files.map((f) => [f.path, f]));
-  const out: RestoreFilesResult = { restored: [], already: [], swept: 0 };
+  const out: RestoreFilesResult = { restored: [], already: [], swept: 0, dirs: [] };
+  const created = new Set<string>();
   for (const rel of i.files) {
     i.signal.throwIfAborted();
     const m = byPath.get(rel);
@@ -116,7 +119,7 @@ export async function restoreFiles(i: RestoreFilesInput): Promise<RestoreFilesRe
     const dest = st ? await destinationOf(i.fs, target, st, m) : undefined;
     const now = st ? { fileId: st.fileId, length: st.length, mtime: st.modificationTime } : null;
     const exp = i.expect?.[rel];
-    const changed = exp !== undefined && JSON.stringify(exp) !== JSON.stringify(now);
+    const changed = exp !== undefined && !sameIdentity(exp, now);
     if (dest && (changed || exp === undefined) && alreadyRestored(m, dest)) {
       out.already.push(rel);
       i.log(`${target}: already the version of the manifest`);
@@ -125,7 +128,31 @@ export async function restoreFiles(i: RestoreFilesInput): Promise<RestoreFilesRe
     if (changed) throw new Error(`${target} changed since the plan (${describe(exp ?? null)} then, ${describe(now)} now): not replaced; plan again`);
     if (st && st.type !== 'FILE') throw new Error(`${target} is a ${st.type.toLowerCase()}: not replaced`);
     if (st && !i.overwrite) throw new Error(`${target} exists and differs from the manifest: not replaced without --overwrite`);
+    for (const d of await missingDirs(i.fs, i.root, rel)) created.add(d);
     out.restored.push(await writeOne(i, m, target, st !== undefined));
+  }
+  // Last, deepest first: writing into a directory changes its mtime.
+  const dirs = new Map(i.manifest.dirs.map((d) => [d.path, d]));
+  for (const rel of [...created].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? -1 : 1))) {
+    const d = dirs.get(rel);
+    if (!d) continue;
+    const path = joinPath(i.root, rel);
+    await i.fs.setOwner(path, d.owner, d.group).catch((err: Error) => i.log(`${path}: owner ${d.owner}:${d.group} not restored (${err.message})`));
+    await i.fs.setPermission(path, d.permission);
+    await setTimes(i.fs, path, d.mtime);
+    out.dirs.push(rel);
+  }
+  return out;
+}
+
+/** The ancestors of `rel` under `root` that do not exist yet (relative), shallowest first. */
+async function missingDirs(fs: WebHdfs, root: string, rel: string): Promise<string[]> {
+  const parts = rel.split('/').slice(0, -1);
+  const out: string[] = [];
+  for (let n = parts.length; n > 0; n--) {
+    const d = parts.slice(0, n).join('/');
+    if (await fs.stat(joinPath(root, d))) break;
+    out.unshift(d);
   }
   return out;
 }
@@ -133,6 +160,10 @@ export async function restoreFiles(i: RestoreFilesInput): Promise<RestoreFilesRe
 async function destinationOf(fs: WebHdfs, path: string, st: FileStatus, m: ManifestFile): Promise<Destination> {
   const checksum = st.type === 'FILE' && st.length === m.length && m.checksum ? await fs.getFileChecksum(path).catch(() => undefined) : undefined;
   return { type: st.type, fileId: st.fileId, length: st.length, mtime: st.modificationTime, ...(checksum && { checksum }) };
+}
+
+function sameIdentity(a: { fileId: number; length: number; mtime: number } | null, b: { fileId: number; length: number; mtime: number } | null): boolean {
+  return a === null || b === null ? a === b : a.fileId === b.fileId && a.length === b.length && a.mtime === b.mtime;
 }
 
 function describe(x: { fileId: number; length: number; mtime: number } | null): string {
