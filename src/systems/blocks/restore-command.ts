@@ -55,7 +55,7 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
   const at = o.at === undefined ? ctx.now : Date.parse(o.at);
   if (Number.isNaN(at)) throw new UserError(`--at is not an ISO-8601 time: ${o.at}`);
 
-  const { fs, store } = await restoreClients({ config }, policy.name);
+  const { fs, store, concurrency } = await restoreClients({ config }, policy.name);
   const keys = (await store.list(`manifests/${policy.name}/`)).map((x) => x.key);
   const chosen = chooseManifest(policy.name, keys, { at, trusted: trustedUntil(ctx.now) });
   if ('error' in chosen) throw new UserError(chosen.error);
@@ -151,6 +151,7 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
         stateDir: ctx.stateDir,
         signal: ctx.signal ?? new AbortController().signal,
         log,
+        concurrency,
       });
       const written = r.restored.reduce((n, f) => n + f.bytes, 0);
       const notOwned = r.restored.filter((f) => !f.owner).length;

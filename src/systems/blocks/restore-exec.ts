@@ -19,6 +19,7 @@ import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
 import { crashPoint } from '../../model/faults.js';
 import { hdfsClusterOf } from '../../hadoop/cluster.js';
 import { WebHdfs, WebHdfsError, type FileStatus } from '../../hadoop/webhdfs.js';
@@ -43,6 +44,8 @@ export interface RestoreFilesInput {
   stateDir: string;
   signal: AbortSignal;
   log: (message: string) => void;
+  /** files written at once (default 1): the policy's backup.concurrency */
+  concurrency?: number;
 }
 
 export interface RestoreFilesResult {
@@ -54,7 +57,7 @@ export interface RestoreFilesResult {
 }
 
 /** The HDFS client and store a blocks policy restores with. */
-export async function restoreClients(ctx: Pick<ExecContext, 'config'>, policyName: string): Promise<{ fs: WebHdfs; store: StoreClient; source: { cluster: string; path: string } }> {
+export async function restoreClients(ctx: Pick<ExecContext, 'config'>, policyName: string): Promise<{ fs: WebHdfs; store: StoreClient; source: { cluster: string; path: string }; concurrency: number }> {
   const policy = ctx.config.policies[policyName];
   if (!isBlocksPolicy(policy)) throw new Error(`no block backup policy named '${policyName}'`);
   const cluster = hdfsClusterOf(ctx.config.clusters, policy.source.cluster);
@@ -64,6 +67,7 @@ export async function restoreClients(ctx: Pick<ExecContext, 'config'>, policyNam
     fs: new WebHdfs({ baseUrl: cluster.webhdfs, user: cluster.user ?? process.env.HADOOP_USER_NAME }),
     store: await openStore(store),
     source: policy.source,
+    concurrency: policy.backup.concurrency,
   };
 }
 
@@ -82,7 +86,7 @@ export async function readManifest(store: StoreClient, key: string, stateDir: st
 export async function execRestore(step: BlocksStep, ctx: ExecContext): Promise<StepOutcome> {
   const p = step.params;
   if (!p.manifest || !p.files?.length) throw new Error(`${step.id}: no manifest or files to restore`);
-  const { fs, store, source } = await restoreClients(ctx, step.policy);
+  const { fs, store, source, concurrency } = await restoreClients(ctx, step.policy);
   const manifest = await readManifest(store, p.manifest, ctx.stateDir, ctx.signal);
   const r = await restoreFiles({
     fs,
@@ -95,6 +99,7 @@ export async function execRestore(step: BlocksStep, ctx: ExecContext): Promise<S
     stateDir: ctx.stateDir,
     signal: ctx.signal,
     log: ctx.log,
+    concurrency,
   });
   const bytes = r.restored.reduce((n, f) => n + f.bytes, 0);
   const notes = [
@@ -109,28 +114,39 @@ export async function restoreFiles(i: RestoreFilesInput): Promise<RestoreFilesRe
   const byPath = new Map(i.manifest.files.map((f) => [f.path, f]));
   const out: RestoreFilesResult = { restored: [], already: [], swept: 0, dirs: [] };
   const created = new Set<string>();
-  for (const rel of i.files) {
-    i.signal.throwIfAborted();
-    const m = byPath.get(rel);
-    if (!m) throw new Error(`${rel} is not in the manifest of ${new Date(i.manifest.createdAt).toISOString()}`);
-    const target = joinPath(i.root, rel);
-    out.swept += await sweepScratch(i.fs, target, i.log);
-    const st = await i.fs.stat(target);
-    const dest = st ? await destinationOf(i.fs, target, st, m) : undefined;
-    const now = st ? { fileId: st.fileId, length: st.length, mtime: st.modificationTime } : null;
-    const exp = i.expect?.[rel];
-    const changed = exp !== undefined && !sameIdentity(exp, now);
-    if (dest && (changed || exp === undefined) && alreadyRestored(m, dest)) {
-      out.already.push(rel);
-      i.log(`${target}: already the version of the manifest`);
-      continue;
-    }
-    if (changed) throw new Error(`${target} changed since the plan (${describe(exp ?? null)} then, ${describe(now)} now): not replaced; plan again`);
-    if (st && st.type !== 'FILE') throw new Error(`${target} is a ${st.type.toLowerCase()}: not replaced`);
-    if (st && !i.overwrite) throw new Error(`${target} exists and differs from the manifest: not replaced without --overwrite`);
-    for (const d of await missingDirs(i.fs, i.root, rel)) created.add(d);
-    out.restored.push(await writeOne(i, m, target, st !== undefined));
-  }
+  const limit = pLimit(Math.max(1, i.concurrency ?? 1));
+  // First every file's destination, re-observed and checked: nothing is written if one of them
+  // changed since the plan.
+  const todo: Array<{ m: ManifestFile; target: string; replaces: boolean }> = [];
+  await settleAll(
+    i.files.map((rel) =>
+      limit(async () => {
+        i.signal.throwIfAborted();
+        const m = byPath.get(rel);
+        if (!m) throw new Error(`${rel} is not in the manifest of ${new Date(i.manifest.createdAt).toISOString()}`);
+        const target = joinPath(i.root, rel);
+        const swept = await sweepScratch(i.fs, target, i.log);
+        out.swept += swept; // after the await: `x += await y` would read x before it
+        const st = await i.fs.stat(target);
+        const dest = st ? await destinationOf(i.fs, target, st, m) : undefined;
+        const now = st ? { fileId: st.fileId, length: st.length, mtime: st.modificationTime } : null;
+        const exp = i.expect?.[rel];
+        const changed = exp !== undefined && !sameIdentity(exp, now);
+        if (dest && (changed || exp === undefined) && alreadyRestored(m, dest)) {
+          out.already.push(rel);
+          i.log(`${target}: already the version of the manifest`);
+          return;
+        }
+        if (changed) throw new Error(`${target} changed since the plan (${describe(exp ?? null)} then, ${describe(now)} now): not replaced; plan again`);
+        if (st && st.type !== 'FILE') throw new Error(`${target} is a ${st.type.toLowerCase()}: not replaced`);
+        if (st && !i.overwrite) throw new Error(`${target} exists and differs from the manifest: not replaced without --overwrite`);
+        todo.push({ m, target, replaces: st !== undefined });
+      }),
+    ),
+  );
+  for (const t of todo) for (const d of await missingDirs(i.fs, i.root, t.m.path)) created.add(d);
+  await settleAll(todo.map((t) => limit(async () => void out.restored.push(await writeOne(i, t.m, t.target, t.replaces)))));
+  out.restored.sort((a, b) => (a.path < b.path ? -1 : 1));
   // Last, deepest first: writing into a directory changes its mtime.
   const dirs = new Map(i.manifest.dirs.map((d) => [d.path, d]));
   for (const rel of [...created].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? -1 : 1))) {
@@ -143,6 +159,13 @@ export async function restoreFiles(i: RestoreFilesInput): Promise<RestoreFilesRe
     out.dirs.push(rel);
   }
   return out;
+}
+
+/** Waits for every promise; throws the first failure (after all have settled: no write left running). */
+async function settleAll(ps: Array<Promise<unknown>>): Promise<void> {
+  const r = await Promise.allSettled(ps);
+  const failed = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** The ancestors of `rel` under `root` that do not exist yet (relative), shallowest first. */
