@@ -14,6 +14,7 @@ import {
 import { planDamagedRestores } from '../../src/systems/blocks/restore-damaged.js';
 import { liveBlocks, underSource } from '../../src/systems/blocks/damage.js';
 import { parseCorruptFiles } from '../../src/hadoop/corrupt-files.js';
+import { checkRestoreStep } from '../../src/systems/blocks/restore-check.js';
 import { PlanBuilder } from '../../src/planner/builder.js';
 import type { BlocksPolicy, BlocksPolicyObserved, Manifest, ManifestFile } from '../../src/systems/blocks/types.js';
 
@@ -171,6 +172,18 @@ test('CorruptFiles and block states as the NameNode writes them', () => {
   assert.equal(underSource('/data', [{ blockId: 1, path: '/data/a.bin' }, { blockId: 2, path: '/data/a.bin' }, { blockId: 3, path: '/database/x' }, { blockId: 4, path: '/data/s/b' }]), ['a.bin', 's/b']);
   const lb = (locations: unknown[], isCorrupt: boolean) => ({ block: { blockId: 1, generationStamp: 2, numBytes: 3 }, startOffset: 0, isCorrupt, locations });
   assert.equal(liveBlocks([lb([], false), lb([{}], true), lb([{}], false)]).map((b) => b.state), ['missing', 'corrupt', 'ok']);
+});
+
+test('a saved plan\'s restore step is checked: its cluster, a manifest of its policy, relative files, a clean --to', () => {
+  const step = (o: Record<string, unknown> = {}, target = { cluster: 'prod', path: '/data/a.bin' }) =>
+    ({ id: 'x', kind: 'blocks.restore', action: '-/+', policy: 'p', target, params: { manifest: K3, files: ['a.bin'], overwrite: true, ...o }, reason: '', dependsOn: [] }) as never;
+  assert.equal(checkRestoreStep(step(), policy), []);
+  assert.equal(checkRestoreStep(step({ to: '/restore' }, { cluster: 'prod', path: '/restore/a.bin' }), policy), []);
+  assert.match(checkRestoreStep(step({ manifest: 'manifests/q/2026-12-01T02-00-00Z.json' }), policy).join(), /not a manifest of policy p/);
+  assert.match(checkRestoreStep(step({ files: ['../etc/passwd'] }), policy).join(), /not relative to the source/);
+  assert.match(checkRestoreStep(step({ to: '/a/../b' }), policy).join(), /not a clean absolute path/);
+  assert.match(checkRestoreStep(step({}, { cluster: 'dr', path: '/data/a.bin' }), policy).join(), /not the source cluster/);
+  assert.match(checkRestoreStep(step({}, { cluster: 'prod', path: '/data/b.bin' }), policy).join(), /not where a\.bin is restored/);
 });
 
 test.run();
