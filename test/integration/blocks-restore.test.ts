@@ -5,7 +5,8 @@
  *   3. a block's replica files are deleted from the DataNode's disk and the file read once (the
  *      DataNode drops the replica and tells the NameNode: docs/design/blocks-proposal.md §3.3);
  *      MissingBlocks becomes 1, `hbr plan` shows `-/+ blocks.restore` for that file, `hbr apply`
- *      rewrites it byte-identical with its owner, permission and mtime, and MissingBlocks is 0 again;
+ *      rewrites it byte-identical with its owner, permission and mtime, and MissingBlocks is 0 again
+ *      (after applies killed at each crash point up to the restore's rename, each converging);
  *   4. a file deleted by mistake comes back with `hbr restore blocks`; with --at an older version;
  *      --to writes elsewhere; a different existing file is refused without --overwrite and
  *      replaced with it; a restore killed (HBR_CRASH_AT) between its CREATE and RENAME converges
@@ -121,8 +122,24 @@ test('3: a block deleted from the DataNode disk: plan shows -/+ blocks.restore, 
   assert.match(plan.stdout, /-\/\+ blocks\.restore\s+x:\/src\/a\.bin/, plan.stdout + plan.stderr);
   assert.match(plan.stdout, /1 missing block/);
 
+  // kill -9 at each crash point of the apply up to the restore's rename: each leaves the file
+  // damaged (and at most a scratch file); the next apply plans the restore again.
+  const trace = join(work, 'apply-trace');
+  for (let k = 1; ; k++) {
+    assert.ok(k < 20, 'the restore crash point was reached');
+    rmSync(trace, { force: true });
+    const killed = await run(['apply', '--auto-approve'], T0 + 60_000, { HBR_CRASH_AT: String(k), HBR_CRASH_TRACE: trace });
+    assert.is(killed.code, null, `apply killed at crash point ${k}: ${killed.stdout}${killed.stderr}`);
+    const last = readFileSync(trace, 'utf8').trim().split('\n').pop()!.split(' ')[1];
+    if (last === 'blocks.restore.before-rename') {
+      assert.is((await fs.listStatus('/src')).filter((s) => s.pathSuffix.startsWith('.a.bin.hbr-restore-')).length, 1, 'the killed restore left its scratch');
+      assert.is(await jmxMissing(), 1, 'not replaced yet');
+      break;
+    }
+  }
   const apply = await run(['apply', '--auto-approve'], T0 + 60_000);
   assert.is(apply.code, 0, apply.stdout + apply.stderr);
+  assert.match(apply.stdout + apply.stderr, /removed \/src\/\.a\.bin\.hbr-restore-/, 'the scratch of the killed apply swept');
   assert.is(await bytesOf('/src/a.bin'), sha(A));
   const after = await fs.getFileStatus('/src/a.bin');
   assert.equal([after.owner, after.group, after.permission, after.modificationTime, after.length, after.blockSize], ['alice', 'staff', '640', before.modificationTime, A.length, MIB]);
