@@ -179,7 +179,7 @@ test('gc floors: each refuses an edited plan (referenced, live, grace, future, f
   assert.equal(rulesFor([ref('4_1')]), ['grace']);
   assert.equal(rulesFor([ref('5_1')]), ['grace'], 'a block dated in the future');
   assert.equal(rulesFor(['BP-1-1.2.3.4-5/3_1']), ['foreign', 'grace']);
-  assert.equal(rulesFor([ref('3_1')], { ...base, openRuns: [openRunKey('bk', now - H)] }), ['unfinished']);
+  assert.equal(rulesFor([ref('3_1')], { ...base, openRuns: [openRunKey('bk', now - 60_000)] }), ['unfinished']);
   assert.equal(rulesFor([ref('3_1')], { ...base, unfinished: [{ stepId: 'blocks.upload:s3:x', kind: 'blocks.upload', policy: 'bk', startedAt: now - H }] }), ['unfinished']);
   assert.equal(rulesFor([ref('3_1')], { ...base, referenced: undefined }), ['referenced'], 'a manifest could not be read');
 });
@@ -192,7 +192,7 @@ test('a killed run: no gc planned, and the plan says why; the sweep aborts its u
     manifests: [T0 + 3 * D],
     referenced: [ref('1_1')],
     unfinished: [{ stepId: 'blocks.upload:s3:x', kind: 'blocks.upload', policy: 'bk', startedAt: now - H }],
-    openRuns: [openRunKey('bk', now - H)],
+    openRuns: [openRunKey('bk', now - 60_000)],
     incomplete: [{ key: `blocks/${POOL}/6_1`, uploadId: 'u1', initiated: now - H }],
   };
   const plan = planAll({ config: config(), observed: observed(now, o), now });
@@ -203,6 +203,23 @@ test('a killed run: no gc planned, and the plan says why; the sweep aborts its u
   const up = plan.steps.find((s) => s.kind === 'blocks.upload');
   assert.is(up, undefined, 'not due: the killed run is finished by the next due run');
   assert.equal(checkSafety(plan, config(), observed(now, o)), []);
+});
+
+test('a run killed after its manifest was written: its marker is stale, swept, and holds no gc (found by blocks-crash)', () => {
+  const now = T0 + 3 * D + H;
+  const o = { files: [file('a', [[1, 1, 10]])], stored: { '1_1': T0, '3_1': T0 }, manifests: [T0 + 3 * D], referenced: [ref('1_1')], openRuns: [openRunKey('bk', T0 + 3 * D)] };
+  const plan = planAll({ config: config(), observed: observed(now, o), now });
+  const sweep = plan.steps.find((s) => s.kind === 'blocks.sweep');
+  assert.equal((sweep?.params as { keys?: string[] } | undefined)?.keys, [openRunKey('bk', T0 + 3 * D)]);
+  assert.equal(plan.steps.filter((s) => s.kind === 'blocks.gc').flatMap((s) => (s.params as { keys: string[] }).keys), [ref('3_1')]);
+  assert.equal(checkSafety(plan, config(), observed(now, o)), []);
+  // a marker newer than the newest manifest is an open run: not swept (edited plan refused), gc held
+  const open = { ...o, openRuns: [openRunKey('bk', T0 + 3 * D + 1000)] };
+  const p2 = planAll({ config: config(), observed: observed(now, open), now });
+  assert.is(p2.steps.find((s) => s.kind === 'blocks.sweep'), undefined);
+  assert.equal(p2.steps.filter((s) => s.kind === 'blocks.gc'), []);
+  const edited = { ...plan, steps: plan.steps.map((s) => (s.kind === 'blocks.sweep' ? { ...s, params: { keys: open.openRuns } } : s)).filter((s) => s.kind !== 'blocks.gc') };
+  assert.equal(checkSafety(edited, config(), observed(now, open)).map((v) => v.rule), ['unfinished']);
 });
 
 test('manifest retention keeps the newest and never trusts a future name; a delete runs after the new manifest', () => {
@@ -241,7 +258,7 @@ test('property: whatever the store holds, no planned gc touches a referenced, li
           if (b.ref) referenced.push(ref(`${b.id}_1`));
           if (b.live && !live.some((l) => l[0] === b.id)) live.push([b.id, 1, 10]);
         }
-        const o = { files: live.length ? [file('a', live)] : [], stored, manifests: [due ? now - 2 * D : now - H], referenced, ...(open ? { openRuns: [openRunKey('bk', now - H)] } : {}) };
+        const o = { files: live.length ? [file('a', live)] : [], stored, manifests: [due ? now - 2 * D : now - H], referenced, ...(open ? { openRuns: [openRunKey('bk', now - 60_000)] } : {}) };
         const obs = observed(now, o);
         const plan = planAll({ config: config({ grace: 3 * D }), observed: obs, now });
         const collected = plan.steps.filter((s) => s.kind === 'blocks.gc').flatMap((s) => (s.params as { keys: string[] }).keys);
