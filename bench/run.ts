@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: every benchmark prints its figures and a ratio against a baseline measured in
  * the same run. Needs the test bed (started here if it is not up). `npm run bench -- plan` or
- * `npm run bench -- daemon` or `npm run bench -- restore` runs one.
+ * `npm run bench -- daemon`, `npm run bench -- restore` or `npm run bench -- blocks` runs one.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../test/helpers/testbed.js';
+import { benchBlocks } from './blocks.js';
 import { benchDaemon } from './daemon.js';
 import { benchHbrPlan, benchPlanner } from './plan.js';
 import { benchRestore } from './restore.js';
@@ -35,4 +36,9 @@ if (!only || only === 'restore') {
   ensureTestbed();
   console.log('bench/restore: hbr restore hdfs of a >=1 GiB tree from DR vs a plain hadoop distcp of the same snapshot');
   await benchRestore();
+}
+if (!only || only === 'blocks') {
+  ensureTestbed();
+  console.log('bench/blocks: hbr block backup of a >=1 GiB tree vs a plain WebHDFS OPEN + @aws-sdk PutObject loop of the same bytes; the second run of an unchanged tree');
+  await benchBlocks();
 }

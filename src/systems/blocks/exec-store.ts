@@ -149,5 +149,12 @@ export const sweep: Executor<BlocksParams> = async (step, ctx) => {
     await client.abortUpload(u.key, u.uploadId);
     n++;
   }
-  return { note: `${n} incomplete upload${n === 1 ? '' : 's'} aborted` };
+  // Markers of runs whose manifest is written (a kill between the manifest and the marker's removal).
+  let m = 0;
+  for (const k of step.params.keys ?? []) {
+    if (parseOpenRunKey(k)?.policy !== p.name) throw new Error(`refusing to delete ${k}: not a run marker of policy ${p.name}`);
+    await client.delete(k);
+    m++;
+  }
+  return { note: `${n} incomplete upload${n === 1 ? '' : 's'} aborted${m ? `, ${m} stale run marker${m === 1 ? '' : 's'} removed` : ''}` };
 };

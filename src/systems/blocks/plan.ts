@@ -17,7 +17,7 @@ import type { PlanBuilder } from '../../planner/builder.js';
 import { formatKeep, keepWhere, prune, rulesForKeep, type Candidate } from '../../planner/retention.js';
 import { isDue } from '../../planner/schedule.js';
 import { BLOCKS_PREFIX, blockName, blockRef, manifestKey, parseManifestKey } from './names.js';
-import { blocksPart, gcFloors, manifestFloors, unfinishedRun } from './safety.js';
+import { blocksPart, gcFloors, manifestFloors, runMarkers, unfinishedRun } from './safety.js';
 import { KIND, type BlocksParams, type BlocksPolicy } from './types.js';
 
 export const UPLOAD_BATCH = 256;
@@ -45,20 +45,26 @@ export function planBlocksPolicy(b: PlanBuilder, p: BlocksPolicy, observed: Obse
   }
   const newest = trusted[trusted.length - 1];
   const unfinished = observed.unfinished.filter((u) => u.policy === P && (u.kind === KIND.upload || u.kind === KIND.manifest));
-  if (unfinished.length || store.openRuns.length) {
-    b.warn(`a run of policy ${P} did not finish (${[...unfinished.map((u) => u.stepId), ...store.openRuns].slice(0, 3).join(', ')}): this run uploads what is missing and writes a manifest; nothing is collected until it has`, P);
+  const markers = runMarkers(p, o, now);
+  if (unfinished.length || markers.open.length) {
+    b.warn(`a run of policy ${P} did not finish (${[...unfinished.map((u) => u.stepId), ...markers.open].slice(0, 3).join(', ')}): the next due run uploads what is missing and writes a manifest; nothing is collected until it has`, P);
   }
 
   let sweep: string | undefined;
-  if (store.incompleteUploads.length) {
+  if (store.incompleteUploads.length || markers.stale.length) {
+    const n = store.incompleteUploads.length;
+    const why = [
+      ...(n ? [`${n} upload${n === 1 ? '' : 's'} a killed run left under ${BLOCKS_PREFIX} (never visible objects)`] : []),
+      ...(markers.stale.length ? [`${markers.stale.length} run marker${markers.stale.length === 1 ? '' : 's'} of runs whose manifest is written`] : []),
+    ];
     sweep = b.add({
       id: stepId(KIND.sweep, { cluster: to, path: BLOCKS_PREFIX }),
       kind: KIND.sweep,
       action: Action.Delete,
       policy: P,
       target: { cluster: to, path: BLOCKS_PREFIX },
-      params: { uploads: store.incompleteUploads.map((u) => ({ key: u.key, uploadId: u.uploadId })) } satisfies BlocksParams,
-      reason: `${store.incompleteUploads.length} upload${store.incompleteUploads.length === 1 ? '' : 's'} a killed run left under ${BLOCKS_PREFIX} (never visible objects)`,
+      params: { uploads: store.incompleteUploads.map((u) => ({ key: u.key, uploadId: u.uploadId })), keys: markers.stale } satisfies BlocksParams,
+      reason: why.join('; '),
       dependsOn: [],
     });
   }
@@ -176,7 +182,7 @@ function planGc(b: PlanBuilder, p: BlocksPolicy, observed: Observed, now: number
   }
   const unreferenced = refs.length - (held.get('referenced') ?? 0) - (held.get('foreign') ?? 0);
   if (unreferenced > 0 && held.get('unfinished')) {
-    b.warn(`garbage collection held: ${unfinishedRun(p, o, observed, manifestPlanned)}`, p.name);
+    b.warn(`garbage collection held: ${unfinishedRun(p, o, observed, manifestPlanned, now)}`, p.name);
   }
   if (!store.referenced) b.warn(`garbage collection held: a manifest in store ${p.backup.to} could not be read`, p.name);
   doomed.sort();

@@ -10,8 +10,10 @@
  *               could not be read, every block is (it may reference any)
  *   grace       younger than gc_grace, or dated in the future
  *   unfinished  a run of the policy is unfinished: an unresolved blocks.* intent in the journal, a
- *               runs/<policy>/*.open marker, or a manifest this plan still writes
- * blocks.sweep: only uploads of hbr-named block keys (an incomplete upload is never a visible object)
+ *               runs/<policy>/*.open marker newer than the newest manifest, or a manifest this plan
+ *               still writes
+ * blocks.sweep: only uploads of hbr-named block keys (an incomplete upload is never a visible object),
+ *             and only run markers of the policy whose run wrote its manifest (stale)
  * blocks.manifest.delete, per manifest key:
  *   foreign               not manifests/<policy>/<UTC>.json of the step's policy
  *   future                dated in the future (not trusted)
@@ -24,18 +26,33 @@ import type { Plan, Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
 import { checkNow, type Floor } from '../../planner/safety.js';
 import type { DeleteChecker, Violation } from '../types.js';
-import { blockName, parseBlockKey, parseBlockRef, parseManifestKey } from './names.js';
+import { blockName, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey } from './names.js';
 import { isBlocksPolicy, KIND, type BlocksObserved, type BlocksParams, type BlocksPolicy, type BlocksPolicyObserved } from './types.js';
 
 export function blocksPart(observed: Observed, policy: string): BlocksPolicyObserved | undefined {
   return (observed.parts?.blocks as BlocksObserved | undefined)?.policies[policy];
 }
 
+/**
+ * The policy's run markers, split: `stale` ones are of runs whose manifest was written (dated at or
+ * before the newest trusted manifest: the kill came between the manifest and the marker's removal),
+ * `open` ones of runs that did not finish.
+ */
+export function runMarkers(p: BlocksPolicy, o: BlocksPolicyObserved, now: number): { stale: string[]; open: string[] } {
+  const until = trustedUntil(now);
+  const newest = Math.max(-Infinity, ...(o.store?.manifests ?? []).map((k) => parseManifestKey(k)).filter((m) => m?.policy === p.name && m.time <= until).map((m) => m!.time));
+  const stale: string[] = [];
+  const open: string[] = [];
+  for (const k of o.store?.openRuns ?? []) ((parseOpenRunKey(k)?.time ?? Infinity) <= newest ? stale : open).push(k);
+  return { stale, open };
+}
+
 /** Why no garbage may be collected for the policy now, or undefined when a run is finished. */
-export function unfinishedRun(p: BlocksPolicy, o: BlocksPolicyObserved, observed: Observed, manifestPlanned: boolean): string | undefined {
+export function unfinishedRun(p: BlocksPolicy, o: BlocksPolicyObserved, observed: Observed, manifestPlanned: boolean, now: number): string | undefined {
   const intents = observed.unfinished.filter((u) => u.policy === p.name && u.kind.startsWith('blocks.') && u.kind !== KIND.gc && u.kind !== KIND.restore);
   if (intents.length) return `a run of policy ${p.name} is unfinished (journal: ${intents.map((u) => u.stepId).slice(0, 2).join(', ')} started, no outcome)`;
-  if (o.store?.openRuns.length) return `a run of policy ${p.name} is unfinished (${o.store.openRuns.slice(0, 2).join(', ')} in the store)`;
+  const { open } = runMarkers(p, o, now);
+  if (open.length) return `a run of policy ${p.name} is unfinished (${open.slice(0, 2).join(', ')} in the store)`;
   if (manifestPlanned) return `this plan writes a new manifest of policy ${p.name} first`;
   return undefined;
 }
@@ -55,7 +72,7 @@ export function gcFloors(p: BlocksPolicy, o: BlocksPolicyObserved, observed: Obs
   const referenced = store?.referenced ? new Set(store.referenced) : undefined;
   const live = o.live ? liveRefs(o) : undefined;
   const until = trustedUntil(now);
-  const unfinished = unfinishedRun(p, o, observed, manifestPlanned);
+  const unfinished = unfinishedRun(p, o, observed, manifestPlanned, now);
   const objOf = (ref: string) => {
     const b = parseBlockRef(ref);
     return b && b.pool === pool ? store?.blocks[blockName(b.id, b.gs)] : undefined;
@@ -115,6 +132,11 @@ function checkDelete(step: Step<BlocksParams>, plan: Plan, config: Config, obser
   if (step.kind === KIND.sweep) {
     // An incomplete upload is never a visible object (nothing to restore from); only hbr-named block keys.
     for (const u of step.params.uploads ?? []) if (!parseBlockKey(u.key)) violation('foreign', `${u.key}: not a block key hbr names`);
+    const { stale } = runMarkers(p, o, checkNow(plan, observed));
+    for (const k of step.params.keys ?? []) {
+      if (parseOpenRunKey(k)?.policy !== p.name) violation('foreign', `${k}: not a run marker of policy ${p.name}`);
+      else if (!stale.includes(k)) violation('unfinished', `${k}: the run it marks has no manifest yet`);
+    }
     return;
   }
   const keys = step.params.keys ?? [];

@@ -186,7 +186,7 @@ export interface BlocksObserved {
 // Steps
 
 export const KIND = {
-  /** abort multipart uploads and remove temp files a killed run left under blocks/ */
+  /** abort multipart uploads and remove temp files a killed run left under blocks/, and stale run markers */
   sweep: 'blocks.sweep',
   /** read a batch of blocks over WebHDFS and put each into the store (put-if-absent) */
   upload: 'blocks.upload',
@@ -206,7 +206,7 @@ export type BlocksParams = {
   blocks?: Array<{ path: string; id: number; gs: number; offset: number; length: number }>;
   /** blocks.upload, blocks.manifest: the run's time (ms; names the manifest and the .open marker) */
   runAt?: number;
-  /** blocks.manifest.delete: the manifest key; blocks.gc: block keys ("<pool>/<id>_<gs>") */
+  /** blocks.manifest.delete: the manifest key; blocks.gc: block keys ("<pool>/<id>_<gs>"); blocks.sweep: stale run markers */
   keys?: string[];
   /** blocks.restore: the manifest restored from, the files (relative paths) and where they go */
   manifest?: string;
