@@ -123,6 +123,14 @@ test('--to a new directory; an existing different file is refused without overwr
   assert.is(sha(await fs.open(`${dir}/d/a.bin`)), sha(data));
 });
 
+test('a restore planned for a damaged file leaves it alone once every block has a live replica again', async () => {
+  const before = await fs.getFileStatus(`${dir}/d/a.bin`);
+  const now = { fileId: before.fileId, length: before.length, mtime: before.modificationTime };
+  const r = await restoreFiles({ ...base, manifest, files: ['d/a.bin'], root: dir, overwrite: true, onlyIfDamaged: true, expect: { 'd/a.bin': { ...now, mtime: now.mtime } } });
+  assert.equal([r.restored.length, r.healthy], [0, ['d/a.bin']]);
+  assert.is((await fs.getFileStatus(`${dir}/d/a.bin`)).fileId, before.fileId, 'the same inode: not replaced');
+});
+
 test('a corrupt block in the store is refused before anything is replaced', async () => {
   const bad: Manifest = { ...manifest, files: [{ ...manifest.files[0]!, blocks: manifest.files[0]!.blocks.map((b, i) => (i === 1 ? { ...b, sha256: '0'.repeat(64) } : b)) }] };
   await fs.delete(`${dir}/d/a.bin`);

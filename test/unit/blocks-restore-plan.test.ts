@@ -139,7 +139,7 @@ test('damaged files in the ordinary plan: -/+ blocks.restore only for the manife
   assert.is(s.kind, 'blocks.restore');
   assert.is(s.action, '-/+');
   assert.equal(s.target, { cluster: 'prod', path: '/data/a.bin' });
-  assert.equal(s.params, { manifest: K3, files: ['a.bin'], overwrite: true, expect: { 'a.bin': { fileId: 100, length: 10, mtime: 1000 } } });
+  assert.equal(s.params, { manifest: K3, files: ['a.bin'], overwrite: true, damaged: true, expect: { 'a.bin': { fileId: 100, length: 10, mtime: 1000 } } });
   assert.match(s.reason, /1 missing block/);
   assert.is(b.warnings.length, 2);
   assert.match(b.warnings[0]!.message, /prod:\/data\/b\.bin has 1 missing block, but it is not the version .*hbr restore blocks --policy p --path b\.bin --overwrite/);

@@ -41,6 +41,7 @@ export function planDamagedRestores(b: PlanBuilder, policy: BlocksPolicy, part: 
       manifest: usable.key,
       files: [d.path],
       overwrite: true,
+      damaged: true,
       expect: { [d.path]: { fileId: m.fileId, length: m.length, mtime: m.mtime } },
     };
     const step: BlocksStep = {

@@ -29,6 +29,8 @@ import type { StoreClient } from '../../stores/types.js';
 import type { ExecContext, StepOutcome } from '../types.js';
 import { alreadyRestored, baseName, joinPath, parentOf, restoreScratchName, sameChecksum, scratchTarget, type Destination } from './restore-plan.js';
 import { parseManifest } from './manifest.js';
+import { liveBlocks } from './damage.js';
+import { getBlockLocations } from '../../hadoop/webhdfs-blocks.js';
 import { isBlocksPolicy, type BlocksStep, type Manifest, type ManifestFile } from './types.js';
 
 export interface RestoreFilesInput {
@@ -46,11 +48,15 @@ export interface RestoreFilesInput {
   log: (message: string) => void;
   /** files written at once (default 1): the policy's backup.concurrency */
   concurrency?: number;
+  /** replace an existing file only while a block of it is missing or corrupt (the plan's damaged-file restores) */
+  onlyIfDamaged?: boolean;
 }
 
 export interface RestoreFilesResult {
   restored: Array<{ path: string; bytes: number; checksum: 'verified' | 'not comparable' | 'none in manifest'; owner: boolean }>;
   already: string[];
+  /** existing files left alone because none of their blocks is lost any more (onlyIfDamaged) */
+  healthy: string[];
   swept: number;
   /** directories the restore created (relative), given the manifest's owner, permission and mtime */
   dirs: string[];
@@ -100,11 +106,13 @@ export async function execRestore(step: BlocksStep, ctx: ExecContext): Promise<S
     signal: ctx.signal,
     log: ctx.log,
     concurrency,
+    onlyIfDamaged: p.damaged === true,
   });
   const bytes = r.restored.reduce((n, f) => n + f.bytes, 0);
   const notes = [
     r.restored.length ? `${r.restored.length} restored` : '',
     r.already.length ? `${r.already.length} already restored` : '',
+    r.healthy.length ? `${r.healthy.length} healthy again, left alone` : '',
     r.swept ? `${r.swept} scratch file(s) of a killed restore removed` : '',
   ].filter(Boolean);
   return { bytesCopied: bytes, filesCopied: r.restored.length, note: notes.join(', ') };
@@ -112,7 +120,7 @@ export async function execRestore(step: BlocksStep, ctx: ExecContext): Promise<S
 
 export async function restoreFiles(i: RestoreFilesInput): Promise<RestoreFilesResult> {
   const byPath = new Map(i.manifest.files.map((f) => [f.path, f]));
-  const out: RestoreFilesResult = { restored: [], already: [], swept: 0, dirs: [] };
+  const out: RestoreFilesResult = { restored: [], already: [], healthy: [], swept: 0, dirs: [] };
   const created = new Set<string>();
   const limit = pLimit(Math.max(1, i.concurrency ?? 1));
   // First every file's destination, re-observed and checked: nothing is written if one of them
@@ -140,6 +148,11 @@ export async function restoreFiles(i: RestoreFilesInput): Promise<RestoreFilesRe
         if (changed) throw new Error(`${target} changed since the plan (${describe(exp ?? null)} then, ${describe(now)} now): not replaced; plan again`);
         if (st && st.type !== 'FILE') throw new Error(`${target} is a ${st.type.toLowerCase()}: not replaced`);
         if (st && !i.overwrite) throw new Error(`${target} exists and differs from the manifest: not replaced without --overwrite`);
+        if (st && i.onlyIfDamaged && liveBlocks((await getBlockLocations(i.fs, target)).locatedBlocks).every((b) => b.state === 'ok')) {
+          out.healthy.push(rel);
+          i.log(`${target}: every block has a live replica again: not replaced`);
+          return;
+        }
         todo.push({ m, target, replaces: st !== undefined });
       }),
     ),

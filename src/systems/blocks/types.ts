@@ -221,6 +221,11 @@ export type BlocksParams = {
    * manifest's version (a re-run after a kill).
    */
   expect?: Record<string, { fileId: number; length: number; mtime: number } | null>;
+  /**
+   * blocks.restore planned for files with a missing or corrupt block (not asked for by an operator):
+   * the executor replaces a file only while the NameNode still reports a block of it lost.
+   */
+  damaged?: boolean;
   /** blocks.sweep: the incomplete uploads to abort (as observed) */
   uploads?: Array<{ key: string; uploadId: string }>;
 };
