@@ -157,7 +157,13 @@ test('4: a deleted file comes back from the newest manifest; a second restore ha
   const plan = await run(['restore', 'blocks', '--policy', 'blk', '--path', 'd/b*'], T0 + 180_000);
   assert.match(plan.stdout, /\+ blocks\.restore\s+x:\/src <- manifests\/blk\//, plan.stdout + plan.stderr);
   assert.match(plan.stdout, /\+ d\/b\.txt/);
-  const r = await restore(['--path', 'd/b*'], T0 + 180_000);
+  // Saved for review, then carried out as saved (the CLI's --out / --plan, docs/restore.md).
+  const saved = join(work, 'restore-plan.json');
+  const out = await run(['restore', 'blocks', '--policy', 'blk', '--path', 'd/b*', '--out', saved], T0 + 180_000);
+  assert.is(out.code, 0, out.stdout + out.stderr);
+  assert.equal((JSON.parse(readFileSync(saved, 'utf8')) as { restore: { files: unknown } }).restore.files, [{ path: 'd/b.txt', bytes: B.length, action: 'create' }]);
+  assert.is(await fs.stat('/src/d/b.txt'), undefined, '--out writes nothing');
+  const r = await restore(['--path', 'd/b*', '--plan', saved], T0 + 180_000);
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /Restored 1 file/);
   assert.is((await fs.open('/src/d/b.txt')).toString(), B.toString());
