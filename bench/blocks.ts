@@ -26,6 +26,7 @@ import { testbed } from '../test/helpers/testbed.js';
 const MIB = 1 << 20;
 const TOTAL_MIB = Number(process.env.BENCH_BLOCKS_MIB ?? 1024);
 const FILE_MIB = Number(process.env.BENCH_BLOCKS_FILE_MIB ?? 128);
+const CONCURRENCY = Number(process.env.BENCH_BLOCKS_CONCURRENCY ?? 4);
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; ms: number }> {
   const t = performance.now();
@@ -115,7 +116,7 @@ stores:
 policies:
   bench-blocks:
     source: { cluster: primary, path: ${src} }
-    backup: { to: s3, every: 1d, keep: { last: 2 }, concurrency: 4 }
+    backup: { to: s3, every: 1d, keep: { last: 2 }, concurrency: ${CONCURRENCY} }
 `,
   );
   const state = join(dir, 'state');
@@ -137,6 +138,7 @@ policies:
   const rate = (ms: number) => `${(bytes / MIB / (ms / 1000)).toFixed(1)} MiB/s`;
   console.log(`  baseline, WebHDFS OPEN + PutObject loop of ${gib.toFixed(2)} GiB (${files} blocks): ${(baseMs / 1000).toFixed(1)} s, ${rate(baseMs)} (PutObject alone ${(uploadMs / 1000).toFixed(1)} s, ${rate(uploadMs)})`);
   console.log(`  hbr apply, full block backup: ${(full.ms / 1000).toFixed(1)} s, ${rate(full.ms)}`);
+  for (const l of full.out.split('\n').filter((x) => / done in /.test(x))) console.log(`    ${l.replace(/^\[[\d:]+\] /, '')}`);
   console.log(`    requests: ${fullCounts}`);
   console.log(`  throughput ratio hbr / baseline loop: ${(baseMs / full.ms).toFixed(2)}; hbr / PutObject alone: ${(uploadMs / full.ms).toFixed(2)} (goal >= 0.8)`);
   console.log(`  second run, unchanged tree: ${(second.ms / 1000).toFixed(1)} s, ${secondTotal} requests (${secondCounts})`);
