@@ -68,9 +68,16 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
   const dest = o.to ?? root;
   const inPlace = dest === root;
   const damagedPaths = new Set<string>();
+  let damageNote: string | undefined;
   if (inPlace) {
-    const c = await readCorruptFiles(hdfsClusterOf(config.clusters, policy.source.cluster)).catch(() => undefined);
-    for (const f of c?.files ?? []) damagedPaths.add(f.path);
+    // A file that is the manifest's version but has lost a block looks restored by its identity alone.
+    try {
+      const c = await readCorruptFiles(hdfsClusterOf(config.clusters, policy.source.cluster));
+      for (const f of c.files) damagedPaths.add(f.path);
+      damageNote = c.incomplete;
+    } catch (err) {
+      damageNote = `the NameNode's list of files with a missing block could not be read (${(err as Error).message})`;
+    }
   }
   const limit = pLimit(8);
   const observed: Record<string, Destination | undefined> = {};
@@ -107,6 +114,7 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
   const bytes = cmp.restore.reduce((n, r) => n + r.file.length, 0);
   const where = `${policy.source.cluster}:${dest}`;
   const lines: string[] = [`  # manifest ${chosen.key} (${iso(manifest.createdAt)}) in store ${policy.backup.to}`];
+  if (damageNote) lines.push(`  # WARNING: ${damageNote}: a file listed as already restored may still have a lost block (hbr plan shows it when the NameNode does)`);
   if (cmp.restore.length) {
     const sym = cmp.restore.some((r) => r.action === 'replace') ? '-/+' : '+';
     lines.push(`  ${sym} blocks.restore  ${where} <- ${chosen.key}`);

@@ -247,6 +247,10 @@ async function writeOne(i: RestoreFilesInput, m: ManifestFile, target: string, r
       replication: m.replication,
       permission: m.permission,
       signal: i.signal,
+    }).catch(async (err: unknown) => {
+      // half a scratch file is ours to remove now (else the next run's sweep does)
+      await i.fs.delete(scratch, false).catch(() => {});
+      throw err;
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
