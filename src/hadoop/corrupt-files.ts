@@ -15,10 +15,10 @@
  * The counts are ./health.ts's (FSNamesystem MissingBlocks, CorruptBlocks).
  */
 import type { HdfsCluster } from './cluster.js';
-import { observeHdfsHealth } from './health.js';
 import { transportReason } from '../model/errors.js';
 
 const NAMENODE_INFO_BEAN = 'Hadoop:service=NameNode,name=NameNodeInfo';
+const FSNAMESYSTEM_BEAN = 'Hadoop:service=NameNode,name=FSNamesystem';
 
 export interface CorruptFiles {
   /** MissingBlocks + CorruptBlocks (FSNamesystem bean) */
@@ -30,13 +30,30 @@ export interface CorruptFiles {
 }
 
 export async function readCorruptFiles(cluster: HdfsCluster, timeoutMs = 10_000): Promise<CorruptFiles> {
-  const health = await observeHdfsHealth(cluster, { timeoutMs });
-  const badBlocks = health.missingBlocks + health.corruptBlocks;
+  // One request while healthy: the FSNamesystem counts (the bean ./health.ts reads; not
+  // observeHdfsHealth itself, which also asks /conf for the trash interval).
+  const fsn = await readBean(cluster, FSNAMESYSTEM_BEAN, timeoutMs);
+  const count = (k: string) => (typeof fsn[k] === 'number' && Number.isSafeInteger(fsn[k]) ? (fsn[k] as number) : undefined);
+  const missing = count('MissingBlocks');
+  const corrupt = count('CorruptBlocks');
+  if (missing === undefined || corrupt === undefined) throw new Error(`${FSNAMESYSTEM_BEAN} of cluster '${cluster.name}': no MissingBlocks / CorruptBlocks counts`);
+  const badBlocks = missing + corrupt;
   if (badBlocks === 0) return { badBlocks, files: [] };
+  const info = await readBean(cluster, NAMENODE_INFO_BEAN, timeoutMs);
+  if (typeof info.CorruptFiles !== 'string') throw new Error(`NameNodeInfo of cluster '${cluster.name}': no CorruptFiles in the answer`);
+  const files = parseCorruptFiles(info.CorruptFiles);
+  const out: CorruptFiles = { badBlocks, files };
+  if (files.length === 0) out.incomplete = `the NameNode counts ${badBlocks} missing or corrupt block(s) but its CorruptFiles list is empty (it could not tell)`;
+  else if (files.length >= 500) out.incomplete = `CorruptFiles is at its cap (dfs.corruptfilesreturned.max, 500): more files may be damaged`;
+  return out;
+}
+
+/** One bean of the NameNode's /jmx JSON servlet (simple auth: user.name, as ./health.ts sends it). */
+async function readBean(cluster: HdfsCluster, bean: string, timeoutMs: number): Promise<Record<string, unknown>> {
   const u = new URL(cluster.webhdfs.replace(/\/+$/, '') + '/jmx');
-  u.searchParams.set('qry', NAMENODE_INFO_BEAN);
+  u.searchParams.set('qry', bean);
   if (cluster.user !== undefined) u.searchParams.set('user.name', cluster.user);
-  const what = `NameNodeInfo of cluster '${cluster.name}'`;
+  const what = `${bean} of cluster '${cluster.name}'`;
   let body: unknown;
   try {
     const res = await fetch(u, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
@@ -49,13 +66,9 @@ export async function readCorruptFiles(cluster: HdfsCluster, timeoutMs = 10_000)
     throw new Error(`${what}: ${transportReason(err)}`);
   }
   const beans = (body as { beans?: unknown } | null)?.beans;
-  const bean = Array.isArray(beans) ? (beans as Array<Record<string, unknown>>).find((b) => b?.name === NAMENODE_INFO_BEAN) : undefined;
-  if (!bean || typeof bean.CorruptFiles !== 'string') throw new Error(`${what}: no CorruptFiles in the answer`);
-  const files = parseCorruptFiles(bean.CorruptFiles);
-  const out: CorruptFiles = { badBlocks, files };
-  if (files.length === 0) out.incomplete = `the NameNode counts ${badBlocks} missing or corrupt block(s) but its CorruptFiles list is empty (it could not tell)`;
-  else if (files.length >= 500) out.incomplete = `CorruptFiles is at its cap (dfs.corruptfilesreturned.max, 500): more files may be damaged`;
-  return out;
+  const found = Array.isArray(beans) ? (beans as Array<Record<string, unknown>>).find((b) => b?.name === bean) : undefined;
+  if (!found) throw new Error(`${what}: not in the answer (not a NameNode, or it is still starting)`);
+  return found;
 }
 
 /** `"[\"blk_1\\t/a\"]"` → [{ path: '/a', blockId: 1 }]; entries that do not parse are left out. */
