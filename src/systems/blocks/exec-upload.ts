@@ -10,6 +10,7 @@
  *      A block that changed is left out (the manifest step skips its file; the next run uploads it);
  *   4. putFile with the known SHA-256 (one hashing pass fewer; the store re-hashes what it sends and
  *      refuses to complete on a mismatch), put-if-absent.
+ * At most `concurrency` blocks of a policy are in flight in the process, across its upload steps.
  * Before the first upload the run's marker runs/<policy>/<runAt>.open is put (put-if-absent): a
  * fresh process anywhere sees the run is unfinished until the manifest step removes it.
  * Crash points: `blocks.upload:marked`, `blocks.upload:part <key>` after each part (and after a
@@ -18,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import { open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { scratchDir } from '../../engine/scratch.js';
 import { hdfsClusterOf } from '../../hadoop/cluster.js';
 import { getBlockLocations, openRange } from '../../hadoop/webhdfs-blocks.js';
@@ -48,6 +49,19 @@ export class UploadProgress {
     const eta = rate > 0 ? Math.max(0, (this.total - this.done) / rate) : NaN;
     this.ctx.log(`${this.what} ${(this.done / MIB).toFixed(1)} / ${(this.total / MIB).toFixed(1)} MiB, ${(rate / MIB).toFixed(1)} MiB/s, ETA ${Number.isFinite(eta) ? `${Math.ceil(eta)} s` : '?'}`);
   }
+}
+
+/**
+ * One limiter per policy in this process, shared by its upload steps: the engine runs several
+ * upload steps at once (each its own claim), and `concurrency` bounds the blocks in flight across
+ * all of them (temp disk and memory grow with it), not per step.
+ */
+const limiters = new Map<string, { n: number; limit: LimitFunction }>();
+function limiterOf(p: BlocksPolicy): LimitFunction {
+  const n = Math.max(1, p.backup.concurrency);
+  let l = limiters.get(p.name);
+  if (!l || l.n !== n) limiters.set(p.name, (l = { n, limit: pLimit(n) }));
+  return l.limit;
 }
 
 export function policyOf(ctx: ExecContext, name: string): BlocksPolicy {
@@ -91,7 +105,7 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
     await putText(client, openRunKey(p.name, step.params.runAt), `${new Date(step.params.runAt).toISOString()}\n`, dir);
     crashPoint(`blocks.upload:marked ${step.id}`);
     const progress = new UploadProgress(ctx, blocks.reduce((n, b) => n + b.length, 0), `upload of ${blocks.length} blocks:`);
-    const limit = pLimit(Math.max(1, p.backup.concurrency));
+    const limit = limiterOf(p);
     await Promise.all(
       blocks.map((b) =>
         limit(async () => {

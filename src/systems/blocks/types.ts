@@ -140,7 +140,7 @@ export interface BlocksPolicyObserved {
     files: LiveFile[];
     dirs: ManifestDir[];
     skipped: Array<{ path: string; reason: string }>;
-    /** WebHDFS requests the walk made (LISTSTATUS, GET_BLOCK_LOCATIONS): the run's cost, for bench/blocks.ts */
+    /** WebHDFS requests the walk made (LISTSTATUS, GET_BLOCK_LOCATIONS): its cost, for reading; the plan does not use it */
     requests?: { listStatus: number; blockLocations: number };
   };
   /**
