@@ -10,7 +10,8 @@
  *   4. a file deleted by mistake comes back with `hbr restore blocks`; with --at an older version;
  *      --to writes elsewhere; a different existing file is refused without --overwrite and
  *      replaced with it; a restore killed (HBR_CRASH_AT) between its CREATE and RENAME converges
- *      when re-run and leaves no scratch file.
+ *      when re-run and leaves no scratch file; a file whose blocks the store lacks is refused by the
+ *      plan, before anything is written.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,6 +20,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCorruptFiles } from '../../src/hadoop/corrupt-files.js';
+import { openStore } from '../../src/stores/index.js';
+import type { Manifest } from '../../src/systems/blocks/types.js';
 import type { HdfsCluster } from '../../src/hadoop/cluster.js';
 import { startExtraHdfs, type ExtraHdfs } from '../helpers/extra-hdfs.js';
 import { hbr, tempDir } from '../helpers/hbr.js';
@@ -37,6 +40,7 @@ const s3env = {
 };
 
 let x: ExtraHdfs;
+const storePrefix = `${uniq('blocks-restore')}/`;
 let cluster: HdfsCluster;
 const work = tempDir('blocks-restore');
 const state = join(work, 'state');
@@ -73,7 +77,7 @@ async function until(what: string, ok: () => Promise<boolean>, ms = 60_000): Pro
 test.before(async () => {
   x = await startExtraHdfs('extra-blocks', {});
   cluster = { name: 'x', kind: 'hdfs', webhdfs: x.webhdfs, fs: x.fs, user: tb.HBR_TB_HDFS_USER, at: { file: 't', line: 1, col: 1 } };
-  const prefix = `${uniq('blocks-restore')}/`;
+  const prefix = storePrefix;
   writeFileSync(
     policyFile,
     `version: 1
@@ -217,6 +221,27 @@ test('kill -9 between the scratch CREATE and the RENAME (and after it): the re-r
     assert.is(rerun.code, 0, rerun.stdout + rerun.stderr);
     assert.is((await fs.open('/src/d/b.txt')).toString(), B.toString(), `converged after ${name}`);
     assert.equal((await fs.listStatus('/src/d')).map((s) => s.pathSuffix).filter((n) => n.startsWith('.')), [], `no scratch after ${name}`);
+  }
+});
+
+test('a file whose blocks the store lacks is refused by the plan, naming it and the missing keys; nothing written', async () => {
+  Object.assign(process.env, s3env);
+  const store = await openStore({ name: 's3', kind: 's3', bucket: tb.HBR_TB_S3_BUCKET, prefix: storePrefix, endpoint: tb.HBR_TB_S3_ENDPOINT, forcePathStyle: true, at: { file: 't', line: 1, col: 1 } });
+  try {
+    const first = (await store.list('manifests/blk/')).map((o) => o.key).sort()[0]!;
+    const file = join(work, 'manifest-1.json');
+    await store.getFile(first, file);
+    const m = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+    const c = m.files.find((f) => f.path === 'd/c.bin')!;
+    const key = `blocks/${m.blockPoolId}/${c.blocks[0]!.id}_${c.blocks[0]!.gs}`;
+    await store.delete(key); // the version before the rewrite: only the first manifest has it
+    const r = await restore(['--path', 'd/c.bin', '--at', iso(T0 + 30 * 60_000), '--to', '/lacking'], T0 + 5 * 3_600_000);
+    assert.is.not(r.code, 0, r.stdout);
+    assert.match(r.stderr, /the store lacks blocks of 1 file of manifests\/blk\/2030-06-01T00-00-00Z\.json; nothing restored/);
+    assert.ok(r.stderr.includes(`d/c.bin: ${key}`), r.stderr);
+    assert.is(await fsx().stat('/lacking'), undefined);
+  } finally {
+    (store as { destroy?: () => void }).destroy?.();
   }
 });
 

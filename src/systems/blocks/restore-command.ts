@@ -21,7 +21,8 @@ import { readCorruptFiles } from '../../hadoop/corrupt-files.js';
 import type { RestoreCommand, RestoreContext, RestorePlan } from '../types.js';
 import { readManifest, restoreClients, restoreFiles } from './restore-exec.js';
 import { chooseManifest, cleanGlob, compareDestinations, joinPath, selectFiles, type Destination } from './restore-plan.js';
-import { isBlocksPolicy } from './types.js';
+import { isBlocksPolicy, type ManifestFile } from './types.js';
+import type { StoreClient } from '../../stores/types.js';
 
 interface Options {
   policy: string;
@@ -111,6 +112,17 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
     );
   }
 
+  // Every block the restore reads must be in the store, else the plan says so now (not halfway).
+  const lacking = await blocksLacking(store, manifest.blockPoolId, cmp.restore.map((r) => r.file));
+  if (lacking.length) {
+    throw new UserError(
+      `the store lacks blocks of ${lacking.length} file${lacking.length === 1 ? '' : 's'} of ${chosen.key}; nothing restored (an older manifest may have them: --at):\n${lacking
+        .slice(0, SHOW)
+        .map((l) => `  ${l.path}: ${l.keys.slice(0, 3).join(', ')}${l.keys.length > 3 ? ` and ${l.keys.length - 3} more` : ''}`)
+        .join('\n')}`,
+    );
+  }
+
   const bytes = cmp.restore.reduce((n, r) => n + r.file.length, 0);
   const where = `${policy.source.cluster}:${dest}`;
   const lines: string[] = [`  # manifest ${chosen.key} (${iso(manifest.createdAt)}) in store ${policy.backup.to}`];
@@ -174,6 +186,20 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
       return { text: text.join('\n') + '\n', json: { restored: r.restored, already: r.already, swept: r.swept, manifest: chosen.key } };
     },
   };
+}
+
+/** Block keys of `files` absent from the store: one listing of the pool for many blocks, else a HEAD each. */
+async function blocksLacking(store: StoreClient, pool: string, files: readonly ManifestFile[]): Promise<Array<{ path: string; keys: string[] }>> {
+  const key = (b: { id: number; gs: number }) => `blocks/${pool}/${b.id}_${b.gs}`;
+  const wanted = [...new Set(files.flatMap((f) => f.blocks.map(key)))];
+  let present: Set<string>;
+  if (wanted.length > 256) present = new Set((await store.list(`blocks/${pool}/`)).map((o) => o.key));
+  else {
+    const limit = pLimit(8);
+    const heads = await Promise.all(wanted.map((k) => limit(async () => ((await store.head(k)) ? k : undefined))));
+    present = new Set(heads.filter((k): k is string => k !== undefined));
+  }
+  return files.map((f) => ({ path: f.path, keys: f.blocks.map(key).filter((k) => !present.has(k)) })).filter((l) => l.keys.length > 0);
 }
 
 export const blocksRestore: RestoreCommand = {
