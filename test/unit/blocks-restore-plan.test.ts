@@ -108,6 +108,10 @@ test('compare: absent +, same version or same checksum nothing, different refuse
   assert.equal(over.blocked.map((r) => r.file.path), ['dir'], 'a directory is never replaced by a file');
   const otherAlg = compareDestinations([file('x')], { x: d({ fileId: 7, checksum: { algorithm: 'MD5-of-0MD5-of-1024CRC32C', bytes: 'aa', length: 28 } }) }, false);
   assert.equal(otherAlg.refused.length, 1, 'checksums of another algorithm say nothing');
+  const noSum = file('n', { checksum: undefined } as Partial<ManifestFile>);
+  delete (noSum as { checksum?: unknown }).checksum;
+  assert.equal(compareDestinations([noSum], { n: d({ fileId: 7 }) }, false).same.length, 1, 'no checksum in the manifest: a restored copy is known by its length and mtime');
+  assert.equal(compareDestinations([noSum], { n: d({ fileId: 7, mtime: 5 }) }, false).refused.length, 1);
 });
 
 test('scratch names: recognised after a kill, only for their own target', () => {

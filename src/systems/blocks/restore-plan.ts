@@ -108,10 +108,13 @@ export function sameChecksum(a: FileChecksum | undefined, b: FileChecksum | unde
   return a !== undefined && b !== undefined && a.algorithm === b.algorithm && a.length === b.length && a.bytes === b.bytes;
 }
 
-/** Holds the manifest's bytes already: the unchanged inode, or a copy (an earlier restore) with its checksum. */
+/** Holds the manifest's bytes already: the unchanged inode, or a copy (an earlier restore) with its checksum (else its mtime). */
 export function alreadyRestored(m: ManifestFile, d: Destination): boolean {
   if (d.type !== 'FILE' || d.damaged || d.length !== m.length) return false;
-  return sameVersion(m, d) || sameChecksum(m.checksum, d.checksum) || (m.length === 0 && d.mtime === m.mtime);
+  if (sameVersion(m, d) || sameChecksum(m.checksum, d.checksum)) return true;
+  // Nothing to compare the bytes with (an empty file; a manifest without checksum): the length and
+  // the mtime a restore sets, or a second run would replace what the first restored.
+  return (m.length === 0 || m.checksum === undefined) && d.mtime === m.mtime;
 }
 
 export interface FileRestore {
