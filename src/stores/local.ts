@@ -31,11 +31,13 @@
  * whose last segment starts with '.' or that end in '.sha256' are refused.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LocalStore } from '../model/policy.js';
 import { ChecksumMismatchError, type IncompleteUpload, type Progress, type PutOptions, type PutResult, type StoreClient, type StoredObject } from './types.js';
 import { localAbortUpload, localIncompleteUploads } from './local-sweep.js';
+import { verifiedChunks } from './read-verified.js';
 import { abortError, errorCode, fsyncDir, randomSuffix, unlinkQuiet } from './fsutil.js';
 
 const CHUNK = 1024 * 1024;
@@ -267,6 +269,24 @@ export class LocalStoreClient implements StoreClient {
     } catch {
       // best effort: what is left is an object without sidecar, which readers refuse
     }
+  }
+
+  async readVerified(key: string, opts: { signal?: AbortSignal } = {}): Promise<{ size: number; sha256: string; chunks: AsyncIterable<Buffer> }> {
+    opts.signal?.throwIfAborted();
+    const path = this.pathOf(key);
+    const where = `read of ${key} from ${this.url}`;
+    let st;
+    try {
+      st = await stat(path);
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') throw new Error(`${where} failed: no object ${key} in ${this.url}`, { cause: err });
+      throw new Error(`${where} failed: ${(err as Error).message}`, { cause: err });
+    }
+    if (!st.isFile()) throw new Error(`${where} failed: ${path} is not a regular file`);
+    const expected = await readSidecar(path + SIDECAR, basename(path));
+    if (!expected) throw new ChecksumMismatchError(key, undefined, '');
+    const body = createReadStream(path, opts.signal ? { signal: opts.signal } : {});
+    return { size: st.size, sha256: expected, chunks: verifiedChunks(body as AsyncIterable<Buffer>, key, expected) };
   }
 
   async getFile(key: string, dest: string, opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<StoredObject> {

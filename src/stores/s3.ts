@@ -25,6 +25,7 @@ import { ChecksumMismatchError, type IncompleteUpload, type Progress, type PutOp
 import { abortError, fsyncDir, randomSuffix, unlinkQuiet } from './fsutil.js';
 import { createS3Client, describeError, errName, httpStatus, isNoSuchUpload, isNotFound, type S3StoreClientOptions } from './s3-client.js';
 import { S3Uploader } from './s3-upload.js';
+import { verifiedChunks } from './read-verified.js';
 
 export type { S3StoreClientOptions } from './s3-client.js';
 
@@ -115,6 +116,28 @@ export class S3StoreClient implements StoreClient {
   /** Multipart uploads this client started, failed, and could not abort yet (uploadId → full key). */
   get pendingAbortUploads(): ReadonlyMap<string, string> {
     return this.uploader.pendingAbortUploads;
+  }
+
+  async readVerified(key: string, opts: { signal?: AbortSignal } = {}): Promise<{ size: number; sha256: string; chunks: AsyncIterable<Buffer> }> {
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    const where = `read of ${key} from ${this.url}`;
+    let res;
+    try {
+      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), signal ? { abortSignal: signal } : {});
+    } catch (err) {
+      if (signal?.aborted) throw abortError(signal);
+      if (isNotFound(err)) throw new Error(`${where} failed: no object ${key} in ${this.url}`, { cause: err });
+      throw new Error(`${where} failed: ${describeError(err)}`, { cause: err });
+    }
+    const body = res.Body as Readable | undefined;
+    if (!body) throw new Error(`${where} failed: the server sent no body`);
+    const expected = res.Metadata?.sha256;
+    if (!expected) {
+      body.destroy();
+      throw new ChecksumMismatchError(key, undefined, '');
+    }
+    return { size: res.ContentLength ?? 0, sha256: expected, chunks: verifiedChunks(body as AsyncIterable<Buffer>, key, expected) };
   }
 
   async getFile(key: string, dest: string, opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<StoredObject> {

@@ -46,6 +46,13 @@ export interface StoreClient {
    * object has no checksum.
    */
   getFile(key: string, dest: string, opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<StoredObject>;
+  /**
+   * The bytes of `key` as they arrive, never written locally, with its stored SHA-256 and size. The
+   * iteration checks the SHA-256 as the bytes pass and throws ChecksumMismatchError after the last
+   * chunk when it differs (./read-verified.ts); an object with no checksum is refused at once. Act on
+   * the bytes only once the iteration has ended without an error.
+   */
+  readVerified(key: string, opts?: { signal?: AbortSignal }): Promise<{ size: number; sha256: string; chunks: AsyncIterable<Buffer> }>;
   /** idempotent: deleting an absent key is not an error */
   delete(key: string): Promise<void>;
   /**

@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebHdfs } from '../../src/hadoop/webhdfs.js';
@@ -65,6 +65,7 @@ async function backUp(rel: string): Promise<{ file: ManifestFile; pool: string }
 const data = Buffer.alloc(2 * MIB + 300_000);
 for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 13)) & 0xff;
 let manifest: Manifest;
+let pool = '';
 const logs: string[] = [];
 const base = { fs, store, stateDir, signal: new AbortController().signal, log: (m: string) => logs.push(m) };
 
@@ -80,6 +81,7 @@ test.before(async () => {
   const e = await backUp('d/empty');
   const d = await fs.getFileStatus(`${dir}/d`);
   const dirs = [{ path: 'd', owner: d.owner, group: d.group, permission: d.permission, mtime: d.modificationTime }];
+  pool = a.pool;
   manifest = { version: 1, policy: 'p', cluster: 'primary', path: dir, createdAt: Date.now(), blockPoolId: a.pool, files: [a.file, e.file], dirs, skipped: [] };
 });
 
@@ -136,6 +138,19 @@ test('a corrupt block in the store is refused before anything is replaced', asyn
   await fs.delete(`${dir}/d/a.bin`);
   await rejects(() => restoreFiles({ ...base, manifest: bad, files: ['d/a.bin'], root: dir, overwrite: false, expect: { 'd/a.bin': null } }), /SHA-256/);
   assert.is(await fs.stat(`${dir}/d/a.bin`), undefined, 'nothing renamed into place');
+  // Bytes changed in the store under an intact SHA-256 (bit rot): the read's check fails the
+  // CREATE before the DataNode has the whole file; the scratch is removed, nothing renamed.
+  const b = manifest.files[0]!.blocks[2]!;
+  const object = join(work, 'store', `blocks/${pool}/${b.id}_${b.gs}`);
+  const good = readFileSync(object);
+  writeFileSync(object, Buffer.from(good).fill(0x5a, 0, 100));
+  try {
+    await rejects(() => restoreFiles({ ...base, manifest, files: ['d/a.bin'], root: dir, overwrite: false, expect: { 'd/a.bin': null } }), /checksum mismatch/);
+  } finally {
+    writeFileSync(object, good);
+  }
+  assert.is(await fs.stat(`${dir}/d/a.bin`), undefined, 'nothing renamed into place');
+  assert.equal((await fs.listStatus(`${dir}/d`)).map((s) => s.pathSuffix).filter((n) => n.includes('hbr-restore')), [], 'the failed scratch removed at once');
   // The half-written scratch is hbr's and the next run sweeps it (only it).
   await fs.create(`${dir}/d/.a.bin.hbr-restore-20260101T000000Z`, Buffer.from('x'));
   await fs.create(`${dir}/d/.a.bin.someone-elses`, Buffer.from('x'));

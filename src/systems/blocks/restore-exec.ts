@@ -6,7 +6,8 @@
  *   2. re-observe the destination: if it changed since the plan (params.expect) it is a different
  *      file now and is refused, unless it already is the manifest's version (a re-run after a kill);
  *   3. CREATE a scratch file beside the target and stream the file's blocks into it in order, each
- *      fetched from the store with getFile (which verifies its SHA-256), checked against the manifest;
+ *      read from the store as it arrives (readVerified: its SHA-256 checked as it passes), its
+ *      stored SHA-256 and size first checked against the manifest's;
  *   4. check the written length, and GETFILECHECKSUM against the manifest's when the algorithm is the
  *      same (same block size and bytes per checksum: the algorithm name encodes them);
  *   5. set owner/group (needs a superuser; a refusal is reported, not fatal), permission and mtime;
@@ -14,11 +15,10 @@
  * A kill at any point leaves the target as it was or the manifest's version, and at most a scratch
  * file that the next run sweeps: the step converges when re-run.
  */
-import { createReadStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile, unlink } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { crashPoint } from '../../model/faults.js';
 import { hdfsClusterOf } from '../../hadoop/cluster.js';
@@ -237,24 +237,19 @@ async function writeOne(i: RestoreFilesInput, m: ManifestFile, target: string, r
   const parent = parentOf(target);
   if (!(await i.fs.stat(parent))) await i.fs.mkdirs(parent);
   const scratch = joinPath(parent, restoreScratchName(baseName(target), Date.now()));
-  const dir = tmpDir(i.stateDir);
-  try {
-    i.log(`${target}: writing ${m.blocks.length} block(s), ${m.length} bytes, to ${scratch}`);
-    await createFromStream(i.fs, scratch, Readable.from(blockBytes(i, m, dir)), {
-      length: m.length,
-      overwrite: false,
-      blockSize: m.blockSize,
-      replication: m.replication,
-      permission: m.permission,
-      signal: i.signal,
-    }).catch(async (err: unknown) => {
-      // half a scratch file is ours to remove now (else the next run's sweep does)
-      await i.fs.delete(scratch, false).catch(() => {});
-      throw err;
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  i.log(`${target}: writing ${m.blocks.length} block(s), ${m.length} bytes, to ${scratch}`);
+  await createFromStream(i.fs, scratch, Readable.from(blockBytes(i, m)), {
+    length: m.length,
+    overwrite: false,
+    blockSize: m.blockSize,
+    replication: m.replication,
+    permission: m.permission,
+    signal: i.signal,
+  }).catch(async (err: unknown) => {
+    // half a scratch file (or one with bad bytes) is ours to remove now (else the next run's sweep does)
+    await i.fs.delete(scratch, false).catch(() => {});
+    throw err;
+  });
   crashPoint('blocks.restore.after-create');
   const fail = async (why: string): Promise<never> => {
     await i.fs.delete(scratch, false).catch(() => {});
@@ -286,32 +281,26 @@ async function writeOne(i: RestoreFilesInput, m: ManifestFile, target: string, r
 }
 
 /**
- * The file's bytes, block after block, each downloaded from the store first (getFile verifies the
- * stored SHA-256; the manifest's must match it too). One block is fetched ahead while the previous
- * one is streamed.
+ * The file's bytes, block after block, streamed from the store (readVerified: never a local copy).
+ * A block whose stored SHA-256 or size is not the manifest's is refused before its first byte; the
+ * store's check of the bytes against that SHA-256 ends each block's iteration, so bad bytes fail the
+ * CREATE of the scratch, which is then removed and never renamed into place.
  */
-async function* blockBytes(i: RestoreFilesInput, m: ManifestFile, dir: string): AsyncGenerator<Buffer> {
-  const fetchBlock = async (n: number): Promise<string> => {
-    const b = m.blocks[n]!;
+async function* blockBytes(i: RestoreFilesInput, m: ManifestFile): AsyncGenerator<Buffer> {
+  for (const b of m.blocks) {
     const key = `blocks/${i.manifest.blockPoolId}/${b.id}_${b.gs}`;
-    const file = join(dir, `${n}`);
-    const got = await i.store.getFile(key, file, { signal: i.signal });
-    if (got.sha256 !== b.sha256) throw new Error(`block ${key} in ${i.store.url} has SHA-256 ${got.sha256}, the manifest says ${b.sha256}`);
-    if (got.size !== b.length) throw new Error(`block ${key} in ${i.store.url} has ${got.size} bytes, the manifest says ${b.length}`);
-    return file;
-  };
-  let next: Promise<string> | undefined = m.blocks.length ? fetchBlock(0) : undefined;
-  next?.catch(() => {});
-  for (let n = 0; n < m.blocks.length; n++) {
-    const file = await next!;
-    next = n + 1 < m.blocks.length ? fetchBlock(n + 1) : undefined;
-    next?.catch(() => {});
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(file)) {
-      hash.update(chunk as Buffer);
-      yield chunk as Buffer;
+    const r = await i.store.readVerified(key, { signal: i.signal });
+    if (r.sha256 !== b.sha256 || r.size !== b.length) {
+      for await (const _ of r.chunks) break; // closes the body
+      throw new Error(`block ${key} in ${i.store.url} has SHA-256 ${r.sha256} and ${r.size} bytes, the manifest says ${b.sha256} and ${b.length}`);
     }
-    if (hash.digest('hex') !== m.blocks[n]!.sha256) throw new Error(`block ${m.blocks[n]!.id} changed on local disk while it was written`);
-    await unlink(file).catch(() => {});
+    // One chunk is held back until the store's check has passed: the DataNode never has the
+    // file's full length (and cannot complete the CREATE) before the last block is verified.
+    let held: Buffer | undefined;
+    for await (const chunk of r.chunks) {
+      if (held) yield held;
+      held = chunk;
+    }
+    if (held) yield held;
   }
 }
