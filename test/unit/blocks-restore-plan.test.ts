@@ -15,6 +15,8 @@ import { planDamagedRestores } from '../../src/systems/blocks/restore-damaged.js
 import { liveBlocks, underSource } from '../../src/systems/blocks/damage.js';
 import { parseCorruptFiles } from '../../src/hadoop/corrupt-files.js';
 import { checkRestoreStep } from '../../src/systems/blocks/restore-check.js';
+import { verifiedChunks } from '../../src/stores/read-verified.js';
+import { createHash } from 'node:crypto';
 import { PlanBuilder } from '../../src/planner/builder.js';
 import type { BlocksPolicy, BlocksPolicyObserved, Manifest, ManifestFile } from '../../src/systems/blocks/types.js';
 
@@ -188,6 +190,24 @@ test('a saved plan\'s restore step is checked: its cluster, a manifest of its po
   assert.match(checkRestoreStep(step({ to: '/a/../b' }), policy).join(), /not a clean absolute path/);
   assert.match(checkRestoreStep(step({}, { cluster: 'dr', path: '/data/a.bin' }), policy).join(), /not the source cluster/);
   assert.match(checkRestoreStep(step({}, { cluster: 'prod', path: '/data/b.bin' }), policy).join(), /not where a\.bin is restored/);
+});
+
+test('readVerified: the bytes pass through, a wrong SHA-256 fails the iteration after them', async () => {
+  const parts = [Buffer.from('hello '), Buffer.from('world')];
+  const sha = createHash('sha256').update('hello world').digest('hex');
+  async function* body() {
+    yield* parts;
+  }
+  const got: string[] = [];
+  for await (const c of verifiedChunks(body(), 'k', sha)) got.push(c.toString());
+  assert.equal(got, ['hello ', 'world']);
+  let err: Error | undefined;
+  try {
+    for await (const _ of verifiedChunks(body(), 'k', '0'.repeat(64))) void _;
+  } catch (e) {
+    err = e as Error;
+  }
+  assert.match(err?.message ?? '', /checksum mismatch for k/);
 });
 
 test.run();
