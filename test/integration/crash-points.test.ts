@@ -10,7 +10,8 @@
  * a repair by -rdiff (the target changed since the common snapshot) followed by -diff; a ZooKeeper
  * archive to S3 with store retention. Applies run with --concurrency 1 so the points come in one order.
  * The points of `hbr failover --planned` and `hbr failback` (replicate.failover / replicate.failback
- * and the copies around them) are walked the same way in ./failover-crash.test.ts.
+ * and the copies around them) are walked the same way in ./failover-crash.test.ts, those of a block
+ * backup run (blocks.upload parts and blocks, blocks.manifest) in ./blocks-crash.test.ts.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
