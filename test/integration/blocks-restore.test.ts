@@ -205,19 +205,36 @@ test('4: --at an older version after a rewrite; refused without --overwrite (nam
 test('kill -9 between the scratch CREATE and the RENAME (and after it): the re-run converges, no scratch left', async () => {
   const fs = fsx();
   const trace = join(work, 'trace');
+  // the backup run below (T0+3h) sees b.txt deleted: restores pick the newest manifest before it
+  const before3h = ['--at', iso(T0 + 3 * 3_600_000 - 60_000)];
   await fs.delete('/src/d/b.txt');
-  const traced = await restore(['--path', 'd/b.txt'], T0 + 3 * 3_600_000, { HBR_CRASH_TRACE: trace });
+  const traced = await restore(['--path', 'd/b.txt', ...before3h], T0 + 3 * 3_600_000, { HBR_CRASH_TRACE: trace });
   assert.is(traced.code, 0, traced.stdout + traced.stderr);
   const points = readFileSync(trace, 'utf8').trim().split('\n').map((l) => l.split(' ') as [string, string]);
   const ours = points.filter(([, name]) => name.startsWith('blocks.restore.'));
   assert.equal(ours.map(([, n]) => n), ['blocks.restore.after-create', 'blocks.restore.before-rename', 'blocks.restore.after-rename']);
   for (const [k, name] of ours) {
     await fs.delete('/src/d/b.txt');
-    const killed = await restore(['--path', 'd/b.txt'], T0 + 3 * 3_600_000, { HBR_CRASH_AT: k });
+    const killed = await restore(['--path', 'd/b.txt', ...before3h], T0 + 3 * 3_600_000, { HBR_CRASH_AT: k });
     assert.is(killed.code, null, `killed at ${name}`);
     const left = (await fs.listStatus('/src/d')).map((s) => s.pathSuffix).filter((n) => n.startsWith('.b.txt.hbr-restore-'));
     assert.is(left.length, name === 'blocks.restore.after-rename' ? 0 : 1, `scratch after a kill at ${name}`);
-    const rerun = await restore(['--path', 'd/b.txt'], T0 + 3 * 3_600_000);
+    if (name === 'blocks.restore.before-rename') {
+      // A backup run while the scratch is there records it as skipped, never as a file to restore later.
+      const backup = await run(['apply', '--auto-approve'], T0 + 3 * 3_600_000);
+      assert.is(backup.code, 0, backup.stdout + backup.stderr);
+      Object.assign(process.env, s3env);
+      const store = await openStore({ name: 's3', kind: 's3', bucket: tb.HBR_TB_S3_BUCKET, prefix: storePrefix, endpoint: tb.HBR_TB_S3_ENDPOINT, forcePathStyle: true, at: { file: 't', line: 1, col: 1 } });
+      const newest = (await store.list('manifests/blk/')).map((o) => o.key).sort().pop()!;
+      assert.ok(newest.includes('2030-06-01T03-00-00Z'), `a manifest of the run at T0+3h: ${newest}`);
+      const file = join(work, 'manifest-scratch.json');
+      await store.getFile(newest, file);
+      const m = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+      rmSync(file);
+      assert.equal(m.files.filter((f) => f.path.includes('.hbr-restore-')), [], 'the scratch is not backed up');
+      assert.ok(m.skipped.some((f) => f.path.startsWith('d/.b.txt.hbr-restore-')), JSON.stringify(m.skipped));
+    }
+    const rerun = await restore(['--path', 'd/b.txt', ...before3h], T0 + 3 * 3_600_000);
     assert.is(rerun.code, 0, rerun.stdout + rerun.stderr);
     assert.is((await fs.open('/src/d/b.txt')).toString(), B.toString(), `converged after ${name}`);
     assert.equal((await fs.listStatus('/src/d')).map((s) => s.pathSuffix).filter((n) => n.startsWith('.')), [], `no scratch after ${name}`);

@@ -13,6 +13,7 @@
 import pLimit from 'p-limit';
 import { getBlockLocations, listStatusEc, type FileStatusEc } from '../../hadoop/webhdfs-blocks.js';
 import type { WebHdfs } from '../../hadoop/webhdfs.js';
+import { scratchTarget } from './restore-plan.js';
 import type { LiveBlock, LiveFile, Manifest, ManifestDir } from './types.js';
 
 export interface WalkResult {
@@ -54,6 +55,11 @@ export async function walkSource(fs: WebHdfs, root: string, opts: WalkOptions): 
       replication: st.replication,
       blockSize: st.blockSize,
     };
+    if (scratchTarget(st.pathSuffix) !== undefined) {
+      // a half-written restore a kill left (./restore-exec.ts): never a version of a file to keep
+      out.skipped.push({ path: rel, reason: 'hbr restore scratch (a killed restore left it; the next restore of its file removes it)' });
+      return;
+    }
     if (st.ecBit) {
       out.skipped.push({ path: rel, reason: 'erasure coded (not backed up in v1)' });
       return;
