@@ -63,6 +63,12 @@ export const blocks: System<BlocksPolicy> = {
     const b = (step.params as BlocksParams).blocks;
     return step.kind === KIND.upload && b?.length ? `${b[0]!.path}${b.length > 1 ? ` (+${b.length - 1} blocks)` : ''}` : undefined;
   },
+  // A block backup is a copy off the cluster, in a store: the audit's "no DR pair or backup" check counts it (docs/audit.md).
+  protects(p, config) {
+    const c = config.clusters[p.source.cluster];
+    if (!isHdfsCluster(c)) return [];
+    return [{ policy: p.name, endpoint: hdfsEndpoint(c, p.source.cluster), cluster: p.source.cluster, path: p.source.path, by: 'backup' }];
+  },
   schedule: (p) => p.backup.schedule,
   scope: (p) => [...new Set([p.source.cluster, p.backup.to])].sort(),
   observe: observeBlocks,
