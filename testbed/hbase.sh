@@ -9,7 +9,8 @@
 #   Two servers: NAME (HMaster start: master, regionserver and ZooKeeper in one JVM) and NAME.rest
 #   (RESTServer). `testbed/down NAME` stops both; `--purge NAME` also deletes the data and rootdir.
 
-hbase_free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+# (write, not console.log: under FORCE_COLOR console.log paints numbers with escape codes)
+hbase_free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(s.address().port+"\n");s.close()})'; }
 
 hbase_rest_ready() { # rest-port : the master is initialized (namespaces answer) and a regionserver is live
   curl -fsS -m 5 -H 'Accept: application/json' "http://127.0.0.1:$1/namespaces" | grep -q '"default"' || return 1
