@@ -53,13 +53,22 @@ function bash(args: string[]): void {
 }
 
 async function rest(base: string, method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { Accept: accept, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(60_000),
-  });
-  return res;
+  const send = (): Promise<Response> =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: { Accept: accept, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(60_000),
+    });
+  try {
+    return await send();
+  } catch (err) {
+    // fetch keeps connections alive: after the gateway restarted (down + up on the same port) the
+    // first request can go out on a socket the old one closed. Every request here is idempotent
+    // (PUTs of whole schemas and cells, GETs): send it once more on a new connection.
+    if ((err as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw err;
+    return send();
+  }
 }
 
 async function ok(res: Response, what: string): Promise<Response> {
