@@ -43,7 +43,7 @@ test('HBase on the test bed: table over REST, a full backup to DR, its session d
     const out = r.stdout + r.stderr;
     const m = /Backup session (backup_\d+) finished\. Status: SUCCESS/.exec(out);
     assert.ok(r.status === 0 && m, `backup create full failed (exit ${r.status}):\n${out}`);
-    const id = m[1];
+    const id = m[1] ?? '';
     console.log(`  [figures] hbase backup create full of 100 rows: ${backupS.toFixed(1)} s (JVM start included)`);
 
     // Observed over REST, not trusted from the exit code (exit codes lie: /work/shared/notes/hbase.md).
@@ -58,6 +58,10 @@ test('HBase on the test bed: table over REST, a full backup to DR, its session d
     assert.ok(s.startTs > 0 && s.completeTs >= s.startTs, `times ${s.startTs} .. ${s.completeTs}`);
     assert.is(await h.locked(), false, 'the backup lock is released');
     console.log(`  [session] ${s.id} ${s.type} ${s.state} tables=${s.tables.join(',')} root=${s.root} start=${new Date(s.startTs).toISOString()} end=${new Date(s.completeTs).toISOString()}`);
+
+    // The CLI's own view agrees (testbed/bin/hbase runs `backup describe` like bin/hbase would).
+    const d = h.cli('backup', ['describe', id]);
+    assert.match(d.stdout + d.stderr, new RegExp(`\\{ID=${id},Type=FULL,Tables=\\{orders\\},State=COMPLETE,`));
 
     // The image is on the DR cluster, under <root>/<id>/<namespace>/<table>.
     const url = `${tb.HBR_TB_DR_WEBHDFS}/webhdfs/v1/hbase-backups/${name}/${id}/default/orders?op=LISTSTATUS&user.name=${tb.HBR_TB_HDFS_USER}`;
