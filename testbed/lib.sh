@@ -25,6 +25,8 @@ PROMTOOL_VERSION=${PROMTOOL_VERSION:-v0.316.0}
 
 HADOOP_CP_FILE=$STATE/hadoop.classpath
 ZK_CP_FILE=$STATE/zookeeper.classpath
+# Resolved only by `testbed/up --hbase NAME` (testbed/hbase.sh), never by `up --install`.
+HBASE_CP_FILE=$STATE/hbase.classpath
 
 log() { printf '[testbed %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -35,6 +37,8 @@ marker_of() {
     primary|dr|extra-*) echo "hdfs.minidfs.basedir=$STATE/$1 " ;;
     zookeeper) echo "$STATE/zookeeper/zoo.cfg" ;;
     s3) echo "$STATE/s3/data" ;;
+    hbase-*.rest) echo "-Dhbr.server=hbase-rest:$STATE/${1%.rest} " ;;
+    hbase-*) echo "-Dhbr.server=hbase-master:$STATE/$1 " ;;
     *) return 1 ;;
   esac
 }
@@ -53,7 +57,7 @@ pid_of() {
   for p in /proc/[0-9]*; do
     pid=${p#/proc/}
     [ "$pid" = "$$" ] && continue
-    tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF -- "$m" || continue
+    tr '\0' ' ' 2>/dev/null < "$p/cmdline" | grep -qF -- "$m" || continue
     mkdir -p "$PIDS" && echo "$pid" > "$f"
     echo "$pid"
     return 0
@@ -83,4 +87,18 @@ HADOOP_JAVA_OPENS=(
   --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
   --add-opens=java.base/sun.security.action=ALL-UNNAMED
   --add-opens=java.base/sun.net.util=ALL-UNNAMED
+)
+
+# HBase on JDK 17: the Hadoop list plus what HBase's own bin/hbase adds for JDK 17 (without
+# java.lang the regionserver fails in HFileSystem.addLocationsOrderInterceptor; see
+# /work/shared/notes/hbase.md). Used by the HMaster, the REST gateway and testbed/bin/hbase.
+HBASE_JAVA_OPENS=(
+  "${HADOOP_JAVA_OPENS[@]}"
+  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED
+  --add-opens=java.base/sun.net.dns=ALL-UNNAMED
+  --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED
+  --add-exports=java.base/sun.net.dns=ALL-UNNAMED
+  --add-exports=java.base/sun.net.util=ALL-UNNAMED
+  -Dio.netty.tryReflectionSetAccessible=true
 )
