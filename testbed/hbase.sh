@@ -2,7 +2,7 @@
 # its backup module, on the primary HDFS, and its REST gateway. Sourced by testbed/up (which has
 # defined log, die, start, wait_for, resolve_classpath); opt-in like --extra-hdfs, started only by
 # the suites that need it (test/helpers/hbase.ts). The facts behind every setting are in
-# /work/shared/notes/hbase.md (measured on this machine) and issue 13.
+# docs/design/hbase-notes.md (measured on this machine) and issue 13.
 #
 #   NAME starts with hbase-; its files are in .state/NAME (conf, logs, ZooKeeper data, endpoints.json),
 #   its hbase.rootdir is /testbed-hbase/NAME on the primary HDFS. Ports not given are picked free.

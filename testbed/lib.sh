@@ -91,7 +91,7 @@ HADOOP_JAVA_OPENS=(
 
 # HBase on JDK 17: the Hadoop list plus what HBase's own bin/hbase adds for JDK 17 (without
 # java.lang the regionserver fails in HFileSystem.addLocationsOrderInterceptor; see
-# /work/shared/notes/hbase.md). Used by the HMaster, the REST gateway and testbed/bin/hbase.
+# docs/design/hbase-notes.md). Used by the HMaster, the REST gateway and testbed/bin/hbase.
 HBASE_JAVA_OPENS=(
   "${HADOOP_JAVA_OPENS[@]}"
   --add-opens=java.base/java.lang.invoke=ALL-UNNAMED

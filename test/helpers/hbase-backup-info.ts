@@ -1,6 +1,6 @@
 /**
  * Decode HBase's backup sessions without a JVM: `backup:system` row `session:<id>`, column
- * `session:context` holds a protobuf `BackupInfo` (issue 13; /work/shared/notes/hbase.md). The
+ * `session:context` holds a protobuf `BackupInfo` (issue 13; docs/design/hbase-notes.md). The
  * schema is HBase's own: test/fixtures/hbase-proto/Backup.proto and HBase.proto, copied verbatim
  * from org.apache.hbase:hbase-protocol-shaded:2.6.1-hadoop3 (the jar's root), decoded with protobufjs.
  * Pure code (no I/O but loading the .proto files), so it has unit tests on real bytes.

@@ -1,6 +1,6 @@
 /**
  * A standalone HBase 2.6.1 with its backup module and REST gateway, on the test bed's primary HDFS
- * (`testbed/up --hbase NAME`, testbed/hbase.sh; the facts in /work/shared/notes/hbase.md). Started
+ * (`testbed/up --hbase NAME`, testbed/hbase.sh; the facts in docs/design/hbase-notes.md). Started
  * by the suites that need it, stopped and purged by them; `testbed/down` stops any left.
  *
  * Tables and rows go in over REST (there is no `hbase shell` past 2.4); the backup commands run

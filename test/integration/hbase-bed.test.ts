@@ -46,7 +46,7 @@ test('HBase on the test bed: table over REST, a full backup to DR, its session d
     const id = m[1] ?? '';
     console.log(`  [figures] hbase backup create full of 100 rows: ${backupS.toFixed(1)} s (JVM start included)`);
 
-    // Observed over REST, not trusted from the exit code (exit codes lie: /work/shared/notes/hbase.md).
+    // Observed over REST, not trusted from the exit code (exit codes lie: docs/design/hbase-notes.md).
     const sessions = await h.sessions();
     const s = sessions.find((x) => x.id === id);
     assert.ok(s, `session ${id} not in backup:system (${JSON.stringify(sessions)})`);
