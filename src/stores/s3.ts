@@ -118,18 +118,22 @@ export class S3StoreClient implements StoreClient {
     return this.uploader.pendingAbortUploads;
   }
 
-  async readVerified(key: string, opts: { signal?: AbortSignal } = {}): Promise<{ size: number; sha256: string; chunks: AsyncIterable<Buffer> }> {
-    const { signal } = opts;
-    signal?.throwIfAborted();
-    const where = `read of ${key} from ${this.url}`;
-    let res;
+  /** GetObject of `key`, its failures said as "<where> failed: ..." (absent: "no object ..."). */
+  private async getObject(key: string, where: string, signal: AbortSignal | undefined) {
     try {
-      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), signal ? { abortSignal: signal } : {});
+      return await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), signal ? { abortSignal: signal } : {});
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
       if (isNotFound(err)) throw new Error(`${where} failed: no object ${key} in ${this.url}`, { cause: err });
       throw new Error(`${where} failed: ${describeError(err)}`, { cause: err });
     }
+  }
+
+  async readVerified(key: string, opts: { signal?: AbortSignal } = {}): Promise<{ size: number; sha256: string; chunks: AsyncIterable<Buffer> }> {
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    const where = `read of ${key} from ${this.url}`;
+    const res = await this.getObject(key, where, signal);
     const body = res.Body as Readable | undefined;
     if (!body) throw new Error(`${where} failed: the server sent no body`);
     const expected = res.Metadata?.sha256;
@@ -144,14 +148,7 @@ export class S3StoreClient implements StoreClient {
     const { signal, onProgress } = opts;
     signal?.throwIfAborted();
     const where = `download of ${key} from ${this.url} to ${dest}`;
-    let res;
-    try {
-      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), signal ? { abortSignal: signal } : {});
-    } catch (err) {
-      if (signal?.aborted) throw abortError(signal);
-      if (isNotFound(err)) throw new Error(`${where} failed: no object ${key} in ${this.url}`, { cause: err });
-      throw new Error(`${where} failed: ${describeError(err)}`, { cause: err });
-    }
+    const res = await this.getObject(key, where, signal);
     const body = res.Body as Readable | undefined;
     const expected = res.Metadata?.sha256;
     if (!body) throw new Error(`${where} failed: the server sent no body`);

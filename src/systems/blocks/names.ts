@@ -6,6 +6,7 @@
  *   runs/<policy>/<UTC yyyy-MM-ddTHH-mm-ssZ>.open
  * Pure.
  */
+import { utcTime } from '../../model/names.js';
 
 /** A block pool id as the NameNode forms it: BP-<random>-<ip>-<creation ms> (hadoop-hdfs FSNamesystem / NNStorage.newBlockPoolID). */
 const POOL_RE = /^BP-\d+-[A-Za-z0-9.:_[\]-]+-\d+$/;
@@ -57,14 +58,6 @@ export function blockKey(pool: string, id: number, gs: number): string {
 /** A store key parsed as a block key, or undefined when hbr did not name it. */
 export function parseBlockKey(key: string): { pool: string; id: number; gs: number } | undefined {
   return key.startsWith(BLOCKS_PREFIX) ? parseBlockRef(key.slice(BLOCKS_PREFIX.length)) : undefined;
-}
-
-function utcTime(parts: string[]): number | undefined {
-  const [y, mo, d, h, mi, s] = parts.map(Number) as [number, number, number, number, number, number];
-  if (h > 23 || mi > 59 || s > 59) return undefined;
-  const t = Date.UTC(y, mo - 1, d, h, mi, s);
-  const back = new Date(t);
-  return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d ? t : undefined;
 }
 
 /** yyyy-MM-ddTHH-mm-ssZ (the archives' format: src/model/names.ts archiveKey), sub-second dropped. */
