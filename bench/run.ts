@@ -1,12 +1,15 @@
 /**
  * `npm run bench`: every benchmark prints its figures and a ratio against a baseline measured in
  * the same run. Needs the test bed (started here if it is not up). `npm run bench -- plan` or
- * `npm run bench -- daemon`, `npm run bench -- restore` or `npm run bench -- audit` runs one.
+ * `npm run bench -- daemon`, `npm run bench -- restore`, `npm run bench -- audit`, `npm run bench -- blocks` or
+ * `npm run bench -- blocks-restore` runs one.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../test/helpers/testbed.js';
 import { benchAudit } from './audit.js';
+import { benchBlocks } from './blocks.js';
+import { benchBlocksRestore } from './blocks-restore.js';
 import { benchDaemon } from './daemon.js';
 import { benchHbrPlan, benchPlanner } from './plan.js';
 import { benchRestore } from './restore.js';
@@ -41,4 +44,14 @@ if (!only || only === 'audit') {
   ensureTestbed();
   console.log('bench/audit: the protection audit\'s LISTSTATUS walk of a 10,000-file tree, and hbr plan of it, vs hdfs dfs -ls -R');
   await benchAudit();
+}
+if (!only || only === 'blocks') {
+  ensureTestbed();
+  console.log('bench/blocks: hbr block backup of a >=1 GiB tree vs a plain WebHDFS OPEN + @aws-sdk PutObject loop of the same bytes; the second run of an unchanged tree');
+  await benchBlocks();
+}
+if (!only || only === 'blocks-restore') {
+  ensureTestbed();
+  console.log('bench/blocks-restore: hbr restore blocks from S3 vs a plain streaming WebHDFS CREATE of the same bytes');
+  await benchBlocksRestore();
 }

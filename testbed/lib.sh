@@ -25,6 +25,8 @@ PROMTOOL_VERSION=${PROMTOOL_VERSION:-v0.316.0}
 
 HADOOP_CP_FILE=$STATE/hadoop.classpath
 ZK_CP_FILE=$STATE/zookeeper.classpath
+# Resolved only by `testbed/up --hbase NAME` (testbed/hbase.sh), never by `up --install`.
+HBASE_CP_FILE=$STATE/hbase.classpath
 
 log() { printf '[testbed %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -36,6 +38,8 @@ marker_of() {
     zookeeper) echo "$STATE/zookeeper/zoo.cfg" ;;
     s3) echo "$STATE/s3/data" ;;
     oz-*-scm|oz-*-om|oz-*-dn|oz-*-httpfs) echo "-Dhbr.oz=$STATE/${1%-*}/${1##*-} " ;;  # testbed/ozone.sh
+    hbase-*.rest) echo "-Dhbr.server=hbase-rest:$STATE/${1%.rest} " ;;
+    hbase-*) echo "-Dhbr.server=hbase-master:$STATE/$1 " ;;
     *) return 1 ;;
   esac
 }
@@ -84,4 +88,18 @@ HADOOP_JAVA_OPENS=(
   --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
   --add-opens=java.base/sun.security.action=ALL-UNNAMED
   --add-opens=java.base/sun.net.util=ALL-UNNAMED
+)
+
+# HBase on JDK 17: the Hadoop list plus what HBase's own bin/hbase adds for JDK 17 (without
+# java.lang the regionserver fails in HFileSystem.addLocationsOrderInterceptor; see
+# docs/design/hbase-notes.md). Used by the HMaster, the REST gateway and testbed/bin/hbase.
+HBASE_JAVA_OPENS=(
+  "${HADOOP_JAVA_OPENS[@]}"
+  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED
+  --add-opens=java.base/sun.net.dns=ALL-UNNAMED
+  --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED
+  --add-exports=java.base/sun.net.dns=ALL-UNNAMED
+  --add-exports=java.base/sun.net.util=ALL-UNNAMED
+  -Dio.netty.tryReflectionSetAccessible=true
 )

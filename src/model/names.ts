@@ -7,7 +7,7 @@
  * ms since epoch for [year, month, day, hour, minute, second] digit strings, or undefined for an
  * impossible time (month 13, 31 April, hour 24) that Date.UTC would silently roll over.
  */
-function utcTime(parts: string[]): number | undefined {
+export function utcTime(parts: string[]): number | undefined {
   const [y, mo, d, h, mi, s] = parts.map(Number) as [number, number, number, number, number, number];
   if (h > 23 || mi > 59 || s > 59) return undefined;
   const t = Date.UTC(y, mo - 1, d, h, mi, s);

@@ -16,6 +16,9 @@
  *   unverifiable         a delete whose floors cannot be evaluated is refused
  *   future               never delete what is named in the future (a name hbr cannot trust)
  *   held                 never delete on either side of a pair held for the operator (diverged, mass change)
+ *   referenced           never delete a block a kept manifest (or the plan's new one) references (blocks)
+ *   grace                never delete a block younger than the policy's gc_grace (blocks)
+ *   unfinished           never collect garbage while a run is unfinished (blocks)
  */
 export type SafetyRule =
   | 'foreign'
@@ -28,7 +31,10 @@ export type SafetyRule =
   | 'unverifiable'
   | 'held'
   | 'future'
-  | 'failed-over';
+  | 'failed-over'
+  | 'referenced'
+  | 'grace'
+  | 'unfinished';
 
 export interface SafetyViolationDetail {
   rule: SafetyRule;

@@ -5,7 +5,7 @@ import { S3StoreClient, type S3StoreClientOptions } from './s3.js';
 import type { StoreClient } from './types.js';
 
 export { ChecksumMismatchError } from './types.js';
-export type { Progress, PutResult, StoreClient, StoredObject } from './types.js';
+export type { IncompleteUpload, Progress, PutOptions, PutResult, StoreClient, StoredObject } from './types.js';
 export { LocalStoreClient } from './local.js';
 export { S3StoreClient, type S3StoreClientOptions } from './s3.js';
 

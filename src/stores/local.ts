@@ -31,10 +31,13 @@
  * whose last segment starts with '.' or that end in '.sha256' are refused.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LocalStore } from '../model/policy.js';
-import { ChecksumMismatchError, type Progress, type PutResult, type StoreClient, type StoredObject } from './types.js';
+import { ChecksumMismatchError, type IncompleteUpload, type Progress, type PutOptions, type PutResult, type StoreClient, type StoredObject } from './types.js';
+import { localAbortUpload, localIncompleteUploads } from './local-sweep.js';
+import { verifiedChunks } from './read-verified.js';
 import { abortError, errorCode, fsyncDir, randomSuffix, unlinkQuiet } from './fsutil.js';
 
 const CHUNK = 1024 * 1024;
@@ -191,7 +194,7 @@ export class LocalStoreClient implements StoreClient {
     return this.statObject(key, this.pathOf(key));
   }
 
-  async putFile(key: string, file: string, opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<PutResult> {
+  async putFile(key: string, file: string, opts: PutOptions = {}): Promise<PutResult> {
     const { signal } = opts;
     signal?.throwIfAborted();
     const final = this.pathOf(key);
@@ -216,6 +219,8 @@ export class LocalStoreClient implements StoreClient {
         await src.close();
       }
       signal?.throwIfAborted();
+      // a caller that knew the hash: the bytes copied must be those it hashed
+      if (opts.sha256 && opts.sha256 !== copied.sha256) throw new Error(`${file} changed while it was being uploaded (SHA-256 ${copied.sha256}, expected ${opts.sha256}); nothing was written`);
 
       // 2. the conditional create
       try {
@@ -266,6 +271,24 @@ export class LocalStoreClient implements StoreClient {
     }
   }
 
+  async readVerified(key: string, opts: { signal?: AbortSignal } = {}): Promise<{ size: number; sha256: string; chunks: AsyncIterable<Buffer> }> {
+    opts.signal?.throwIfAborted();
+    const path = this.pathOf(key);
+    const where = `read of ${key} from ${this.url}`;
+    let st;
+    try {
+      st = await stat(path);
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') throw new Error(`${where} failed: no object ${key} in ${this.url}`, { cause: err });
+      throw new Error(`${where} failed: ${(err as Error).message}`, { cause: err });
+    }
+    if (!st.isFile()) throw new Error(`${where} failed: ${path} is not a regular file`);
+    const expected = await readSidecar(path + SIDECAR, basename(path));
+    if (!expected) throw new ChecksumMismatchError(key, undefined, '');
+    const body = createReadStream(path, opts.signal ? { signal: opts.signal } : {});
+    return { size: st.size, sha256: expected, chunks: verifiedChunks(body as AsyncIterable<Buffer>, key, expected) };
+  }
+
   async getFile(key: string, dest: string, opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<StoredObject> {
     const { signal } = opts;
     signal?.throwIfAborted();
@@ -300,6 +323,16 @@ export class LocalStoreClient implements StoreClient {
       await src.close();
       if (!renamed) await unlinkQuiet(tmp).catch(() => undefined);
     }
+  }
+
+  async listIncompleteUploads(prefix: string): Promise<IncompleteUpload[]> {
+    await this.checkRoot();
+    return localIncompleteUploads(this.root, prefix);
+  }
+
+  async abortUpload(key: string, uploadId: string): Promise<void> {
+    this.pathOf(key);
+    await localAbortUpload(this.root, key, uploadId);
   }
 
   async delete(key: string): Promise<void> {

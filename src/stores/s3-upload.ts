@@ -25,7 +25,7 @@
  *   as created, not as "someone else won".
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -36,7 +36,7 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Progress, PutResult } from './types.js';
+import type { Progress, PutOptions, PutResult } from './types.js';
 import { abortError, randomSuffix, sha256File } from './fsutil.js';
 import { StepError, describeError, httpStatus, isConditionalConflict, isNoSuchUpload, step } from './s3-client.js';
 
@@ -58,14 +58,15 @@ export class S3Uploader {
     key: string,
     fullKey: string,
     file: string,
-    opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {},
+    opts: PutOptions = {},
   ): Promise<PutResult> {
     const { signal } = opts;
     signal?.throwIfAborted();
     const where = `upload of ${key} to ${this.url}`;
     let first: { sha256: string; size: number };
     try {
-      first = await sha256File(file, signal);
+      // A known hash skips the first pass (the upload pass below still hashes and compares).
+      first = opts.sha256 ? { sha256: opts.sha256, size: (await stat(file)).size } : await sha256File(file, signal);
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
       throw new Error(`${where} failed: cannot read ${file}: ${(err as Error).message}`, { cause: err });

@@ -13,16 +13,19 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   type S3Client,
+  AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
 import type { S3Store } from '../model/policy.js';
-import { ChecksumMismatchError, type Progress, type PutResult, type StoreClient, type StoredObject } from './types.js';
+import { ChecksumMismatchError, type IncompleteUpload, type Progress, type PutOptions, type PutResult, type StoreClient, type StoredObject } from './types.js';
 import { abortError, fsyncDir, randomSuffix, unlinkQuiet } from './fsutil.js';
-import { createS3Client, describeError, errName, isNotFound, type S3StoreClientOptions } from './s3-client.js';
+import { createS3Client, describeError, errName, httpStatus, isNoSuchUpload, isNotFound, type S3StoreClientOptions } from './s3-client.js';
 import { S3Uploader } from './s3-upload.js';
+import { verifiedChunks } from './read-verified.js';
 
 export type { S3StoreClientOptions } from './s3-client.js';
 
@@ -101,7 +104,7 @@ export class S3StoreClient implements StoreClient {
     }
   }
 
-  async putFile(key: string, file: string, opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<PutResult> {
+  async putFile(key: string, file: string, opts: PutOptions = {}): Promise<PutResult> {
     return this.uploader.putFile(key, this.fullKey(key), file, opts);
   }
 
@@ -115,18 +118,37 @@ export class S3StoreClient implements StoreClient {
     return this.uploader.pendingAbortUploads;
   }
 
-  async getFile(key: string, dest: string, opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<StoredObject> {
-    const { signal, onProgress } = opts;
-    signal?.throwIfAborted();
-    const where = `download of ${key} from ${this.url} to ${dest}`;
-    let res;
+  /** GetObject of `key`, its failures said as "<where> failed: ..." (absent: "no object ..."). */
+  private async getObject(key: string, where: string, signal: AbortSignal | undefined) {
     try {
-      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), signal ? { abortSignal: signal } : {});
+      return await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), signal ? { abortSignal: signal } : {});
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
       if (isNotFound(err)) throw new Error(`${where} failed: no object ${key} in ${this.url}`, { cause: err });
       throw new Error(`${where} failed: ${describeError(err)}`, { cause: err });
     }
+  }
+
+  async readVerified(key: string, opts: { signal?: AbortSignal } = {}): Promise<{ size: number; sha256: string; chunks: AsyncIterable<Buffer> }> {
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    const where = `read of ${key} from ${this.url}`;
+    const res = await this.getObject(key, where, signal);
+    const body = res.Body as Readable | undefined;
+    if (!body) throw new Error(`${where} failed: the server sent no body`);
+    const expected = res.Metadata?.sha256;
+    if (!expected) {
+      body.destroy();
+      throw new ChecksumMismatchError(key, undefined, '');
+    }
+    return { size: res.ContentLength ?? 0, sha256: expected, chunks: verifiedChunks(body as AsyncIterable<Buffer>, key, expected) };
+  }
+
+  async getFile(key: string, dest: string, opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<StoredObject> {
+    const { signal, onProgress } = opts;
+    signal?.throwIfAborted();
+    const where = `download of ${key} from ${this.url} to ${dest}`;
+    const res = await this.getObject(key, where, signal);
     const body = res.Body as Readable | undefined;
     const expected = res.Metadata?.sha256;
     if (!body) throw new Error(`${where} failed: the server sent no body`);
@@ -176,6 +198,44 @@ export class S3StoreClient implements StoreClient {
     } catch (err) {
       if (isNotFound(err) && errName(err) !== 'NoSuchBucket') return;
       throw new Error(`delete of ${key} in ${this.url} failed: ${describeError(err)}`, { cause: err });
+    }
+  }
+
+  async listIncompleteUploads(prefix: string): Promise<IncompleteUpload[]> {
+    const out: IncompleteUpload[] = [];
+    let keyMarker: string | undefined;
+    let idMarker: string | undefined;
+    try {
+      for (;;) {
+        const page = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: this.fullKey(prefix),
+            ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
+            ...(idMarker !== undefined ? { UploadIdMarker: idMarker } : {}),
+          }),
+        );
+        for (const u of page.Uploads ?? []) {
+          if (!u.Key || !u.UploadId || !u.Key.startsWith(this.prefix)) continue;
+          out.push({ key: u.Key.slice(this.prefix.length), uploadId: u.UploadId, initiated: u.Initiated?.getTime() ?? 0 });
+        }
+        if (!page.IsTruncated) break;
+        if (page.NextKeyMarker === keyMarker && page.NextUploadIdMarker === idMarker) throw new Error('the server said the listing is truncated but gave no new markers');
+        keyMarker = page.NextKeyMarker;
+        idMarker = page.NextUploadIdMarker;
+      }
+    } catch (err) {
+      throw new Error(`listing the incomplete uploads under ${prefix || '(everything)'} in ${this.url} failed: ${describeError(err)}`, { cause: err });
+    }
+    return out;
+  }
+
+  async abortUpload(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.fullKey(key), UploadId: uploadId }));
+    } catch (err) {
+      if (isNoSuchUpload(err) || httpStatus(err) === 404) return;
+      throw new Error(`abort of the upload ${uploadId} of ${key} in ${this.url} failed: ${describeError(err)}`, { cause: err });
     }
   }
 

@@ -39,15 +39,48 @@ export interface StoreClient {
    * is aborted; local: the temp file is removed). Computes the SHA-256 while reading and stores it
    * as metadata (S3 x-amz-meta-sha256; local: a sidecar "<key>.sha256" written before the rename).
    */
-  putFile(key: string, file: string, opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<PutResult>;
+  putFile(key: string, file: string, opts?: PutOptions): Promise<PutResult>;
   /**
    * Download `key` to the local file `dest` (atomically: temp + rename) and verify its SHA-256 against
    * the stored one; throws ChecksumMismatchError (and leaves no `dest`) when they differ, or when the
    * object has no checksum.
    */
   getFile(key: string, dest: string, opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<StoredObject>;
+  /**
+   * The bytes of `key` as they arrive, never written locally, with its stored SHA-256 and size. The
+   * iteration checks the SHA-256 as the bytes pass and throws ChecksumMismatchError after the last
+   * chunk when it differs (./read-verified.ts); an object with no checksum is refused at once. Act on
+   * the bytes only once the iteration has ended without an error.
+   */
+  readVerified(key: string, opts?: { signal?: AbortSignal }): Promise<{ size: number; sha256: string; chunks: AsyncIterable<Buffer> }>;
   /** idempotent: deleting an absent key is not an error */
   delete(key: string): Promise<void>;
+  /**
+   * Uploads started under `prefix` and never completed or aborted (a killed process's): S3
+   * ListMultipartUploads; local: the temp files a killed putFile left (`.<name>.tmp-<random>`).
+   */
+  listIncompleteUploads(prefix: string): Promise<IncompleteUpload[]>;
+  /** Aborts one (S3 AbortMultipartUpload; local: removes the temp file); one already gone is not an error. */
+  abortUpload(key: string, uploadId: string): Promise<void>;
+}
+
+export interface PutOptions {
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+  /**
+   * The hex SHA-256 of `file` when the caller already knows it (it hashed the bytes as it wrote
+   * them): the first hashing pass is skipped. The upload still hashes what it sends and refuses to
+   * complete (nothing is written) when that differs.
+   */
+  sha256?: string;
+}
+
+export interface IncompleteUpload {
+  /** the key the upload was for (relative to the store prefix) */
+  key: string;
+  uploadId: string;
+  /** when it was started, ms */
+  initiated: number;
 }
 
 export class ChecksumMismatchError extends Error {

@@ -7,6 +7,7 @@ import type { Protection } from '../model/audit.js';
 import type { Config, Policy } from '../model/policy.js';
 import type { Step } from '../model/plan.js';
 import { audit } from './audit/index.js';
+import { blocks } from './blocks/index.js';
 import { hdfs } from './hdfs/index.js';
 import type { ExecutorRegistry, System } from './types.js';
 import { zookeeper } from './zookeeper/index.js';
@@ -15,6 +16,7 @@ export const SYSTEMS: readonly System[] = [
   hdfs,
   zookeeper,
   audit,
+  blocks,
 ];
 
 function index<T>(what: string, pairs: Array<[string, T]>): Map<string, T> {

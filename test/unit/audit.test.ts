@@ -164,6 +164,19 @@ test('protected by nothing: no snapshot policy, no DR copy; a snapshot policy of
   // a block backup in a store counts as an off-cluster copy
   const backup: Protection = { policy: 'b', endpoint: 'hdfs://nn.prod:8020', cluster: 'prod', path: '/data/lake', by: 'backup' };
   assert.equal(checks(auditFindings(policy(), clean, c, [...protections(c), backup])), ['no-snapshots']);
+  // ... and the blocks system says so of its policies (System.protects), so a path under a block
+  // backup of a parent has no no-dr-copy finding
+  const withBlocks = loadConfigSources([{ file: 'p.yaml', text: CLUSTERS + `stores:
+  vault: { s3: { bucket: b, prefix: p/, endpoint: http://s3:7070 } }
+policies:
+` + AUDIT + `  lake-blocks:
+    source: { cluster: prod2, path: /data }
+    backup: { to: vault, every: 1h, keep: { last: 3 } }
+` }]);
+  if ('errors' in withBlocks) throw new Error(withBlocks.errors.map(formatPolicyError).join('\n'));
+  const bc = withBlocks.config;
+  assert.ok(protections(bc).some((x) => x.policy === 'lake-blocks' && x.by === 'backup' && x.endpoint === 'hdfs://nn.prod:8020' && x.path === '/data'));
+  assert.equal(checks(auditFindings(policy(), clean, bc, protections(bc))), ['no-snapshots']);
 });
 
 test('what was not observed is not checked: absent from `checked`, so its gauge is dropped, not zero', () => {

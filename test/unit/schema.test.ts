@@ -481,11 +481,11 @@ test('webhdfs must be an http(s) URL; fs an hdfs:// URI', async () => {
   assert.ok(errors[1]!.message.includes('hdfs://'));
 });
 
-test('block backup policies are reported as not supported yet; snapshots and archive are exclusive', async () => {
+test('snapshots and a block backup in one policy are exclusive; snapshots and archive are exclusive', async () => {
   const { errors } = await errorsOf(withPolicies('  z:', '    source: { cluster: prod, path: /z }', '    snapshots: { every: 1h }', '    backup: { to: backups, every: 24h }'));
   assert.is(errors.length, 1);
   assert.is(`${errors[0]!.line}:${errors[0]!.col}`, '10:5');
-  assert.match(errors[0]!.message, /block backup policies are not supported yet/);
+  assert.match(errors[0]!.message, /'snapshots' and 'backup' are mutually exclusive/);
   const both = await errorsOf(withPolicies('  z:', '    source: { cluster: zk }', '    snapshots: { every: 1h }', '    archive: { to: backups, prefix: zk-, every: 24h }'));
   assert.match(both.errors[0]!.message, /'snapshots' and 'archive' are mutually exclusive/);
 });

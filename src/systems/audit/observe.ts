@@ -11,6 +11,7 @@
 import { userInfo } from 'node:os';
 import pLimit from 'p-limit';
 import { isHdfsCluster, type HdfsCluster } from '../../hadoop/cluster.js';
+import { readCorruptFiles } from '../../hadoop/corrupt-files.js';
 import { observeHdfsHealth, readNameNodeConf } from '../../hadoop/health.js';
 import { WebHdfs, type FileStatus } from '../../hadoop/webhdfs.js';
 import type { Observed } from '../../model/observed.js';
@@ -133,30 +134,15 @@ export async function walk(fs: WebHdfs, root: string, min: number, concurrency: 
 const byPath = <T extends { path: string }>(xs: T[]): T[] => xs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
 /**
- * The files under `root` with a block that has no live replica (missing, or every replica
- * corrupt), from JMX `Hadoop:service=NameNode,name=NameNodeInfo` → `CorruptFiles`: a JSON-encoded
- * string array, at most dfs.corruptfilesreturned.max (500), no superuser needed
- * (docs/design/blocks-proposal.md §3.2(a), FSNamesystem.getCorruptFilesList). The brief has
- * entries `blk_<id>\t<path>`; Hadoop 3.4.3 on the test bed answers `blk_<id>\t<n>\t<path>` (e.g.
- * `blk_1073741825\t2\t/p/c` for a file at replication 2), so the path is taken from the first tab
- * followed by `/`. The list is
- * extra detail for the message: unreadable or empty ("could not tell" on a standby) is undefined.
+ * The damaged files under `root` the NameNode names (src/hadoop/corrupt-files.ts: NameNodeInfo
+ * CorruptFiles, shared with the block restore), the first LOW_LISTED by path; undefined when it
+ * could not tell (the finding then only counts).
  */
 async function damagedFiles(c: HdfsCluster, root: string, timeoutMs: number): Promise<string[] | undefined> {
   try {
-    const u = new URL(c.webhdfs.replace(/\/+$/, '') + '/jmx');
-    u.searchParams.set('qry', 'Hadoop:service=NameNode,name=NameNodeInfo');
-    if (c.user !== undefined) u.searchParams.set('user.name', c.user);
-    if (u.username || u.password) return undefined;
-    const res = await fetch(u, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return undefined;
-    const bean = ((await res.json()) as { beans?: Array<{ CorruptFiles?: unknown }> }).beans?.[0];
-    if (typeof bean?.CorruptFiles !== 'string') return undefined;
-    const entries = JSON.parse(bean.CorruptFiles) as unknown;
-    if (!Array.isArray(entries)) return undefined;
+    const { files } = await readCorruptFiles(c, timeoutMs);
     const under = (p: string) => root === '/' || p === root || p.startsWith(`${root}/`);
-    const paths = new Set(entries.filter((e): e is string => typeof e === 'string').filter((e) => e.includes('\t/')).map((e) => e.slice(e.indexOf('\t/') + 1)).filter(under));
-    return [...paths].sort().slice(0, LOW_LISTED);
+    return [...new Set(files.map((f) => f.path).filter(under))].sort().slice(0, LOW_LISTED);
   } catch {
     return undefined;
   }

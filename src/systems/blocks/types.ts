@@ -140,14 +140,28 @@ export interface BlocksPolicyObserved {
     files: LiveFile[];
     dirs: ManifestDir[];
     skipped: Array<{ path: string; reason: string }>;
+    /** WebHDFS requests the walk made (LISTSTATUS, GET_BLOCK_LOCATIONS): its cost, for reading; the plan does not use it */
+    requests?: { listStatus: number; blockLocations: number };
   };
   /**
    * Files under the source the NameNode reports with a missing or corrupt block (NameNodeInfo
    * CorruptFiles, each confirmed with GET_BLOCK_LOCATIONS: ./damage.ts); undefined when it could not tell.
    */
-  damaged?: Array<{ path: string; blocks: LiveBlock[] }>;
+  damaged?: Array<{
+    /** relative to the source path, as in a manifest */
+    path: string;
+    blocks: LiveBlock[];
+    /** the file's identity now (GETFILESTATUS): its restore is planned only if the manifest's version matches */
+    fileId?: number;
+    length?: number;
+    mtime?: number;
+  }>;
+  /** why `damaged` may be incomplete or is unknown (the NameNode could not list the files): a plan warning */
+  damageWarning?: string;
   /** the store; undefined when it could not be listed */
   store?: {
+    /** the pool whose keys `blocks` holds: the walk's, else the newest manifest's (absent: neither known) */
+    pool?: string;
     /** `<blockId>_<genStamp>` keys present under blocks/<pool>/, with their time (ms) */
     blocks: Record<string, { lastModified: number; size: number; sha256?: string }>;
     /** manifest keys of this policy, oldest first */
@@ -172,7 +186,7 @@ export interface BlocksObserved {
 // Steps
 
 export const KIND = {
-  /** abort multipart uploads and remove temp files a killed run left under blocks/ */
+  /** abort multipart uploads and remove temp files a killed run left under blocks/, and stale run markers */
   sweep: 'blocks.sweep',
   /** read a batch of blocks over WebHDFS and put each into the store (put-if-absent) */
   upload: 'blocks.upload',
@@ -192,7 +206,7 @@ export type BlocksParams = {
   blocks?: Array<{ path: string; id: number; gs: number; offset: number; length: number }>;
   /** blocks.upload, blocks.manifest: the run's time (ms; names the manifest and the .open marker) */
   runAt?: number;
-  /** blocks.manifest.delete: the manifest key; blocks.gc: block keys ("<pool>/<id>_<gs>") */
+  /** blocks.manifest.delete: the manifest key; blocks.gc: block keys ("<pool>/<id>_<gs>"); blocks.sweep: stale run markers */
   keys?: string[];
   /** blocks.restore: the manifest restored from, the files (relative paths) and where they go */
   manifest?: string;
@@ -201,6 +215,19 @@ export type BlocksParams = {
   to?: string;
   /** blocks.restore: an existing file is replaced (the plan shows it as -/+) */
   overwrite?: boolean;
+  /**
+   * blocks.restore: each file's destination as the plan saw it (null: absent). The executor refuses
+   * a file whose destination changed since (a different file now), unless it already is the
+   * manifest's version (a re-run after a kill).
+   */
+  expect?: Record<string, { fileId: number; length: number; mtime: number } | null>;
+  /**
+   * blocks.restore planned for files with a missing or corrupt block (not asked for by an operator):
+   * the executor replaces a file only while the NameNode still reports a block of it lost.
+   */
+  damaged?: boolean;
+  /** blocks.sweep: the incomplete uploads to abort (as observed) */
+  uploads?: Array<{ key: string; uploadId: string }>;
 };
 
 export type BlocksStep = Step<BlocksParams>;

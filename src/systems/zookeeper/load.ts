@@ -1,6 +1,6 @@
 /** Loading a ZooKeeper archive policy: its normal form, its references, its RPO against its schedule. */
-import { resolve } from 'node:path';
-import type { Config, Keep, SourceLocation, Store } from '../../model/policy.js';
+import type { Config, Keep, SourceLocation } from '../../model/policy.js';
+import { storeEndpoint } from '../../stores/endpoint.js';
 import { parseDuration } from '../../schema/duration.js';
 import { normalizeKeep, normalizeSchedule } from '../../schema/values.js';
 import type { Claim, LoadContext } from '../types.js';
@@ -60,23 +60,8 @@ export function loadArchivePolicy(ctx: LoadContext, name: string, rawIn: Record<
   return policy;
 }
 
-/**
- * The canonical identity of a store: `s3://<endpoint host:port, or aws/<region>>/<bucket>` or
- * `file://<absolute path>`. Two store names for one bucket are one store.
- */
-export function storeEndpoint(store: Store): string {
-  if (store.kind === 'local') return `file://${resolve(store.path)}`;
-  let host = `aws/${store.region ?? ''}`;
-  if (store.endpoint) {
-    try {
-      const u = new URL(store.endpoint);
-      host = `${u.hostname.toLowerCase()}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
-    } catch {
-      host = store.endpoint.toLowerCase();
-    }
-  }
-  return `s3://${host}/${store.bucket}`;
-}
+/** The canonical identity of a store (moved to src/stores/endpoint.ts, shared with the blocks system). */
+export { storeEndpoint } from '../../stores/endpoint.js';
 
 /** The key prefix an archive policy writes under, in its store (the store's own prefix included). */
 export function archiveClaims(p: ZookeeperArchivePolicy, config: Config): Claim[] {

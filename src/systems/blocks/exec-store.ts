@@ -1,0 +1,160 @@
+/**
+ * The store-side steps of a block backup (docs/blocks.md):
+ * - blocks.manifest: walks the source again (reusing the newest manifest's block lists, as the
+ *   observer does), keeps every file whose blocks are all in the store (a file that changed during
+ *   the run is recorded in `skipped`: its new blocks are the next run's), takes each block's
+ *   SHA-256 from the newest manifest or the object's metadata, puts the manifest put-if-absent, then
+ *   removes the policy's run markers up to this run. Crash points `blocks.manifest:built`,
+ *   `blocks.manifest:written`.
+ * - blocks.manifest.delete: one manifest of the step's own policy.
+ * - blocks.gc: re-checks live, against a fresh listing and every manifest in the store, that no
+ *   manifest references a block and no run is open, and deletes only hbr-named block keys.
+ * - blocks.sweep: aborts the incomplete uploads the plan observed under blocks/.
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { scratchDir } from '../../engine/scratch.js';
+import { hdfsClusterOf } from '../../hadoop/cluster.js';
+import { crashPoint } from '../../model/faults.js';
+import type { Executor } from '../types.js';
+import { policyOf, storeOf } from './exec-upload.js';
+import { serializeManifest } from './manifest.js';
+import { BLOCKS_PREFIX, blockKey, blockName, manifestKey, parseBlockRef, parseManifestKey, parseOpenRunKey, RUNS_PREFIX } from './names.js';
+import { webhdfsFor } from './observe.js';
+import { observeBlockStore, readManifest } from './store-observe.js';
+import type { BlocksParams, Manifest, ManifestFile } from './types.js';
+import { walkSource } from './walk.js';
+
+export const manifest: Executor<BlocksParams> = async (step, ctx) => {
+  const p = policyOf(ctx, step.policy);
+  const runAt = step.params.runAt;
+  if (runAt === undefined || step.target.path !== manifestKey(p.name, runAt)) throw new Error(`${step.target.path} is not the manifest of policy ${p.name} at the step's run time`);
+  const client = await storeOf(ctx, p);
+  const key = step.target.path;
+  const clearMarkers = async () => {
+    const markers = (await client.list(`${RUNS_PREFIX}${p.name}/`)).filter((o) => {
+      const t = parseOpenRunKey(o.key);
+      return t?.policy === p.name && t.time <= runAt;
+    });
+    for (const m of markers) await client.delete(m.key);
+    return markers.length;
+  };
+  if (await client.head(key)) {
+    await clearMarkers();
+    return { note: `${key} already exists (written by an earlier attempt): kept it` };
+  }
+  // The newest manifest before this run: block lists and checksums of unchanged files.
+  const earlier = (await client.list(`manifests/${p.name}/`))
+    .map((o) => ({ key: o.key, t: parseManifestKey(o.key) }))
+    .filter((m) => m.t?.policy === p.name && m.t.time < runAt)
+    .sort((a, b) => a.t!.time - b.t!.time)
+    .pop();
+  const previous = earlier ? await readManifest(client, earlier.key) : undefined;
+  const cluster = hdfsClusterOf(ctx.config.clusters, p.source.cluster);
+  const fs = webhdfsFor(cluster);
+  const walk = await walkSource(fs, p.source.path, { concurrency: p.backup.concurrency, reuse: previous });
+  const pool = walk.blockPoolId ?? previous?.blockPoolId ?? '';
+  const inStore = new Map((await client.list(`${BLOCKS_PREFIX}${pool}/`)).map((o) => [o.key, o]));
+  const prevSha = new Map<string, string>();
+  const prevFile = new Map<string, ManifestFile>();
+  for (const f of previous?.files ?? []) {
+    prevFile.set(f.path, f);
+    for (const b of f.blocks) prevSha.set(blockName(b.id, b.gs), b.sha256);
+  }
+  const limit = pLimit(Math.max(1, p.backup.concurrency));
+  const skipped = [...walk.skipped];
+  const files: ManifestFile[] = [];
+  const abs = (rel: string) => `${p.source.path === '/' ? '' : p.source.path}/${rel}`;
+  await Promise.all(
+    walk.files.map((f) =>
+      limit(async () => {
+        const blocks: ManifestFile['blocks'] = [];
+        for (const b of f.blocks) {
+          const k = blockKey(pool, b.id, b.gs);
+          if (b.state !== 'ok' && !inStore.has(k)) return skipped.push({ path: f.path, reason: `block ${blockName(b.id, b.gs)} is ${b.state} on the cluster and not in the store` });
+          if (!inStore.has(k)) return skipped.push({ path: f.path, reason: 'changed during the run: its new blocks are uploaded by the next run' });
+          const sha256 = prevSha.get(blockName(b.id, b.gs)) ?? inStore.get(k)?.sha256 ?? (await client.head(k))?.sha256;
+          if (!sha256) return skipped.push({ path: f.path, reason: `block ${blockName(b.id, b.gs)} has no checksum in the store` });
+          blocks.push({ id: b.id, gs: b.gs, offset: b.offset, length: b.length, sha256 });
+        }
+        const prev = prevFile.get(f.path);
+        let checksum = f.reused && prev?.fileId === f.fileId ? prev.checksum : undefined;
+        if (!checksum && f.length > 0) checksum = await fs.getFileChecksum(abs(f.path)).catch(() => undefined);
+        const { reused: _r, blocks: _b, ...attrs } = f;
+        files.push({ ...attrs, ...(checksum ? { checksum } : {}), blocks });
+        return undefined;
+      }),
+    ),
+  );
+  const m: Manifest = { version: 1, policy: p.name, cluster: p.source.cluster, path: p.source.path, createdAt: runAt, blockPoolId: pool, files, dirs: walk.dirs, skipped };
+  crashPoint(`blocks.manifest:built ${step.id}`);
+  const dir = scratchDir(ctx.stateDir, 'blocks-manifest-');
+  try {
+    const file = join(dir, 'manifest.json');
+    await writeFile(file, serializeManifest(m));
+    const put = await client.putFile(key, file, { signal: ctx.signal });
+    crashPoint(`blocks.manifest:written ${step.id}`);
+    const cleared = await clearMarkers();
+    const note = `${files.length} files, ${skipped.length} skipped${cleared ? `, ${cleared} run marker${cleared === 1 ? '' : 's'} removed` : ''}${put.created ? '' : ' (the manifest existed already: kept it)'}`;
+    if (skipped.length) ctx.log(`skipped: ${skipped.slice(0, 5).map((s) => `${s.path} (${s.reason})`).join('; ')}`);
+    return { note };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+};
+
+export const manifestDelete: Executor<BlocksParams> = async (step, ctx) => {
+  const p = policyOf(ctx, step.policy);
+  // Belt and braces (safety.ts refuses it first): only a manifest of the step's own policy.
+  if (parseManifestKey(step.target.path)?.policy !== p.name) throw new Error(`refusing to delete ${step.target.path}: not a manifest of policy ${p.name}`);
+  await (await storeOf(ctx, p)).delete(step.target.path);
+  return {};
+};
+
+export const gc: Executor<BlocksParams> = async (step, ctx) => {
+  const p = policyOf(ctx, step.policy);
+  const client = await storeOf(ctx, p);
+  const keys = step.params.keys ?? [];
+  for (const k of keys) if (!parseBlockRef(k)) throw new Error(`refusing to delete ${k}: not a block key hbr names`);
+  // Live re-check: a manifest written (or a run started) since the plan protects its blocks.
+  // The clock is not read here: gc_grace was judged by the plan (executors never decide).
+  const now = Number.MAX_SAFE_INTEGER / 2;
+  const fresh = await observeBlockStore(client, p.name, now, p.backup.concurrency);
+  if (!fresh.store.referenced) throw new Error(`a manifest in ${client.url} cannot be read (${fresh.warnings[0] ?? '?'}): nothing collected`);
+  if (fresh.store.openRuns.length) throw new Error(`a run of policy ${p.name} is unfinished (${fresh.store.openRuns[0]}): nothing collected`);
+  const referenced = new Set(fresh.store.referenced);
+  let deleted = 0;
+  const kept: string[] = [];
+  const limit = pLimit(Math.max(1, p.backup.concurrency));
+  await Promise.all(
+    keys.map((k) =>
+      limit(async () => {
+        if (referenced.has(k)) return kept.push(k);
+        await client.delete(`${BLOCKS_PREFIX}${k}`);
+        deleted++;
+        return undefined;
+      }),
+    ),
+  );
+  return { note: `${deleted} blocks deleted${kept.length ? `, ${kept.length} kept (referenced by a manifest written since the plan)` : ''}` };
+};
+
+export const sweep: Executor<BlocksParams> = async (step, ctx) => {
+  const p = policyOf(ctx, step.policy);
+  const client = await storeOf(ctx, p);
+  let n = 0;
+  for (const u of step.params.uploads ?? []) {
+    if (!u.key.startsWith(BLOCKS_PREFIX)) throw new Error(`refusing to abort an upload of ${u.key}: not under ${BLOCKS_PREFIX}`);
+    await client.abortUpload(u.key, u.uploadId);
+    n++;
+  }
+  // Markers of runs whose manifest is written (a kill between the manifest and the marker's removal).
+  let m = 0;
+  for (const k of step.params.keys ?? []) {
+    if (parseOpenRunKey(k)?.policy !== p.name) throw new Error(`refusing to delete ${k}: not a run marker of policy ${p.name}`);
+    await client.delete(k);
+    m++;
+  }
+  return { note: `${n} incomplete upload${n === 1 ? '' : 's'} aborted${m ? `, ${m} stale run marker${m === 1 ? '' : 's'} removed` : ''}` };
+};

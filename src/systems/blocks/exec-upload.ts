@@ -1,0 +1,164 @@
+/**
+ * blocks.upload (docs/blocks.md, "What a run does"): for each block of the step, `concurrency` at a
+ * time:
+ *   1. skip it when the store has its key already (a re-run after a kill, or another file's block);
+ *   2. OPEN offset/length over WebHDFS into a private temp file, hashing as the bytes arrive (the
+ *      DataNode verifies HDFS checksums as it reads: src/hadoop/webhdfs-blocks.ts);
+ *   3. ask GET_BLOCK_LOCATIONS at that offset again and require the same block id, generation stamp
+ *      and length: a file overwritten or appended between the walk and the read would otherwise put
+ *      other bytes under a key that put-if-absent makes permanent (docs/design/blocks-proposal.md §2.1).
+ *      A block that changed is left out (the manifest step skips its file; the next run uploads it);
+ *   4. putFile with the known SHA-256 (one hashing pass fewer; the store re-hashes what it sends and
+ *      refuses to complete on a mismatch), put-if-absent.
+ * At most `concurrency` blocks of a policy are in flight in the process, across its upload steps.
+ * Before the first upload the run's marker runs/<policy>/<runAt>.open is put (put-if-absent): a
+ * fresh process anywhere sees the run is unfinished until the manifest step removes it.
+ * Crash points: `blocks.upload:marked`, `blocks.upload:part <key>` after each part (and after a
+ * whole single-request put) and `blocks.upload:block <key>` after each block.
+ */
+import { createHash } from 'node:crypto';
+import { open, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { scratchDir } from '../../engine/scratch.js';
+import { hdfsClusterOf } from '../../hadoop/cluster.js';
+import { getBlockLocations, openRange } from '../../hadoop/webhdfs-blocks.js';
+import { crashPoint } from '../../model/faults.js';
+import { openStore } from '../../stores/open.js';
+import type { StoreClient } from '../../stores/types.js';
+import type { Executor, ExecContext } from '../types.js';
+import { blockKey, openRunKey, parseBlockKey } from './names.js';
+import { webhdfsFor } from './observe.js';
+import { isBlocksPolicy, type BlocksParams, type BlocksPolicy } from './types.js';
+
+const MIB = 1024 * 1024;
+
+/** Bytes, rate and ETA of a step's uploads, logged at most every 2 s. */
+export class UploadProgress {
+  private done = 0;
+  private last = 0;
+  private readonly t0 = Date.now();
+  constructor(private readonly ctx: Pick<ExecContext, 'log'>, private readonly total: number, private readonly what: string) {}
+  add(bytes: number): void {
+    this.done += bytes;
+    const now = Date.now();
+    if (now - this.last < 2000 || this.total < 4 * MIB) return;
+    this.last = now;
+    const secs = Math.max(0.001, (now - this.t0) / 1000);
+    const rate = this.done / secs;
+    const eta = rate > 0 ? Math.max(0, (this.total - this.done) / rate) : NaN;
+    this.ctx.log(`${this.what} ${(this.done / MIB).toFixed(1)} / ${(this.total / MIB).toFixed(1)} MiB, ${(rate / MIB).toFixed(1)} MiB/s, ETA ${Number.isFinite(eta) ? `${Math.ceil(eta)} s` : '?'}`);
+  }
+}
+
+/**
+ * One limiter per policy in this process, shared by its upload steps: the engine runs several
+ * upload steps at once (each its own claim), and `concurrency` bounds the blocks in flight across
+ * all of them (temp disk and memory grow with it), not per step.
+ */
+const limiters = new Map<string, { n: number; limit: LimitFunction }>();
+function limiterOf(p: BlocksPolicy): LimitFunction {
+  const n = Math.max(1, p.backup.concurrency);
+  let l = limiters.get(p.name);
+  if (!l || l.n !== n) limiters.set(p.name, (l = { n, limit: pLimit(n) }));
+  return l.limit;
+}
+
+export function policyOf(ctx: ExecContext, name: string): BlocksPolicy {
+  const p = ctx.config.policies[name];
+  if (!isBlocksPolicy(p)) throw new Error(`policy ${name} is not a block backup policy`);
+  return p;
+}
+
+export async function storeOf(ctx: ExecContext, p: BlocksPolicy): Promise<StoreClient> {
+  const store = ctx.config.stores[p.backup.to];
+  if (!store) throw new Error(`unknown store ${p.backup.to}`);
+  return openStore(store);
+}
+
+/** Puts a small text object if absent (the run's .open marker). */
+export async function putText(client: StoreClient, key: string, text: string, dir: string): Promise<boolean> {
+  const file = join(dir, `text-${Math.random().toString(36).slice(2)}`);
+  await writeFile(file, text);
+  try {
+    return (await client.putFile(key, file)).created;
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+export const upload: Executor<BlocksParams> = async (step, ctx) => {
+  const p = policyOf(ctx, step.policy);
+  const pool = parseBlockKey(step.target.path)?.pool;
+  if (!pool) throw new Error(`${step.target.path} is not a block key`);
+  if (step.params.runAt === undefined) throw new Error('the step carries no run time');
+  const blocks = step.params.blocks ?? [];
+  const client = await storeOf(ctx, p);
+  const fs = webhdfsFor(hdfsClusterOf(ctx.config.clusters, p.source.cluster));
+  const abs = (rel: string) => `${p.source.path === '/' ? '' : p.source.path}/${rel}`;
+  const dir = scratchDir(ctx.stateDir, 'blocks-');
+  let copied = 0;
+  let files = 0;
+  const changed: string[] = [];
+  const present: string[] = [];
+  try {
+    await putText(client, openRunKey(p.name, step.params.runAt), `${new Date(step.params.runAt).toISOString()}\n`, dir);
+    crashPoint(`blocks.upload:marked ${step.id}`);
+    const progress = new UploadProgress(ctx, blocks.reduce((n, b) => n + b.length, 0), `upload of ${blocks.length} blocks:`);
+    const limit = limiterOf(p);
+    await Promise.all(
+      blocks.map((b) =>
+        limit(async () => {
+          ctx.signal.throwIfAborted();
+          const key = blockKey(pool, b.id, b.gs);
+          if (await client.head(key)) {
+            present.push(key);
+            progress.add(b.length);
+            return;
+          }
+          const tmp = join(dir, `${b.id}_${b.gs}`);
+          const hash = createHash('sha256');
+          const fh = await open(tmp, 'wx');
+          let got: number;
+          try {
+            got = await openRange(fs, abs(b.path), { offset: b.offset, length: b.length }, async (chunk) => {
+              hash.update(chunk);
+              await fh.write(chunk);
+            }, { signal: ctx.signal });
+          } finally {
+            await fh.close();
+          }
+          const sha256 = hash.digest('hex');
+          const again = (await getBlockLocations(fs, abs(b.path), { offset: b.offset, length: 1 })).locatedBlocks.find((l) => l.startOffset === b.offset)?.block;
+          if (got !== b.length || !again || again.blockId !== b.id || again.generationStamp !== b.gs || again.numBytes !== b.length || again.blockPoolId !== pool) {
+            changed.push(`${b.path}@${b.offset}`);
+            await rm(tmp, { force: true });
+            progress.add(b.length);
+            return;
+          }
+          let sent = 0;
+          const put = await client.putFile(key, tmp, {
+            sha256,
+            signal: ctx.signal,
+            onProgress: (pr) => {
+              crashPoint(`blocks.upload:part ${key}`);
+              progress.add(pr.bytes - sent);
+              sent = pr.bytes;
+            },
+          });
+          await rm(tmp, { force: true });
+          if (put.created) {
+            copied += put.size;
+            files++;
+          } else present.push(key);
+          crashPoint(`blocks.upload:block ${key}`);
+        }),
+      ),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  if (changed.length) ctx.log(`${changed.length} block${changed.length === 1 ? '' : 's'} changed since the walk (${changed.slice(0, 3).join(', ')}): left to the next run`);
+  const notes = [`${files} uploaded`, ...(present.length ? [`${present.length} already in the store`] : []), ...(changed.length ? [`${changed.length} changed since the walk`] : [])];
+  return { bytesCopied: copied, filesCopied: files, note: notes.join(', ') };
+};

@@ -1,0 +1,60 @@
+/**
+ * Pure: the ordinary plan's restore of damaged files (issue #12: "files whose blocks the NameNode
+ * reports missing or corrupt are shown with a restore step"; docs/blocks.md "Restore"). A file
+ * with a block that has no live replica gets a `-/+ blocks.restore` step when the newest manifest
+ * holds the very same version of it (same fileId, length and mtime): the file is unreadable, so the
+ * store holds its last good copy, and `hbr apply` restores it unattended. Any other damaged file
+ * is a warning naming the command that can replace it (`hbr restore blocks --overwrite`).
+ */
+import { Action, stepId } from '../../model/plan.js';
+import { trustedUntil } from '../../model/names.js';
+import type { PlanBuilder } from '../../planner/builder.js';
+import { chooseManifest, joinPath, sameVersion } from './restore-plan.js';
+import { KIND, type BlocksParams, type BlocksPolicy, type BlocksPolicyObserved, type BlocksStep } from './types.js';
+
+export function planDamagedRestores(b: PlanBuilder, policy: BlocksPolicy, part: BlocksPolicyObserved | undefined, now: number): void {
+  if (part?.damageWarning) b.warn(part.damageWarning, policy.name);
+  const damaged = part?.damaged;
+  if (!damaged?.length) return;
+  const store = part?.store;
+  const newest = store?.newest;
+  const chosen = store ? chooseManifest(policy.name, store.manifests, { at: now, trusted: trustedUntil(now) }) : undefined;
+  const usable = newest && chosen && 'key' in chosen && newest.createdAt === chosen.time ? { manifest: newest, key: chosen.key } : undefined;
+  for (const d of damaged) {
+    const abs = joinPath(policy.source.path, d.path);
+    const lost = d.blocks.filter((x) => x.state !== 'ok');
+    const what = `${lost.length} ${lost.every((x) => x.state === 'missing') ? 'missing' : lost.every((x) => x.state === 'corrupt') ? 'corrupt' : 'missing or corrupt'} block${lost.length === 1 ? '' : 's'}`;
+    const m = usable?.manifest.files.find((f) => f.path === d.path);
+    if (!usable || !m) {
+      b.warn(`${policy.source.cluster}:${abs} has ${what} and ${usable ? 'is not in the newest manifest' : store ? 'the policy has no manifest to restore it from' : 'the store could not be read'}: nothing restores it`, policy.name);
+      continue;
+    }
+    if (!sameVersion(m, d)) {
+      b.warn(
+        `${policy.source.cluster}:${abs} has ${what}, but it is not the version the newest manifest holds (changed since ${new Date(usable.manifest.createdAt).toISOString()}): not restored by apply; \`hbr restore blocks --policy ${policy.name} --path ${d.path} --overwrite\` replaces it with that version`,
+        policy.name,
+      );
+      continue;
+    }
+    const target = { cluster: policy.source.cluster, path: abs };
+    const params: BlocksParams = {
+      manifest: usable.key,
+      files: [d.path],
+      overwrite: true,
+      damaged: true,
+      expect: { [d.path]: { fileId: m.fileId, length: m.length, mtime: m.mtime } },
+    };
+    const step: BlocksStep = {
+      id: stepId(KIND.restore, target),
+      kind: KIND.restore,
+      action: Action.Replace,
+      policy: policy.name,
+      target,
+      params,
+      reason: `${what}: rewritten from ${usable.key} (the same version: fileId ${m.fileId}, ${m.length} bytes), verified, renamed over`,
+      dependsOn: [],
+      estimate: { bytes: m.length, files: 1 },
+    };
+    b.add(step);
+  }
+}

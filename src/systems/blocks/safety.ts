@@ -1,0 +1,155 @@
+/**
+ * The floors of a block backup's deletes (docs/blocks.md, "Garbage collection and its floors";
+ * docs/architecture.md, "Safety"). Each is also handed to the planner as a keep-rule, and
+ * checkSafety (src/planner/check.ts) re-checks every delete of a finished plan against them.
+ *
+ * blocks.gc, per block key:
+ *   foreign     the key is not blocks/<pool>/<id>_<gs> of the policy's pool: hbr did not name it
+ *   referenced  a manifest in the store (of ANY policy: collection is store-wide) or a file the
+ *               plan's walk saw (the manifest this run writes) references it; and when a manifest
+ *               could not be read, every block is (it may reference any)
+ *   grace       younger than gc_grace, or dated in the future
+ *   unfinished  a run of the policy is unfinished: an unresolved blocks.* intent in the journal, a
+ *               runs/<policy>/*.open marker newer than the newest manifest, or a manifest this plan
+ *               still writes
+ * blocks.sweep: only uploads of hbr-named block keys (an incomplete upload is never a visible object),
+ *             and only run markers of the policy whose run wrote its manifest (stale)
+ * blocks.manifest.delete, per manifest key:
+ *   foreign               not manifests/<policy>/<UTC>.json of the step's policy
+ *   future                dated in the future (not trusted)
+ *   last-recovery-point   the newest manifest of the policy
+ *   planned               the manifest this plan writes
+ */
+import { trustedUntil } from '../../model/names.js';
+import type { Observed } from '../../model/observed.js';
+import type { Plan, Step } from '../../model/plan.js';
+import type { Config } from '../../model/policy.js';
+import { checkNow, type Floor } from '../../planner/safety.js';
+import type { DeleteChecker, Violation } from '../types.js';
+import { blockName, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey } from './names.js';
+import { isBlocksPolicy, KIND, type BlocksObserved, type BlocksParams, type BlocksPolicy, type BlocksPolicyObserved } from './types.js';
+
+export function blocksPart(observed: Observed, policy: string): BlocksPolicyObserved | undefined {
+  return (observed.parts?.blocks as BlocksObserved | undefined)?.policies[policy];
+}
+
+/**
+ * The policy's run markers, split: `stale` ones are of runs whose manifest was written (dated at or
+ * before the newest trusted manifest: the kill came between the manifest and the marker's removal),
+ * `open` ones of runs that did not finish.
+ */
+export function runMarkers(p: BlocksPolicy, o: BlocksPolicyObserved, now: number): { stale: string[]; open: string[] } {
+  const until = trustedUntil(now);
+  const newest = Math.max(-Infinity, ...(o.store?.manifests ?? []).map((k) => parseManifestKey(k)).filter((m) => m?.policy === p.name && m.time <= until).map((m) => m!.time));
+  const stale: string[] = [];
+  const open: string[] = [];
+  for (const k of o.store?.openRuns ?? []) ((parseOpenRunKey(k)?.time ?? Infinity) <= newest ? stale : open).push(k);
+  return { stale, open };
+}
+
+/** Why no garbage may be collected for the policy now, or undefined when a run is finished. */
+export function unfinishedRun(p: BlocksPolicy, o: BlocksPolicyObserved, observed: Observed, manifestPlanned: boolean, now: number): string | undefined {
+  const intents = observed.unfinished.filter((u) => u.policy === p.name && u.kind.startsWith('blocks.') && u.kind !== KIND.gc && u.kind !== KIND.restore);
+  if (intents.length) return `a run of policy ${p.name} is unfinished (journal: ${intents.map((u) => u.stepId).slice(0, 2).join(', ')} started, no outcome)`;
+  const { open } = runMarkers(p, o, now);
+  if (open.length) return `a run of policy ${p.name} is unfinished (${open.slice(0, 2).join(', ')} in the store)`;
+  if (manifestPlanned) return `this plan writes a new manifest of policy ${p.name} first`;
+  return undefined;
+}
+
+/** The refs (`<pool>/<id>_<gs>`) of every block a live file of the walk holds. */
+export function liveRefs(o: BlocksPolicyObserved): Set<string> {
+  const out = new Set<string>();
+  const pool = o.live?.blockPoolId ?? o.store?.pool;
+  for (const f of o.live?.files ?? []) for (const b of f.blocks) out.add(`${pool}/${blockName(b.id, b.gs)}`);
+  return out;
+}
+
+/** The floors for blocks.gc of policy `p` (refs `<pool>/<id>_<gs>`). */
+export function gcFloors(p: BlocksPolicy, o: BlocksPolicyObserved, observed: Observed, manifestPlanned: boolean, now: number): Floor[] {
+  const store = o.store;
+  const pool = store?.pool;
+  const referenced = store?.referenced ? new Set(store.referenced) : undefined;
+  const live = o.live ? liveRefs(o) : undefined;
+  const until = trustedUntil(now);
+  const unfinished = unfinishedRun(p, o, observed, manifestPlanned, now);
+  const objOf = (ref: string) => {
+    const b = parseBlockRef(ref);
+    return b && b.pool === pool ? store?.blocks[blockName(b.id, b.gs)] : undefined;
+  };
+  return [
+    { rule: 'foreign', why: `not a block key hbr names in pool ${pool ?? '(unknown)'}`, protects: (ref) => parseBlockRef(ref)?.pool !== pool || pool === undefined },
+    {
+      rule: 'referenced',
+      why: referenced && live ? 'referenced by a manifest in the store or by a file the walk saw' : 'a manifest could not be read, or the source was not walked: any block may be referenced',
+      protects: (ref) => !referenced || !live || referenced.has(ref) || live.has(ref),
+    },
+    {
+      rule: 'grace',
+      why: `younger than gc_grace, not observed, or dated in the future`,
+      protects: (ref) => {
+        const obj = objOf(ref);
+        return !obj || obj.lastModified > until || now - obj.lastModified < p.backup.gcGrace;
+      },
+    },
+    { rule: 'unfinished', why: unfinished ?? '', protects: () => unfinished !== undefined },
+  ];
+}
+
+/** The floors for blocks.manifest.delete of policy `p` (manifest keys). */
+export function manifestFloors(p: BlocksPolicy, o: BlocksPolicyObserved, plannedKey: string | undefined, now: number): Floor[] {
+  const until = trustedUntil(now);
+  let newest: { key: string; time: number } | undefined;
+  for (const k of o.store?.manifests ?? []) {
+    const t = parseManifestKey(k);
+    if (t && t.policy === p.name && t.time <= until && (!newest || t.time > newest.time)) newest = { key: k, time: t.time };
+  }
+  return [
+    { rule: 'foreign', why: `not a manifest hbr names for policy ${p.name}`, protects: (k) => parseManifestKey(k)?.policy !== p.name },
+    { rule: 'future', why: 'named in the future (not trusted: check the clocks)', protects: (k) => (parseManifestKey(k)?.time ?? -Infinity) > until },
+    { rule: 'planned', why: 'written by this plan', protects: (k) => k === plannedKey },
+    { rule: 'last-recovery-point', why: `newest manifest of policy ${p.name}`, protects: (k) => k === newest?.key },
+  ];
+}
+
+export function blocksDeleteChecker(plan: Plan, config: Config, observed: Observed): DeleteChecker {
+  return (step, violation) => checkDelete(step as Step<BlocksParams>, plan, config, observed, violation);
+}
+
+function checkDelete(step: Step<BlocksParams>, plan: Plan, config: Config, observed: Observed, violation: Violation): void {
+  const p = config.policies[step.policy];
+  if (!isBlocksPolicy(p) || p.backup.to !== step.target.cluster) {
+    violation('unverifiable', `no block backup policy ${step.policy} writes to store ${step.target.cluster}`);
+    return;
+  }
+  const o = blocksPart(observed, p.name);
+  if (!o?.store) {
+    violation('unverifiable', `the store ${p.backup.to} of policy ${p.name} was not observed`);
+    return;
+  }
+  const now = checkNow(plan, observed);
+  const manifest = plan.steps.find((s) => s.kind === KIND.manifest && s.policy === p.name);
+  if (step.kind === KIND.sweep) {
+    // An incomplete upload is never a visible object (nothing to restore from); only hbr-named block keys.
+    for (const u of step.params.uploads ?? []) if (!parseBlockKey(u.key)) violation('foreign', `${u.key}: not a block key hbr names`);
+    const { stale } = runMarkers(p, o, checkNow(plan, observed));
+    for (const k of step.params.keys ?? []) {
+      if (parseOpenRunKey(k)?.policy !== p.name) violation('foreign', `${k}: not a run marker of policy ${p.name}`);
+      else if (!stale.includes(k)) violation('unfinished', `${k}: the run it marks has no manifest yet`);
+    }
+    return;
+  }
+  const keys = step.params.keys ?? [];
+  if (!keys.length) violation('unverifiable', 'the step names no keys');
+  if (step.kind === KIND.gc) {
+    const floors = gcFloors(p, o, observed, manifest !== undefined, now);
+    for (const k of keys) for (const f of floors) if (f.protects(k)) violation(f.rule, `${k}: ${f.why}`);
+  } else if (step.kind === KIND.manifestDelete) {
+    const floors = manifestFloors(p, o, manifest?.target.path, now);
+    for (const k of keys) for (const f of floors) if (f.protects(k)) violation(f.rule, `${k}: ${f.why}`);
+    if (keys.some((k) => k !== step.target.path)) violation('unverifiable', 'a manifest delete names one key, its target');
+    if (manifest && !step.dependsOn.includes(manifest.id)) violation('delete-order', `must run after step ${manifest.id}`);
+  } else {
+    violation('unverifiable', `${step.kind} is not a delete the block backup's floors know`);
+  }
+}

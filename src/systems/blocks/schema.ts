@@ -1,0 +1,50 @@
+/** The block backup system's part of the policy schema (composed by src/schema/compose.ts; docs/blocks.md). */
+import { exactlyOneSchedule, scheduleKeys } from '../../schema/parts.js';
+import type { SchemaPart } from '../types.js';
+
+export const blocksSchema: SchemaPart = {
+  describes: 'block-level backup of an HDFS directory into a store (source {cluster, path} + backup)',
+  policy: {
+    "backup": {
+      "title": "Block backup",
+      "description": "Every block of the files under the source path copied once into a store (blocks/<pool>/<id>_<genstamp>), one manifest per run (manifests/<policy>/<UTC>.json): where, schedule (exactly one of 'every' or 'cron'), manifest retention, garbage-collection grace and parallelism. One block backup policy per store.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "to"
+      ],
+      "properties": {
+        "to": {
+          "title": "Store",
+          "description": "Name of a store declared under 'stores'.",
+          "type": "string",
+          "minLength": 1
+        },
+        ...scheduleKeys,
+        "keep": {
+          "$ref": "#/$defs/keep",
+          "description": "Retention of the policy's manifests (GFS counts). The newest manifest is always kept; a block is kept while any kept manifest references it."
+        },
+        "gc_grace": {
+          "$ref": "#/$defs/duration",
+          "title": "Garbage-collection grace",
+          "description": "A block no kept manifest references is deleted only once it is older than this (default 1d)."
+        },
+        "concurrency": {
+          "title": "Parallel requests",
+          "description": "WebHDFS requests (walk) and block uploads in flight per step (default 4).",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 64
+        },
+        "verify_every": {
+          "title": "Full block-list refresh",
+          "description": "Every Nth run asks the NameNode for the block list of every file, instead of reusing the list of a file whose id, length and modification time are unchanged since the newest manifest. Absent: never.",
+          "type": "integer",
+          "minimum": 1
+        }
+      },
+      ...exactlyOneSchedule,
+    }
+  },
+};

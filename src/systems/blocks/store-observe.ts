@@ -1,0 +1,109 @@
+/**
+ * What a block backup's store holds (docs/blocks.md, "Store layout"), rebuilt by listing on every
+ * run (level-triggered: nothing cached): the block keys of the policy's pool, the manifests of
+ * EVERY policy in the store (garbage collection is store-wide: a block any manifest references is
+ * kept), the policy's unfinished-run markers and the uploads a killed run left under blocks/.
+ *
+ * Every manifest is read and validated: one that cannot be read leaves `referenced` undefined, and
+ * the plan then collects nothing (an unreadable manifest may reference any block).
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { trustedUntil } from '../../model/names.js';
+import type { StoreClient } from '../../stores/types.js';
+import { parseManifest, referencedRefs } from './manifest.js';
+import { BLOCKS_PREFIX, MANIFESTS_PREFIX, RUNS_PREFIX, parseBlockKey, parseManifestKey, parseOpenRunKey } from './names.js';
+import type { BlocksPolicyObserved, Manifest } from './types.js';
+
+export type StoreObserved = NonNullable<BlocksPolicyObserved['store']>;
+
+/** Reads and validates one manifest object. */
+export async function readManifest(client: StoreClient, key: string, dir?: string): Promise<Manifest> {
+  const own = dir === undefined;
+  const d = dir ?? (await mkdtemp(join(tmpdir(), 'hbr-manifest-')));
+  try {
+    const file = join(d, `${Math.random().toString(36).slice(2)}.json`);
+    await client.getFile(key, file);
+    const m = parseManifest(await readFile(file, 'utf8'), `${client.url}${key}`);
+    await rm(file, { force: true });
+    return m;
+  } finally {
+    if (own) await rm(d, { recursive: true, force: true });
+  }
+}
+
+export interface StoreObserveResult {
+  /** `blocks` holds the keys of the newest manifest's pool: choose another with `blocksOf` */
+  store: StoreObserved;
+  /** block keys by pool ("<id>_<gs>" → object) */
+  byPool: Map<string, StoreObserved['blocks']>;
+  /** problems that do not stop the backup but stop garbage collection */
+  warnings: string[];
+}
+
+/** The store as `policy` sees it. `now` decides which manifest names are trusted as the newest. */
+export async function observeBlockStore(
+  client: StoreClient,
+  policy: string,
+  now: number,
+  concurrency = 8,
+): Promise<StoreObserveResult> {
+  const limit = pLimit(concurrency);
+  const warnings: string[] = [];
+  const [blockObjs, manifestObjs, runObjs, incomplete] = await Promise.all([
+    client.list(BLOCKS_PREFIX),
+    client.list(MANIFESTS_PREFIX),
+    client.list(`${RUNS_PREFIX}${policy}/`),
+    client.listIncompleteUploads(BLOCKS_PREFIX),
+  ]);
+  const manifests = manifestObjs
+    .map((o) => ({ key: o.key, parsed: parseManifestKey(o.key) }))
+    .filter((m): m is { key: string; parsed: { policy: string; time: number } } => m.parsed !== undefined);
+  const mine = manifests.filter((m) => m.parsed.policy === policy).sort((a, b) => a.parsed.time - b.parsed.time);
+  const until = trustedUntil(now);
+  const newestKey = [...mine].reverse().find((m) => m.parsed.time <= until)?.key;
+
+  const dir = await mkdtemp(join(tmpdir(), 'hbr-manifests-'));
+  const read = new Map<string, Manifest>();
+  let unreadable = false;
+  try {
+    await Promise.all(
+      manifests.map((m) =>
+        limit(async () => {
+          try {
+            read.set(m.key, await readManifest(client, m.key, dir));
+          } catch (err) {
+            unreadable = true;
+            warnings.push(`cannot read manifest ${m.key}: ${(err as Error).message}`);
+          }
+        }),
+      ),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const newest = newestKey ? read.get(newestKey) : undefined;
+  const byPool = new Map<string, StoreObserved['blocks']>();
+  for (const o of blockObjs) {
+    const k = parseBlockKey(o.key);
+    if (!k) continue;
+    let blocks = byPool.get(k.pool);
+    if (!blocks) byPool.set(k.pool, (blocks = {}));
+    blocks[`${k.id}_${k.gs}`] = { lastModified: o.lastModified, size: o.size, ...(o.sha256 ? { sha256: o.sha256 } : {}) };
+  }
+  const blocks = (newest && byPool.get(newest.blockPoolId)) || {};
+  const referenced = new Set<string>();
+  for (const m of read.values()) for (const r of referencedRefs(m)) referenced.add(r);
+  const store: StoreObserved = {
+    blocks,
+    manifests: mine.map((m) => m.key),
+    ...(newest ? { newest } : {}),
+    ...(unreadable ? {} : { referenced: [...referenced].sort() }),
+    openRuns: runObjs.filter((o) => parseOpenRunKey(o.key)?.policy === policy).map((o) => o.key).sort(),
+    incompleteUploads: incomplete.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: u.initiated })).sort((a, b) => (a.key < b.key ? -1 : 1)),
+  };
+  if (newestKey && !newest) warnings.push(`the newest manifest ${newestKey} could not be read: every file's block list is asked again`);
+  return { store, byPool, warnings };
+}

@@ -1,0 +1,137 @@
+/**
+ * A standalone HBase 2.6.1 with its backup module and REST gateway, on the test bed's primary HDFS
+ * (`testbed/up --hbase NAME`, testbed/hbase.sh; the facts in docs/design/hbase-notes.md). Started
+ * by the suites that need it, stopped and purged by them; `testbed/down` stops any left.
+ *
+ * Tables and rows go in over REST (there is no `hbase shell` past 2.4); the backup commands run
+ * through testbed/bin/hbase (BackupDriver / RestoreDriver, argv only); backup sessions are read
+ * over REST and decoded without a JVM (hbase-backup-info.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeBackupInfo, type BackupSession } from './hbase-backup-info.js';
+import { repoRoot, testbed } from './testbed.js';
+
+export interface HbaseEndpoints {
+  name: string;
+  /** the REST gateway, http://127.0.0.1:PORT */
+  rest: string;
+  /** HBase's own ZooKeeper (in the HMaster's JVM), 127.0.0.1:PORT */
+  zookeeper: string;
+  /** hbase.rootdir on the primary HDFS */
+  rootdir: string;
+  /** the config dir (hbase-site.xml) for the CLIs: HBASE_CONF_DIR */
+  conf: string;
+}
+
+export interface CliResult { status: number | null; stdout: string; stderr: string }
+
+export interface Hbase extends HbaseEndpoints {
+  /** `testbed/down --purge NAME`: both JVMs stopped, local data and rootdir deleted */
+  stop(): void;
+  /** create (or alter to) a table with these column families, over REST */
+  createTable(table: string, families: string[]): Promise<void>;
+  /** put rows over REST: { rowKey: { 'family:qualifier': value } } */
+  putRows(table: string, rows: Record<string, Record<string, string>>): Promise<void>;
+  /** every row's key (a full scan over REST: for small test tables) */
+  rowKeys(table: string): Promise<string[]>;
+  /** `hbase backup ARGS` / `hbase restore ARGS` through testbed/bin/hbase (argv, no shell) */
+  cli(command: 'backup' | 'restore', args: string[]): CliResult;
+  /** every backup session in backup:system, decoded; [] before the first backup */
+  sessions(): Promise<BackupSession[]>;
+  /** the backup lock (row activesession:, column session:c): true when `yes` */
+  locked(): Promise<boolean>;
+}
+
+const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+const unb64 = (s: string): Buffer => Buffer.from(s, 'base64');
+
+function bash(args: string[]): void {
+  const r = spawnSync('bash', args, { cwd: repoRoot, env: { ...process.env, HBR_TB_STATE: testbed().HBR_TB_STATE }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bash ${args.join(' ')} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+}
+
+async function rest(base: string, method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
+  const send = (): Promise<Response> =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: { Accept: accept, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(60_000),
+    });
+  try {
+    return await send();
+  } catch (err) {
+    // fetch keeps connections alive: after the gateway restarted (down + up on the same port) the
+    // first request can go out on a socket the old one closed. Every request here is idempotent
+    // (PUTs of whole schemas and cells, GETs): send it once more on a new connection.
+    if ((err as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw err;
+    return send();
+  }
+}
+
+async function ok(res: Response, what: string): Promise<Response> {
+  if (!res.ok) throw new Error(`HBase REST ${what}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+interface CellSet { Row?: { key: string; Cell?: { column: string; $: string }[] }[] }
+
+/** Start (or find running) the HBase called NAME; ports are picked free by testbed/up. */
+export function startHbase(name: `hbase-${string}`): Hbase {
+  bash([join('testbed', 'up'), '--hbase', name]);
+  const e = JSON.parse(readFileSync(join(testbed().HBR_TB_STATE, name, 'endpoints.json'), 'utf8')) as HbaseEndpoints;
+  const enc = encodeURIComponent;
+  // A scan of a missing table answers 500, not 404: ask for the schema first.
+  const tableExists = async (table: string): Promise<boolean> => {
+    const res = await rest(e.rest, 'GET', `/${enc(table)}/schema`);
+    if (res.status === 404) return false;
+    await ok(res, `schema of ${table}`);
+    return true;
+  };
+  return {
+    ...e,
+    stop: () => bash([join('testbed', 'down'), '--purge', name]),
+    async createTable(table, families) {
+      const schema = { name: table, ColumnSchema: families.map((f) => ({ name: f })) };
+      await ok(await rest(e.rest, 'PUT', `/${enc(table)}/schema`, schema), `create ${table}`);
+    },
+    async putRows(table, rows) {
+      const Row = Object.entries(rows).map(([key, cells]) => ({
+        key: b64(key),
+        Cell: Object.entries(cells).map(([column, value]) => ({ column: b64(column), $: b64(value) })),
+      }));
+      // A multi-row CellSet goes to any row path; the keys in the body win (HBase REST's RowResource).
+      await ok(await rest(e.rest, 'PUT', `/${enc(table)}/batch`, { Row }), `put ${Row.length} rows into ${table}`);
+    },
+    async rowKeys(table) {
+      const res = await rest(e.rest, 'GET', `/${enc(table)}/*`);
+      if (res.status === 404) return []; // an empty table
+      const set = (await (await ok(res, `scan ${table}`)).json()) as CellSet;
+      return (set.Row ?? []).map((r) => unb64(r.key).toString('utf8'));
+    },
+    cli(command, args) {
+      const r = spawnSync(join(repoRoot, 'testbed', 'bin', 'hbase'), [command, ...args], {
+        env: { ...process.env, HBR_TB_STATE: testbed().HBR_TB_STATE, HBASE_CONF_DIR: e.conf },
+        encoding: 'utf8',
+        timeout: 600_000,
+      });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
+    async sessions() {
+      if (!(await tableExists('backup:system'))) return []; // created by the first backup command
+      // A row-prefix scan: the gateway's `session:*` suffix globbing (RowSpec) reads only these rows.
+      const res = await rest(e.rest, 'GET', `/${enc('backup:system')}/${enc('session:')}*/${enc('session:context')}`);
+      if (res.status === 404) return []; // no backup:system table yet, or no session row
+      const set = (await (await ok(res, 'scan backup:system sessions')).json()) as CellSet;
+      return (set.Row ?? []).flatMap((r) => (r.Cell ?? []).map((c) => decodeBackupInfo(unb64(c.$))));
+    },
+    async locked() {
+      if (!(await tableExists('backup:system'))) return false;
+      const res = await rest(e.rest, 'GET', `/${enc('backup:system')}/${enc('activesession:')}/${enc('session:c')}`, undefined, 'application/octet-stream');
+      if (res.status === 404) return false;
+      return (await (await ok(res, 'read the backup lock')).text()) === 'yes';
+    },
+  };
+}

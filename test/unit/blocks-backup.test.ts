@@ -1,0 +1,277 @@
+/**
+ * The block backup's pure parts (docs/blocks.md): names, manifest validation, and the plan's
+ * upload / manifest / retention / gc decisions with every floor, checked again by checkSafety.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import type { Observed } from '../../src/model/observed.js';
+import type { Plan } from '../../src/model/plan.js';
+import type { Config, Keep } from '../../src/model/policy.js';
+import { checkSafety, planAll } from '../../src/planner/plan.js';
+import { parseManifest, serializeManifest, validateManifest } from '../../src/systems/blocks/manifest.js';
+import { blockKey, manifestKey, openRunKey, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey } from '../../src/systems/blocks/names.js';
+import type { BlocksObserved, BlocksPolicy, BlocksPolicyObserved, LiveFile, Manifest } from '../../src/systems/blocks/types.js';
+
+const at = { file: 't.yaml', line: 1, col: 1 };
+const H = 3_600_000;
+const D = 24 * H;
+const T0 = Date.UTC(2026, 10, 1, 3, 0, 0);
+const POOL = 'BP-463844176-127.0.0.1-1796166454854';
+const SHA = 'ab'.repeat(32);
+
+function config(o: { keep?: Keep; grace?: number } = {}): Config {
+  const p: BlocksPolicy = {
+    name: 'bk',
+    kind: 'hdfs-blocks',
+    source: { cluster: 'prod', path: '/data' },
+    backup: { to: 's3', schedule: { every: D }, gcGrace: o.grace ?? D, keep: o.keep ?? { last: 2 }, concurrency: 4 },
+    at,
+  };
+  return {
+    clusters: { prod: { name: 'prod', kind: 'hdfs', webhdfs: 'http://nn:9870', fs: 'hdfs://nn:8020', at } as Config['clusters'][string] },
+    stores: { s3: { name: 's3', kind: 's3', bucket: 'b', prefix: 'p/', at } },
+    webhooks: {},
+    policies: { bk: p },
+    files: ['t.yaml'],
+  };
+}
+
+const file = (path: string, blocks: Array<[number, number, number]>): LiveFile => {
+  let off = 0;
+  return {
+    path, fileId: blocks[0]?.[0] ?? 1, length: blocks.reduce((n, b) => n + b[2], 0), mtime: 1, owner: 'u', group: 'g', permission: '644', replication: 3, blockSize: 1 << 20,
+    blocks: blocks.map(([id, gs, length]) => {
+      const b = { id, gs, offset: off, length, state: 'ok' as const };
+      off += length;
+      return b;
+    }),
+  };
+};
+
+const manifestOf = (time: number, files: LiveFile[], policy = 'bk'): Manifest => ({
+  version: 1, policy, cluster: 'prod', path: '/data', createdAt: time, blockPoolId: POOL,
+  files: files.map(({ reused: _r, blocks, ...f }) => ({ ...f, blocks: blocks.map(({ state: _s, ...b }) => ({ ...b, sha256: SHA })) })),
+  dirs: [], skipped: [],
+});
+
+interface ObsOpts {
+  files: LiveFile[];
+  /** `<id>_<gs>` → lastModified */
+  stored: Record<string, number>;
+  manifests: number[];
+  referenced?: string[] | undefined;
+  openRuns?: string[];
+  unfinished?: Observed['unfinished'];
+  incomplete?: Array<{ key: string; uploadId: string; initiated: number }>;
+}
+
+function observed(now: number, o: ObsOpts): Observed {
+  const part: BlocksPolicyObserved = {
+    live: { blockPoolId: POOL, files: o.files, dirs: [], skipped: [] },
+    store: {
+      pool: POOL,
+      blocks: Object.fromEntries(Object.entries(o.stored).map(([k, t]) => [k, { lastModified: t, size: 1 }])),
+      manifests: o.manifests.map((t) => manifestKey('bk', t)),
+      ...(o.referenced ? { referenced: o.referenced } : {}),
+      openRuns: o.openRuns ?? [],
+      incompleteUploads: o.incomplete ?? [],
+    },
+  };
+  return { at: now, dirs: {}, unfinished: o.unfinished ?? [], errors: [], parts: { blocks: { policies: { bk: part } } satisfies BlocksObserved } };
+}
+
+const lines = (p: Plan) => p.steps.map((s) => `${s.action} ${s.kind} ${s.target.path}`);
+const ref = (n: string) => `${POOL}/${n}`;
+
+test('names: block keys, manifest keys and run markers round-trip; anything else is not hbr\'s', () => {
+  assert.is(blockKey(POOL, 1073741825, 1001), `blocks/${POOL}/1073741825_1001`);
+  assert.equal(parseBlockKey(`blocks/${POOL}/1073741825_1001`), { pool: POOL, id: 1073741825, gs: 1001 });
+  for (const k of [`blocks/${POOL}/1073741825`, `blocks/${POOL}/x_1`, `blocks/${POOL}/-5_1001`, `blocks/nopool/1_2`, `blocks/${POOL}/99999999999999999_1`, `other/${POOL}/1_2`, `blocks/${POOL}/1_2/x`]) {
+    assert.is(parseBlockKey(k), undefined, k);
+  }
+  assert.is(parseBlockRef(`${POOL}/7_8`)?.id, 7);
+  const t = Date.UTC(2026, 10, 22, 13, 0, 0);
+  assert.is(manifestKey('bk', t), 'manifests/bk/2026-11-22T13-00-00Z.json');
+  assert.equal(parseManifestKey('manifests/bk/2026-11-22T13-00-00Z.json'), { policy: 'bk', time: t });
+  assert.is(parseManifestKey('manifests/bk/2026-02-30T00-00-00Z.json'), undefined);
+  assert.is(parseManifestKey('manifests/bk/latest.json'), undefined);
+  assert.equal(parseOpenRunKey(openRunKey('bk', t)), { policy: 'bk', time: t });
+});
+
+test('manifest: round-trips; an unknown version, a gap in a file\'s blocks or a bad hash is refused', () => {
+  const m = manifestOf(T0, [file('a/b.bin', [[10, 1001, 100], [11, 1002, 50]])]);
+  assert.equal(parseManifest(serializeManifest(m), 'm'), m);
+  assert.throws(() => validateManifest({ ...m, version: 2 }, 'm'), /version 2 is not one this hbr reads/);
+  const gap = structuredClone(m);
+  gap.files[0]!.blocks[1]!.offset = 120;
+  assert.throws(() => validateManifest(gap, 'm'), /starts at 120, not 100/);
+  const short = structuredClone(m);
+  short.files[0]!.length = 999;
+  assert.throws(() => validateManifest(short, 'm'), /cover 150 bytes of 999/);
+  const bad = structuredClone(m);
+  bad.files[0]!.blocks[0]!.sha256 = 'xyz';
+  assert.throws(() => validateManifest(bad, 'm'), /malformed/);
+  const escape = structuredClone(m);
+  escape.files[0]!.path = '../etc/passwd';
+  assert.throws(() => validateManifest(escape, 'm'), /malformed/);
+  assert.throws(() => parseManifest('{', 'm'), /not JSON/);
+});
+
+test('first run: every block once (a block two files share too), in batches, the manifest after all uploads', () => {
+  const files = [file('a', [[1, 1, 10], [2, 1, 10]]), file('b', [[3, 1, 10]]), file('c', [])];
+  const plan = planAll({ config: config(), observed: observed(T0, { files, stored: {}, manifests: [], referenced: [] }), now: T0 });
+  assert.equal(lines(plan), [`+ blocks.upload blocks/${POOL}/1_1`, `+ blocks.manifest ${manifestKey('bk', T0)}`]);
+  const up = plan.steps[0]!;
+  assert.is((up.params as { blocks: unknown[] }).blocks.length, 3);
+  assert.equal(plan.steps[1]!.dependsOn, [up.id]);
+});
+
+test('second run with nothing new: no upload, one manifest (the RPO); inside the interval nothing at all', () => {
+  const files = [file('a', [[1, 1, 10]])];
+  const o = { files, stored: { '1_1': T0 }, manifests: [T0], referenced: [ref('1_1')] };
+  assert.equal(lines(planAll({ config: config(), observed: observed(T0 + D, o), now: T0 + D })), [`+ blocks.manifest ${manifestKey('bk', T0 + D)}`]);
+  assert.equal(lines(planAll({ config: config(), observed: observed(T0 + H, o), now: T0 + H })), []);
+});
+
+test('append: only the new generation stamp of the last block is uploaded', () => {
+  const o = { files: [file('a', [[1, 1, 10], [2, 2, 15]])], stored: { '1_1': T0, '2_1': T0 }, manifests: [T0], referenced: [ref('1_1'), ref('2_1')] };
+  const plan = planAll({ config: config(), observed: observed(T0 + D, o), now: T0 + D });
+  const up = plan.steps.find((s) => s.kind === 'blocks.upload')!;
+  assert.equal((up.params as { blocks: Array<{ id: number; gs: number }> }).blocks.map((b) => `${b.id}_${b.gs}`), ['2_2']);
+});
+
+test('a block the cluster cannot serve and the store lacks is not uploaded and is warned about', () => {
+  const f = file('a', [[1, 1, 10]]);
+  f.blocks[0]!.state = 'missing';
+  const plan = planAll({ config: config(), observed: observed(T0, { files: [f], stored: {}, manifests: [], referenced: [] }), now: T0 });
+  assert.equal(lines(plan), [`+ blocks.manifest ${manifestKey('bk', T0)}`]);
+  assert.ok(plan.warnings.some((w) => /cannot serve/.test(w.message)));
+});
+
+test('gc: only unreferenced blocks past gc_grace, in a plan that writes no manifest; checkSafety agrees', () => {
+  const now = T0 + 3 * D + H;
+  const o = {
+    files: [file('a', [[1, 1, 10]])],
+    // 1_1 live; 2_1 referenced by a kept manifest; 3_1 unreferenced and old; 4_1 unreferenced but young
+    stored: { '1_1': T0, '2_1': T0, '3_1': T0, '4_1': now - H },
+    manifests: [T0 + 2 * D, T0 + 3 * D],
+    referenced: [ref('1_1'), ref('2_1')],
+  };
+  const plan = planAll({ config: config(), observed: observed(now, o), now });
+  const gc = plan.steps.filter((s) => s.kind === 'blocks.gc');
+  assert.equal(gc.map((s) => (s.params as { keys: string[] }).keys), [[ref('3_1')]]);
+  assert.equal(checkSafety(plan, config(), observed(now, o)), []);
+});
+
+test('gc floors: each refuses an edited plan (referenced, live, grace, future, foreign, unfinished, unreadable manifest)', () => {
+  const now = T0 + 3 * D + H;
+  const base = { files: [file('a', [[1, 1, 10]])], stored: { '1_1': T0, '2_1': T0, '3_1': T0, '4_1': now - H, '5_1': now + D }, manifests: [T0 + 3 * D], referenced: [ref('2_1')] };
+  const plan = planAll({ config: config(), observed: observed(now, base), now });
+  const gc = plan.steps.find((s) => s.kind === 'blocks.gc')!;
+  const rulesFor = (keys: string[], o: ObsOpts = base) => {
+    const edited: Plan = { ...plan, steps: plan.steps.map((s) => (s === gc ? { ...s, params: { keys } } : s)) };
+    return [...new Set(checkSafety(edited, config(), observed(now, o)).map((v) => v.rule))];
+  };
+  assert.equal(rulesFor([ref('3_1')]), []);
+  assert.equal(rulesFor([ref('2_1')]), ['referenced']);
+  assert.equal(rulesFor([ref('1_1')]), ['referenced'], 'a live block (the next manifest references it)');
+  assert.equal(rulesFor([ref('4_1')]), ['grace']);
+  assert.equal(rulesFor([ref('5_1')]), ['grace'], 'a block dated in the future');
+  assert.equal(rulesFor(['BP-1-1.2.3.4-5/3_1']), ['foreign', 'grace']);
+  assert.equal(rulesFor([ref('3_1')], { ...base, openRuns: [openRunKey('bk', now - 60_000)] }), ['unfinished']);
+  assert.equal(rulesFor([ref('3_1')], { ...base, unfinished: [{ stepId: 'blocks.upload:s3:x', kind: 'blocks.upload', policy: 'bk', startedAt: now - H }] }), ['unfinished']);
+  assert.equal(rulesFor([ref('3_1')], { ...base, referenced: undefined }), ['referenced'], 'a manifest could not be read');
+});
+
+test('a killed run: no gc planned, and the plan says why; the sweep aborts its uploads before any upload', () => {
+  const now = T0 + 3 * D + H;
+  const o = {
+    files: [file('a', [[1, 1, 10]]), file('b', [[6, 1, 10]])],
+    stored: { '1_1': T0, '3_1': T0 },
+    manifests: [T0 + 3 * D],
+    referenced: [ref('1_1')],
+    unfinished: [{ stepId: 'blocks.upload:s3:x', kind: 'blocks.upload', policy: 'bk', startedAt: now - H }],
+    openRuns: [openRunKey('bk', now - 60_000)],
+    incomplete: [{ key: `blocks/${POOL}/6_1`, uploadId: 'u1', initiated: now - H }],
+  };
+  const plan = planAll({ config: config(), observed: observed(now, o), now });
+  assert.equal(plan.steps.filter((s) => s.kind === 'blocks.gc'), []);
+  assert.ok(plan.warnings.some((w) => /garbage collection held: a run of policy bk is unfinished/.test(w.message)), JSON.stringify(plan.warnings));
+  const sweep = plan.steps.find((s) => s.kind === 'blocks.sweep');
+  assert.ok(sweep);
+  const up = plan.steps.find((s) => s.kind === 'blocks.upload');
+  assert.is(up, undefined, 'not due: the killed run is finished by the next due run');
+  assert.equal(checkSafety(plan, config(), observed(now, o)), []);
+});
+
+test('a run killed after its manifest was written: its marker is stale, swept, and holds no gc (found by blocks-crash)', () => {
+  const now = T0 + 3 * D + H;
+  const o = { files: [file('a', [[1, 1, 10]])], stored: { '1_1': T0, '3_1': T0 }, manifests: [T0 + 3 * D], referenced: [ref('1_1')], openRuns: [openRunKey('bk', T0 + 3 * D)] };
+  const plan = planAll({ config: config(), observed: observed(now, o), now });
+  const sweep = plan.steps.find((s) => s.kind === 'blocks.sweep');
+  assert.equal((sweep?.params as { keys?: string[] } | undefined)?.keys, [openRunKey('bk', T0 + 3 * D)]);
+  assert.equal(plan.steps.filter((s) => s.kind === 'blocks.gc').flatMap((s) => (s.params as { keys: string[] }).keys), [ref('3_1')]);
+  assert.equal(checkSafety(plan, config(), observed(now, o)), []);
+  // a marker newer than the newest manifest is an open run: not swept (edited plan refused), gc held
+  const open = { ...o, openRuns: [openRunKey('bk', T0 + 3 * D + 1000)] };
+  const p2 = planAll({ config: config(), observed: observed(now, open), now });
+  assert.is(p2.steps.find((s) => s.kind === 'blocks.sweep'), undefined);
+  assert.equal(p2.steps.filter((s) => s.kind === 'blocks.gc'), []);
+  const edited = { ...plan, steps: plan.steps.map((s) => (s.kind === 'blocks.sweep' ? { ...s, params: { keys: open.openRuns } } : s)).filter((s) => s.kind !== 'blocks.gc') };
+  assert.equal(checkSafety(edited, config(), observed(now, open)).map((v) => v.rule), ['unfinished']);
+});
+
+test('manifest retention keeps the newest and never trusts a future name; a delete runs after the new manifest', () => {
+  const now = T0 + 5 * D;
+  const o = { files: [file('a', [[1, 1, 10]])], stored: { '1_1': T0 }, manifests: [T0, T0 + D, T0 + 2 * D, now + 10 * D], referenced: [ref('1_1')] };
+  const plan = planAll({ config: config({ keep: { last: 1 } }), observed: observed(now, o), now });
+  const dels = plan.steps.filter((s) => s.kind === 'blocks.manifest.delete');
+  // the newest observed manifest stays until a later plan (the floor), though keep last 1 counts the new one
+  assert.equal(dels.map((s) => s.target.path).sort(), [manifestKey('bk', T0), manifestKey('bk', T0 + D)]);
+  const m = plan.steps.find((s) => s.kind === 'blocks.manifest')!;
+  assert.ok(dels.every((d) => d.dependsOn.includes(m.id)));
+  assert.ok(plan.warnings.some((w) => /dated in the future/.test(w.message)));
+  // edited: deleting the future one, or the newest with no new manifest, is refused
+  const edit = (path: string, steps = plan.steps.filter((s) => s.kind !== 'blocks.manifest')) => {
+    const d = { ...dels[0]!, id: `x:${path}`, target: { ...dels[0]!.target, path }, params: { keys: [path] }, dependsOn: [] };
+    return checkSafety({ ...plan, steps: [...steps, d] }, config({ keep: { last: 1 } }), observed(now, o)).map((v) => v.rule);
+  };
+  assert.ok(edit(manifestKey('bk', now + 10 * D)).includes('future'));
+  assert.ok(edit(manifestKey('bk', T0 + 2 * D)).includes('last-recovery-point'));
+  assert.ok(edit('manifests/other/2026-11-01T03-00-00Z.json').includes('foreign'));
+});
+
+test('property: whatever the store holds, no planned gc touches a referenced, live, young or foreign block, and checkSafety passes', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ id: fc.integer({ min: 1, max: 40 }), age: fc.integer({ min: 0, max: 10 * D }), ref: fc.boolean(), live: fc.boolean() }), { maxLength: 40 }),
+      fc.boolean(),
+      fc.boolean(),
+      (blocks, due, open) => {
+        const now = T0 + 20 * D;
+        const stored: Record<string, number> = {};
+        const referenced: string[] = [];
+        const live: Array<[number, number, number]> = [];
+        for (const b of blocks) {
+          stored[`${b.id}_1`] = now - b.age;
+          if (b.ref) referenced.push(ref(`${b.id}_1`));
+          if (b.live && !live.some((l) => l[0] === b.id)) live.push([b.id, 1, 10]);
+        }
+        const o = { files: live.length ? [file('a', live)] : [], stored, manifests: [due ? now - 2 * D : now - H], referenced, ...(open ? { openRuns: [openRunKey('bk', now - 60_000)] } : {}) };
+        const obs = observed(now, o);
+        const plan = planAll({ config: config({ grace: 3 * D }), observed: obs, now });
+        const collected = plan.steps.filter((s) => s.kind === 'blocks.gc').flatMap((s) => (s.params as { keys: string[] }).keys);
+        for (const k of collected) {
+          const n = k.slice(POOL.length + 1);
+          if (referenced.includes(k) || live.some((l) => `${l[0]}_1` === n) || now - stored[n]! < 3 * D) return false;
+        }
+        if ((due || open) && collected.length) return false;
+        return checkSafety(plan, config({ grace: 3 * D }), obs).length === 0;
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test.run();
