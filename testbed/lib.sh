@@ -37,6 +37,7 @@ marker_of() {
     primary|dr|extra-*) echo "hdfs.minidfs.basedir=$STATE/$1 " ;;
     zookeeper) echo "$STATE/zookeeper/zoo.cfg" ;;
     s3) echo "$STATE/s3/data" ;;
+    oz-*-scm|oz-*-om|oz-*-dn|oz-*-httpfs) echo "-Dhbr.oz=$STATE/${1%-*}/${1##*-} " ;;  # testbed/ozone.sh
     hbase-*.rest) echo "-Dhbr.server=hbase-rest:$STATE/${1%.rest} " ;;
     hbase-*) echo "-Dhbr.server=hbase-master:$STATE/$1 " ;;
     *) return 1 ;;

@@ -1,0 +1,85 @@
+/**
+ * One single-node Apache Ozone 2.2.0 cluster beside the test bed, for the suites that need one
+ * (`testbed/up --ozone NAME BASE-PORT`: SCM, OM, one DataNode and the HttpFS gateway; see
+ * testbed/README.md, "Ozone"). Started by the suite, stopped and purged by it; a plain
+ * `testbed/down` stops any left running. The first cluster ever started resolves Ozone's jars.
+ */
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { WebHdfs } from '../../src/hadoop/webhdfs.js';
+import { repoRoot, testbed } from './testbed.js';
+
+/** How many consecutive ports one cluster takes from its base (OZ_PORTS in testbed/ozone.sh). */
+export const OZONE_PORTS = 32;
+
+export interface Ozone {
+  name: string;
+  /** The OM's RPC address, host:port (ozone.om.address). */
+  om: string;
+  /** The HttpFS gateway's base URL: WebHDFS over ofs (http://127.0.0.1:PORT). */
+  httpfs: string;
+  /** The cluster's root as a Hadoop file system URI: ofs://127.0.0.1:OM-PORT (volumes, then buckets). */
+  ofs: string;
+  /** The OM's web UI and JMX (http://127.0.0.1:PORT). */
+  omHttp: string;
+  /** A WebHDFS client on the HttpFS gateway, as the test bed's user. */
+  client: WebHdfs;
+  /** `ozone sh ARGS` against this cluster (testbed/bin/ozone; one JVM, ~2 s): its stdout. */
+  sh(args: string[]): string;
+  stop(): void;
+}
+
+function run(args: string[]): void {
+  const r = spawnSync('bash', args, { cwd: repoRoot, env: { ...process.env, HBR_TB_STATE: testbed().HBR_TB_STATE }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bash ${args.join(' ')} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port whose OZONE_PORTS ports are all free. Picked below the kernel's ephemeral range
+ * (32768+ on Linux), so no client connection takes one of them between this check and the start;
+ * testbed/up checks them again and fails clearly if another process took one meanwhile.
+ */
+export async function freeOzoneBase(tries = 40): Promise<number> {
+  for (let i = 0; i < tries; i++) {
+    const base = 20_000 + OZONE_PORTS * Math.floor(Math.random() * ((32_000 - 20_000) / OZONE_PORTS));
+    let free = true;
+    for (let p = base; p < base + OZONE_PORTS && free; p++) free = await portFree(p);
+    if (free) return base;
+  }
+  throw new Error(`no ${OZONE_PORTS} consecutive free ports found between 20000 and 32000`);
+}
+
+/** Start a fresh cluster NAME (any leftover of that name is stopped and purged first). */
+export async function startOzone(name: `oz-${string}`): Promise<Ozone> {
+  run([join('testbed', 'down'), '--purge', name]);
+  const base = await freeOzoneBase();
+  run([join('testbed', 'up'), '--ozone', name, String(base)]);
+  const httpfs = `http://127.0.0.1:${base + 22}`;
+  return {
+    name,
+    om: `127.0.0.1:${base}`,
+    httpfs,
+    ofs: `ofs://127.0.0.1:${base}`,
+    omHttp: `http://127.0.0.1:${base + 1}`,
+    client: new WebHdfs({ baseUrl: httpfs, user: testbed().HBR_TB_HDFS_USER }),
+    sh: (args) => {
+      const r = spawnSync(join(repoRoot, 'testbed', 'bin', 'ozone'), [name, 'sh', ...args], {
+        env: { ...process.env, HBR_TB_STATE: testbed().HBR_TB_STATE },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      if (r.status !== 0) throw new Error(`ozone sh ${args.join(' ')} on ${name} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+      return r.stdout;
+    },
+    stop: () => run([join('testbed', 'down'), '--purge', name]),
+  };
+}
