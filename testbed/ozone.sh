@@ -3,7 +3,7 @@
 #   testbed/down --purge NAME             (stop its daemons, delete its data)
 # Sourced by testbed/up (after its helpers start, wait_for, resolve_classpath); testbed/down and
 # testbed/lib.sh (marker_of) know its daemons by their names NAME-{scm,om,dn,httpfs}.
-# Facts behind the settings: /work/shared/notes/ozone.md and testbed/README.md ("Ozone"); key
+# Facts behind the settings: docs/design/ozone-notes.md and testbed/README.md ("Ozone"); key
 # names checked against apache/ozone at tag ozone-2.2.0 (hadoop-hdds/common/src/main/resources/
 # ozone-default.xml, ScmConfigKeys.java, OMConfigKeys.java).
 
