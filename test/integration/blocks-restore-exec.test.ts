@@ -159,4 +159,25 @@ test('a corrupt block in the store is refused before anything is replaced', asyn
   assert.equal((await fs.listStatus(`${dir}/d`)).map((s) => s.pathSuffix).filter((n) => n.startsWith('.')), ['.a.bin.someone-elses']);
 });
 
+test('a file written at the target while the scratch is written is never replaced: the new version survives, the scratch is removed (finding 3)', async () => {
+  const root = `${dir}/race`;
+  const target = `${root}/d/a.bin`;
+  await fs.mkdirs(`${root}/d`);
+  await fs.create(target, Buffer.from('old, damaged version'));
+  const st = await fs.getFileStatus(target);
+  const seen = { fileId: st.fileId, length: st.length, mtime: st.modificationTime };
+  // An application writes a new version of the file during the restore's (long) CREATE stream.
+  const rewrite = async () => fs.create(target, Buffer.from('the new version'), { overwrite: true });
+  await rejects(() => restoreFiles({ ...base, manifest, files: ['d/a.bin'], root, overwrite: true, expect: { 'd/a.bin': seen }, beforeRename: rewrite }), /changed while the restore wrote it.*not replaced/);
+  assert.is((await fs.open(target)).toString(), 'the new version', 'the new version survives');
+  assert.is.not((await fs.getFileStatus(target)).fileId, st.fileId);
+  assert.equal((await fs.listStatus(`${root}/d`)).map((s) => s.pathSuffix), ['a.bin'], 'no scratch left');
+  // An absent target that appears meanwhile: not replaced either, the scratch removed.
+  await fs.delete(target);
+  const appear = async () => fs.create(target, Buffer.from('created meanwhile'));
+  await rejects(() => restoreFiles({ ...base, manifest, files: ['d/a.bin'], root, overwrite: false, expect: { 'd/a.bin': null }, beforeRename: appear }), /changed while the restore wrote it.*absent at the check/);
+  assert.is((await fs.open(target)).toString(), 'created meanwhile');
+  assert.equal((await fs.listStatus(`${root}/d`)).map((s) => s.pathSuffix), ['a.bin'], 'no scratch left');
+});
+
 test.run();
