@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { WebHdfs } from '../../src/hadoop/webhdfs.js';
 import { LocalStoreClient } from '../../src/stores/index.js';
 import { restoreFiles, sweepScratch } from '../../src/systems/blocks/restore-exec.js';
+import { unattendedFacts } from '../../src/systems/blocks/restore-unattended.js';
+import { unattendedRefusal } from '../../src/systems/blocks/restore-damaged.js';
 import type { Manifest, ManifestFile } from '../../src/systems/blocks/types.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
@@ -178,6 +180,27 @@ test('a file written at the target while the scratch is written is never replace
   await rejects(() => restoreFiles({ ...base, manifest, files: ['d/a.bin'], root, overwrite: false, expect: { 'd/a.bin': null }, beforeRename: appear }), /changed while the restore wrote it.*absent at the check/);
   assert.is((await fs.open(target)).toString(), 'created meanwhile');
   assert.equal((await fs.listStatus(`${root}/d`)).map((s) => s.pathSuffix), ['a.bin'], 'no scratch left');
+});
+
+test('what a damaged file\'s unattended restore is refused on, as the real NameNode reports it: ACL, xattrs, a storage policy of its own; an inherited one is fine (finding 7)', async () => {
+  const root = `${dir}/attrs`;
+  const setPolicy = async (path: string, policy: string) => assert.ok((await fetch(fs.url(path, 'SETSTORAGEPOLICY', { storagepolicy: policy }), { method: 'PUT' })).ok);
+  await fs.mkdirs(root);
+  await setPolicy(root, 'HOT');
+  const m = manifest.files[0]!;
+  const facts = async (name: string) => unattendedFacts(fs, `${root}/${name}`, await fs.getFileStatus(`${root}/${name}`), m);
+  await fs.create(`${root}/plain`, Buffer.from('x'));
+  assert.is(unattendedRefusal(await facts('plain')), undefined, 'inherits HOT from its directory: not refused');
+  await fs.create(`${root}/acl`, Buffer.from('x'));
+  await fs.modifyAclEntries(`${root}/acl`, 'user:bob:r--');
+  assert.is(unattendedRefusal(await facts('acl')), 'has an ACL');
+  await fs.create(`${root}/xattr`, Buffer.from('x'));
+  await fs.setXAttr(`${root}/xattr`, 'user.app.tag', 'v');
+  assert.is(unattendedRefusal(await facts('xattr')), 'has extended attributes (user.app.tag)');
+  await fs.create(`${root}/cold`, Buffer.from('x'));
+  await setPolicy(`${root}/cold`, 'COLD');
+  assert.match(unattendedRefusal(await facts('cold')) ?? '', /^has a storage policy of its own \(\d+\)$/);
+  assert.equal((await fs.listStatus(root)).map((s) => s.pathSuffix).sort(), ['acl', 'cold', 'plain', 'xattr'], 'the owner probe left nothing behind');
 });
 
 test.run();

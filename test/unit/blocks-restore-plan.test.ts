@@ -11,7 +11,7 @@ import {
   selectFiles,
   type Destination,
 } from '../../src/systems/blocks/restore-plan.js';
-import { planDamagedRestores } from '../../src/systems/blocks/restore-damaged.js';
+import { planDamagedRestores, unattendedRefusal } from '../../src/systems/blocks/restore-damaged.js';
 import { liveBlocks, underSource } from '../../src/systems/blocks/damage.js';
 import { parseCorruptFiles } from '../../src/hadoop/corrupt-files.js';
 import { checkRestoreStep } from '../../src/systems/blocks/restore-check.js';
@@ -208,6 +208,16 @@ test('readVerified: the bytes pass through, a wrong SHA-256 fails the iteration 
     err = e as Error;
   }
   assert.match(err?.message ?? '', /checksum mismatch for k/);
+});
+
+test('the unattended restore of a damaged file is refused when a new inode would lose an ACL, xattrs, its own storage policy or its owner (finding 7)', () => {
+  assert.is(unattendedRefusal({ xattrs: [], storagePolicy: 0, parentStoragePolicy: 0 }), undefined);
+  assert.is(unattendedRefusal({ xattrs: [], storagePolicy: 7, parentStoragePolicy: 7 }), undefined, 'inherited from its directory: the new inode inherits it too');
+  assert.is(unattendedRefusal({ xattrs: [], aclBit: true }), 'has an ACL');
+  assert.is(unattendedRefusal({ xattrs: ['user.a', 'user.b'] }), 'has extended attributes (user.a, user.b)');
+  assert.is(unattendedRefusal({ xattrs: [], storagePolicy: 2, parentStoragePolicy: 7 }), 'has a storage policy of its own (2)');
+  assert.is(unattendedRefusal({ xattrs: [], storagePolicy: 2 }), 'has a storage policy of its own (2)');
+  assert.match(unattendedRefusal({ xattrs: ['user.a'], aclBit: true, ownerRefused: 'SETOWNER alice:staff refused: not a super user' }) ?? '', /^has an ACL, has extended attributes \(user.a\), would not keep its owner \(SETOWNER alice:staff refused/);
 });
 
 test.run();

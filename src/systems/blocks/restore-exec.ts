@@ -32,6 +32,8 @@ import type { ExecContext, StepOutcome } from '../types.js';
 import { alreadyRestored, baseName, joinPath, parentOf, restoreScratchName, sameChecksum, scratchTarget, type Destination } from './restore-plan.js';
 import { parseManifest } from './manifest.js';
 import { liveBlocks } from './damage.js';
+import { unattendedRefusal } from './restore-damaged.js';
+import { unattendedFacts } from './restore-unattended.js';
 import { getBlockLocations } from '../../hadoop/webhdfs-blocks.js';
 import { isBlocksPolicy, type BlocksStep, type Manifest, type ManifestFile } from './types.js';
 
@@ -52,6 +54,8 @@ export interface RestoreFilesInput {
   concurrency?: number;
   /** replace an existing file only while a block of it is missing or corrupt (the plan's damaged-file restores) */
   onlyIfDamaged?: boolean;
+  /** the policy, named in errors */
+  policy?: string;
   /** test hook: awaited after the scratch is written, before the destination's last check and the rename */
   beforeRename?: (target: string) => Promise<void>;
 }
@@ -111,6 +115,7 @@ export async function execRestore(step: BlocksStep, ctx: ExecContext): Promise<S
     log: ctx.log,
     concurrency,
     onlyIfDamaged: p.damaged === true,
+    policy: step.policy,
   });
   const bytes = r.restored.reduce((n, f) => n + f.bytes, 0);
   const notes = [
@@ -156,6 +161,10 @@ export async function restoreFiles(i: RestoreFilesInput): Promise<RestoreFilesRe
           out.healthy.push(rel);
           i.log(`${target}: every block has a live replica again: not replaced`);
           return;
+        }
+        if (st && i.onlyIfDamaged) {
+          const why = unattendedRefusal(await unattendedFacts(i.fs, target, st, m));
+          if (why) throw new Error(`${target} is not restored unattended: it ${why}, which a restored copy (a new inode) would not keep; \`hbr restore blocks --policy ${i.policy ?? '<policy>'} --path ${rel} --overwrite\` replaces it on an operator's word`);
         }
         todo.push({ m, target, seen: now });
       }),
