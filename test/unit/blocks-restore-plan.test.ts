@@ -5,6 +5,7 @@ import {
   chooseManifest,
   cleanGlob,
   compareDestinations,
+  insideSource,
   manifestKeyTime,
   restoreScratchName,
   scratchTarget,
@@ -114,6 +115,28 @@ test('compare: absent +, same version or same checksum nothing, different refuse
   delete (noSum as { checksum?: unknown }).checksum;
   assert.equal(compareDestinations([noSum], { n: d({ fileId: 7 }) }, false).same.length, 1, 'no checksum in the manifest: a restored copy is known by its length and mtime');
   assert.equal(compareDestinations([noSum], { n: d({ fileId: 7, mtime: 5 }) }, false).refused.length, 1);
+});
+
+test('a file recognised as already restored by its length and mtime alone is said so; --to inside the source is refused (finding 12)', () => {
+  const d = (o: Partial<Destination>): Destination => ({ type: 'FILE', fileId: 100, length: 10, mtime: 1000, ...o });
+  const noSum = file('n');
+  delete (noSum as { checksum?: unknown }).checksum;
+  const empty = { ...file('e'), length: 0 };
+  delete (empty as { checksum?: unknown }).checksum;
+  const files = [file('same'), file('copy'), noSum, empty];
+  const cmp = compareDestinations(files, {
+    same: d({}),
+    copy: d({ fileId: 7, checksum: { algorithm: 'MD5-of-0MD5-of-512CRC32C', bytes: 'aa', length: 28 } }),
+    n: d({ fileId: 7 }),
+    e: d({ fileId: 7, length: 0 }),
+  }, false);
+  assert.equal(cmp.same.map((f) => f.path), ['same', 'copy', 'n', 'e']);
+  assert.equal(cmp.weak.map((f) => f.path), ['n'], 'only the non-empty file without a checksum, another inode');
+  assert.ok(insideSource('/data', '/data/restored'));
+  assert.ok(insideSource('/', '/restored'));
+  assert.not.ok(insideSource('/data', '/data'), 'in place is the ordinary restore');
+  assert.not.ok(insideSource('/data', '/database/x'));
+  assert.not.ok(insideSource('/data/x', '/data'));
 });
 
 test('scratch names: recognised after a kill, only for their own target', () => {
