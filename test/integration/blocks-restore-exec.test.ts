@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { WebHdfs } from '../../src/hadoop/webhdfs.js';
 import { LocalStoreClient } from '../../src/stores/index.js';
 import { restoreFiles, sweepScratch } from '../../src/systems/blocks/restore-exec.js';
+import { unattendedFacts } from '../../src/systems/blocks/restore-unattended.js';
+import { unattendedRefusal } from '../../src/systems/blocks/restore-damaged.js';
 import type { Manifest, ManifestFile } from '../../src/systems/blocks/types.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
@@ -157,6 +159,48 @@ test('a corrupt block in the store is refused before anything is replaced', asyn
   const swept = await sweepScratch(fs, `${dir}/d/a.bin`, () => {});
   assert.ok(swept >= 1);
   assert.equal((await fs.listStatus(`${dir}/d`)).map((s) => s.pathSuffix).filter((n) => n.startsWith('.')), ['.a.bin.someone-elses']);
+});
+
+test('a file written at the target while the scratch is written is never replaced: the new version survives, the scratch is removed (finding 3)', async () => {
+  const root = `${dir}/race`;
+  const target = `${root}/d/a.bin`;
+  await fs.mkdirs(`${root}/d`);
+  await fs.create(target, Buffer.from('old, damaged version'));
+  const st = await fs.getFileStatus(target);
+  const seen = { fileId: st.fileId, length: st.length, mtime: st.modificationTime };
+  // An application writes a new version of the file during the restore's (long) CREATE stream.
+  const rewrite = async () => fs.create(target, Buffer.from('the new version'), { overwrite: true });
+  await rejects(() => restoreFiles({ ...base, manifest, files: ['d/a.bin'], root, overwrite: true, expect: { 'd/a.bin': seen }, beforeRename: rewrite }), /changed while the restore wrote it.*not replaced/);
+  assert.is((await fs.open(target)).toString(), 'the new version', 'the new version survives');
+  assert.is.not((await fs.getFileStatus(target)).fileId, st.fileId);
+  assert.equal((await fs.listStatus(`${root}/d`)).map((s) => s.pathSuffix), ['a.bin'], 'no scratch left');
+  // An absent target that appears meanwhile: not replaced either, the scratch removed.
+  await fs.delete(target);
+  const appear = async () => fs.create(target, Buffer.from('created meanwhile'));
+  await rejects(() => restoreFiles({ ...base, manifest, files: ['d/a.bin'], root, overwrite: false, expect: { 'd/a.bin': null }, beforeRename: appear }), /changed while the restore wrote it.*absent at the check/);
+  assert.is((await fs.open(target)).toString(), 'created meanwhile');
+  assert.equal((await fs.listStatus(`${root}/d`)).map((s) => s.pathSuffix), ['a.bin'], 'no scratch left');
+});
+
+test('what a damaged file\'s unattended restore is refused on, as the real NameNode reports it: ACL, xattrs, a storage policy of its own; an inherited one is fine (finding 7)', async () => {
+  const root = `${dir}/attrs`;
+  const setPolicy = async (path: string, policy: string) => assert.ok((await fetch(fs.url(path, 'SETSTORAGEPOLICY', { storagepolicy: policy }), { method: 'PUT' })).ok);
+  await fs.mkdirs(root);
+  await setPolicy(root, 'HOT');
+  const m = manifest.files[0]!;
+  const facts = async (name: string) => unattendedFacts(fs, `${root}/${name}`, await fs.getFileStatus(`${root}/${name}`), m);
+  await fs.create(`${root}/plain`, Buffer.from('x'));
+  assert.is(unattendedRefusal(await facts('plain')), undefined, 'inherits HOT from its directory: not refused');
+  await fs.create(`${root}/acl`, Buffer.from('x'));
+  await fs.modifyAclEntries(`${root}/acl`, 'user:bob:r--');
+  assert.is(unattendedRefusal(await facts('acl')), 'has an ACL');
+  await fs.create(`${root}/xattr`, Buffer.from('x'));
+  await fs.setXAttr(`${root}/xattr`, 'user.app.tag', 'v');
+  assert.is(unattendedRefusal(await facts('xattr')), 'has extended attributes (user.app.tag)');
+  await fs.create(`${root}/cold`, Buffer.from('x'));
+  await setPolicy(`${root}/cold`, 'COLD');
+  assert.match(unattendedRefusal(await facts('cold')) ?? '', /^has a storage policy of its own \(\d+\)$/);
+  assert.equal((await fs.listStatus(root)).map((s) => s.pathSuffix).sort(), ['acl', 'cold', 'plain', 'xattr'], 'the owner probe left nothing behind');
 });
 
 test.run();

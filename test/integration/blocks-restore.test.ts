@@ -190,6 +190,11 @@ test('4: --at an older version after a rewrite; refused without --overwrite (nam
   assert.match(refused.stderr, /--overwrite replaces it/);
   assert.is(await bytesOf('/src/d/c.bin'), sha(C2), 'untouched');
 
+  const inside = await restore(['--path', 'd/c.bin', '--at', older, '--to', '/src/restored'], T0 + 2 * 3_600_000 + 60_000);
+  assert.is.not(inside.code, 0, 'a --to inside the source would be backed up again');
+  assert.match(inside.stderr, /--to \/src\/restored is inside the policy's source .*:\/src/);
+  assert.is(await fsx().stat('/src/restored'), undefined, 'nothing written');
+
   const elsewhere = await restore(['--path', 'd/c.bin', '--at', older, '--to', '/restored'], T0 + 2 * 3_600_000 + 60_000);
   assert.is(elsewhere.code, 0, elsewhere.stdout + elsewhere.stderr);
   assert.is(await bytesOf('/restored/d/c.bin'), sha(C1), 'the version before the rewrite');

@@ -5,13 +5,14 @@ import {
   chooseManifest,
   cleanGlob,
   compareDestinations,
+  insideSource,
   manifestKeyTime,
   restoreScratchName,
   scratchTarget,
   selectFiles,
   type Destination,
 } from '../../src/systems/blocks/restore-plan.js';
-import { planDamagedRestores } from '../../src/systems/blocks/restore-damaged.js';
+import { planDamagedRestores, unattendedRefusal } from '../../src/systems/blocks/restore-damaged.js';
 import { liveBlocks, underSource } from '../../src/systems/blocks/damage.js';
 import { parseCorruptFiles } from '../../src/hadoop/corrupt-files.js';
 import { checkRestoreStep } from '../../src/systems/blocks/restore-check.js';
@@ -116,6 +117,28 @@ test('compare: absent +, same version or same checksum nothing, different refuse
   assert.equal(compareDestinations([noSum], { n: d({ fileId: 7, mtime: 5 }) }, false).refused.length, 1);
 });
 
+test('a file recognised as already restored by its length and mtime alone is said so; --to inside the source is refused (finding 12)', () => {
+  const d = (o: Partial<Destination>): Destination => ({ type: 'FILE', fileId: 100, length: 10, mtime: 1000, ...o });
+  const noSum = file('n');
+  delete (noSum as { checksum?: unknown }).checksum;
+  const empty = { ...file('e'), length: 0 };
+  delete (empty as { checksum?: unknown }).checksum;
+  const files = [file('same'), file('copy'), noSum, empty];
+  const cmp = compareDestinations(files, {
+    same: d({}),
+    copy: d({ fileId: 7, checksum: { algorithm: 'MD5-of-0MD5-of-512CRC32C', bytes: 'aa', length: 28 } }),
+    n: d({ fileId: 7 }),
+    e: d({ fileId: 7, length: 0 }),
+  }, false);
+  assert.equal(cmp.same.map((f) => f.path), ['same', 'copy', 'n', 'e']);
+  assert.equal(cmp.weak.map((f) => f.path), ['n'], 'only the non-empty file without a checksum, another inode');
+  assert.ok(insideSource('/data', '/data/restored'));
+  assert.ok(insideSource('/', '/restored'));
+  assert.not.ok(insideSource('/data', '/data'), 'in place is the ordinary restore');
+  assert.not.ok(insideSource('/data', '/database/x'));
+  assert.not.ok(insideSource('/data/x', '/data'));
+});
+
 test('scratch names: recognised after a kill, only for their own target', () => {
   const n = restoreScratchName('a.bin', t('2026-12-02T09:00:00Z'));
   assert.is(n, '.a.bin.hbr-restore-20261202T090000Z');
@@ -208,6 +231,16 @@ test('readVerified: the bytes pass through, a wrong SHA-256 fails the iteration 
     err = e as Error;
   }
   assert.match(err?.message ?? '', /checksum mismatch for k/);
+});
+
+test('the unattended restore of a damaged file is refused when a new inode would lose an ACL, xattrs, its own storage policy or its owner (finding 7)', () => {
+  assert.is(unattendedRefusal({ xattrs: [], storagePolicy: 0, parentStoragePolicy: 0 }), undefined);
+  assert.is(unattendedRefusal({ xattrs: [], storagePolicy: 7, parentStoragePolicy: 7 }), undefined, 'inherited from its directory: the new inode inherits it too');
+  assert.is(unattendedRefusal({ xattrs: [], aclBit: true }), 'has an ACL');
+  assert.is(unattendedRefusal({ xattrs: ['user.a', 'user.b'] }), 'has extended attributes (user.a, user.b)');
+  assert.is(unattendedRefusal({ xattrs: [], storagePolicy: 2, parentStoragePolicy: 7 }), 'has a storage policy of its own (2)');
+  assert.is(unattendedRefusal({ xattrs: [], storagePolicy: 2 }), 'has a storage policy of its own (2)');
+  assert.match(unattendedRefusal({ xattrs: ['user.a'], aclBit: true, ownerRefused: 'SETOWNER alice:staff refused: not a super user' }) ?? '', /^has an ACL, has extended attributes \(user.a\), would not keep its owner \(SETOWNER alice:staff refused/);
 });
 
 test.run();

@@ -20,7 +20,7 @@ import { hdfsClusterOf } from '../../hadoop/cluster.js';
 import { readCorruptFiles } from '../../hadoop/corrupt-files.js';
 import type { RestoreCommand, RestoreContext, RestorePlan } from '../types.js';
 import { readManifest, restoreClients, restoreFiles } from './restore-exec.js';
-import { chooseManifest, cleanGlob, compareDestinations, joinPath, selectFiles, type Destination } from './restore-plan.js';
+import { chooseManifest, cleanGlob, compareDestinations, insideSource, joinPath, selectFiles, type Destination } from './restore-plan.js';
 import { isBlocksPolicy, type ManifestFile } from './types.js';
 import type { StoreClient } from '../../stores/types.js';
 
@@ -53,6 +53,9 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
     return rel;
   });
   if (o.to !== undefined && !cleanAbsolute(o.to)) throw new UserError(`--to ${JSON.stringify(o.to)} is not a clean absolute path`);
+  if (o.to !== undefined && insideSource(root, o.to)) {
+    throw new UserError(`--to ${o.to} is inside the policy's source ${policy.source.cluster}:${root}: the restored copies would be backed up again as new blocks; choose a directory outside it`);
+  }
   const at = o.at === undefined ? ctx.now : Date.parse(o.at);
   if (Number.isNaN(at)) throw new UserError(`--at is not an ISO-8601 time: ${o.at}`);
 
@@ -135,6 +138,12 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
     if (cmp.restore.length > SHOW) lines.push(`        … and ${cmp.restore.length - SHOW} more (--json lists all)`);
     lines.push(`        each written beside its target as .<name>.hbr-restore-<UTC>, its length and checksum verified, owner/permission/mtime set, then renamed into place`);
   } else lines.push(`    ${where}: all ${cmp.same.length} file${cmp.same.length === 1 ? ' is' : 's are'} already the manifest's version`);
+  if (cmp.weak.length) {
+    // No checksum in the manifest: another file of the same length and mtime cannot be told apart.
+    lines.push(`  # NOTE: ${cmp.weak.length} file${cmp.weak.length === 1 ? '' : 's'} counted as already restored by length and mtime only (no checksum in the manifest; not compared byte for byte):`);
+    for (const f of cmp.weak.slice(0, SHOW)) lines.push(`  #   ${joinPath(dest, f.path)}`);
+    if (cmp.weak.length > SHOW) lines.push(`  #   … and ${cmp.weak.length - SHOW} more (--json lists all)`);
+  }
 
   const json = {
     restore: {
@@ -145,6 +154,7 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
       overwrite,
       files: cmp.restore.map((r) => ({ path: r.file.path, bytes: r.file.length, action: r.action, ...(r.why && { why: r.why }) })),
       same: cmp.same.length,
+      ...(cmp.weak.length && { sameByLengthAndMtime: cmp.weak.map((f) => f.path) }),
       bytes,
     },
   };

@@ -58,3 +58,31 @@ export function planDamagedRestores(b: PlanBuilder, policy: BlocksPolicy, part: 
     b.add(step);
   }
 }
+
+/** What GETFILESTATUS, GETXATTRS and a SETOWNER probe say of a damaged file (./restore-unattended.ts). */
+export interface UnattendedFacts {
+  /** GETFILESTATUS `aclBit`: the file has an ACL beyond its permission bits */
+  aclBit?: boolean;
+  /** GETFILESTATUS `storagePolicy` of the file and of its directory (a file inherits its directory's) */
+  storagePolicy?: number;
+  parentStoragePolicy?: number;
+  /** GETXATTRS names (those hbr's user may read) */
+  xattrs: readonly string[];
+  /** SETOWNER to the manifest's owner and group was refused (needs an HDFS superuser) */
+  ownerRefused?: string;
+}
+
+/**
+ * Pure: why the unattended restore of a damaged file must not run (safety review finding 7;
+ * docs/blocks.md "Why apply restores it unattended"). The restore writes a new inode: it would lose
+ * what the manifest does not record (ACL, extended attributes, a storage policy of its own), or be
+ * owned by hbr's user. Such a file is left to `hbr restore blocks --overwrite`, an operator's word.
+ */
+export function unattendedRefusal(f: UnattendedFacts): string | undefined {
+  const why: string[] = [];
+  if (f.aclBit) why.push('has an ACL');
+  if (f.xattrs.length) why.push(`has extended attributes (${f.xattrs.join(', ')})`);
+  if (f.storagePolicy !== undefined && f.storagePolicy !== (f.parentStoragePolicy ?? 0)) why.push(`has a storage policy of its own (${f.storagePolicy})`);
+  if (f.ownerRefused) why.push(`would not keep its owner (${f.ownerRefused})`);
+  return why.length ? why.join(', ') : undefined;
+}

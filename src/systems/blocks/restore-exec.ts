@@ -11,7 +11,9 @@
  *   4. check the written length, and GETFILECHECKSUM against the manifest's when the algorithm is the
  *      same (same block size and bytes per checksum: the algorithm name encodes them);
  *   5. set owner/group (needs a superuser; a refusal is reported, not fatal), permission and mtime;
- *   6. RENAME into place (rename2, OVERWRITE only when the step replaces a file).
+ *   6. stat the destination again (also before the write starts): a file changed or created there
+ *      since step 2 is never replaced, the scratch is removed; then RENAME into place (rename2,
+ *      OVERWRITE only when the step replaces a file; a rename that fails removes the scratch).
  * A kill at any point leaves the target as it was or the manifest's version, and at most a scratch
  * file that the next run sweeps: the step converges when re-run.
  */
@@ -30,6 +32,8 @@ import type { ExecContext, StepOutcome } from '../types.js';
 import { alreadyRestored, baseName, joinPath, parentOf, restoreScratchName, sameChecksum, scratchTarget, type Destination } from './restore-plan.js';
 import { parseManifest } from './manifest.js';
 import { liveBlocks } from './damage.js';
+import { unattendedRefusal } from './restore-damaged.js';
+import { unattendedFacts } from './restore-unattended.js';
 import { getBlockLocations } from '../../hadoop/webhdfs-blocks.js';
 import { isBlocksPolicy, type BlocksStep, type Manifest, type ManifestFile } from './types.js';
 
@@ -50,6 +54,10 @@ export interface RestoreFilesInput {
   concurrency?: number;
   /** replace an existing file only while a block of it is missing or corrupt (the plan's damaged-file restores) */
   onlyIfDamaged?: boolean;
+  /** the policy, named in errors */
+  policy?: string;
+  /** test hook: awaited after the scratch is written, before the destination's last check and the rename */
+  beforeRename?: (target: string) => Promise<void>;
 }
 
 export interface RestoreFilesResult {
@@ -107,6 +115,7 @@ export async function execRestore(step: BlocksStep, ctx: ExecContext): Promise<S
     log: ctx.log,
     concurrency,
     onlyIfDamaged: p.damaged === true,
+    policy: step.policy,
   });
   const bytes = r.restored.reduce((n, f) => n + f.bytes, 0);
   const notes = [
@@ -125,7 +134,7 @@ export async function restoreFiles(i: RestoreFilesInput): Promise<RestoreFilesRe
   const limit = pLimit(Math.max(1, i.concurrency ?? 1));
   // First every file's destination, re-observed and checked: nothing is written if one of them
   // changed since the plan.
-  const todo: Array<{ m: ManifestFile; target: string; replaces: boolean }> = [];
+  const todo: Array<{ m: ManifestFile; target: string; seen: Identity | null }> = [];
   await settleAll(
     i.files.map((rel) =>
       limit(async () => {
@@ -153,12 +162,24 @@ export async function restoreFiles(i: RestoreFilesInput): Promise<RestoreFilesRe
           i.log(`${target}: every block has a live replica again: not replaced`);
           return;
         }
-        todo.push({ m, target, replaces: st !== undefined });
+        if (st && i.onlyIfDamaged) {
+          const why = unattendedRefusal(await unattendedFacts(i.fs, target, st, m));
+          if (why) throw new Error(`${target} is not restored unattended: it ${why}, which a restored copy (a new inode) would not keep; \`hbr restore blocks --policy ${i.policy ?? '<policy>'} --path ${rel} --overwrite\` replaces it on an operator's word`);
+        }
+        todo.push({ m, target, seen: now });
       }),
     ),
   );
   for (const t of todo) for (const d of await missingDirs(i.fs, i.root, t.m.path)) created.add(d);
-  await settleAll(todo.map((t) => limit(async () => void out.restored.push(await writeOne(i, t.m, t.target, t.replaces)))));
+  await settleAll(
+    todo.map((t) =>
+      limit(async () => {
+        const r = await writeOne(i, t.m, t.target, t.seen);
+        if (r === 'healthy') out.healthy.push(t.m.path);
+        else out.restored.push(r);
+      }),
+    ),
+  );
   out.restored.sort((a, b) => (a.path < b.path ? -1 : 1));
   // Last, deepest first: writing into a directory changes its mtime.
   const dirs = new Map(i.manifest.dirs.map((d) => [d.path, d]));
@@ -198,11 +219,17 @@ async function destinationOf(fs: WebHdfs, path: string, st: FileStatus, m: Manif
   return { type: st.type, fileId: st.fileId, length: st.length, mtime: st.modificationTime, ...(checksum && { checksum }) };
 }
 
-function sameIdentity(a: { fileId: number; length: number; mtime: number } | null, b: { fileId: number; length: number; mtime: number } | null): boolean {
+type Identity = { fileId: number; length: number; mtime: number };
+
+function identityOf(st: FileStatus | undefined): Identity | null {
+  return st ? { fileId: st.fileId, length: st.length, mtime: st.modificationTime } : null;
+}
+
+function sameIdentity(a: Identity | null, b: Identity | null): boolean {
   return a === null || b === null ? a === b : a.fileId === b.fileId && a.length === b.length && a.mtime === b.mtime;
 }
 
-function describe(x: { fileId: number; length: number; mtime: number } | null): string {
+function describe(x: Identity | null): string {
   return x ? `fileId ${x.fileId}, ${x.length} bytes, mtime ${new Date(x.mtime).toISOString()}` : 'absent';
 }
 
@@ -233,7 +260,20 @@ function tmpDir(stateDir: string): string {
   return mkdtempSync(join(root, 'blocks-restore-'));
 }
 
-async function writeOne(i: RestoreFilesInput, m: ManifestFile, target: string, replaces: boolean): Promise<RestoreFilesResult['restored'][number]> {
+/**
+ * The destination must still be what the check saw (`seen`: same fileId, length and mtime, or
+ * still absent): asked just before the write starts and again just before the rename, hours later
+ * for a big file or a long --overwrite list (safety review finding 3). A file written there
+ * meanwhile is someone's new version: it is never replaced, the scratch is removed.
+ */
+async function unchanged(i: RestoreFilesInput, target: string, seen: Identity | null, when: string): Promise<string | undefined> {
+  const now = identityOf(await i.fs.stat(target));
+  return sameIdentity(seen, now) ? undefined : `${target} changed ${when} (${describe(seen)} at the check, ${describe(now)} now): not replaced; plan again`;
+}
+
+async function writeOne(i: RestoreFilesInput, m: ManifestFile, target: string, seen: Identity | null): Promise<RestoreFilesResult['restored'][number] | 'healthy'> {
+  const first = await unchanged(i, target, seen, 'before the restore wrote it');
+  if (first) throw new Error(first);
   const parent = parentOf(target);
   if (!(await i.fs.stat(parent))) await i.fs.mkdirs(parent);
   const scratch = joinPath(parent, restoreScratchName(baseName(target), Date.now()));
@@ -251,8 +291,9 @@ async function writeOne(i: RestoreFilesInput, m: ManifestFile, target: string, r
     throw err;
   });
   crashPoint('blocks.restore.after-create');
+  const drop = async (): Promise<void> => void (await i.fs.delete(scratch, false).catch(() => {}));
   const fail = async (why: string): Promise<never> => {
-    await i.fs.delete(scratch, false).catch(() => {});
+    await drop();
     throw new Error(`${target}: the restored copy ${why}; nothing replaced`);
   };
   const written = await i.fs.getFileStatus(scratch);
@@ -274,7 +315,24 @@ async function writeOne(i: RestoreFilesInput, m: ManifestFile, target: string, r
   await i.fs.setPermission(scratch, m.permission);
   await setTimes(i.fs, scratch, m.mtime);
   crashPoint('blocks.restore.before-rename');
-  await renameTo(i.fs, scratch, target, { overwrite: replaces });
+  await i.beforeRename?.(target);
+  const last = await unchanged(i, target, seen, 'while the restore wrote it');
+  if (last) {
+    await drop();
+    throw new Error(last);
+  }
+  // A damaged file whose blocks all have a live replica again (a rack back from an outage) is
+  // left as it is: only a file the NameNode reports damaged now is replaced (docs/blocks.md).
+  if (seen && i.onlyIfDamaged && liveBlocks((await getBlockLocations(i.fs, target)).locatedBlocks).every((b) => b.state === 'ok')) {
+    await drop();
+    i.log(`${target}: every block has a live replica again: not replaced`);
+    return 'healthy';
+  }
+  // An absent target is renamed onto with NONE: a file created there meanwhile fails the rename.
+  await renameTo(i.fs, scratch, target, { overwrite: seen !== null }).catch(async (err: unknown) => {
+    await drop();
+    throw new Error(`${target}: the restored copy was not renamed into place (${(err as Error).message}); removed, nothing replaced`);
+  });
   crashPoint('blocks.restore.after-rename');
   i.log(`${target}: restored (${m.length} bytes, checksum ${checksum})`);
   return { path: m.path, bytes: m.length, checksum, owner };

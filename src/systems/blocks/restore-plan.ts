@@ -128,6 +128,8 @@ export interface RestoreComparison {
   restore: FileRestore[];
   /** already the manifest's version */
   same: ManifestFile[];
+  /** those of `same` recognised only by their length and mtime (no checksum in the manifest, another inode) */
+  weak: ManifestFile[];
   /** differ and are kept: --overwrite would replace them */
   refused: Array<{ file: ManifestFile; why: string }>;
   /** a directory (or link) where the manifest has a file: never replaced */
@@ -135,7 +137,7 @@ export interface RestoreComparison {
 }
 
 export function compareDestinations(files: readonly ManifestFile[], dest: Readonly<Record<string, Destination | undefined>>, overwrite: boolean): RestoreComparison {
-  const out: RestoreComparison = { restore: [], same: [], refused: [], blocked: [] };
+  const out: RestoreComparison = { restore: [], same: [], weak: [], refused: [], blocked: [] };
   for (const file of files) {
     const d = dest[file.path];
     if (!d) {
@@ -148,6 +150,7 @@ export function compareDestinations(files: readonly ManifestFile[], dest: Readon
     }
     if (alreadyRestored(file, d)) {
       out.same.push(file);
+      if (file.length > 0 && !sameVersion(file, d) && !sameChecksum(file.checksum, d.checksum)) out.weak.push(file);
       continue;
     }
     // The manifest's own version with a block lost: unreadable, the store has its only good copy.
@@ -163,6 +166,14 @@ export function compareDestinations(files: readonly ManifestFile[], dest: Readon
 }
 
 // ------------------------------------------------------------------ paths and scratch names
+
+/**
+ * `--to` strictly inside the policy's source: the restored copies would be backed up again as new
+ * blocks (both absolute, clean). The source itself is the ordinary in-place restore.
+ */
+export function insideSource(source: string, to: string): boolean {
+  return to !== source && (source === '/' || to.startsWith(`${source}/`));
+}
 
 /** `root` joined with a relative path ("" is root itself). */
 export function joinPath(root: string, rel: string): string {
