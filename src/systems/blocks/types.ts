@@ -79,6 +79,13 @@ export interface ManifestFile {
   /** GETFILECHECKSUM of the file when it was backed up; absent when it could not be read */
   checksum?: { algorithm: string; bytes: string; length: number };
   blocks: ManifestBlock[];
+  /**
+   * Set when this run skipped the file (changed during the run, a block unreadable, open for
+   * write…) while its path is still live: the entry is the previous manifest's, carried forward so
+   * its blocks stay referenced and a restore still finds that version (docs/blocks.md, "Manifest").
+   * `from` is the manifest the version was first recorded in.
+   */
+  carried?: { from: string; reason: string };
 }
 
 export interface ManifestDir {

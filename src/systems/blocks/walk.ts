@@ -40,7 +40,8 @@ export async function walkSource(fs: WebHdfs, root: string, opts: WalkOptions): 
   const limit = pLimit(Math.max(1, opts.concurrency));
   const out: WalkResult = { files: [], dirs: [], skipped: [], requests: { listStatus: 0, blockLocations: 0 } };
   const pools = new Set<string>();
-  const previous = new Map((opts.full ? [] : (opts.reuse?.files ?? [])).map((f) => [f.path, f]));
+  // a carried entry (./manifest-build.ts) is an older version the last run could not take: never reused
+  const previous = new Map((opts.full ? [] : (opts.reuse?.files ?? [])).filter((f) => !f.carried).map((f) => [f.path, f]));
   const abs = (rel: string) => (rel ? `${root === '/' ? '' : root}/${rel}` : root);
 
   const visitFile = async (rel: string, st: FileStatusEc): Promise<void> => {
