@@ -1,7 +1,9 @@
 /**
  * blocks.upload (docs/blocks.md, "What a run does"): for each block of the step, `concurrency` at a
  * time:
- *   1. skip it when the store has its key already (a re-run after a kill, or another file's block);
+ *   1. skip it when the store has its key already (a re-run after a kill, or another file's block),
+ *      unless the object has no checksum (local store: a kill between link and sidecar): then it is
+ *      read and checked as below and the store's repairChecksum writes the sidecar if the bytes match;
  *   2. OPEN offset/length over WebHDFS into a private temp file, hashing as the bytes arrive (the
  *      DataNode verifies HDFS checksums as it reads: src/hadoop/webhdfs-blocks.ts);
  *   3. ask GET_BLOCK_LOCATIONS at that offset again and require the same block id, generation stamp
@@ -101,6 +103,7 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
   let files = 0;
   const changed: string[] = [];
   const present: string[] = [];
+  const repaired: string[] = [];
   try {
     await putText(client, openRunKey(p.name, step.params.runAt), `${new Date(step.params.runAt).toISOString()}\n`, dir);
     crashPoint(`blocks.upload:marked ${step.id}`);
@@ -111,7 +114,11 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
         limit(async () => {
           ctx.signal.throwIfAborted();
           const key = blockKey(pool, b.id, b.gs);
-          if (await client.head(key)) {
+          // An object without a checksum (local store killed between link and sidecar) is not
+          // taken as present: the manifest would skip its file every run. Re-read and repair it.
+          const have = await client.head(key);
+          const repair = have !== undefined && !have.sha256 && client.repairChecksum !== undefined;
+          if (have && !repair) {
             present.push(key);
             progress.add(b.length);
             return;
@@ -133,6 +140,13 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
           if (got !== b.length || !again || again.blockId !== b.id || again.generationStamp !== b.gs || again.numBytes !== b.length || again.blockPoolId !== pool) {
             changed.push(`${b.path}@${b.offset}`);
             await rm(tmp, { force: true });
+            progress.add(b.length);
+            return;
+          }
+          if (repair) {
+            await rm(tmp, { force: true });
+            if (!(await client.repairChecksum!(key, sha256))) throw new Error(`${key} in ${client.url} has no checksum and its bytes are not those of block ${b.id}_${b.gs} of ${b.path}: left as it is`);
+            repaired.push(key);
             progress.add(b.length);
             return;
           }
@@ -159,6 +173,6 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
     await rm(dir, { recursive: true, force: true });
   }
   if (changed.length) ctx.log(`${changed.length} block${changed.length === 1 ? '' : 's'} changed since the walk (${changed.slice(0, 3).join(', ')}): left to the next run`);
-  const notes = [`${files} uploaded`, ...(present.length ? [`${present.length} already in the store`] : []), ...(changed.length ? [`${changed.length} changed since the walk`] : [])];
+  const notes = [`${files} uploaded`, ...(present.length ? [`${present.length} already in the store`] : []), ...(repaired.length ? [`${repaired.length} without a checksum repaired`] : []), ...(changed.length ? [`${changed.length} changed since the walk`] : [])];
   return { bytesCopied: copied, filesCopied: files, note: notes.join(', ') };
 };

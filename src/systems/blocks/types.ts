@@ -170,7 +170,8 @@ export interface BlocksPolicyObserved {
     /** the pool whose keys `blocks` holds: the walk's, else the newest manifest's (absent: neither known) */
     pool?: string;
     /** `<blockId>_<genStamp>` keys present under blocks/<pool>/, with their time (ms) */
-    blocks: Record<string, { lastModified: number; size: number; sha256?: string }>;
+    /** `noChecksum`: the store lists checksums (local) and this object has none (a kill between link and sidecar): uploaded again (repaired) */
+    blocks: Record<string, { lastModified: number; size: number; sha256?: string; noChecksum?: true }>;
     /** manifest keys of this policy, oldest first */
     manifests: string[];
     /** the newest manifest of this policy, read whole (reuse of block lists, damaged-file restores) */
