@@ -10,6 +10,7 @@
  *      and length: a file overwritten or appended between the walk and the read would otherwise put
  *      other bytes under a key that put-if-absent makes permanent (docs/design/blocks-proposal.md §2.1).
  *      A block that changed is left out (the manifest step skips its file; the next run uploads it);
+ *      GETFILESTATUS before the OPEN and after the read must give the planned fileId as well;
  *   4. putFile with the known SHA-256 (one hashing pass fewer; the store re-hashes what it sends and
  *      refuses to complete on a mismatch), put-if-absent.
  * At most `concurrency` blocks of a policy are in flight in the process, across its upload steps.
@@ -128,6 +129,14 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
         progress.add(b.length);
         return;
       }
+      // OPEN and GET_BLOCK_LOCATIONS resolve the path: the inode is checked before the read and
+      // after the re-check too, so a swap and swap-back around the read shows (finding 10)
+      const sameFile = async () => b.fileId === undefined || (await fs.getFileStatus(abs(b.path))).fileId === b.fileId;
+      if (!(await sameFile())) {
+        changed.push(`${b.path}@${b.offset}`);
+        progress.add(b.length);
+        return;
+      }
       const tmp = join(dir, `${b.id}_${b.gs}`);
       const hash = createHash('sha256');
       const fh = await open(tmp, 'wx');
@@ -142,7 +151,7 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
       }
       const sha256 = hash.digest('hex');
       const again = (await getBlockLocations(fs, abs(b.path), { offset: b.offset, length: 1 })).locatedBlocks.find((l) => l.startOffset === b.offset)?.block;
-      if (got !== b.length || !again || again.blockId !== b.id || again.generationStamp !== b.gs || again.numBytes !== b.length || again.blockPoolId !== pool) {
+      if (got !== b.length || !(await sameFile()) || !again || again.blockId !== b.id || again.generationStamp !== b.gs || again.numBytes !== b.length || again.blockPoolId !== pool) {
         changed.push(`${b.path}@${b.offset}`);
         await rm(tmp, { force: true });
         progress.add(b.length);

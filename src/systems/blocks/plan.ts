@@ -158,7 +158,7 @@ function uploadsOf(b: PlanBuilder, p: BlocksPolicy, live: NonNullable<ReturnType
         continue;
       }
       seen.add(name);
-      out.push({ path: f.path, id: blk.id, gs: blk.gs, offset: blk.offset, length: blk.length });
+      out.push({ path: f.path, id: blk.id, gs: blk.gs, offset: blk.offset, length: blk.length, fileId: f.fileId });
     }
   }
   if (unreadable.length) {

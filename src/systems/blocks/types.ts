@@ -211,7 +211,8 @@ export const KIND = {
 /** Parameters of the blocks step kinds. */
 export type BlocksParams = {
   /** blocks.upload: the blocks, with where to read each */
-  blocks?: Array<{ path: string; id: number; gs: number; offset: number; length: number }>;
+  /** `fileId`: the walked file's inode; the upload requires it before OPEN and after the read (exec-upload.ts) */
+  blocks?: Array<{ path: string; id: number; gs: number; offset: number; length: number; fileId?: number }>;
   /** blocks.upload, blocks.manifest: the run's time (ms; names the manifest and the .open marker) */
   runAt?: number;
   /** blocks.manifest.delete: the manifest key; blocks.gc: block keys ("<pool>/<id>_<gs>"); blocks.sweep: stale run markers */
