@@ -53,6 +53,13 @@ export interface StoreClient {
    * the bytes only once the iteration has ended without an error.
    */
   readVerified(key: string, opts?: { signal?: AbortSignal }): Promise<{ size: number; sha256: string; chunks: AsyncIterable<Buffer> }>;
+  /**
+   * Optional (local store only: S3 writes object and metadata in one request). For an object that
+   * has no checksum (a kill between the local put's link and its sidecar: ./local.ts), the caller
+   * hashed the bytes that belong under `key`: when the stored bytes hash to `sha256`, the checksum
+   * is written and true returned; false when they differ or the object is gone (nothing written).
+   */
+  repairChecksum?(key: string, sha256: string): Promise<boolean>;
   /** idempotent: deleting an absent key is not an error */
   delete(key: string): Promise<void>;
   /**

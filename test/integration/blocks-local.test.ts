@@ -1,7 +1,8 @@
 /**
  * A block backup into a local store (docs/blocks.md), on the real primary HDFS: each block once with
  * its SHA-256 sidecar, a second run uploads nothing, and the temp files a killed put leaves in the
- * store (which `list` never shows) are swept by the next run.
+ * store (which `list` never shows) are swept by the next run; a block left without its sidecar by
+ * a kill is repaired (safety finding 4).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -79,6 +80,22 @@ test('local store: every block once with its sidecar; a killed put\'s temp files
   assert.not.match(out, /blocks\.upload/);
   assert.equal(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'the temp file is gone');
   assert.is(readdirSync(join(vault, 'manifests', 'bkl')).filter((n) => n.endsWith('.json')).length, 2);
+});
+
+test('local store: a block a kill left without its sidecar is checked against HDFS and repaired; its file is in the manifest', async () => {
+  // what a put killed between link() and the sidecar leaves (crash point store.put:linked)
+  const data = randomBytes(90_000);
+  await primary.create(`${root}/g.bin`, data, { blockSize: MIB });
+  const [l] = (await getBlockLocations(primary, `${root}/g.bin`)).locatedBlocks;
+  const name = `${l!.block.blockId}_${l!.block.generationStamp}`;
+  const dir = join(vault, 'blocks', l!.block.blockPoolId);
+  writeFileSync(join(dir, name), data);
+  const out = await run('apply', T0 + 2 * 86_400_000);
+  assert.match(out, /1 without a checksum repaired/);
+  assert.is(readFileSync(join(dir, `${name}.sha256`), 'utf8').split(' ')[0], createHash('sha256').update(data).digest('hex'));
+  const newest = readdirSync(join(vault, 'manifests', 'bkl')).filter((n) => n.endsWith('.json')).sort().at(-1)!;
+  const m = JSON.parse(readFileSync(join(vault, 'manifests', 'bkl', newest), 'utf8')) as { files: Array<{ path: string }>; skipped: Array<{ path: string }> };
+  assert.ok(m.files.some((f) => f.path === 'g.bin'), JSON.stringify(m.skipped));
 });
 
 test.run();

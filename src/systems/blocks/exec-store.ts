@@ -19,11 +19,12 @@ import { hdfsClusterOf } from '../../hadoop/cluster.js';
 import { crashPoint } from '../../model/faults.js';
 import type { Executor } from '../types.js';
 import { policyOf, storeOf } from './exec-upload.js';
+import { buildManifestFiles } from './manifest-build.js';
 import { serializeManifest } from './manifest.js';
-import { BLOCKS_PREFIX, blockKey, blockName, manifestKey, parseBlockRef, parseManifestKey, parseOpenRunKey, RUNS_PREFIX } from './names.js';
+import { BLOCKS_PREFIX, manifestKey, parseBlockRef, parseManifestKey, parseOpenRunKey, RUNS_PREFIX } from './names.js';
 import { webhdfsFor } from './observe.js';
 import { observeBlockStore, readManifest } from './store-observe.js';
-import type { BlocksParams, Manifest, ManifestFile } from './types.js';
+import type { BlocksParams, Manifest } from './types.js';
 import { walkSource } from './walk.js';
 
 export const manifest: Executor<BlocksParams> = async (step, ctx) => {
@@ -55,38 +56,17 @@ export const manifest: Executor<BlocksParams> = async (step, ctx) => {
   const fs = webhdfsFor(cluster);
   const walk = await walkSource(fs, p.source.path, { concurrency: p.backup.concurrency, reuse: previous });
   const pool = walk.blockPoolId ?? previous?.blockPoolId ?? '';
-  const inStore = new Map((await client.list(`${BLOCKS_PREFIX}${pool}/`)).map((o) => [o.key, o]));
-  const prevSha = new Map<string, string>();
-  const prevFile = new Map<string, ManifestFile>();
-  for (const f of previous?.files ?? []) {
-    prevFile.set(f.path, f);
-    for (const b of f.blocks) prevSha.set(blockName(b.id, b.gs), b.sha256);
-  }
-  const limit = pLimit(Math.max(1, p.backup.concurrency));
-  const skipped = [...walk.skipped];
-  const files: ManifestFile[] = [];
   const abs = (rel: string) => `${p.source.path === '/' ? '' : p.source.path}/${rel}`;
-  await Promise.all(
-    walk.files.map((f) =>
-      limit(async () => {
-        const blocks: ManifestFile['blocks'] = [];
-        for (const b of f.blocks) {
-          const k = blockKey(pool, b.id, b.gs);
-          if (b.state !== 'ok' && !inStore.has(k)) return skipped.push({ path: f.path, reason: `block ${blockName(b.id, b.gs)} is ${b.state} on the cluster and not in the store` });
-          if (!inStore.has(k)) return skipped.push({ path: f.path, reason: 'changed during the run: its new blocks are uploaded by the next run' });
-          const sha256 = prevSha.get(blockName(b.id, b.gs)) ?? inStore.get(k)?.sha256 ?? (await client.head(k))?.sha256;
-          if (!sha256) return skipped.push({ path: f.path, reason: `block ${blockName(b.id, b.gs)} has no checksum in the store` });
-          blocks.push({ id: b.id, gs: b.gs, offset: b.offset, length: b.length, sha256 });
-        }
-        const prev = prevFile.get(f.path);
-        let checksum = f.reused && prev?.fileId === f.fileId ? prev.checksum : undefined;
-        if (!checksum && f.length > 0) checksum = await fs.getFileChecksum(abs(f.path)).catch(() => undefined);
-        const { reused: _r, blocks: _b, ...attrs } = f;
-        files.push({ ...attrs, ...(checksum ? { checksum } : {}), blocks });
-        return undefined;
-      }),
-    ),
-  );
+  const inStore = new Map((await client.list(`${BLOCKS_PREFIX}${pool}/`)).map((o) => [o.key, o]));
+  const { files, skipped } = await buildManifestFiles({
+    walk,
+    previous: earlier && previous ? { key: earlier.key, manifest: previous } : undefined,
+    pool,
+    inStore,
+    concurrency: p.backup.concurrency,
+    headSha: async (k) => (await client.head(k))?.sha256,
+    fileChecksum: (rel) => fs.getFileChecksum(abs(rel)).catch(() => undefined),
+  });
   const m: Manifest = { version: 1, policy: p.name, cluster: p.source.cluster, path: p.source.path, createdAt: runAt, blockPoolId: pool, files, dirs: walk.dirs, skipped };
   crashPoint(`blocks.manifest:built ${step.id}`);
   const dir = scratchDir(ctx.stateDir, 'blocks-manifest-');

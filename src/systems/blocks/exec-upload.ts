@@ -1,13 +1,16 @@
 /**
  * blocks.upload (docs/blocks.md, "What a run does"): for each block of the step, `concurrency` at a
  * time:
- *   1. skip it when the store has its key already (a re-run after a kill, or another file's block);
+ *   1. skip it when the store has its key already (a re-run after a kill, or another file's block),
+ *      unless the object has no checksum (local store: a kill between link and sidecar): then it is
+ *      read and checked as below and the store's repairChecksum writes the sidecar if the bytes match;
  *   2. OPEN offset/length over WebHDFS into a private temp file, hashing as the bytes arrive (the
  *      DataNode verifies HDFS checksums as it reads: src/hadoop/webhdfs-blocks.ts);
  *   3. ask GET_BLOCK_LOCATIONS at that offset again and require the same block id, generation stamp
  *      and length: a file overwritten or appended between the walk and the read would otherwise put
  *      other bytes under a key that put-if-absent makes permanent (docs/design/blocks-proposal.md §2.1).
  *      A block that changed is left out (the manifest step skips its file; the next run uploads it);
+ *      GETFILESTATUS before the OPEN and after the read must give the planned fileId as well;
  *   4. putFile with the known SHA-256 (one hashing pass fewer; the store re-hashes what it sends and
  *      refuses to complete on a mismatch), put-if-absent.
  * At most `concurrency` blocks of a policy are in flight in the process, across its upload steps.
@@ -23,6 +26,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { scratchDir } from '../../engine/scratch.js';
 import { hdfsClusterOf } from '../../hadoop/cluster.js';
 import { getBlockLocations, openRange } from '../../hadoop/webhdfs-blocks.js';
+import { WebHdfsError } from '../../hadoop/webhdfs.js';
 import { crashPoint } from '../../model/faults.js';
 import { openStore } from '../../stores/open.js';
 import type { StoreClient } from '../../stores/types.js';
@@ -101,64 +105,106 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
   let files = 0;
   const changed: string[] = [];
   const present: string[] = [];
+  const repaired: string[] = [];
   try {
     await putText(client, openRunKey(p.name, step.params.runAt), `${new Date(step.params.runAt).toISOString()}\n`, dir);
     crashPoint(`blocks.upload:marked ${step.id}`);
     const progress = new UploadProgress(ctx, blocks.reduce((n, b) => n + b.length, 0), `upload of ${blocks.length} blocks:`);
     const limit = limiterOf(p);
-    await Promise.all(
+    // One failed block stops the step's other blocks (queued ones never start, running ones are
+    // aborted) and the step ends only once all have settled: nothing outlives it, as restoreFiles
+    // in ./restore-exec.ts does. A file deleted since the walk (404) is a change, not a failure.
+    const ac = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, ac.signal]);
+    const gone = (err: unknown) => err instanceof WebHdfsError && err.notFound;
+    const one = async (b: (typeof blocks)[number]): Promise<void> => {
+      signal.throwIfAborted();
+      const key = blockKey(pool, b.id, b.gs);
+      // An object without a checksum (local store killed between link and sidecar) is not
+      // taken as present: the manifest would skip its file every run. Re-read and repair it.
+      const have = await client.head(key);
+      const repair = have !== undefined && !have.sha256 && client.repairChecksum !== undefined;
+      if (have && !repair) {
+        present.push(key);
+        progress.add(b.length);
+        return;
+      }
+      // OPEN and GET_BLOCK_LOCATIONS resolve the path: the inode is checked before the read and
+      // after the re-check too, so a swap and swap-back around the read shows (finding 10)
+      const sameFile = async () => b.fileId === undefined || (await fs.getFileStatus(abs(b.path))).fileId === b.fileId;
+      if (!(await sameFile())) {
+        changed.push(`${b.path}@${b.offset}`);
+        progress.add(b.length);
+        return;
+      }
+      const tmp = join(dir, `${b.id}_${b.gs}`);
+      const hash = createHash('sha256');
+      const fh = await open(tmp, 'wx');
+      let got: number;
+      try {
+        got = await openRange(fs, abs(b.path), { offset: b.offset, length: b.length }, async (chunk) => {
+          hash.update(chunk);
+          await fh.write(chunk);
+        }, { signal });
+      } finally {
+        await fh.close();
+      }
+      const sha256 = hash.digest('hex');
+      const again = (await getBlockLocations(fs, abs(b.path), { offset: b.offset, length: 1 })).locatedBlocks.find((l) => l.startOffset === b.offset)?.block;
+      if (got !== b.length || !(await sameFile()) || !again || again.blockId !== b.id || again.generationStamp !== b.gs || again.numBytes !== b.length || again.blockPoolId !== pool) {
+        changed.push(`${b.path}@${b.offset}`);
+        await rm(tmp, { force: true });
+        progress.add(b.length);
+        return;
+      }
+      if (repair) {
+        await rm(tmp, { force: true });
+        if (!(await client.repairChecksum!(key, sha256))) throw new Error(`${key} in ${client.url} has no checksum and its bytes are not those of block ${b.id}_${b.gs} of ${b.path}: left as it is`);
+        repaired.push(key);
+        progress.add(b.length);
+        return;
+      }
+      let sent = 0;
+      const put = await client.putFile(key, tmp, {
+        sha256,
+        signal,
+        onProgress: (pr) => {
+          crashPoint(`blocks.upload:part ${key}`);
+          progress.add(pr.bytes - sent);
+          sent = pr.bytes;
+        },
+      });
+      await rm(tmp, { force: true });
+      if (put.created) {
+        copied += put.size;
+        files++;
+      } else present.push(key);
+      crashPoint(`blocks.upload:block ${key}`);
+    };
+    const settled = await Promise.allSettled(
       blocks.map((b) =>
         limit(async () => {
-          ctx.signal.throwIfAborted();
-          const key = blockKey(pool, b.id, b.gs);
-          if (await client.head(key)) {
-            present.push(key);
-            progress.add(b.length);
-            return;
-          }
-          const tmp = join(dir, `${b.id}_${b.gs}`);
-          const hash = createHash('sha256');
-          const fh = await open(tmp, 'wx');
-          let got: number;
           try {
-            got = await openRange(fs, abs(b.path), { offset: b.offset, length: b.length }, async (chunk) => {
-              hash.update(chunk);
-              await fh.write(chunk);
-            }, { signal: ctx.signal });
-          } finally {
-            await fh.close();
+            await one(b);
+          } catch (err) {
+            if (gone(err) && !signal.aborted) {
+              changed.push(`${b.path}@${b.offset}`);
+              await rm(join(dir, `${b.id}_${b.gs}`), { force: true });
+              return;
+            }
+            ac.abort(err);
+            throw err;
           }
-          const sha256 = hash.digest('hex');
-          const again = (await getBlockLocations(fs, abs(b.path), { offset: b.offset, length: 1 })).locatedBlocks.find((l) => l.startOffset === b.offset)?.block;
-          if (got !== b.length || !again || again.blockId !== b.id || again.generationStamp !== b.gs || again.numBytes !== b.length || again.blockPoolId !== pool) {
-            changed.push(`${b.path}@${b.offset}`);
-            await rm(tmp, { force: true });
-            progress.add(b.length);
-            return;
-          }
-          let sent = 0;
-          const put = await client.putFile(key, tmp, {
-            sha256,
-            signal: ctx.signal,
-            onProgress: (pr) => {
-              crashPoint(`blocks.upload:part ${key}`);
-              progress.add(pr.bytes - sent);
-              sent = pr.bytes;
-            },
-          });
-          await rm(tmp, { force: true });
-          if (put.created) {
-            copied += put.size;
-            files++;
-          } else present.push(key);
-          crashPoint(`blocks.upload:block ${key}`);
         }),
       ),
     );
+    // the first failure aborted the others: that one is the step's error
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw ac.signal.aborted ? ac.signal.reason : failed.reason;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   if (changed.length) ctx.log(`${changed.length} block${changed.length === 1 ? '' : 's'} changed since the walk (${changed.slice(0, 3).join(', ')}): left to the next run`);
-  const notes = [`${files} uploaded`, ...(present.length ? [`${present.length} already in the store`] : []), ...(changed.length ? [`${changed.length} changed since the walk`] : [])];
+  const notes = [`${files} uploaded`, ...(present.length ? [`${present.length} already in the store`] : []), ...(repaired.length ? [`${repaired.length} without a checksum repaired`] : []), ...(changed.length ? [`${changed.length} changed since the walk`] : [])];
   return { bytesCopied: copied, filesCopied: files, note: notes.join(', ') };
 };

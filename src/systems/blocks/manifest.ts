@@ -32,6 +32,10 @@ export function validateManifest(raw: unknown, where = '(unnamed)'): Manifest {
   const pool = raw.blockPoolId as string;
   if (pool !== '' && !isBlockPool(pool)) bad(`'blockPoolId' ${JSON.stringify(pool)} is not a block pool id`);
   if (!Array.isArray(raw.files) || !Array.isArray(raw.dirs) || !Array.isArray(raw.skipped)) bad("'files', 'dirs' and 'skipped' must be arrays");
+  const carriedOf = (c: unknown, i: number): NonNullable<ManifestFile['carried']> => {
+    if (!isObj(c) || !isStr(c.from) || !isStr(c.reason)) return bad(`files[${i}].carried is malformed`);
+    return { from: c.from, reason: c.reason };
+  };
   const files = (raw.files as unknown[]).map((f, i): ManifestFile => {
     if (!isObj(f) || !isRel(f.path) || !isNat(f.fileId) || !isNat(f.length) || !isNat(f.mtime) || !Array.isArray(f.blocks)) return bad(`files[${i}] is malformed`);
     let next = 0;
@@ -56,6 +60,7 @@ export function validateManifest(raw: unknown, where = '(unnamed)'): Manifest {
       blockSize: isNat(f.blockSize) ? f.blockSize : 0,
       ...(isObj(f.checksum) ? { checksum: f.checksum as unknown as NonNullable<ManifestFile['checksum']> } : {}),
       blocks,
+      ...(f.carried === undefined ? {} : { carried: carriedOf(f.carried, i) }),
     };
   });
   const dirs = (raw.dirs as unknown[]).map((d, i): ManifestDir => {

@@ -144,20 +144,21 @@ export function planBlocksPolicy(b: PlanBuilder, p: BlocksPolicy, observed: Obse
 }
 
 /** The blocks of live files missing from the store (once each), in file order; files whose blocks cannot be read are warned about. */
-function uploadsOf(b: PlanBuilder, p: BlocksPolicy, live: NonNullable<ReturnType<typeof blocksPart>>['live'] & object, inStore: Record<string, unknown>): UploadBlock[] {
+function uploadsOf(b: PlanBuilder, p: BlocksPolicy, live: NonNullable<ReturnType<typeof blocksPart>>['live'] & object, inStore: Record<string, { noChecksum?: true }>): UploadBlock[] {
   const seen = new Set<string>();
   const out: UploadBlock[] = [];
   const unreadable: string[] = [];
   for (const f of live.files) {
     for (const blk of f.blocks) {
       const name = blockName(blk.id, blk.gs);
-      if (name in inStore || seen.has(name)) continue;
+      // an object without its checksum is uploaded again: the upload checks and repairs it (exec-upload.ts)
+      if ((name in inStore && !inStore[name]!.noChecksum) || seen.has(name)) continue;
       if (blk.state !== 'ok') {
         unreadable.push(`${f.path} (block ${name} ${blk.state})`);
         continue;
       }
       seen.add(name);
-      out.push({ path: f.path, id: blk.id, gs: blk.gs, offset: blk.offset, length: blk.length });
+      out.push({ path: f.path, id: blk.id, gs: blk.gs, offset: blk.offset, length: blk.length, fileId: f.fileId });
     }
   }
   if (unreadable.length) {

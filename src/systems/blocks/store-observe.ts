@@ -91,7 +91,9 @@ export async function observeBlockStore(
     if (!k) continue;
     let blocks = byPool.get(k.pool);
     if (!blocks) byPool.set(k.pool, (blocks = {}));
-    blocks[`${k.id}_${k.gs}`] = { lastModified: o.lastModified, size: o.size, ...(o.sha256 ? { sha256: o.sha256 } : {}) };
+    // only a local store lists checksums (and has repairChecksum): there, none means a killed put (src/stores/local.ts)
+    const noChecksum = !o.sha256 && client.repairChecksum !== undefined;
+    blocks[`${k.id}_${k.gs}`] = { lastModified: o.lastModified, size: o.size, ...(o.sha256 ? { sha256: o.sha256 } : {}), ...(noChecksum ? { noChecksum: true as const } : {}) };
   }
   const blocks = (newest && byPool.get(newest.blockPoolId)) || {};
   const referenced = new Set<string>();

@@ -79,6 +79,13 @@ export interface ManifestFile {
   /** GETFILECHECKSUM of the file when it was backed up; absent when it could not be read */
   checksum?: { algorithm: string; bytes: string; length: number };
   blocks: ManifestBlock[];
+  /**
+   * Set when this run skipped the file (changed during the run, a block unreadable, open for
+   * write…) while its path is still live: the entry is the previous manifest's, carried forward so
+   * its blocks stay referenced and a restore still finds that version (docs/blocks.md, "Manifest").
+   * `from` is the manifest the version was first recorded in.
+   */
+  carried?: { from: string; reason: string };
 }
 
 export interface ManifestDir {
@@ -163,7 +170,8 @@ export interface BlocksPolicyObserved {
     /** the pool whose keys `blocks` holds: the walk's, else the newest manifest's (absent: neither known) */
     pool?: string;
     /** `<blockId>_<genStamp>` keys present under blocks/<pool>/, with their time (ms) */
-    blocks: Record<string, { lastModified: number; size: number; sha256?: string }>;
+    /** `noChecksum`: the store lists checksums (local) and this object has none (a kill between link and sidecar): uploaded again (repaired) */
+    blocks: Record<string, { lastModified: number; size: number; sha256?: string; noChecksum?: true }>;
     /** manifest keys of this policy, oldest first */
     manifests: string[];
     /** the newest manifest of this policy, read whole (reuse of block lists, damaged-file restores) */
@@ -203,7 +211,8 @@ export const KIND = {
 /** Parameters of the blocks step kinds. */
 export type BlocksParams = {
   /** blocks.upload: the blocks, with where to read each */
-  blocks?: Array<{ path: string; id: number; gs: number; offset: number; length: number }>;
+  /** `fileId`: the walked file's inode; the upload requires it before OPEN and after the read (exec-upload.ts) */
+  blocks?: Array<{ path: string; id: number; gs: number; offset: number; length: number; fileId?: number }>;
   /** blocks.upload, blocks.manifest: the run's time (ms; names the manifest and the .open marker) */
   runAt?: number;
   /** blocks.manifest.delete: the manifest key; blocks.gc: block keys ("<pool>/<id>_<gs>"); blocks.sweep: stale run markers */

@@ -8,11 +8,12 @@
  *
  * Skipped (recorded with the reason, never half backed up): files under construction (their last
  * block is still changing), erasure-coded files (ecBit; their block-group ids are negative longs
- * JSON.parse would round), ids that are not safe integers, symlinks.
+ * JSON.parse would round), ids that are not safe integers, symlinks, and a file or directory
+ * deleted between its parent's LISTSTATUS and the next call (404: the walk goes on).
  */
 import pLimit from 'p-limit';
 import { getBlockLocations, listStatusEc, type FileStatusEc } from '../../hadoop/webhdfs-blocks.js';
-import type { WebHdfs } from '../../hadoop/webhdfs.js';
+import { WebHdfsError, type FileStatus, type WebHdfs } from '../../hadoop/webhdfs.js';
 import { scratchTarget } from './restore-plan.js';
 import type { LiveBlock, LiveFile, Manifest, ManifestDir } from './types.js';
 
@@ -32,15 +33,30 @@ export interface WalkOptions {
   /** ask every file's block list (verify_every) */
   full?: boolean;
   timeoutMs?: number;
+  /** the WebHDFS reads (the real ones unless a unit test passes its own) */
+  ops?: WalkOps;
 }
+
+export interface WalkOps {
+  getFileStatus(fs: WebHdfs, path: string): Promise<FileStatus>;
+  listStatusEc: typeof listStatusEc;
+  getBlockLocations: typeof getBlockLocations;
+}
+const realOps: WalkOps = { getFileStatus: (fs, path) => fs.getFileStatus(path), listStatusEc, getBlockLocations };
+
+/** A path deleted (or renamed away) between LISTSTATUS and the next call: skipped, not a failed walk. */
+const gone = (err: unknown): boolean => err instanceof WebHdfsError && err.notFound;
+const GONE = 'deleted during the walk';
 
 const join = (rel: string, name: string) => (rel ? `${rel}/${name}` : name);
 
 export async function walkSource(fs: WebHdfs, root: string, opts: WalkOptions): Promise<WalkResult> {
   const limit = pLimit(Math.max(1, opts.concurrency));
+  const ops = opts.ops ?? realOps;
   const out: WalkResult = { files: [], dirs: [], skipped: [], requests: { listStatus: 0, blockLocations: 0 } };
   const pools = new Set<string>();
-  const previous = new Map((opts.full ? [] : (opts.reuse?.files ?? [])).map((f) => [f.path, f]));
+  // a carried entry (./manifest-build.ts) is an older version the last run could not take: never reused
+  const previous = new Map((opts.full ? [] : (opts.reuse?.files ?? [])).filter((f) => !f.carried).map((f) => [f.path, f]));
   const abs = (rel: string) => (rel ? `${root === '/' ? '' : root}/${rel}` : root);
 
   const visitFile = async (rel: string, st: FileStatusEc): Promise<void> => {
@@ -71,7 +87,14 @@ export async function walkSource(fs: WebHdfs, root: string, opts: WalkOptions): 
       return;
     }
     out.requests.blockLocations++;
-    const lb = await limit(() => getBlockLocations(fs, abs(rel), undefined, opts.timeoutMs));
+    let lb: Awaited<ReturnType<typeof getBlockLocations>>;
+    try {
+      lb = await limit(() => ops.getBlockLocations(fs, abs(rel), undefined, opts.timeoutMs));
+    } catch (err) {
+      if (!gone(err)) throw err;
+      out.skipped.push({ path: rel, reason: GONE });
+      return;
+    }
     if (lb.isUnderConstruction) {
       out.skipped.push({ path: rel, reason: 'under construction (open for write)' });
       return;
@@ -102,7 +125,14 @@ export async function walkSource(fs: WebHdfs, root: string, opts: WalkOptions): 
 
   const visitDir = async (rel: string): Promise<void> => {
     out.requests.listStatus++;
-    const entries = await limit(() => listStatusEc(fs, abs(rel), opts.timeoutMs));
+    let entries: FileStatusEc[];
+    try {
+      entries = await limit(() => ops.listStatusEc(fs, abs(rel), opts.timeoutMs));
+    } catch (err) {
+      if (rel === '' || !gone(err)) throw err;
+      out.skipped.push({ path: rel, reason: GONE });
+      return;
+    }
     await Promise.all(
       entries.map(async (st) => {
         const path = join(rel, st.pathSuffix);
@@ -117,7 +147,7 @@ export async function walkSource(fs: WebHdfs, root: string, opts: WalkOptions): 
     );
   };
 
-  const top = await limit(() => fs.getFileStatus(root));
+  const top = await limit(() => ops.getFileStatus(fs, root));
   if (top.type !== 'DIRECTORY') throw new Error(`${root} is not a directory`);
   out.dirs.push({ path: '', owner: top.owner, group: top.group, permission: top.permission, mtime: top.modificationTime });
   await visitDir('');
