@@ -100,6 +100,10 @@ export async function observeBlockStore(
     blocks,
     manifests: mine.map((m) => m.key),
     ...(newest ? { newest } : {}),
+    sizes: Object.fromEntries(mine.filter((m) => read.has(m.key)).map((m) => {
+      const f = read.get(m.key)!.files;
+      return [m.key, { files: f.length, bytes: f.reduce((n, x) => n + x.length, 0) }];
+    })),
     ...(unreadable ? {} : { referenced: [...referenced].sort() }),
     openRuns: runObjs.filter((o) => parseOpenRunKey(o.key)?.policy === policy).map((o) => o.key).sort(),
     incompleteUploads: incomplete.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: u.initiated })).sort((a, b) => (a.key < b.key ? -1 : 1)),
