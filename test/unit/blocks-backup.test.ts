@@ -314,6 +314,19 @@ test('mass deletion at apply time: the manifest executor\'s re-check refuses unl
   refuseMassChange(p, undefined, [], undefined);
 });
 
+test('an unreadable newest manifest (#12 finding 5): retention deletes no manifest', () => {
+  const a = file('a', [[1, 1, 10]]);
+  const now = T0 + 3 * D + H;
+  // the newest (T0+2D) is unreadable: no `newest`, no `referenced`, an error observed
+  const o = { files: [a], stored: { '1_1': T0 }, manifests: [T0, T0 + D, T0 + 2 * D], read: { [T0]: manifestOf(T0, [a]), [T0 + D]: manifestOf(T0 + D, [a]) }, errors: [{ cluster: 's3', path: 'manifests/', message: 'cannot read manifest' }] };
+  const obs = observed(now, o);
+  delete (obs.parts!.blocks as BlocksObserved).policies.bk!.store!.newest;
+  const plan = planAll({ config: config({ keep: { last: 1 } }), observed: obs, now });
+  assert.equal(plan.steps.filter((s) => s.kind === 'blocks.manifest.delete').map((s) => s.target.path), []);
+  const d = { id: 'x', kind: 'blocks.manifest.delete', action: '-', policy: 'bk', target: { cluster: 's3', path: manifestKey('bk', T0) }, params: { keys: [manifestKey('bk', T0)] }, reason: '', dependsOn: plan.steps.filter((s) => s.kind === 'blocks.manifest').map((s) => s.id) } as unknown as Plan['steps'][number];
+  assert.ok(checkSafety({ ...plan, steps: [...plan.steps, d] }, config({ keep: { last: 1 } }), obs).map((v) => v.rule).includes('unverifiable'));
+});
+
 test('property: whatever the store holds, no planned gc touches a referenced, live, young or foreign block, and checkSafety passes', () => {
   fc.assert(
     fc.property(

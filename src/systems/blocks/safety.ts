@@ -17,8 +17,9 @@
  * blocks.manifest.delete, per manifest key:
  *   foreign               not manifests/<policy>/<UTC>.json of the step's policy
  *   future                dated in the future (not trusted)
- *   last-recovery-point   the newest manifest of the policy
+ *   last-recovery-point   the newest manifest of the policy, the newest one read and validated,
  *                         and the last manifest before a mass deletion (lastGoodManifest)
+ *   unverifiable          every manifest, while one in the store cannot be read or is not hbr-named
  *   planned               the manifest this plan writes
  * every gc and manifest delete, rule `held`: none while the plan holds the policy (mass change)
  */
@@ -123,17 +124,21 @@ export function lastGoodManifest(p: BlocksPolicy, o: BlocksPolicyObserved, now: 
 export function manifestFloors(p: BlocksPolicy, o: BlocksPolicyObserved, plannedKey: string | undefined, now: number): Floor[] {
   const until = trustedUntil(now);
   let newest: { key: string; time: number } | undefined;
+  let newestRead: string | undefined;
   for (const k of o.store?.manifests ?? []) {
     const t = parseManifestKey(k);
     if (t && t.policy === p.name && t.time <= until && (!newest || t.time > newest.time)) newest = { key: k, time: t.time };
+    if (t && t.policy === p.name && t.time <= until && o.store?.sizes?.[k]) newestRead = k;
   }
   const good = lastGoodManifest(p, o, now);
+  const unreadable = !o.store?.referenced;
   return [
     { rule: 'foreign', why: `not a manifest hbr names for policy ${p.name}`, protects: (k) => parseManifestKey(k)?.policy !== p.name },
     { rule: 'future', why: 'named in the future (not trusted: check the clocks)', protects: (k) => (parseManifestKey(k)?.time ?? -Infinity) > until },
     { rule: 'planned', why: 'written by this plan', protects: (k) => k === plannedKey },
-    { rule: 'last-recovery-point', why: `newest manifest of policy ${p.name}`, protects: (k) => k === newest?.key },
+    { rule: 'last-recovery-point', why: `newest manifest of policy ${p.name}, or the newest one read and validated`, protects: (k) => k === newest?.key || k === newestRead },
     { rule: 'last-recovery-point', why: `the last manifest of policy ${p.name} before a mass deletion (max_change): the recovery point until the source holds as much again`, protects: (k) => k === good },
+    { rule: 'unverifiable', why: 'a manifest in the store could not be read or is not named by hbr: retention waits until every manifest reads', protects: () => unreadable },
   ];
 }
 
