@@ -307,9 +307,11 @@ test('mass deletion at apply time: the manifest executor\'s re-check refuses unl
   const p = (config().policies.bk as BlocksPolicy);
   const prev = { key: manifestKey('bk', T0), manifest: manifestOf(T0, [file('a', [[1, 1, 10]]), file('b', [[2, 1, 10]])]) };
   assert.throws(() => refuseMassChange(p, prev, [], undefined), /held at apply time: 2 of 2 files.*--allow-overwrite prod:\/data/);
-  assert.throws(() => refuseMassChange(p, prev, [{ path: 'a', fileId: 9, length: 10 }], undefined), /1 deleted, 1 rewritten/);
+  assert.throws(() => refuseMassChange(p, prev, [{ path: 'a', fileId: 9, length: 10, mtime: 2 }], undefined), /1 deleted, 1 rewritten/);
+  // a file hbr restored: a new fileId, the manifest's length and mtime — not a rewrite
+  refuseMassChange(p, prev, [{ path: 'a', fileId: 9, length: 10, mtime: 1 }, { path: 'b', fileId: 8, length: 10, mtime: 1 }], undefined);
   refuseMassChange(p, prev, [], true);
-  refuseMassChange(p, prev, [{ path: 'a', fileId: 1, length: 20 }], undefined); // an append, one deleted of two: 50% is not more than 50%
+  refuseMassChange(p, prev, [{ path: 'a', fileId: 1, length: 20, mtime: 5 }], undefined); // an append, one deleted of two: 50% is not more than 50%
   refuseMassChange({ ...p, backup: { ...p.backup, maxChange: 1 } }, prev, [], undefined);
   refuseMassChange(p, undefined, [], undefined);
 });

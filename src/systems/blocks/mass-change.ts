@@ -14,6 +14,8 @@ export const DEFAULT_MAX_CHANGE = 0.5;
 /** The word `--allow-overwrite` takes for a block backup policy: its source `cluster:path`. */
 export const massChangeWord = (p: { source: { cluster: string; path: string } }): string => `${p.source.cluster}:${p.source.path}`;
 
+type LiveFileId = { path: string; fileId: number; length: number; mtime: number };
+
 export interface MassChange {
   files: number;
   changedFiles: number;
@@ -26,11 +28,12 @@ export interface MassChange {
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
 /**
- * How much of `previous` the walk's `files` lost (path absent) or rewrote (another fileId at the
- * path, or shorter: an append keeps both), or undefined when it is within `maxChange` (a share,
+ * How much of `previous` the walk's `files` lost (path absent) or rewrote (shorter, or another
+ * fileId with another length or mtime: an append keeps the fileId and grows; a file hbr restored has
+ * a new fileId but the manifest's length and mtime, restore-exec.ts), or undefined when it is within `maxChange` (a share,
  * 0..1; 1 turns the check off) or there is nothing to compare with.
  */
-export function massChange(previous: Pick<Manifest, 'files'> | undefined, files: ReadonlyArray<{ path: string; fileId: number; length: number }>, maxChange: number): MassChange | undefined {
+export function massChange(previous: Pick<Manifest, 'files'> | undefined, files: ReadonlyArray<LiveFileId>, maxChange: number): MassChange | undefined {
   if (!previous || previous.files.length === 0 || maxChange >= 1) return undefined;
   const live = new Map(files.map((f) => [f.path, f]));
   let bytes = 0;
@@ -41,7 +44,7 @@ export function massChange(previous: Pick<Manifest, 'files'> | undefined, files:
     bytes += f.length;
     const now = live.get(f.path);
     if (!now) deleted++;
-    else if (now.fileId !== f.fileId || now.length < f.length) rewritten++;
+    else if (now.length < f.length || (now.fileId !== f.fileId && (now.length !== f.length || now.mtime !== f.mtime))) rewritten++;
     else continue;
     changedBytes += f.length;
   }
@@ -65,7 +68,7 @@ export function describeMassChange(c: MassChange, where: string, since: string, 
 export function refuseMassChange(
   p: { name: string; source: { cluster: string; path: string }; backup: { maxChange?: number } },
   previous: { key: string; manifest: Pick<Manifest, 'files'> } | undefined,
-  files: ReadonlyArray<{ path: string; fileId: number; length: number }>,
+  files: ReadonlyArray<LiveFileId>,
   allowed: boolean | undefined,
 ): void {
   const maxChange = p.backup.maxChange ?? DEFAULT_MAX_CHANGE;
