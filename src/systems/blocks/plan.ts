@@ -205,7 +205,7 @@ function planGc(b: PlanBuilder, p: BlocksPolicy, observed: Observed, now: number
   if (unreferenced > 0 && held.get('unfinished')) {
     b.warn(`garbage collection held: ${unfinishedRun(p, o, observed, manifestPlanned, now)}`, p.name);
   }
-  if (!store.referenced) b.warn(`garbage collection held: a manifest in store ${p.backup.to} could not be read`, p.name);
+  if (!store.referenced) b.warn(`garbage collection held: a manifest in store ${p.backup.to} could not be read or is not named by hbr (the warning above names it)`, p.name);
   doomed.sort();
   for (let i = 0; i < doomed.length; i += GC_BATCH) {
     const keys = doomed.slice(i, i + GC_BATCH);
