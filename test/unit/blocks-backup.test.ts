@@ -267,6 +267,7 @@ test('mass deletion (#12 finding 1): an emptied source is held; no manifest, no 
   const p1 = planAll({ config: config({ keep }), observed: observed(now1, o1), now: now1 });
   assert.equal(lines(p1), []);
   assert.equal(p1.holds?.map((h) => [h.policy, h.reason, h.target]), [['bk', 'mass-change', 'prod:/data']]);
+  assert.ok(p1.warnings.some((w) => /declares no backup\.keep/.test(w.message)), 'an omitted keep is warned about');
   assert.match(p1.holds![0]!.message, /1 of 1 files .*max_change 50%.*--allow-overwrite prod:\/data/);
   // the operator allows it: the (empty) manifest is written, shown as a replace, and not held at apply time
   const allowed = planAll({ config: config({ keep }), observed: observed(now1, o1), now: now1, allowOverwrite: ['prod:/data'] });

@@ -45,6 +45,9 @@ export function planBlocksPolicy(b: PlanBuilder, p: BlocksPolicy, observed: Obse
     b.warn(`store ${to} has ${future.length} manifest${future.length === 1 ? '' : 's'} of policy ${P} dated in the future (${future.slice(0, 3).map((m) => m.key).join(', ')}; now is ${iso(now)}): not counted as recovery points and never deleted; check the clocks`, P);
   }
   const newest = trusted[trusted.length - 1];
+  if (Object.keys(p.backup.keep).length === 0) {
+    b.warn(`policy ${P} declares no backup.keep: only the newest manifest (and the last good one before a mass deletion) is kept, so there is no older recovery point; declare e.g. keep: { daily: 7 }`, P);
+  }
   const unfinished = observed.unfinished.filter((u) => u.policy === P && (u.kind === KIND.upload || u.kind === KIND.manifest));
   const markers = runMarkers(p, o, now);
   if (unfinished.length || markers.open.length) {
