@@ -10,6 +10,7 @@ import type { Plan } from '../../src/model/plan.js';
 import type { Config, Keep } from '../../src/model/policy.js';
 import { checkSafety, planAll } from '../../src/planner/plan.js';
 import { parseManifest, serializeManifest, validateManifest } from '../../src/systems/blocks/manifest.js';
+import { refuseMassChange } from '../../src/systems/blocks/mass-change.js';
 import { blockKey, manifestKey, openRunKey, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey } from '../../src/systems/blocks/names.js';
 import type { BlocksObserved, BlocksPolicy, BlocksPolicyObserved, LiveFile, Manifest } from '../../src/systems/blocks/types.js';
 
@@ -64,6 +65,9 @@ interface ObsOpts {
   openRuns?: string[];
   unfinished?: Observed['unfinished'];
   incomplete?: Array<{ key: string; uploadId: string; initiated: number }>;
+  /** the manifests read: time → manifest (the newest becomes `newest`, all give `sizes`) */
+  read?: Record<number, Manifest>;
+  errors?: Observed['errors'];
 }
 
 function observed(now: number, o: ObsOpts): Observed {
@@ -74,11 +78,21 @@ function observed(now: number, o: ObsOpts): Observed {
       blocks: Object.fromEntries(Object.entries(o.stored).map(([k, t]) => [k, { lastModified: t, size: 1 }])),
       manifests: o.manifests.map((t) => manifestKey('bk', t)),
       ...(o.referenced ? { referenced: o.referenced } : {}),
+      ...(o.read ? readParts(o.read) : {}),
       openRuns: o.openRuns ?? [],
       incompleteUploads: o.incomplete ?? [],
     },
   };
-  return { at: now, dirs: {}, unfinished: o.unfinished ?? [], errors: [], parts: { blocks: { policies: { bk: part } } satisfies BlocksObserved } };
+  return { at: now, dirs: {}, unfinished: o.unfinished ?? [], errors: o.errors ?? [], parts: { blocks: { policies: { bk: part } } satisfies BlocksObserved } };
+}
+
+function readParts(read: Record<number, Manifest>): { newest?: Manifest; sizes: Record<string, { files: number; bytes: number }> } {
+  const times = Object.keys(read).map(Number).sort((a, b) => a - b);
+  const newest = times.length ? read[times[times.length - 1]!] : undefined;
+  return {
+    ...(newest ? { newest } : {}),
+    sizes: Object.fromEntries(times.map((t) => [manifestKey('bk', t), { files: read[t]!.files.length, bytes: read[t]!.files.reduce((n, f) => n + f.length, 0) }])),
+  };
 }
 
 const lines = (p: Plan) => p.steps.map((s) => `${s.action} ${s.kind} ${s.target.path}`);
@@ -240,6 +254,80 @@ test('manifest retention keeps the newest and never trusts a future name; a dele
   assert.ok(edit(manifestKey('bk', now + 10 * D)).includes('future'));
   assert.ok(edit(manifestKey('bk', T0 + 2 * D)).includes('last-recovery-point'));
   assert.ok(edit('manifests/other/2026-11-01T03-00-00Z.json').includes('foreign'));
+});
+
+test('mass deletion (#12 finding 1): an emptied source is held; no manifest, no retention, no gc until --allow-overwrite', () => {
+  const keep = {};
+  const a = file('a', [[1, 1, 10]]);
+  const M1 = manifestOf(T0, [a]);
+  const old = T0 - 90 * D;
+  // plan 1: the walk finds nothing, the newest manifest had a file
+  const o1 = { files: [], stored: { '1_1': old }, manifests: [T0], referenced: [ref('1_1')], read: { [T0]: M1 } };
+  const now1 = T0 + D;
+  const p1 = planAll({ config: config({ keep }), observed: observed(now1, o1), now: now1 });
+  assert.equal(lines(p1), []);
+  assert.equal(p1.holds?.map((h) => [h.policy, h.reason, h.target]), [['bk', 'mass-change', 'prod:/data']]);
+  assert.ok(p1.warnings.some((w) => /declares no backup\.keep/.test(w.message)), 'an omitted keep is warned about');
+  assert.match(p1.holds![0]!.message, /1 of 1 files .*max_change 50%.*--allow-overwrite prod:\/data/);
+  // the operator allows it: the (empty) manifest is written, shown as a replace, and not held at apply time
+  const allowed = planAll({ config: config({ keep }), observed: observed(now1, o1), now: now1, allowOverwrite: ['prod:/data'] });
+  assert.equal(lines(allowed), [`-/+ blocks.manifest ${manifestKey('bk', now1)}`]);
+  assert.equal(allowed.steps[0]!.params, { runAt: now1, allowMassChange: true });
+  assert.equal(checkSafety(allowed, config({ keep }), observed(now1, o1)), []);
+  // plans 2 and 3: the empty manifest is the newest; the last good one and its blocks stay
+  const M2 = manifestOf(now1, []);
+  for (const now of [T0 + 2 * D, T0 + 3 * D]) {
+    const o = { files: [], stored: { '1_1': old }, manifests: [T0, now1], referenced: [ref('1_1')], read: { [T0]: M1, [now1]: M2 } };
+    const p = planAll({ config: config({ keep }), observed: observed(now, o), now });
+    assert.equal(lines(p), [`+ blocks.manifest ${manifestKey('bk', now)}`]);
+    assert.equal(p.holds ?? [], []);
+    const d = { ...p.steps[0]!, id: 'x', kind: 'blocks.manifest.delete', action: '-', target: { cluster: 's3', path: manifestKey('bk', T0) }, params: { keys: [manifestKey('bk', T0)] }, dependsOn: [p.steps[0]!.id] } as Plan['steps'][number];
+    assert.equal(checkSafety({ ...p, steps: [...p.steps, d] }, config({ keep }), observed(now, o)).map((v) => v.rule), ['last-recovery-point']);
+  }
+  // a source that holds half again makes its manifest the last good one
+  const half = { files: [a], stored: { '1_1': old }, manifests: [T0, now1, T0 + 2 * D], referenced: [ref('1_1')], read: { [T0]: M1, [now1]: M2, [T0 + 2 * D]: manifestOf(T0 + 2 * D, [a]) } };
+  const p4 = planAll({ config: config({ keep }), observed: observed(T0 + 4 * D, half), now: T0 + 4 * D });
+  assert.ok(lines(p4).includes(`- blocks.manifest.delete ${manifestKey('bk', T0)}`), lines(p4).join('\n'));
+});
+
+test('mass deletion: a held plan\'s deletes are refused by checkSafety; a small change is not held', () => {
+  const a = file('a', [[1, 1, 10]]);
+  const b = file('b', [[2, 1, 10]]);
+  const c = file('c', [[3, 1, 10]]);
+  const M1 = manifestOf(T0, [a, b, c]);
+  const o = { files: [a, b], stored: { '1_1': T0, '2_1': T0, '3_1': T0 }, manifests: [T0], referenced: [ref('1_1'), ref('2_1'), ref('3_1')], read: { [T0]: M1 } };
+  assert.equal(planAll({ config: config(), observed: observed(T0 + D, o), now: T0 + D }).holds ?? [], []);
+  const gone = { ...o, files: [a] };
+  const p = planAll({ config: config(), observed: observed(T0 + D, gone), now: T0 + D });
+  assert.equal(p.holds?.length, 1);
+  const d = { id: 'x', kind: 'blocks.manifest.delete', action: '-', policy: 'bk', target: { cluster: 's3', path: manifestKey('bk', T0) }, params: { keys: [manifestKey('bk', T0)] }, reason: '', dependsOn: [] } as unknown as Plan['steps'][number];
+  assert.ok(checkSafety({ ...p, steps: [d] }, config(), observed(T0 + D, gone)).map((v) => v.rule).includes('held'));
+});
+
+test('mass deletion at apply time: the manifest executor\'s re-check refuses unless the plan carried --allow-overwrite', () => {
+  const p = (config().policies.bk as BlocksPolicy);
+  const prev = { key: manifestKey('bk', T0), manifest: manifestOf(T0, [file('a', [[1, 1, 10]]), file('b', [[2, 1, 10]])]) };
+  assert.throws(() => refuseMassChange(p, prev, [], undefined), /held at apply time: 2 of 2 files.*--allow-overwrite prod:\/data/);
+  assert.throws(() => refuseMassChange(p, prev, [{ path: 'a', fileId: 9, length: 10, mtime: 2 }], undefined), /1 deleted, 1 rewritten/);
+  // a file hbr restored: a new fileId, the manifest's length and mtime — not a rewrite
+  refuseMassChange(p, prev, [{ path: 'a', fileId: 9, length: 10, mtime: 1 }, { path: 'b', fileId: 8, length: 10, mtime: 1 }], undefined);
+  refuseMassChange(p, prev, [], true);
+  refuseMassChange(p, prev, [{ path: 'a', fileId: 1, length: 20, mtime: 5 }], undefined); // an append, one deleted of two: 50% is not more than 50%
+  refuseMassChange({ ...p, backup: { ...p.backup, maxChange: 1 } }, prev, [], undefined);
+  refuseMassChange(p, undefined, [], undefined);
+});
+
+test('an unreadable newest manifest (#12 finding 5): retention deletes no manifest', () => {
+  const a = file('a', [[1, 1, 10]]);
+  const now = T0 + 3 * D + H;
+  // the newest (T0+2D) is unreadable: no `newest`, no `referenced`, an error observed
+  const o = { files: [a], stored: { '1_1': T0 }, manifests: [T0, T0 + D, T0 + 2 * D], read: { [T0]: manifestOf(T0, [a]), [T0 + D]: manifestOf(T0 + D, [a]) }, errors: [{ cluster: 's3', path: 'manifests/', message: 'cannot read manifest' }] };
+  const obs = observed(now, o);
+  delete (obs.parts!.blocks as BlocksObserved).policies.bk!.store!.newest;
+  const plan = planAll({ config: config({ keep: { last: 1 } }), observed: obs, now });
+  assert.equal(plan.steps.filter((s) => s.kind === 'blocks.manifest.delete').map((s) => s.target.path), []);
+  const d = { id: 'x', kind: 'blocks.manifest.delete', action: '-', policy: 'bk', target: { cluster: 's3', path: manifestKey('bk', T0) }, params: { keys: [manifestKey('bk', T0)] }, reason: '', dependsOn: plan.steps.filter((s) => s.kind === 'blocks.manifest').map((s) => s.id) } as unknown as Plan['steps'][number];
+  assert.ok(checkSafety({ ...plan, steps: [...plan.steps, d] }, config({ keep: { last: 1 } }), obs).map((v) => v.rule).includes('unverifiable'));
 });
 
 test('property: whatever the store holds, no planned gc touches a referenced, live, young or foreign block, and checkSafety passes', () => {

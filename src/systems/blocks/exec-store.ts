@@ -21,6 +21,7 @@ import type { Executor } from '../types.js';
 import { policyOf, storeOf } from './exec-upload.js';
 import { buildManifestFiles } from './manifest-build.js';
 import { serializeManifest } from './manifest.js';
+import { refuseMassChange } from './mass-change.js';
 import { BLOCKS_PREFIX, manifestKey, parseBlockRef, parseManifestKey, parseOpenRunKey, RUNS_PREFIX } from './names.js';
 import { webhdfsFor } from './observe.js';
 import { observeBlockStore, readManifest } from './store-observe.js';
@@ -55,6 +56,7 @@ export const manifest: Executor<BlocksParams> = async (step, ctx) => {
   const cluster = hdfsClusterOf(ctx.config.clusters, p.source.cluster);
   const fs = webhdfsFor(cluster);
   const walk = await walkSource(fs, p.source.path, { concurrency: p.backup.concurrency, reuse: previous });
+  refuseMassChange(p, earlier && previous ? { key: earlier.key, manifest: previous } : undefined, walk.files, step.params.allowMassChange);
   const pool = walk.blockPoolId ?? previous?.blockPoolId ?? '';
   const abs = (rel: string) => `${p.source.path === '/' ? '' : p.source.path}/${rel}`;
   const inStore = new Map((await client.list(`${BLOCKS_PREFIX}${pool}/`)).map((o) => [o.key, o]));

@@ -20,7 +20,7 @@ export const DEFAULT_CONCURRENCY = 4;
 
 interface RawBlocksPolicy {
   source: { cluster: string; path?: string };
-  backup: { to: string; every?: string; cron?: string; keep?: Keep; gc_grace?: string; concurrency?: number; verify_every?: number };
+  backup: { to: string; every?: string; cron?: string; keep?: Keep; gc_grace?: string; concurrency?: number; verify_every?: number; max_change?: string };
   rpo?: string;
   replicate?: unknown;
 }
@@ -43,6 +43,7 @@ export function loadBlocksPolicy(ctx: LoadContext, name: string, rawIn: Record<s
       keep: normalizeKeep(b.keep),
       concurrency: b.concurrency ?? DEFAULT_CONCURRENCY,
       ...(b.verify_every !== undefined && { verifyEvery: b.verify_every }),
+      ...(b.max_change !== undefined && { maxChange: Number(b.max_change.slice(0, -1)) / 100 }),
     },
     ...(raw.rpo !== undefined && { rpo: parseDuration(raw.rpo) }),
     at,

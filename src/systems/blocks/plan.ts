@@ -16,6 +16,7 @@ import { Action, stepId } from '../../model/plan.js';
 import type { PlanBuilder } from '../../planner/builder.js';
 import { formatKeep, keepWhere, prune, rulesForKeep, type Candidate } from '../../planner/retention.js';
 import { isDue } from '../../planner/schedule.js';
+import { DEFAULT_MAX_CHANGE, describeMassChange, massChange, massChangeWord } from './mass-change.js';
 import { BLOCKS_PREFIX, blockName, blockRef, manifestKey, parseManifestKey } from './names.js';
 import { blocksPart, gcFloors, manifestFloors, runMarkers, unfinishedRun } from './safety.js';
 import { KIND, type BlocksParams, type BlocksPolicy } from './types.js';
@@ -44,6 +45,9 @@ export function planBlocksPolicy(b: PlanBuilder, p: BlocksPolicy, observed: Obse
     b.warn(`store ${to} has ${future.length} manifest${future.length === 1 ? '' : 's'} of policy ${P} dated in the future (${future.slice(0, 3).map((m) => m.key).join(', ')}; now is ${iso(now)}): not counted as recovery points and never deleted; check the clocks`, P);
   }
   const newest = trusted[trusted.length - 1];
+  if (Object.keys(p.backup.keep).length === 0) {
+    b.warn(`policy ${P} declares no backup.keep: only the newest manifest (and the last good one before a mass deletion) is kept, so there is no older recovery point; declare e.g. keep: { daily: 7 }`, P);
+  }
   const unfinished = observed.unfinished.filter((u) => u.policy === P && (u.kind === KIND.upload || u.kind === KIND.manifest));
   const markers = runMarkers(p, o, now);
   if (unfinished.length || markers.open.length) {
@@ -67,6 +71,26 @@ export function planBlocksPolicy(b: PlanBuilder, p: BlocksPolicy, observed: Obse
       reason: why.join('; '),
       dependsOn: [],
     });
+  }
+
+  // A mass deletion or rewrite of the source (mass-change.ts) is held for the operator: no upload,
+  // no manifest, no retention, no gc, whether or not a run is due.
+  const maxChange = p.backup.maxChange ?? DEFAULT_MAX_CHANGE;
+  const word = massChangeWord(p);
+  const allowMassChange = b.allowsOverwrite(word);
+  const mc = o.live ? massChange(store.newest, o.live.files, maxChange) : undefined;
+  if (mc && !allowMassChange) {
+    const what = describeMassChange(mc, word, `the newest manifest ${newest?.key ?? ''}`.trim(), maxChange);
+    b.hold({
+      policy: P,
+      target: word,
+      source: word,
+      reason: 'mass-change',
+      message:
+        `block backup ${P} is held: ${what}. No manifest is written, and no manifest or block is deleted, until you decide: ` +
+        `restore ${word} from the backup (hbr restore), or, if the change is intended, allow it with: hbr apply --allow-overwrite ${word}`,
+    });
+    return;
   }
 
   const due = isDue(p.backup.schedule, newest ? { name: newest.key, time: newest.time } : undefined, now);
@@ -110,11 +134,11 @@ export function planBlocksPolicy(b: PlanBuilder, p: BlocksPolicy, observed: Obse
         manifestId = b.add({
           id: stepId(KIND.manifest, { cluster: to, path: key }),
           kind: KIND.manifest,
-          action: Action.Create,
+          action: mc ? Action.Replace : Action.Create,
           policy: P,
           target: { cluster: to, path: key },
-          params: { runAt: now } satisfies BlocksParams,
-          reason: `${due.reason.replace(/snapshot/g, 'backup')}: ${live.files.length} files, ${uploads.length} new blocks`,
+          params: { runAt: now, ...(allowMassChange ? { allowMassChange: true } : {}) } satisfies BlocksParams,
+          reason: `${mc ? `REPLACES the newest manifest as the newest recovery point (${describeMassChange(mc, word, newest?.key ?? '', maxChange)}; allowed by the operator); ` : ''}${due.reason.replace(/snapshot/g, 'backup')}: ${live.files.length} files, ${uploads.length} new blocks`,
           dependsOn: [...(sweep ? [sweep] : []), ...ids],
         });
       }
@@ -185,7 +209,7 @@ function planGc(b: PlanBuilder, p: BlocksPolicy, observed: Observed, now: number
   if (unreferenced > 0 && held.get('unfinished')) {
     b.warn(`garbage collection held: ${unfinishedRun(p, o, observed, manifestPlanned, now)}`, p.name);
   }
-  if (!store.referenced) b.warn(`garbage collection held: a manifest in store ${p.backup.to} could not be read`, p.name);
+  if (!store.referenced) b.warn(`garbage collection held: a manifest in store ${p.backup.to} could not be read or is not named by hbr (the warning above names it)`, p.name);
   doomed.sort();
   for (let i = 0; i < doomed.length; i += GC_BATCH) {
     const keys = doomed.slice(i, i + GC_BATCH);

@@ -17,8 +17,11 @@
  * blocks.manifest.delete, per manifest key:
  *   foreign               not manifests/<policy>/<UTC>.json of the step's policy
  *   future                dated in the future (not trusted)
- *   last-recovery-point   the newest manifest of the policy
+ *   last-recovery-point   the newest manifest of the policy, the newest one read and validated,
+ *                         and the last manifest before a mass deletion (lastGoodManifest)
+ *   unverifiable          every manifest, while one in the store cannot be read or is not hbr-named
  *   planned               the manifest this plan writes
+ * every gc and manifest delete, rule `held`: none while the plan holds the policy (mass change)
  */
 import { trustedUntil } from '../../model/names.js';
 import type { Observed } from '../../model/observed.js';
@@ -26,6 +29,7 @@ import type { Plan, Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
 import { checkNow, type Floor } from '../../planner/safety.js';
 import type { DeleteChecker, Violation } from '../types.js';
+import { DEFAULT_MAX_CHANGE } from './mass-change.js';
 import { blockName, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey } from './names.js';
 import { isBlocksPolicy, KIND, type BlocksObserved, type BlocksParams, type BlocksPolicy, type BlocksPolicyObserved } from './types.js';
 
@@ -96,19 +100,45 @@ export function gcFloors(p: BlocksPolicy, o: BlocksPolicyObserved, observed: Obs
   ];
 }
 
+/**
+ * The last good manifest of the policy: walking its read manifests oldest first, the newest one
+ * that did not shrink by more than max_change from the last good one before it (files or bytes).
+ * A run after a mass deletion the operator allowed writes a smaller manifest; this one stays the
+ * recovery point until the source holds that much again (mass-change.ts, docs/blocks.md).
+ */
+export function lastGoodManifest(p: BlocksPolicy, o: BlocksPolicyObserved, now: number): string | undefined {
+  const until = trustedUntil(now);
+  const sizes = o.store?.sizes ?? {};
+  const keep = 1 - (p.backup.maxChange ?? DEFAULT_MAX_CHANGE);
+  let good: { key: string; files: number; bytes: number } | undefined;
+  for (const k of o.store?.manifests ?? []) {
+    const t = parseManifestKey(k);
+    const sz = sizes[k];
+    if (!sz || !t || t.policy !== p.name || t.time > until) continue;
+    if (!good || keep <= 0 || (sz.files >= good.files * keep && sz.bytes >= good.bytes * keep)) good = { key: k, ...sz };
+  }
+  return good?.key;
+}
+
 /** The floors for blocks.manifest.delete of policy `p` (manifest keys). */
 export function manifestFloors(p: BlocksPolicy, o: BlocksPolicyObserved, plannedKey: string | undefined, now: number): Floor[] {
   const until = trustedUntil(now);
   let newest: { key: string; time: number } | undefined;
+  let newestRead: string | undefined;
   for (const k of o.store?.manifests ?? []) {
     const t = parseManifestKey(k);
     if (t && t.policy === p.name && t.time <= until && (!newest || t.time > newest.time)) newest = { key: k, time: t.time };
+    if (t && t.policy === p.name && t.time <= until && o.store?.sizes?.[k]) newestRead = k;
   }
+  const good = lastGoodManifest(p, o, now);
+  const unreadable = !o.store?.referenced;
   return [
     { rule: 'foreign', why: `not a manifest hbr names for policy ${p.name}`, protects: (k) => parseManifestKey(k)?.policy !== p.name },
     { rule: 'future', why: 'named in the future (not trusted: check the clocks)', protects: (k) => (parseManifestKey(k)?.time ?? -Infinity) > until },
     { rule: 'planned', why: 'written by this plan', protects: (k) => k === plannedKey },
-    { rule: 'last-recovery-point', why: `newest manifest of policy ${p.name}`, protects: (k) => k === newest?.key },
+    { rule: 'last-recovery-point', why: `newest manifest of policy ${p.name}, or the newest one read and validated`, protects: (k) => k === newest?.key || k === newestRead },
+    { rule: 'last-recovery-point', why: `the last manifest of policy ${p.name} before a mass deletion (max_change): the recovery point until the source holds as much again`, protects: (k) => k === good },
+    { rule: 'unverifiable', why: 'a manifest in the store could not be read or is not named by hbr: retention waits until every manifest reads', protects: () => unreadable },
   ];
 }
 
@@ -140,6 +170,8 @@ function checkDelete(step: Step<BlocksParams>, plan: Plan, config: Config, obser
     return;
   }
   const keys = step.params.keys ?? [];
+  const hold = plan.holds?.find((h) => h.policy === p.name);
+  if (hold) violation('held', `policy ${p.name} is held for the operator (${hold.reason}): nothing is deleted`);
   if (!keys.length) violation('unverifiable', 'the step names no keys');
   if (step.kind === KIND.gc) {
     const floors = gcFloors(p, o, observed, manifest !== undefined, now);

@@ -37,6 +37,13 @@ export const blocksSchema: SchemaPart = {
           "minimum": 1,
           "maximum": 64
         },
+        "max_change": {
+          "title": "Largest change backed up without the operator",
+          "description": "A run whose walk lost or rewrote more than this share of the files or bytes of the newest manifest (a mass deletion, a directory recreated empty, ransomware) writes no manifest, and retention and garbage collection delete nothing, until the operator allows it with hbr apply --allow-overwrite <cluster>:<path>. Default 50%; 100% turns the check off.",
+          "type": "string",
+          "pattern": "^(100|[1-9]?[0-9])(\\.[0-9]+)?%$",
+          "patternErrorMessage": "a percentage from 0% to 100%, e.g. 25%"
+        },
         "verify_every": {
           "title": "Full block-list refresh",
           "description": "Every Nth run asks the NameNode for the block list of every file, instead of reusing the list of a file whose id, length and modification time are unchanged since the newest manifest. Absent: never.",

@@ -4,7 +4,8 @@
  * EVERY policy in the store (garbage collection is store-wide: a block any manifest references is
  * kept), the policy's unfinished-run markers and the uploads a killed run left under blocks/.
  *
- * Every manifest is read and validated: one that cannot be read leaves `referenced` undefined, and
+ * Every manifest is read and validated: one that cannot be read, or a key under manifests/ hbr does
+ * not name, leaves `referenced` undefined, and
  * the plan then collects nothing (an unreadable manifest may reference any block).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -61,13 +62,17 @@ export async function observeBlockStore(
   const manifests = manifestObjs
     .map((o) => ({ key: o.key, parsed: parseManifestKey(o.key) }))
     .filter((m): m is { key: string; parsed: { policy: string; time: number } } => m.parsed !== undefined);
+  // A key under manifests/ hbr does not name (a later hbr's format, a manifest copied by hand) is
+  // never read, yet may reference any block: garbage collection holds while it is there.
+  const unnamed = manifestObjs.filter((o) => parseManifestKey(o.key) === undefined).map((o) => o.key);
+  if (unnamed.length) warnings.push(`${unnamed.length} object${unnamed.length === 1 ? '' : 's'} under ${MANIFESTS_PREFIX} hbr does not name (${unnamed.slice(0, 3).join(', ')}): may reference any block`);
   const mine = manifests.filter((m) => m.parsed.policy === policy).sort((a, b) => a.parsed.time - b.parsed.time);
   const until = trustedUntil(now);
   const newestKey = [...mine].reverse().find((m) => m.parsed.time <= until)?.key;
 
   const dir = await mkdtemp(join(tmpdir(), 'hbr-manifests-'));
   const read = new Map<string, Manifest>();
-  let unreadable = false;
+  let unreadable = unnamed.length > 0;
   try {
     await Promise.all(
       manifests.map((m) =>
@@ -102,6 +107,10 @@ export async function observeBlockStore(
     blocks,
     manifests: mine.map((m) => m.key),
     ...(newest ? { newest } : {}),
+    sizes: Object.fromEntries(mine.filter((m) => read.has(m.key)).map((m) => {
+      const f = read.get(m.key)!.files;
+      return [m.key, { files: f.length, bytes: f.reduce((n, x) => n + x.length, 0) }];
+    })),
     ...(unreadable ? {} : { referenced: [...referenced].sort() }),
     openRuns: runObjs.filter((o) => parseOpenRunKey(o.key)?.policy === policy).map((o) => o.key).sort(),
     incompleteUploads: incomplete.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: u.initiated })).sort((a, b) => (a.key < b.key ? -1 : 1)),

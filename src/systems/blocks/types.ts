@@ -34,6 +34,8 @@ export interface BlocksPolicy extends PolicyBase {
     concurrency: number;
     /** every Nth run re-reads every file's block list instead of reusing an unchanged file's (absent: never) */
     verifyEvery?: number;
+    /** a run that lost or rewrote more than this share (0..1) of the newest manifest's files or bytes is held (./mass-change.ts); absent: 0.5 */
+    maxChange?: number;
   };
 }
 
@@ -176,6 +178,8 @@ export interface BlocksPolicyObserved {
     manifests: string[];
     /** the newest manifest of this policy, read whole (reuse of block lists, damaged-file restores) */
     newest?: Manifest;
+    /** files and bytes of each manifest of this policy that was read and validated (the last-good floor, safety.ts) */
+    sizes?: Record<string, { files: number; bytes: number }>;
     /** every block key any retained manifest of any policy in the store references ("<pool>/<id>_<gs>") */
     referenced?: string[];
     /** runs/<policy>/*.open keys: a run started and did not finish */
@@ -237,6 +241,8 @@ export type BlocksParams = {
   damaged?: boolean;
   /** blocks.sweep: the incomplete uploads to abort (as observed) */
   uploads?: Array<{ key: string; uploadId: string }>;
+  /** blocks.manifest: the operator allowed a mass change (`--allow-overwrite <cluster>:<path>`): the executor does not hold it */
+  allowMassChange?: boolean;
 };
 
 export type BlocksStep = Step<BlocksParams>;
