@@ -28,7 +28,7 @@ import { WebHdfs } from '../src/hadoop/webhdfs.js';
 import { createFromStream } from '../src/hadoop/webhdfs-write.js';
 import { openStore } from '../src/stores/index.js';
 import type { Manifest } from '../src/systems/blocks/types.js';
-import { HBR, hbrEnv } from '../test/helpers/hbr.js';
+import { HBR, hbrEnv, writeBlocksPolicy } from '../test/helpers/hbr.js';
 import { testbed } from '../test/helpers/testbed.js';
 
 const MIB = 1 << 20;
@@ -63,20 +63,7 @@ export async function benchBlocksRestore(): Promise<{ hbrMiBs: number; baselineM
     HBR_NOW: '2030-08-01T00:00:00Z',
   });
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, AWS_REGION: env.AWS_REGION });
-  const policy = join(work, 'p.yaml');
-  writeFileSync(
-    policy,
-    `version: 1
-clusters:
-  primary: { hdfs: { webhdfs: ${tb.HBR_TB_PRIMARY_WEBHDFS}, fs: ${tb.HBR_TB_PRIMARY_FS}, user: ${tb.HBR_TB_HDFS_USER} } }
-stores:
-  s3: { s3: { bucket: ${tb.HBR_TB_S3_BUCKET}, prefix: ${prefix}, endpoint: ${tb.HBR_TB_S3_ENDPOINT}, force_path_style: true } }
-policies:
-  bench:
-    source: { cluster: primary, path: ${root}/data }
-    backup: { to: s3, every: 1d, keep: { last: 1 } }
-`,
-  );
+  const policy = writeBlocksPolicy(join(work, 'p.yaml'), { name: 'bench', root: `${root}/data`, prefix, backup: 'every: 1d, keep: { last: 1 }' });
   const storeConfig = { name: 's3', kind: 's3' as const, bucket: tb.HBR_TB_S3_BUCKET, prefix, endpoint: tb.HBR_TB_S3_ENDPOINT, forcePathStyle: true, at: { file: 'bench', line: 1, col: 1 } };
   try {
     console.log(`  writing ${files} x ${FILE_MIB} MiB (block size ${BLOCK / MIB} MiB) under primary:${root}/data`);

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getBlockLocations, openRange } from '../src/hadoop/webhdfs-blocks.js';
 import { WebHdfs } from '../src/hadoop/webhdfs.js';
-import { HBR, hbrEnv } from '../test/helpers/hbr.js';
+import { HBR, hbrEnv, writeBlocksPolicy } from '../test/helpers/hbr.js';
 import { testbed } from '../test/helpers/testbed.js';
 
 const MIB = 1 << 20;
@@ -105,20 +105,7 @@ export async function benchBlocks(): Promise<void> {
   });
   const dir = mkdtempSync(join(tmpdir(), 'hbr-bench-blocks-'));
   const prefix = `bench-blocks/${id}/`;
-  const file = join(dir, 'blocks.yaml');
-  writeFileSync(
-    file,
-    `version: 1
-clusters:
-  primary: { hdfs: { webhdfs: ${nn.url}, fs: ${tb.HBR_TB_PRIMARY_FS}, user: ${tb.HBR_TB_HDFS_USER} } }
-stores:
-  s3: { s3: { bucket: ${tb.HBR_TB_S3_BUCKET}, prefix: ${prefix}, endpoint: ${s3p.url}, force_path_style: true } }
-policies:
-  bench-blocks:
-    source: { cluster: primary, path: ${src} }
-    backup: { to: s3, every: 1d, keep: { last: 2 }, concurrency: ${CONCURRENCY} }
-`,
-  );
+  const file = writeBlocksPolicy(join(dir, 'blocks.yaml'), { name: 'bench-blocks', root: src, prefix, webhdfs: nn.url, s3: s3p.url, backup: `every: 1d, keep: { last: 2 }, concurrency: ${CONCURRENCY}` });
   const state = join(dir, 'state');
   const T0 = Date.parse('2030-08-01T00:00:00Z');
   const apply = (now: number) => run(['apply', '-f', file, '--state-dir', state, '--auto-approve'], hbrEnv({ HBR_NOW: new Date(now).toISOString() }));

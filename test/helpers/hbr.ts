@@ -67,6 +67,33 @@ ${o.rpo ? `    rpo: ${o.rpo}\n` : ''}    replicate:
   return file;
 }
 
+/**
+ * A policy file of one block backup (docs/blocks.md) of primary:<root> into the test bed's S3 under
+ * `prefix` (or a local store at `vault`), written to `file`. `backup` is the policy's backup map
+ * after `to:` (e.g. `every: 1d, keep: { last: 2 }`); `webhdfs`/`s3` replace the endpoints (a
+ * counting proxy in a bench).
+ */
+export function writeBlocksPolicy(file: string, o: { name: string; root: string; backup: string; prefix?: string; vault?: string; webhdfs?: string; s3?: string }): string {
+  const tb = testbed();
+  const store = o.vault
+    ? `vault: { local: { path: ${o.vault} } }`
+    : `s3: { s3: { bucket: ${tb.HBR_TB_S3_BUCKET}, prefix: ${o.prefix}, endpoint: ${o.s3 ?? tb.HBR_TB_S3_ENDPOINT}, force_path_style: true } }`;
+  writeFileSync(
+    file,
+    `version: 1
+clusters:
+  primary: { hdfs: { webhdfs: ${o.webhdfs ?? tb.HBR_TB_PRIMARY_WEBHDFS}, fs: ${tb.HBR_TB_PRIMARY_FS}, user: ${tb.HBR_TB_HDFS_USER} } }
+stores:
+  ${store}
+policies:
+  ${o.name}:
+    source: { cluster: primary, path: ${o.root} }
+    backup: { to: ${o.vault ? 'vault' : 's3'}, ${o.backup} }
+`,
+  );
+  return file;
+}
+
 export function clusters(): { primary: WebHdfs; dr: WebHdfs } {
   const tb = testbed();
   return {

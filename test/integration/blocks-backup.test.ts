@@ -22,7 +22,7 @@ import { openStore } from '../../src/stores/index.js';
 import { parseManifest } from '../../src/systems/blocks/manifest.js';
 import { manifestKey } from '../../src/systems/blocks/names.js';
 import type { Manifest } from '../../src/systems/blocks/types.js';
-import { clusters, hbr, tempDir } from '../helpers/hbr.js';
+import { clusters, hbr, tempDir, writeBlocksPolicy } from '../helpers/hbr.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
 const tb = testbed();
@@ -49,20 +49,7 @@ const store = openStore({ name: 's3', kind: 's3', bucket: tb.HBR_TB_S3_BUCKET, p
 const s3 = new S3Client({ endpoint: tb.HBR_TB_S3_ENDPOINT, region: tb.HBR_TB_S3_REGION, forcePathStyle: true });
 
 function policyFile(gcGrace = '2d'): string {
-  const file = join(work, 'blocks.yaml');
-  writeFileSync(
-    file,
-    `version: 1
-clusters:
-  primary: { hdfs: { webhdfs: ${tb.HBR_TB_PRIMARY_WEBHDFS}, fs: ${tb.HBR_TB_PRIMARY_FS}, user: ${tb.HBR_TB_HDFS_USER} } }
-stores:
-  s3: { s3: { bucket: ${tb.HBR_TB_S3_BUCKET}, prefix: ${prefix}, endpoint: ${tb.HBR_TB_S3_ENDPOINT}, force_path_style: true } }
-policies:
-  bk:
-    source: { cluster: primary, path: ${root} }
-    backup: { to: s3, every: 1d, keep: { last: 2 }, gc_grace: ${gcGrace}, concurrency: 8 }
-`,
-  );
+  const file = writeBlocksPolicy(join(work, 'blocks.yaml'), { name: 'bk', root, prefix, backup: `every: 1d, keep: { last: 2 }, gc_grace: ${gcGrace}, concurrency: 8` });
   return file;
 }
 

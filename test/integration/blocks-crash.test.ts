@@ -20,7 +20,7 @@ import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { openStore } from '../../src/stores/index.js';
 import { parseManifest } from '../../src/systems/blocks/manifest.js';
 import { parseManifestKey } from '../../src/systems/blocks/names.js';
-import { clusters, hbr, tempDir } from '../helpers/hbr.js';
+import { clusters, hbr, tempDir, writeBlocksPolicy } from '../helpers/hbr.js';
 import { crashWalkPoints, testbed, uniq } from '../helpers/testbed.js';
 
 const { primary } = clusters();
@@ -50,20 +50,7 @@ async function setup(): Promise<Case> {
   const prefix = `${id}/`;
   made.push({ root, prefix });
   const dir = tempDir('cp-blocks');
-  const file = join(dir, 'blocks.yaml');
-  writeFileSync(
-    file,
-    `version: 1
-clusters:
-  primary: { hdfs: { webhdfs: ${tb.HBR_TB_PRIMARY_WEBHDFS}, fs: ${tb.HBR_TB_PRIMARY_FS}, user: ${tb.HBR_TB_HDFS_USER} } }
-stores:
-  s3: { s3: { bucket: ${tb.HBR_TB_S3_BUCKET}, prefix: ${prefix}, endpoint: ${tb.HBR_TB_S3_ENDPOINT}, force_path_style: true } }
-policies:
-  bk:
-    source: { cluster: primary, path: ${root} }
-    backup: { to: s3, every: 1d, keep: { last: 1 }, gc_grace: 1h, concurrency: 2 }
-`,
-  );
+  const file = writeBlocksPolicy(join(dir, 'blocks.yaml'), { name: 'bk', root, prefix, backup: 'every: 1d, keep: { last: 1 }, gc_grace: 1h, concurrency: 2' });
   await primary.mkdirs(root);
   for (let i = 0; i < 4; i++) await primary.create(`${root}/d${i % 2}/f${i}.bin`, randomBytes(1500 * MIB / 1024 + i), { blockSize: MIB });
   const c = { file, state: join(dir, 'state'), root, prefix };

@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBlockLocations } from '../../src/hadoop/webhdfs-blocks.js';
-import { clusters, hbr, tempDir } from '../helpers/hbr.js';
+import { clusters, hbr, tempDir, writeBlocksPolicy } from '../helpers/hbr.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
 const tb = testbed();
@@ -23,20 +23,7 @@ const state = join(work, 'state');
 const T0 = Math.floor(Date.now() / 1000) * 1000;
 const content = new Map<string, Buffer>();
 
-const file = join(work, 'p.yaml');
-writeFileSync(
-  file,
-  `version: 1
-clusters:
-  primary: { hdfs: { webhdfs: ${tb.HBR_TB_PRIMARY_WEBHDFS}, fs: ${tb.HBR_TB_PRIMARY_FS}, user: ${tb.HBR_TB_HDFS_USER} } }
-stores:
-  vault: { local: { path: ${vault} } }
-policies:
-  bkl:
-    source: { cluster: primary, path: ${root} }
-    backup: { to: vault, every: 1d, keep: { last: 2 } }
-`,
-);
+const file = writeBlocksPolicy(join(work, 'p.yaml'), { name: 'bkl', root, vault, backup: 'every: 1d, keep: { last: 2 }' });
 const run = async (verb: 'plan' | 'apply', now: number) => {
   const r = await hbr([verb, '-f', file, '--state-dir', state, ...(verb === 'apply' ? ['--auto-approve'] : [])], { HBR_NOW: new Date(now).toISOString() });
   assert.is(r.code, 0, r.stdout + r.stderr);

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '../../src/stores/index.js';
-import { clusters, hbr, tempDir } from '../helpers/hbr.js';
+import { clusters, hbr, tempDir, writeBlocksPolicy } from '../helpers/hbr.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
 const tb = testbed();
@@ -33,20 +33,7 @@ const T0 = Math.floor(Date.now() / 1000) * 1000;
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 const store = openStore({ name: 's3', kind: 's3', bucket: tb.HBR_TB_S3_BUCKET, prefix, endpoint: tb.HBR_TB_S3_ENDPOINT, forcePathStyle: true, at: { file: '', line: 1, col: 1 } });
 
-const policy = join(work, 'blocks.yaml');
-writeFileSync(
-  policy,
-  `version: 1
-clusters:
-  primary: { hdfs: { webhdfs: ${tb.HBR_TB_PRIMARY_WEBHDFS}, fs: ${tb.HBR_TB_PRIMARY_FS}, user: ${tb.HBR_TB_HDFS_USER} } }
-stores:
-  s3: { s3: { bucket: ${tb.HBR_TB_S3_BUCKET}, prefix: ${prefix}, endpoint: ${tb.HBR_TB_S3_ENDPOINT}, force_path_style: true } }
-policies:
-  bk:
-    source: { cluster: primary, path: ${root} }
-    backup: { to: s3, every: 1d, gc_grace: 1h }
-`,
-);
+const policy = writeBlocksPolicy(join(work, 'blocks.yaml'), { name: 'bk', root, prefix, backup: 'every: 1d, gc_grace: 1h' });
 
 async function run(verb: 'plan' | 'apply', now: number, extra: string[] = []) {
   const args = [verb, '-f', policy, '--state-dir', state, ...(verb === 'apply' ? ['--auto-approve'] : []), ...extra];
