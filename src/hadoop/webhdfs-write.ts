@@ -18,7 +18,8 @@
 import http from 'node:http';
 import type { Readable } from 'node:stream';
 import { stripUserinfo, transportReason } from '../model/errors.js';
-import { WebHdfsError, type WebHdfs } from './webhdfs.js';
+import type { WebHdfs } from './webhdfs.js';
+import { firstLine, remoteException, toError, WebHdfsError } from './webhdfs-wire.js';
 
 export interface CreateStreamOptions {
   /** exact number of bytes the stream yields (sent as Content-Length) */
@@ -74,13 +75,7 @@ async function nameNode(fs: WebHdfs, method: string, path: string, op: string, p
   } catch (err) {
     throw new WebHdfsError(`${op} ${path}: ${transportReason(err)} (${stripUserinfo(fs.baseUrl)})`, op, path, undefined, undefined);
   }
-  if (res.status >= 400) {
-    const text = await res.text().catch(() => '');
-    const e = remoteException(text);
-    throw e
-      ? new WebHdfsError(`${op} ${path}: ${e.exception}: ${firstLine(e.message)}`, op, path, res.status, e.exception)
-      : new WebHdfsError(`${op} ${path}: HTTP ${res.status} ${firstLine(text)}`, op, path, res.status, undefined);
-  }
+  if (res.status >= 400) throw await toError(res, op, path);
   return res;
 }
 
@@ -130,17 +125,4 @@ function streamToDataNode(loc: string, path: string, body: Readable, opts: Creat
     });
     body.pipe(req);
   });
-}
-
-function remoteException(text: string): { exception: string; message: string } | undefined {
-  try {
-    const e = (JSON.parse(text) as { RemoteException?: { exception: string; message: string } }).RemoteException;
-    return e && typeof e.exception === 'string' ? e : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function firstLine(s: string): string {
-  return (s.split('\n')[0] ?? '').slice(0, 300);
 }
