@@ -1,7 +1,8 @@
 /** Small file-system helpers shared by the store clients: hashing, fsync, temp names. */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { open, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** A short random suffix for temp files (hex). */
 export function randomSuffix(): string {
@@ -56,4 +57,35 @@ export function abortError(signal: AbortSignal): Error {
   const e = new Error('the operation was aborted');
   e.name = 'AbortError';
   return e;
+}
+
+/**
+ * Walks a local store at `root` for the regular files whose keys may start with `prefix` (key =
+ * path relative to root, `/`-separated), descending only into directories on the way to or under
+ * the prefix and never into dot-directories; `onFile` gets each file's key, name and directory and
+ * filters further (`list` skips dot-files, the sweep wants exactly those). A directory that is gone
+ * is empty.
+ */
+export async function walkStorePrefix(root: string, prefix: string, onFile: (key: string, name: string, dir: string) => Promise<void>): Promise<void> {
+  if (prefix.split('/').some((s) => s === '..' || s === '.')) throw new Error(`invalid prefix ${JSON.stringify(prefix)} for the local store ${root}`);
+  const slash = prefix.lastIndexOf('/');
+  const walk = async (rel: string): Promise<void> => {
+    const dir = rel ? join(root, ...rel.split('/')) : root;
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return;
+      throw err;
+    }
+    for (const e of entries) {
+      const key = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!e.name.startsWith('.') && (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`))) await walk(key);
+      } else if (e.isFile()) {
+        await onFile(key, e.name, dir);
+      }
+    }
+  };
+  await walk(slash >= 0 ? prefix.slice(0, slash) : '');
 }

@@ -36,13 +36,13 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LocalStore } from '../model/policy.js';
 import { ChecksumMismatchError, type IncompleteUpload, type Progress, type PutOptions, type PutResult, type StoreClient, type StoredObject } from './types.js';
 import { localAbortUpload, localIncompleteUploads } from './local-sweep.js';
 import { verifiedChunks } from './read-verified.js';
-import { abortError, errorCode, fsyncDir, randomSuffix, sha256File, unlinkQuiet } from './fsutil.js';
+import { abortError, errorCode, fsyncDir, randomSuffix, sha256File, unlinkQuiet, walkStorePrefix } from './fsutil.js';
 import { crashPoint } from '../model/faults.js';
 
 const CHUNK = 1024 * 1024;
@@ -153,32 +153,13 @@ export class LocalStoreClient implements StoreClient {
 
   async list(prefix: string): Promise<StoredObject[]> {
     await this.checkRoot();
-    if (prefix.split('/').some((s) => s === '..' || s === '.')) throw new Error(`invalid prefix ${JSON.stringify(prefix)} for the local store ${this.url}`);
-    const slash = prefix.lastIndexOf('/');
-    const startRel = slash >= 0 ? prefix.slice(0, slash) : '';
     const out: StoredObject[] = [];
-    const walk = async (rel: string): Promise<void> => {
-      const dir = rel ? join(this.root, ...rel.split('/')) : this.root;
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch (err) {
-        if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return;
-        throw err;
-      }
-      for (const e of entries) {
-        if (e.name.startsWith('.')) continue; // temp files
-        const key = rel ? `${rel}/${e.name}` : e.name;
-        if (e.isDirectory()) {
-          if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(key);
-          continue;
-        }
-        if (!e.isFile() || e.name.endsWith(SIDECAR) || !key.startsWith(prefix)) continue;
-        const obj = await this.statObject(key, join(dir, e.name));
-        if (obj) out.push(obj);
-      }
-    };
-    await walk(startRel);
+    await walkStorePrefix(this.root, prefix, async (key, name, dir) => {
+      // dot-files are temp files (./local-sweep.ts); sidecars carry the checksum of their object
+      if (name.startsWith('.') || name.endsWith(SIDECAR) || !key.startsWith(prefix)) return;
+      const obj = await this.statObject(key, join(dir, name));
+      if (obj) out.push(obj);
+    });
     return out;
   }
 
