@@ -79,3 +79,27 @@ export function crashWalkPoints(n: number, env: NodeJS.ProcessEnv = process.env,
   const offset = Math.floor(now / 86_400_000) % 2;
   return all.filter((k) => k % 2 === offset || k === n);
 }
+
+/**
+ * Walks crash points `lanes` at a time (HBR_CRASH_LANES, default 2). Each point has its own copy
+ * of its scenario (own paths, own state dir, its own lock), and the walks assert no durations, so
+ * two at once only use the second core that a walk of one hbr + one DistCp JVM leaves idle. Every
+ * point runs to its end even when another failed (nothing outlives the test); the first failure,
+ * in point order, is thrown.
+ */
+export async function walkPoints(points: number[], visit: (k: number) => Promise<void>, lanes = Number(process.env.HBR_CRASH_LANES ?? 2)): Promise<void> {
+  const queue = [...points];
+  const failures = new Map<number, unknown>();
+  const lane = async (): Promise<void> => {
+    for (let k = queue.shift(); k !== undefined; k = queue.shift()) {
+      try {
+        await visit(k);
+      } catch (err) {
+        failures.set(k, err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, lanes) }, lane));
+  const first = [...failures.keys()].sort((a, b) => a - b)[0];
+  if (first !== undefined) throw failures.get(first);
+}

@@ -23,7 +23,7 @@ import { parseArchiveKey, parseSnapshotName } from '../../src/model/names.js';
 import { openStore } from '../../src/stores/index.js';
 import { bootstrapMark } from '../../src/systems/hdfs/scratch.js';
 import { clusters, hbr, snapshotNames, tempDir, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
-import { crashWalkPoints, testbed, uniq } from '../helpers/testbed.js';
+import { crashWalkPoints, testbed, uniq, walkPoints } from '../helpers/testbed.js';
 
 const { primary, dr } = clusters();
 const tb = testbed();
@@ -106,7 +106,7 @@ async function walk(s: Scenario): Promise<void> {
   await c0.check();
 
   const visit = crashWalkPoints(points.length);
-  for (const k of visit) {
+  await walkPoints(visit, async (k) => {
     const what = `${s.name}, killed at point ${points[k - 1]}`;
     const c = await s.setup();
     await c.before();
@@ -120,7 +120,7 @@ async function walk(s: Scenario): Promise<void> {
     await converge(c, what);
     await c.check();
     tmpEmpty(c.state);
-  }
+  });
   listed[s.name] = points.length;
   walked[s.name] = visit.length;
   console.log(`      ${s.name}: ${visit.length} of ${points.length} crash points walked${visit.length < points.length ? ' (CI: every second one, by day; HBR_CRASH_WALK=all walks each)' : ''}`);

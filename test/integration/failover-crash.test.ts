@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseSnapshotName } from '../../src/model/names.js';
 import { failoverMark } from '../../src/systems/hdfs/failover-mark.js';
 import { clusters, hbr, snapshotNames, tempDir, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
-import { crashWalkPoints, uniq } from '../helpers/testbed.js';
+import { crashWalkPoints, uniq, walkPoints } from '../helpers/testbed.js';
 
 const { primary, dr } = clusters();
 const T0 = Date.parse('2030-06-01T00:00:00Z');
@@ -140,7 +140,7 @@ async function walk(name: string, setup: () => Promise<Case>): Promise<void> {
   await c0.check();
   const bare = (p: string | undefined) => p?.replace(/fo-[a-z]+-[a-z0-9]+-[a-z0-9]+/g, 'ID');
   const visit = crashWalkPoints(points.length);
-  for (const k of visit) {
+  await walkPoints(visit, async (k) => {
     const what = `${name}, killed at point ${points[k - 1]}`;
     const c = await setup();
     const t = join(c.dir, 'trace');
@@ -150,7 +150,7 @@ async function walk(name: string, setup: () => Promise<Case>): Promise<void> {
     assert.is(bare(passed[passed.length - 1]), bare(points[k - 1]), `${what}: the run took another path`);
     await converge(c, what);
     await c.check();
-  }
+  });
   walked[name] = visit.length;
   console.log(`      ${name}: ${visit.length} of ${points.length} crash points walked${visit.length < points.length ? ' (CI: every second one, by day; HBR_CRASH_WALK=all walks each)' : ''}`);
 }
