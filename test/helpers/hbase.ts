@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeBackupInfo, type BackupSession } from './hbase-backup-info.js';
+import { decodeBackupInfo, type BackupSession } from '../../src/systems/hbase/backup-info.js';
 import { repoRoot, testbed } from './testbed.js';
 
 export interface HbaseEndpoints {

@@ -1,0 +1,51 @@
+/**
+ * The HBase backup system: full and incremental backups with HBase's own backup module, observed
+ * over the REST gateway, each image checked against hbr's record of it (docs/hbase.md).
+ */
+import { hdfsEndpoint, isHdfsCluster } from '../../hadoop/cluster.js';
+import type { Config } from '../../model/policy.js';
+import type { System } from '../types.js';
+import { checkHbaseStep } from './check.js';
+import { hbaseClaims, hbaseEndpoint, loadHbaseCluster, loadHbasePolicy } from './load.js';
+import { observeHbase } from './observe.js';
+import { planHbase } from './plan.js';
+import { hbasePolicyPoints } from './recovery.js';
+import { hbaseSchema } from './schema.js';
+import { backupCreate } from './steps.js';
+import { isHbaseCluster, KIND, type HbaseBackupPolicy } from './types.js';
+
+/** A backup runs for minutes to hours (the copy runs inside the CLI's JVM). */
+const BACKUP_DEADLINE = 360 * 60_000;
+
+export const hbase: System<HbaseBackupPolicy> = {
+  name: 'hbase',
+  policyKind: 'hbase-backup',
+  key: 'hbase',
+  schema: hbaseSchema,
+  loadCluster: (_kind, name, raw, at) => loadHbaseCluster(name, raw, at),
+  load: loadHbasePolicy,
+  claims: hbaseClaims,
+  stepClaims(step, config: Config | undefined) {
+    // The backup root, and the HBase cluster as a whole: it runs one backup command at a time.
+    const root = config?.clusters[step.target.cluster];
+    const h = config?.clusters[String(step.params.hbase)];
+    return [
+      `${hdfsEndpoint(isHdfsCluster(root) ? root : undefined, step.target.cluster)}\u0000${step.target.path}`,
+      `${hbaseEndpoint(isHbaseCluster(h) ? h : undefined, String(step.params.hbase))}\u0000backup`,
+    ];
+  },
+  describeSource: (step) => `${String(step.params.hbase)}: ${(step.params.tables as string[] | undefined)?.join(',') ?? ''}`,
+  schedule: (p) => p.hbase.incremental,
+  scope: (p) => [...new Set([p.source.cluster, p.hbase.root.cluster])].sort(),
+  observe: observeHbase,
+  plan: planHbase,
+  checkStep: checkHbaseStep,
+  // No delete kinds yet: any delete step naming this system is refused by the core (default deny).
+  safety: () => (_step, violation) => violation('unverifiable', 'the hbase system plans no deletes yet'),
+  kinds: {
+    [KIND.full]: { executor: backupCreate, deadline: BACKUP_DEADLINE },
+    [KIND.incremental]: { executor: backupCreate, deadline: BACKUP_DEADLINE },
+  },
+  deletes: [],
+  recoveryPoints: hbasePolicyPoints,
+};
