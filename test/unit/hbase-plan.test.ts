@@ -1,0 +1,144 @@
+/**
+ * The HBase system's pure parts (docs/hbase.md): loader errors with file:line:col, chains and
+ * recovery points from observed sessions, and what the planner plans (full, incremental, broken
+ * chain, a RUNNING session) over a simulated clock. The observed data are shaped like the real
+ * server's (sessions decoded from backup:system); the real server is in test/integration/hbase-*.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { iso } from '../../src/model/format.js';
+import type { Observed } from '../../src/model/observed.js';
+import type { Config } from '../../src/model/policy.js';
+import { planAll } from '../../src/planner/plan.js';
+import { loadConfigSources } from '../../src/schema/load.js';
+import { chainsOf, recoveryPointsOf } from '../../src/systems/hbase/chains.js';
+import { hbasePolicyPoints } from '../../src/systems/hbase/recovery.js';
+import type { HbaseBackupPolicy, HbasePolicyObserved, ObservedBackup } from '../../src/systems/hbase/types.js';
+
+const H = 3_600_000;
+const D = 24 * H;
+const T0 = Date.UTC(2026, 11, 1, 0, 0, 0);
+const ROOT = 'hdfs://dr-nn:8020/hbase-backups/shop';
+
+function yaml(policy: string): string {
+  return [
+    'version: 1',
+    'clusters:',
+    '  hb: { hbase: { rest: http://hb-rest:8080, zookeeper: "zk1:2181,zk2:2181", fs: hdfs://prod-nn:8020 } }',
+    '  dr: { hdfs: { webhdfs: http://dr-nn:9870, fs: hdfs://dr-nn:8020 } }',
+    'policies:',
+    '  shop:',
+    '    source: { cluster: hb }',
+    policy,
+    '',
+  ].join('\n');
+}
+const GOOD = '    hbase:\n      tables: [orders, "sales:users"]\n      backup_root: { cluster: dr, path: /hbase-backups/shop }\n      full: { every: 7d }\n      incremental: { every: 1h }\n    rpo: 2h';
+
+function load(text: string): Config | string[] {
+  const r = loadConfigSources([{ file: 'p.yaml', text }]);
+  return 'errors' in r ? r.errors.map((e) => `${e.file}:${e.line}:${e.col}: ${e.message}`) : r.config;
+}
+
+test('a valid hbase policy loads to its normal form', () => {
+  const c = load(yaml(GOOD));
+  assert.ok(!Array.isArray(c), String(c));
+  const p = c.policies.shop as HbaseBackupPolicy;
+  assert.is(p.kind, 'hbase-backup');
+  assert.equal(p.hbase.tables, ['default:orders', 'sales:users']);
+  assert.equal(p.hbase.root, { cluster: 'dr', path: '/hbase-backups/shop' });
+  assert.equal(p.hbase.full, { every: 7 * D });
+  assert.is(p.rpo, 2 * H);
+});
+
+test('loader errors point at file:line:col', () => {
+  const cases: Array<[string, RegExp]> = [
+    [GOOD.replace('tables: [orders, "sales:users"]', 'tables: [orders]\n      namespace: sales'), /^p\.yaml:10:7: 'tables' and 'namespace' are mutually exclusive/],
+    [GOOD.replace('      tables: [orders, "sales:users"]\n', ''), /^p\.yaml:8:5: one of 'tables' or 'namespace' is required/],
+    [GOOD.replace('cluster: dr,', 'cluster: hb,'), /^p\.yaml:10:\d+: cluster 'hb' is a hbase cluster .*a backup root is on an hdfs cluster/],
+    [GOOD.replace('cluster: dr,', 'cluster: drr,'), /^p\.yaml:10:\d+: unknown cluster 'drr'/],
+    [GOOD.replace('incremental: { every: 1h }', 'incremental: { every: 8d }'), /^p\.yaml:12:\d+: incremental every 8d is longer than full every 7d/],
+    [GOOD.replace('rpo: 2h', 'rpo: 30m'), /^p\.yaml:13:\d+: rpo 30m is shorter than the backup interval 1h/],
+    [GOOD.replace('tables: [orders, "sales:users"]', 'tables: ["bad table"]'), /^p\.yaml:9:\d+: .*table name/],
+  ];
+  for (const [policy, want] of cases) {
+    const r = load(yaml(policy));
+    assert.ok(Array.isArray(r), `expected an error for:\n${policy}`);
+    assert.ok(r.some((e) => want.test(e)), `${want} not in:\n${r.join('\n')}`);
+  }
+});
+
+function backup(id: number, type: 'FULL' | 'INCREMENTAL', state: ObservedBackup['state'] = 'COMPLETE', image: ObservedBackup['image'] = 'ok'): ObservedBackup {
+  return { id: `backup_${id}`, type, state, phase: 'STORE_MANIFEST', root: ROOT, tables: ['default:orders', 'sales:users'], snapshots: {}, startTs: id, completeTs: state === 'COMPLETE' ? id + 10_000 : 0, progress: 100, image: state === 'COMPLETE' ? image : 'unchecked' };
+}
+
+function observed(backups: ObservedBackup[], o: Partial<HbasePolicyObserved> = {}): Observed {
+  const part: HbasePolicyObserved = { tables: ['default:orders', 'sales:users'], locked: false, running: [], backups, ...o };
+  return { at: T0, dirs: {}, parts: { hbase: { shop: part } }, unfinished: [], errors: [] };
+}
+
+function config(): Config {
+  const c = load(yaml(GOOD));
+  if (Array.isArray(c)) throw new Error(c.join('\n'));
+  return c;
+}
+
+const plan = (backups: ObservedBackup[], now: number, o: Partial<HbasePolicyObserved> = {}) => planAll({ config: config(), observed: observed(backups, o), now });
+
+test('chains: a FAILED full starts no chain; a bad image breaks its chain from there on', () => {
+  const chains = chainsOf([backup(T0, 'FULL'), backup(T0 + H, 'INCREMENTAL'), backup(T0 + 2 * H, 'FULL', 'FAILED'), backup(T0 + 3 * H, 'INCREMENTAL', 'COMPLETE', 'bad'), backup(T0 + 4 * H, 'INCREMENTAL')]);
+  assert.is(chains.length, 1);
+  assert.equal(chains[0]!.incrementals.map((b) => b.startTs), [T0 + H, T0 + 3 * H, T0 + 4 * H]);
+  assert.equal(chains[0]!.good.map((b) => b.startTs), [T0, T0 + H]);
+  assert.is(chains[0]!.broken?.startTs, T0 + 3 * H);
+  const rp = recoveryPointsOf(chains, ['default:orders']);
+  assert.is(rp.newest?.startTs, T0 + H);
+  assert.is(rp.count, 2);
+});
+
+test('plan: first full; then nothing until the incremental is due; the notes say when', () => {
+  let p = plan([], T0);
+  assert.equal(p.steps.map((s) => s.kind), ['hbase.backup.full']);
+  assert.equal(p.steps[0]!.params.tables, ['default:orders', 'sales:users']);
+  assert.is(p.steps[0]!.params.root, ROOT);
+  p = plan([backup(T0, 'FULL')], T0 + 30 * 60_000);
+  assert.equal(p.steps, []);
+  assert.equal(p.notes?.map((n) => n.message), [`next full due ${iso(T0 + 7 * D)} (after backup_${T0}); next incremental due ${iso(T0 + H)} (after backup_${T0})`]);
+  p = plan([backup(T0, 'FULL')], T0 + H);
+  assert.equal(p.steps.map((s) => s.kind), ['hbase.backup.incremental']);
+  p = plan([backup(T0, 'FULL'), backup(T0 + H, 'INCREMENTAL')], T0 + 7 * D);
+  assert.equal(p.steps.map((s) => s.kind), ['hbase.backup.full']);
+});
+
+test('plan: a bad image or an unrecorded one is no recovery point and forces a full', () => {
+  for (const image of ['bad', 'unrecorded'] as const) {
+    const backups = [backup(T0, 'FULL'), backup(T0 + H, 'INCREMENTAL', 'COMPLETE', image)];
+    const p = plan(backups, T0 + H + 60_000);
+    assert.equal(p.steps.map((s) => s.kind), ['hbase.backup.full'], image);
+    assert.match(p.steps[0]!.reason, new RegExp(`chain of backup_${T0} is broken: backup_${T0 + H}`));
+    const [rp] = hbasePolicyPoints(config().policies.shop as HbaseBackupPolicy, observed(backups), T0 + H + 60_000);
+    assert.is(rp!.newestAt, T0, image);
+    assert.is(rp!.count, 1);
+  }
+});
+
+test('plan: a RUNNING session or the held lock blocks every backup, with a warning', () => {
+  const running = [{ id: `backup_${T0 + H}`, root: ROOT, tables: ['default:orders'], phase: 'REQUEST', startTs: T0 + H }];
+  let p = plan([backup(T0, 'FULL')], T0 + 2 * H, { running, locked: true });
+  assert.equal(p.steps, []);
+  assert.ok(p.warnings.some((w) => /backup_\d+ .* is RUNNING since .*no backup is planned/.test(w.message)), JSON.stringify(p.warnings));
+  p = plan([], T0, { locked: true });
+  assert.equal(p.steps, []);
+});
+
+test('a backup dated in the future is not trusted: not a recovery point, reported', () => {
+  const p = plan([backup(T0 + D, 'FULL')], T0);
+  assert.equal(p.steps.map((s) => s.kind), ['hbase.backup.full']);
+  assert.ok(p.warnings.some((w) => /dated in the future/.test(w.message)));
+  const [rp] = hbasePolicyPoints(config().policies.shop as HbaseBackupPolicy, observed([backup(T0 + D, 'FULL')]), T0);
+  assert.is(rp!.newestAt, undefined);
+  assert.is(rp!.future, 1);
+  assert.is(rp!.breached, true);
+});
+
+test.run();
