@@ -1,0 +1,116 @@
+/**
+ * The HBase system on a real HBase 2.6.1 (issue 13, points 1 and 3; docs/hbase.md): two tables, a
+ * full backup, then an incremental when the schedule says so (HBR_NOW walks the clock); a second plan
+ * has nothing to do and says when the next full and incremental are due; then a file removed from the
+ * completed full's image on the DR cluster: the backup is reported bad, the chain stops counting, and
+ * a new full is planned and taken. One HBase for the file.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { iso } from '../../src/model/format.js';
+import { hbaseEnv, startHbase, writeHbasePolicy, type Hbase } from '../helpers/hbase.js';
+import { at, clusters, hbr, listFiles, tempDir } from '../helpers/hbr.js';
+import { uniq } from '../helpers/testbed.js';
+
+const name = uniq('hbase-sys') as `hbase-${string}`;
+const dir = tempDir('hbase-sys');
+const state = join(dir, 'state');
+const root = `/hbase-backups/${name}`;
+let h: Hbase;
+let file: string;
+const t0 = Date.now();
+
+interface PlanJson { steps: Array<{ kind: string; reason: string; params: { tables?: string[] } }>; warnings: Array<{ message: string }>; notes?: Array<{ message: string }> }
+
+async function planJson(now?: string): Promise<PlanJson> {
+  const r = await hbr(['plan', '--json', '-f', file, '--state-dir', state], { ...hbaseEnv(h), ...(now ? { HBR_NOW: now } : {}) });
+  assert.ok(r.code === 0, `plan failed (${r.code}):\n${r.stdout}${r.stderr}`);
+  return JSON.parse(r.stdout) as PlanJson;
+}
+
+async function apply(now?: string): Promise<string> {
+  const r = await hbr(['apply', '--auto-approve', '-f', file, '--state-dir', state], { ...hbaseEnv(h), ...(now ? { HBR_NOW: now } : {}) });
+  assert.ok(r.code === 0, `apply failed (${r.code}):\n${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+const rows = (from: number, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`row-${String(from + i).padStart(4, '0')}`, { 'cf:v': `value ${from + i}` }]));
+
+test.before(async () => {
+  h = startHbase(name);
+  console.log(`  [figures] HBase + REST up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  await h.createTable('orders', ['cf']);
+  await h.createTable('users', ['cf']);
+  await h.putRows('orders', rows(0, 50));
+  await h.putRows('users', rows(0, 20));
+  file = writeHbasePolicy(join(dir, 'hbase.yaml'), h, { name: 'shop', tables: ['orders', 'users'], root, full: '7d', incremental: '1h', rpo: '2h' });
+});
+
+test.after(async () => {
+  h?.stop();
+  await clusters().dr.delete(root, true).catch(() => false);
+  console.log(`  [figures] hbase-backup suite: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+});
+
+test('point 1: a full, then incrementals on schedule; a second plan is empty and says when the next are due', async () => {
+  let plan = await planJson();
+  assert.equal(plan.steps.map((s) => s.kind), ['hbase.backup.full'], JSON.stringify(plan, null, 1));
+  assert.equal(plan.steps[0]!.params.tables, ['default:orders', 'default:users']);
+  assert.match(plan.steps[0]!.reason, /first full backup/);
+  let t = Date.now();
+  const out = await apply();
+  console.log(`  [figures] hbr apply of a full backup of 2 tables (70 rows): ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  assert.match(out, /backup_\d+ COMPLETE, image recorded/);
+  const [full] = await h.sessions();
+  assert.ok(full && full.state === 'COMPLETE' && full.type === 'FULL', JSON.stringify(full));
+  assert.equal(full.tables, ['default:orders', 'default:users']);
+
+  // Nothing to do now; the plan says when the next full and incremental are due.
+  let r = await hbr(['plan', '-f', file, '--state-dir', state, '--detailed-exitcode'], hbaseEnv(h));
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /No changes\./);
+  const due = (ms: number) => iso(full.startTs + ms);
+  assert.ok(r.stdout.includes(`next full due ${due(7 * 86400_000)} (after ${full.id}); next incremental due ${due(3600_000)} (after ${full.id})`), r.stdout);
+
+  // An hour later: an incremental, covering the rows written since.
+  await h.putRows('orders', rows(50, 30));
+  const later = at(new Date(full.startTs).toISOString(), 1.01);
+  plan = await planJson(later);
+  assert.equal(plan.steps.map((s) => s.kind), ['hbase.backup.incremental'], JSON.stringify(plan, null, 1));
+  assert.match(plan.steps[0]!.reason, new RegExp(`chain of ${full.id}`));
+  t = Date.now();
+  await apply(later);
+  console.log(`  [figures] hbr apply of an incremental: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  const inc = (await h.sessions()).find((s) => s.type === 'INCREMENTAL');
+  assert.ok(inc && inc.state === 'COMPLETE', JSON.stringify(await h.sessions()));
+  // (the incremental ran on the real clock, seconds after the full: the next plan is read a minute after it)
+  r = await hbr(['plan', '-f', file, '--state-dir', state, '--detailed-exitcode'], { ...hbaseEnv(h), HBR_NOW: new Date(inc.startTs + 60_000).toISOString() });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.ok(r.stdout.includes(`next incremental due ${iso(inc.startTs + 3600_000)} (after ${inc.id})`), r.stdout);
+});
+
+test('point 3: a file removed from a completed image: reported bad, not a recovery point, a new full planned', async () => {
+  const sessions = await h.sessions();
+  const full = sessions.find((s) => s.type === 'FULL')!;
+  const { dr } = clusters();
+  const files = await listFiles(dr, `${root}/${full.id}`);
+  const hfile = files.find((f) => f.includes('/archive/data/default/orders/') && !f.endsWith('.regioninfo'));
+  assert.ok(hfile, files.join('\n'));
+  assert.ok(await dr.delete(`${root}/${full.id}/${hfile}`));
+
+  const later = at(new Date(full.startTs).toISOString(), 1.02);
+  const plan = await planJson(later);
+  assert.ok(plan.warnings.some((w) => w.message.includes(`backup ${full.id}`) && /does not verify/.test(w.message)), JSON.stringify(plan.warnings));
+  assert.equal(plan.steps.map((s) => s.kind), ['hbase.backup.full'], JSON.stringify(plan, null, 1));
+  assert.match(plan.steps[0]!.reason, new RegExp(`chain of ${full.id} is broken`));
+  assert.equal(plan.notes ?? [], [], 'no chain to count from: no next-due note');
+  await apply(later);
+  const fulls = (await h.sessions()).filter((s) => s.type === 'FULL' && s.state === 'COMPLETE');
+  assert.is(fulls.length, 2);
+  const r = await hbr(['plan', '-f', file, '--state-dir', state, '--detailed-exitcode'], { ...hbaseEnv(h), HBR_NOW: new Date(fulls[1]!.startTs + 60_000).toISOString() });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.ok(r.stdout.includes(`(after ${fulls[1]!.id})`), r.stdout);
+});
+
+test.run();
