@@ -37,7 +37,8 @@ export function writeHbasePolicy(file: string, h: HbaseEndpoints, o: { name: str
   writeFileSync(file, [
     'version: 1',
     'clusters:',
-    `  hb: { hbase: { rest: ${h.rest}, zookeeper: "${h.zookeeper}", fs: ${tb.HBR_TB_PRIMARY_FS} } }`,
+    `  hb: { hbase: { rest: ${h.rest}, zookeeper: "${h.zookeeper}", fs: ${h.rootdir} } }`,
+    `  primary: { hdfs: { webhdfs: ${tb.HBR_TB_PRIMARY_WEBHDFS}, fs: ${tb.HBR_TB_PRIMARY_FS}, user: ${tb.HBR_TB_HDFS_USER} } }`,
     `  dr: { hdfs: { webhdfs: ${tb.HBR_TB_DR_WEBHDFS}, fs: ${tb.HBR_TB_DR_FS}, user: ${tb.HBR_TB_HDFS_USER} } }`,
     'policies:',
     `  ${o.name}:`,

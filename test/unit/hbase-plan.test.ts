@@ -9,7 +9,8 @@ import * as assert from 'uvu/assert';
 import { iso } from '../../src/model/format.js';
 import type { Observed } from '../../src/model/observed.js';
 import type { Config } from '../../src/model/policy.js';
-import { planAll } from '../../src/planner/plan.js';
+import { Action } from '../../src/model/plan.js';
+import { checkSafety, planAll } from '../../src/planner/plan.js';
 import { loadConfigSources } from '../../src/schema/load.js';
 import { chainsOf, recoveryPointsOf } from '../../src/systems/hbase/chains.js';
 import { hbasePolicyPoints } from '../../src/systems/hbase/recovery.js';
@@ -77,8 +78,8 @@ function observed(backups: ObservedBackup[], o: Partial<HbasePolicyObserved> = {
   return { at: T0, dirs: {}, parts: { hbase: { shop: part } }, unfinished: [], errors: [] };
 }
 
-function config(): Config {
-  const c = load(yaml(GOOD));
+function config(withRootdir = false): Config {
+  const c = load(withRootdir ? yaml(GOOD).replace('  dr: {', '  prod: { hdfs: { webhdfs: http://prod-nn:9870, fs: hdfs://prod-nn:8020 } }\n  dr: {') : yaml(GOOD));
   if (Array.isArray(c)) throw new Error(c.join('\n'));
   return c;
 }
@@ -122,13 +123,47 @@ test('plan: a bad image or an unrecorded one is no recovery point and forces a f
   }
 });
 
-test('plan: a RUNNING session or the held lock blocks every backup, with a warning', () => {
-  const running = [{ id: `backup_${T0 + H}`, root: ROOT, tables: ['default:orders'], phase: 'REQUEST', startTs: T0 + H }];
+test('plan: a RUNNING session of another root or the held lock blocks every backup, with a warning; none is repaired', () => {
+  const running = [{ id: `backup_${T0 + H}`, root: 'hdfs://dr-nn:8020/other-root', tables: ['default:orders'], phase: 'REQUEST', startTs: T0 + H }];
   let p = plan([backup(T0, 'FULL')], T0 + 2 * H, { running, locked: true });
   assert.equal(p.steps, []);
   assert.ok(p.warnings.some((w) => /backup_\d+ .* is RUNNING since .*no backup is planned/.test(w.message)), JSON.stringify(p.warnings));
   p = plan([], T0, { locked: true });
   assert.equal(p.steps, []);
+});
+
+test('plan: a RUNNING session of the policy root is repaired, then what it left is deleted after the repair', () => {
+  const crashed: ObservedBackup = { ...backup(T0 + H, 'FULL', 'RUNNING'), phase: 'SNAPSHOTCOPY', snapshots: { 'default:orders': `snapshot_${T0 + H + 5}_default_orders` } };
+  const debris = [
+    { id: crashed.id, what: 'snapshot' as const, cluster: 'prod', path: `/hbase/.hbase-snapshot/snapshot_${T0 + H + 5}_default_orders` },
+    { id: crashed.id, what: 'image' as const, cluster: 'dr', path: `/hbase-backups/shop/${crashed.id}` },
+  ];
+  const running = [{ id: crashed.id, root: ROOT, tables: crashed.tables, phase: 'SNAPSHOTCOPY', startTs: crashed.startTs }];
+  const p = planAll({ config: config(true), observed: observed([backup(T0, 'FULL'), crashed], { running, locked: true, debris }), now: T0 + 2 * H });
+  assert.equal(p.steps.map((x) => `${x.action} ${x.kind} ${x.target.cluster}:${x.target.path}`), [
+    '~ hbase.backup.repair dr:/hbase-backups/shop',
+    `- hbase.debris.delete prod:/hbase/.hbase-snapshot/snapshot_${T0 + H + 5}_default_orders`,
+    `- hbase.debris.delete dr:/hbase-backups/shop/${crashed.id}`,
+  ]);
+  assert.equal(p.steps[1]!.dependsOn, [p.steps[0]!.id]);
+  // Once repaired (FAILED), a later plan deletes what is still there, and backs up again.
+  const failed = { ...crashed, state: 'FAILED' as const, image: 'unchecked' as const };
+  const q = planAll({ config: config(true), observed: observed([backup(T0, 'FULL'), failed], { debris: debris.slice(1) }), now: T0 + 2 * H });
+  assert.equal(q.steps.map((x) => x.kind), ['hbase.debris.delete', 'hbase.backup.incremental']);
+});
+
+test('safety: a debris delete of a COMPLETE backup, of a path its session did not leave, or before the repair is refused', () => {
+  const full = backup(T0, 'FULL');
+  const crashed: ObservedBackup = { ...backup(T0 + H, 'FULL', 'RUNNING'), snapshots: { 'default:orders': `snapshot_${T0 + H + 5}_default_orders` } };
+  const obs = observed([full, crashed], { running: [{ id: crashed.id, root: ROOT, tables: crashed.tables, phase: 'SNAPSHOTCOPY', startTs: crashed.startTs }] });
+  const step = (id: string, cluster: string, path: string, what: 'image' | 'snapshot', dependsOn: string[] = []) => ({
+    id: `hbase.debris.delete:${cluster}:${path}`, kind: 'hbase.debris.delete', action: Action.Delete, policy: 'shop', target: { cluster, path }, params: { hbase: 'hb', id, what }, reason: 'test', dependsOn,
+  });
+  const rules = (steps: ReturnType<typeof step>[]) => checkSafety({ version: 1, createdAt: T0, policyDigest: '', observedDigest: '', steps, warnings: [] }, config(true), obs).map((v) => v.rule).sort();
+  assert.equal(rules([step(full.id, 'dr', `/hbase-backups/shop/${full.id}`, 'image')]), ['last-recovery-point']);
+  assert.equal(rules([step(crashed.id, 'dr', `/hbase-backups/shop/${full.id}`, 'image')]), ['delete-order', 'foreign']);
+  assert.equal(rules([step(crashed.id, 'prod', '/hbase/.hbase-snapshot/snapshot_1_default_other', 'snapshot')]), ['delete-order', 'foreign']);
+  assert.equal(rules([step(crashed.id, 'dr', `/hbase-backups/shop/${crashed.id}`, 'image')]), ['delete-order']);
 });
 
 test('a backup dated in the future is not trusted: not a recovery point, reported', () => {

@@ -11,11 +11,14 @@ import { observeHbase } from './observe.js';
 import { planHbase } from './plan.js';
 import { hbasePolicyPoints } from './recovery.js';
 import { hbaseSchema } from './schema.js';
+import { hbaseDeleteChecker } from './safety.js';
 import { backupCreate } from './steps.js';
+import { deleteDebris, repair } from './steps-repair.js';
 import { isHbaseCluster, KIND, type HbaseBackupPolicy } from './types.js';
 
 /** A backup runs for minutes to hours (the copy runs inside the CLI's JVM). */
 const BACKUP_DEADLINE = 360 * 60_000;
+const REPAIR_DEADLINE = 30 * 60_000;
 
 export const hbase: System<HbaseBackupPolicy> = {
   name: 'hbase',
@@ -26,7 +29,7 @@ export const hbase: System<HbaseBackupPolicy> = {
   load: loadHbasePolicy,
   claims: hbaseClaims,
   stepClaims(step, config: Config | undefined) {
-    // The backup root, and the HBase cluster as a whole: it runs one backup command at a time.
+    // The target (the backup root, or a debris path), and the HBase cluster as a whole: it runs one backup command at a time.
     const root = config?.clusters[step.target.cluster];
     const h = config?.clusters[String(step.params.hbase)];
     return [
@@ -34,18 +37,19 @@ export const hbase: System<HbaseBackupPolicy> = {
       `${hbaseEndpoint(isHbaseCluster(h) ? h : undefined, String(step.params.hbase))}\u0000backup`,
     ];
   },
-  describeSource: (step) => `${String(step.params.hbase)}: ${(step.params.tables as string[] | undefined)?.join(',') ?? ''}`,
+  describeSource: (step) => (Array.isArray(step.params.tables) ? `${String(step.params.hbase)}: ${step.params.tables.join(',')}` : undefined),
   schedule: (p) => p.hbase.incremental,
   scope: (p) => [...new Set([p.source.cluster, p.hbase.root.cluster])].sort(),
   observe: observeHbase,
   plan: planHbase,
   checkStep: checkHbaseStep,
-  // No delete kinds yet: any delete step naming this system is refused by the core (default deny).
-  safety: () => (_step, violation) => violation('unverifiable', 'the hbase system plans no deletes yet'),
+  safety: hbaseDeleteChecker,
   kinds: {
     [KIND.full]: { executor: backupCreate, deadline: BACKUP_DEADLINE },
     [KIND.incremental]: { executor: backupCreate, deadline: BACKUP_DEADLINE },
+    [KIND.repair]: { executor: repair, deadline: REPAIR_DEADLINE },
+    [KIND.debris]: { executor: deleteDebris, deadline: REPAIR_DEADLINE },
   },
-  deletes: [],
+  deletes: [KIND.debris],
   recoveryPoints: hbasePolicyPoints,
 };

@@ -10,6 +10,7 @@ import type { Observed } from '../../model/observed.js';
 import type { Config } from '../../model/policy.js';
 import type { ObservedPart, ObserveOptions } from '../types.js';
 import type { BackupSession } from './backup-info.js';
+import { observeDebris, rootdirOf } from './debris.js';
 import { compareImage, readRecord, summarize } from './image.js';
 import { rootUri } from './load.js';
 import { HbaseRest } from './rest.js';
@@ -70,6 +71,13 @@ export async function observeHbase(config: Config, policies: HbaseBackupPolicy[]
     } catch (err) {
       errors.push({ cluster: p.hbase.root.cluster, path: p.hbase.root.path, message: `cannot check the backup images: ${(err as Error).message}` });
       return;
+    }
+    // What sessions that did not complete left (./debris.ts): looked for, never fatal to the policy's plan.
+    const rootdir = rootdirOf(config, c);
+    try {
+      obs.debris = await observeDebris(obs.backups, p, rootdir, (name) => (name === r.name ? fs : webhdfsFor(rootdir!.cluster, opts.timeoutMs)));
+    } catch (err) {
+      errors.push({ cluster: rootdir?.cluster.name ?? p.source.cluster, message: `cannot look for what failed backups left: ${(err as Error).message}` });
     }
     part[p.name] = obs;
   }));

@@ -12,6 +12,7 @@ import type { PlanBuilder } from '../../planner/builder.js';
 import { isDue } from '../../planner/schedule.js';
 import { chainsOf, currentChain, policyTables, trusted, type Chain } from './chains.js';
 import { rootUri } from './load.js';
+import { planRepair } from './plan-repair.js';
 import { KIND, type BackupParams, type HbaseBackupPolicy, type HbaseObserved, type HbasePolicyObserved, type ObservedBackup } from './types.js';
 
 /** When a schedule is next due after a backup dated `time` (the first cron fire after it). */
@@ -57,9 +58,11 @@ export function planHbasePolicy(b: PlanBuilder, p: HbaseBackupPolicy, o: HbasePo
   const current = currentChain(chains, tables);
   const newestInChain = current?.good[current.good.length - 1];
 
-  // HBase runs one backup command at a time (the lock in backup:system): a RUNNING session or a held lock blocks every create.
+  // HBase runs one backup command at a time (the lock in backup:system): a RUNNING session or a held
+  // lock blocks every create. One of this root is repaired (./plan-repair.ts); the backup waits for the next plan.
+  const repairing = planRepair(b, p, o, root);
   const blocked = o.running.length > 0 || o.locked;
-  if (blocked) {
+  if (blocked && !repairing) {
     const r = o.running[0];
     b.warn(r
       ? `backup session ${r.id} (${r.tables.join(',')} to ${r.root}) is RUNNING since ${iso(r.startTs)}, phase ${r.phase}: no backup is planned while it runs or until it is repaired`

@@ -75,8 +75,8 @@ export const hbaseSchema: SchemaPart = {
           patternErrorMessage: 'host:port[,host:port...]',
         },
         fs: {
-          title: 'Root file system',
-          description: 'The file system of hbase.rootdir, e.g. hdfs://nn.prod:8020',
+          title: 'Root directory',
+          description: "hbase.rootdir, e.g. hdfs://nn.prod:8020/hbase (/hbase when no path is given). With an hdfs cluster of the same NameNode declared under 'clusters', hbr finds and removes the table snapshots failed backups leave under its .hbase-snapshot/.",
           type: 'string',
           pattern: '^hdfs://\\S+$',
           patternErrorMessage: 'expected an hdfs:// URI, e.g. hdfs://nn.prod:8020',

@@ -15,7 +15,7 @@ export interface HbaseCluster {
   rest: string;
   /** hbase.zookeeper.quorum as host:port[,host:port]: the cluster's identity, and what the CLIs are pointed at */
   zookeeper: string;
-  /** the file system of hbase.rootdir, e.g. hdfs://nn.prod:8020 */
+  /** hbase.rootdir, e.g. hdfs://nn.prod:8020/hbase (./debris.ts finds failed backups' snapshots under it) */
   fs: string;
   at: SourceLocation;
 }
@@ -79,6 +79,22 @@ export interface HbasePolicyObserved {
   running: Array<{ id: string; root: string; tables: string[]; phase: string; startTs: number }>;
   /** the sessions of the policy's root, oldest first, with their images checked */
   backups: ObservedBackup[];
+  /** what a failed or crashed session of the root left (./debris.ts); absent when it could not be looked for */
+  debris?: Debris[];
+}
+
+/**
+ * Something a session of the policy's root that did not complete left behind, proven from what was
+ * observed: its table snapshot (named in its BackupInfo, present under the rootdir's .hbase-snapshot)
+ * or its partial image directory `<root>/<id>` (docs/design/hbase-notes.md: `backup repair` leaves both).
+ */
+export interface Debris {
+  /** the session that left it */
+  id: string;
+  what: 'snapshot' | 'image';
+  /** the HDFS cluster of the policies holding it */
+  cluster: string;
+  path: string;
 }
 
 export type HbaseObserved = Record<string, HbasePolicyObserved>;
@@ -92,7 +108,22 @@ export type BackupParams = {
   tables: string[];
 };
 
+export type RepairParams = {
+  hbase: string;
+  /** the RUNNING session the repair is for */
+  id: string;
+};
+
+export type DebrisParams = {
+  hbase: string;
+  /** the session that left it (re-read before deleting: never a COMPLETE or RUNNING one's) */
+  id: string;
+  what: Debris['what'];
+};
+
 export const KIND = {
   full: 'hbase.backup.full',
   incremental: 'hbase.backup.incremental',
+  repair: 'hbase.backup.repair',
+  debris: 'hbase.debris.delete',
 } as const;
