@@ -3,7 +3,8 @@
  * full backup, then an incremental when the schedule says so (HBR_NOW walks the clock); a second plan
  * has nothing to do and says when the next full and incremental are due; then a file removed from the
  * completed full's image on the DR cluster: the backup is reported bad, the chain stops counting, and
- * a new full is planned and taken. One HBase for the file.
+ * a new full is planned and taken; a kill -9 of the backup client mid-copy: repair, the leaked snapshots
+ * and the partial image removed, and the next incremental covers the rows. One HBase for the file.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,6 +13,7 @@ import { iso } from '../../src/model/format.js';
 import { hbaseEnv, startHbase, writeHbasePolicy, type Hbase } from '../helpers/hbase.js';
 import { at, clusters, hbr, listFiles, tempDir } from '../helpers/hbr.js';
 import { uniq } from '../helpers/testbed.js';
+import { recordedChildPids, waitFor } from '../helpers/daemon.js';
 
 const name = uniq('hbase-sys') as `hbase-${string}`;
 const dir = tempDir('hbase-sys');
@@ -111,6 +113,63 @@ test('point 3: a file removed from a completed image: reported bad, not a recove
   const r = await hbr(['plan', '-f', file, '--state-dir', state, '--detailed-exitcode'], { ...hbaseEnv(h), HBR_NOW: new Date(fulls[1]!.startTs + 60_000).toISOString() });
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.ok(r.stdout.includes(`(after ${fulls[1]!.id})`), r.stdout);
+});
+
+test('point 2: kill -9 of the backup client mid-copy: the plan shows the repair; apply repairs, removes the leaked snapshots and the partial image; the next incremental covers the rows', async () => {
+  const goodFull = (await h.sessions()).filter((s) => s.type === 'FULL' && s.state === 'COMPLETE').pop()!;
+  await h.putRows('orders', rows(80, 40)); // rows the killed backup misses
+  const weekLater = at(new Date(goodFull.startTs).toISOString(), 7 * 24 + 1);
+  assert.equal((await planJson(weekLater)).steps.map((s) => s.kind), ['hbase.backup.full']);
+  const applying = hbr(['apply', '--auto-approve', '-f', file, '--state-dir', state], { ...hbaseEnv(h), HBR_NOW: weekLater });
+  const [pid] = await recordedChildPids(state, 60_000);
+  const { primary, dr } = clusters();
+  const snapDir = `${new URL(h.rootdir).pathname}/.hbase-snapshot`;
+  // Mid-copy: the session RUNNING, both table snapshots taken (its row names none yet), its image being written.
+  const listSnaps = async () => ((await primary.stat(snapDir)) ? (await primary.listStatus(snapDir)).map((f) => f.pathSuffix) : []);
+  const { s, leaked } = await waitFor('a RUNNING session with both snapshots taken and its image dir on DR', async () => {
+    const run = (await h.sessions()).find((x) => x.state === 'RUNNING');
+    if (!run) return undefined;
+    const snaps = (await listSnaps()).filter((n) => /^snapshot_\d+_default_(orders|users)$/.test(n) && Number(n.split('_')[1]) >= run.startTs);
+    return snaps.length === 2 && (await dr.stat(`${root}/${run.id}`)) ? { s: run, leaked: snaps.sort() } : undefined;
+  }, 120_000, 50);
+  process.kill(pid!, 'SIGKILL');
+  const r = await applying;
+  assert.is.not(r.code, 0, 'the apply whose backup was killed fails');
+  assert.match(r.stdout + r.stderr, new RegExp(`${s.id} is RUNNING`));
+  assert.is(await h.locked(), true, 'HBase keeps the lock of the killed session');
+  const rootdirPath = new URL(h.rootdir).pathname;
+  for (const n of leaked) assert.ok(await primary.stat(`${rootdirPath}/.hbase-snapshot/${n}`), `snapshot ${n} leaked`);
+
+  const plan = await planJson(weekLater);
+  const kinds = plan.steps.map((x) => `${x.kind} ${(x as unknown as { target: { path: string } }).target.path}`).sort();
+  const expected = [
+    `hbase.backup.repair ${root}`,
+    ...leaked.map((n) => `hbase.debris.delete ${rootdirPath}/.hbase-snapshot/${n}`),
+    `hbase.debris.delete ${root}/${s.id}`,
+  ].sort();
+  assert.equal(kinds, expected, JSON.stringify(plan, null, 1));
+  const t = Date.now();
+  await apply(weekLater);
+  console.log(`  [figures] hbr apply of the repair and ${expected.length - 1} debris deletes: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  const repaired = (await h.sessions()).find((x) => x.id === s.id)!;
+  assert.is(repaired.state, 'FAILED');
+  assert.is(await h.locked(), false);
+  for (const n of leaked) assert.is(await primary.stat(`${rootdirPath}/.hbase-snapshot/${n}`), undefined, `snapshot ${n} removed`);
+  assert.is(await dr.stat(`${root}/${s.id}`), undefined, 'partial image removed');
+  // Idempotent: nothing left to repair or delete (the full is due again at that time).
+  assert.equal((await planJson(weekLater)).steps.map((x) => x.kind), ['hbase.backup.full']);
+
+  // An hour after the good full's chain: an incremental, and it covers the rows the killed backup missed.
+  const chain = (await h.sessions()).filter((x) => x.state === 'COMPLETE').pop()!;
+  const hourLater = at(new Date(chain.startTs).toISOString(), 1.01);
+  assert.equal((await planJson(hourLater)).steps.map((x) => x.kind), ['hbase.backup.incremental']);
+  await apply(hourLater);
+  const inc = (await h.sessions()).filter((x) => x.state === 'COMPLETE').pop()!;
+  assert.is(inc.type, 'INCREMENTAL');
+  const restored = h.cli('restore', [`${inc.root}`, inc.id, '-t', 'orders', '-m', 'orders_check']);
+  assert.is(restored.status, 0, restored.stdout + restored.stderr);
+  assert.equal(await h.rowKeys('orders_check'), await h.rowKeys('orders'));
+  assert.is((await h.rowKeys('orders_check')).length, 120);
 });
 
 test.run();

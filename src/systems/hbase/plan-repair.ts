@@ -44,7 +44,7 @@ export function planRepair(b: PlanBuilder, p: HbaseBackupPolicy, o: HbasePolicyO
       target,
       params: { hbase: p.source.cluster, id: d.id, what: d.what } satisfies DebrisParams,
       reason: d.what === 'snapshot'
-        ? `table snapshot left by backup ${d.id} (${session.state === 'RUNNING' ? 'being repaired' : session.state}): named in its session, not a recovery point`
+        ? `table snapshot left by backup ${d.id} (${session.state === 'RUNNING' ? 'being repaired' : session.state}): one of its tables, taken while it ran; not a recovery point`
         : `partial image of backup ${d.id} (${session.state === 'RUNNING' ? 'being repaired' : session.state}): never a recovery point`,
       dependsOn: session.state === 'RUNNING' && repairId ? [repairId] : [],
     });
