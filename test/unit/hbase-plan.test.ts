@@ -7,39 +7,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { iso } from '../../src/model/format.js';
-import type { Observed } from '../../src/model/observed.js';
-import type { Config } from '../../src/model/policy.js';
 import { Action } from '../../src/model/plan.js';
 import { checkSafety, planAll } from '../../src/planner/plan.js';
-import { loadConfigSources } from '../../src/schema/load.js';
 import { chainsOf, recoveryPointsOf } from '../../src/systems/hbase/chains.js';
 import { hbasePolicyPoints } from '../../src/systems/hbase/recovery.js';
-import type { HbaseBackupPolicy, HbasePolicyObserved, ObservedBackup } from '../../src/systems/hbase/types.js';
+import type { HbaseBackupPolicy, ObservedBackup } from '../../src/systems/hbase/types.js';
 
-const H = 3_600_000;
-const D = 24 * H;
-const T0 = Date.UTC(2026, 11, 1, 0, 0, 0);
-const ROOT = 'hdfs://dr-nn:8020/hbase-backups/shop';
+import { backup, config, D, GOOD, H, load, observed, plan, ROOT, T0, yaml } from '../fixtures/hbase-observed.js';
 
-function yaml(policy: string): string {
-  return [
-    'version: 1',
-    'clusters:',
-    '  hb: { hbase: { rest: http://hb-rest:8080, zookeeper: "zk1:2181,zk2:2181", fs: hdfs://prod-nn:8020 } }',
-    '  dr: { hdfs: { webhdfs: http://dr-nn:9870, fs: hdfs://dr-nn:8020 } }',
-    'policies:',
-    '  shop:',
-    '    source: { cluster: hb }',
-    policy,
-    '',
-  ].join('\n');
-}
-const GOOD = '    hbase:\n      tables: [orders, "sales:users"]\n      backup_root: { cluster: dr, path: /hbase-backups/shop }\n      full: { every: 7d }\n      incremental: { every: 1h }\n    rpo: 2h';
-
-function load(text: string): Config | string[] {
-  const r = loadConfigSources([{ file: 'p.yaml', text }]);
-  return 'errors' in r ? r.errors.map((e) => `${e.file}:${e.line}:${e.col}: ${e.message}`) : r.config;
-}
 
 test('a valid hbase policy loads to its normal form', () => {
   const c = load(yaml(GOOD));
@@ -69,22 +44,6 @@ test('loader errors point at file:line:col', () => {
   }
 });
 
-function backup(id: number, type: 'FULL' | 'INCREMENTAL', state: ObservedBackup['state'] = 'COMPLETE', image: ObservedBackup['image'] = 'ok'): ObservedBackup {
-  return { id: `backup_${id}`, type, state, phase: 'STORE_MANIFEST', root: ROOT, tables: ['default:orders', 'sales:users'], snapshots: {}, startTs: id, completeTs: state === 'COMPLETE' ? id + 10_000 : 0, progress: 100, image: state === 'COMPLETE' ? image : 'unchecked' };
-}
-
-function observed(backups: ObservedBackup[], o: Partial<HbasePolicyObserved> = {}): Observed {
-  const part: HbasePolicyObserved = { tables: ['default:orders', 'sales:users'], locked: false, running: [], backups, ...o };
-  return { at: T0, dirs: {}, parts: { hbase: { shop: part } }, unfinished: [], errors: [] };
-}
-
-function config(withRootdir = false): Config {
-  const c = load(withRootdir ? yaml(GOOD).replace('  dr: {', '  prod: { hdfs: { webhdfs: http://prod-nn:9870, fs: hdfs://prod-nn:8020 } }\n  dr: {') : yaml(GOOD));
-  if (Array.isArray(c)) throw new Error(c.join('\n'));
-  return c;
-}
-
-const plan = (backups: ObservedBackup[], now: number, o: Partial<HbasePolicyObserved> = {}) => planAll({ config: config(), observed: observed(backups, o), now });
 
 test('chains: a FAILED full starts no chain; a bad image breaks its chain from there on', () => {
   const chains = chainsOf([backup(T0, 'FULL'), backup(T0 + H, 'INCREMENTAL'), backup(T0 + 2 * H, 'FULL', 'FAILED'), backup(T0 + 3 * H, 'INCREMENTAL', 'COMPLETE', 'bad'), backup(T0 + 4 * H, 'INCREMENTAL')]);

@@ -29,7 +29,12 @@ export function checkHbaseStep(step: Step, config: Config): string[] {
     return out;
   }
   if (step.target.cluster !== p.hbase.root.cluster || step.target.path !== p.hbase.root.path) out.push(`${step.target.cluster}:${step.target.path} is not the backup root of policy ${p.name}`);
-  if (step.kind === KIND.repair) {
+  if (step.kind === KIND.delete) {
+    const ids = (step.params as { ids?: unknown }).ids;
+    if (params.hbase !== p.source.cluster) out.push(`hbase: ${JSON.stringify(params.hbase)} is not the cluster of policy ${p.name}`);
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((i) => typeof i === 'string' && /^backup_\d+$/.test(i))) out.push(`ids: ${JSON.stringify(ids)} is not a list of backup ids`);
+    else if (step.target.snapshot !== ids[0]) out.push(`the target names ${String(step.target.snapshot)}, the ids start with ${String(ids[0])}`);
+  } else if (step.kind === KIND.repair) {
     if (params.hbase !== p.source.cluster) out.push(`hbase: ${JSON.stringify(params.hbase)} is not the cluster of policy ${p.name}`);
     if (typeof params.id !== 'string' || !/^backup_\d+$/.test(params.id)) out.push(`id: ${JSON.stringify(params.id)} is not a backup id`);
   } else if (step.kind === KIND.full || step.kind === KIND.incremental) {

@@ -13,6 +13,7 @@ import { hbasePolicyPoints } from './recovery.js';
 import { hbaseSchema } from './schema.js';
 import { hbaseDeleteChecker } from './safety.js';
 import { backupCreate } from './steps.js';
+import { deleteChain } from './steps-delete.js';
 import { deleteDebris, repair } from './steps-repair.js';
 import { isHbaseCluster, KIND, type HbaseBackupPolicy } from './types.js';
 
@@ -49,7 +50,8 @@ export const hbase: System<HbaseBackupPolicy> = {
     [KIND.incremental]: { executor: backupCreate, deadline: BACKUP_DEADLINE },
     [KIND.repair]: { executor: repair, deadline: REPAIR_DEADLINE },
     [KIND.debris]: { executor: deleteDebris, deadline: REPAIR_DEADLINE },
+    [KIND.delete]: { executor: deleteChain, deadline: REPAIR_DEADLINE },
   },
-  deletes: [KIND.debris],
+  deletes: [KIND.debris, KIND.delete],
   recoveryPoints: hbasePolicyPoints,
 };

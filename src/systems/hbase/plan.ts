@@ -13,7 +13,8 @@ import { isDue } from '../../planner/schedule.js';
 import { chainsOf, currentChain, policyTables, trusted, type Chain } from './chains.js';
 import { rootUri } from './load.js';
 import { planRepair } from './plan-repair.js';
-import { KIND, type BackupParams, type HbaseBackupPolicy, type HbaseObserved, type HbasePolicyObserved, type ObservedBackup } from './types.js';
+import { chainsToDelete } from './retention.js';
+import { KIND, type BackupParams, type DeleteParams, type HbaseBackupPolicy, type HbaseObserved, type HbasePolicyObserved, type ObservedBackup } from './types.js';
 
 /** When a schedule is next due after a backup dated `time` (the first cron fire after it). */
 export function nextDue(s: Schedule, time: number): number | undefined {
@@ -79,11 +80,14 @@ export function planHbasePolicy(b: PlanBuilder, p: HbaseBackupPolicy, o: HbasePo
 
   const params: BackupParams = { hbase: p.source.cluster, root, tables };
   const target = { cluster: p.hbase.root.cluster, path: p.hbase.root.path };
+  let created: string | undefined;
   if (!blocked && fullDue.due) {
-    b.add({ id: stepId(KIND.full, target), kind: KIND.full, action: Action.Create, policy: P, target, params, reason: fullDue.reason.replace(/snapshot/g, 'backup'), dependsOn: [] });
+    created = b.add({ id: stepId(KIND.full, target), kind: KIND.full, action: Action.Create, policy: P, target, params, reason: fullDue.reason.replace(/snapshot/g, 'backup'), dependsOn: [] });
   } else if (!blocked && incDue?.due) {
-    b.add({ id: stepId(KIND.incremental, target), kind: KIND.incremental, action: Action.Create, policy: P, target, params, reason: `${incDue.reason.replace(/snapshot/g, 'backup')} (chain of ${current!.full.id})`, dependsOn: [] });
+    created = b.add({ id: stepId(KIND.incremental, target), kind: KIND.incremental, action: Action.Create, policy: P, target, params, reason: `${incDue.reason.replace(/snapshot/g, 'backup')} (chain of ${current!.full.id})`, dependsOn: [] });
   }
+
+  if (!blocked) planRetention(b, p, o.backups, chains, tables, created);
 
   // When the next backups are due, from what exists now (a planned one moves them on once it exists).
   if (current && newestInChain) {
@@ -91,6 +95,17 @@ export function planHbasePolicy(b: PlanBuilder, p: HbaseBackupPolicy, o: HbasePo
     const ni = nextDue(p.hbase.incremental, newestInChain.startTs);
     const at = (t: number | undefined) => (t === undefined ? 'unknown' : t <= now ? `now (${iso(t)})` : iso(t));
     b.note(`next full due ${at(nf)} (after ${current.full.id}); next incremental due ${at(ni)} (after ${newestInChain.id})`, P);
+  }
+}
+
+/** Whole chains retention lets go, each one `backup delete` after the plan's new backup (./retention.ts). */
+function planRetention(b: PlanBuilder, p: HbaseBackupPolicy, backups: ObservedBackup[], chains: Chain[], tables: string[], created: string | undefined): void {
+  const newestGood = [...chains].reverse().find((c) => c.good.length > 0 && tables.every((t) => c.full.tables.includes(t)));
+  const { deletes, held } = chainsToDelete(chains, backups, p.hbase.keep, newestGood);
+  for (const h of held) b.warn(`chain of ${h.chain.full.id} is outside keep but not deleted: ${h.why}`, p.name);
+  for (const d of deletes) {
+    const target = { cluster: p.hbase.root.cluster, path: p.hbase.root.path, snapshot: d.chain.full.id };
+    b.add({ id: stepId(KIND.delete, target), kind: KIND.delete, action: Action.Delete, policy: p.name, target, params: { hbase: p.source.cluster, ids: d.ids } satisfies DeleteParams, reason: d.reason, dependsOn: created ? [created] : [] });
   }
 }
 

@@ -121,9 +121,16 @@ export type DebrisParams = {
   what: Debris['what'];
 };
 
+export type DeleteParams = {
+  hbase: string;
+  /** a whole chain: its full first, then its COMPLETE incrementals (./retention.ts) */
+  ids: string[];
+};
+
 export const KIND = {
   full: 'hbase.backup.full',
   incremental: 'hbase.backup.incremental',
   repair: 'hbase.backup.repair',
   debris: 'hbase.debris.delete',
+  delete: 'hbase.backup.delete',
 } as const;
