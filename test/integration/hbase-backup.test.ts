@@ -172,4 +172,69 @@ test('point 2: kill -9 of the backup client mid-copy: the plan shows the repair;
   assert.is((await h.rowKeys('orders_check')).length, 120);
 });
 
+test('point 4: retention over a simulated clock deletes whole chains only; the FAILED full is never deleted, so its cascade never runs; the newest good chain stays', async () => {
+  writeHbasePolicy(file, h, { name: 'shop', tables: ['orders', 'users'], root, full: '7d', incremental: '1h', rpo: '2h', keep: '{ last: 1 }' });
+  const all = await h.sessions();
+  const [f1, i1, f2] = all.filter((x) => x.state === 'COMPLETE');
+  const failed = all.find((x) => x.state === 'FAILED' && x.type === 'FULL')!;
+  const i2 = all.filter((x) => x.state === 'COMPLETE').pop()!;
+  // The hazard of issue 13: the FAILED full sits between the good full and that full's incremental.
+  assert.ok(f1 && i1 && f2 && failed && f2.startTs < failed.startTs && failed.startTs < i2.startTs && i2.type === 'INCREMENTAL', JSON.stringify(all.map((x) => [x.id, x.type, x.state])));
+  const deletesOf = (plan: PlanJson) => plan.steps.filter((x) => x.kind === 'hbase.backup.delete').map((x) => (x.params as { ids?: string[] }).ids);
+
+  let now = new Date(i2.startTs + 60_000).toISOString();
+  let plan = await planJson(now);
+  assert.equal(deletesOf(plan), [[f1.id, i1.id]], JSON.stringify(plan, null, 1));
+  assert.equal(plan.steps.length, 1);
+  await apply(now);
+  let ids = (await h.sessions()).map((x) => x.id);
+  assert.ok(!ids.includes(f1.id) && !ids.includes(i1.id), 'the old chain is gone');
+  assert.ok(ids.includes(failed.id) && ids.includes(i2.id) && ids.includes(f2.id), 'the FAILED full and the chain its cascade would cut are kept');
+  assert.is(await clusters().dr.stat(`${root}/${f1.id}`), undefined, 'the old chain\'s images are gone');
+
+  // A week on: a new full; only once it exists does the older chain go, whole, and the FAILED full still stays.
+  now = at(new Date(f2.startTs).toISOString(), 7 * 24 + 2);
+  plan = await planJson(now);
+  assert.equal(plan.steps.map((x) => x.kind), ['hbase.backup.full'], 'the newest chain is never deleted before a newer one exists');
+  await apply(now);
+  const f3 = (await h.sessions()).filter((x) => x.state === 'COMPLETE').pop()!;
+  assert.is(f3.type, 'FULL');
+  now = new Date(f3.startTs + 60_000).toISOString();
+  plan = await planJson(now);
+  assert.equal(deletesOf(plan), [[f2.id, i2.id]], JSON.stringify(plan, null, 1));
+  await apply(now);
+  ids = (await h.sessions()).map((x) => x.id);
+  assert.equal(ids.sort(), [failed.id, f3.id].sort(), 'left: the FAILED session and the newest good chain');
+  const r = await hbr(['plan', '-f', file, '--state-dir', state, '--detailed-exitcode'], { ...hbaseEnv(h), HBR_NOW: now });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+});
+
+test('point 5: restore to a new table with rows counted; a second restore plans nothing; an existing table is refused without --overwrite', async () => {
+  const f3 = (await h.sessions()).filter((x) => x.state === 'COMPLETE').pop()!;
+  const restore = (extra: string[]) => hbr(['restore', 'hbase', '--policy', 'shop', '--table', 'orders', '--auto-approve', '-f', file, '--state-dir', state, ...extra], hbaseEnv(h));
+  const source = (await h.rowKeys('orders')).length;
+  let t = Date.now();
+  let r = await restore([]);
+  console.log(`  [figures] hbr restore hbase of ${source} rows (check, restore, count): ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  const target = `default:orders_${f3.id}`;
+  assert.match(r.stdout, new RegExp(`\\+ restore\\.hbase\\s+${target} <- .*@${f3.id}`));
+  assert.match(r.stdout, new RegExp(`Restore complete: ${source} rows of default:orders restored into ${target} from ${f3.id}`));
+  assert.equal(await h.rowKeys(target), await h.rowKeys('orders'));
+
+  r = await restore([]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /No changes: nothing to restore/);
+
+  // orders_check exists (restored by hand in point 2, not by hbr from this backup): refused, then replaced with --overwrite.
+  r = await restore(['--to', 'orders_check']);
+  assert.is.not(r.code, 0);
+  assert.match(r.stdout + r.stderr, /table default:orders_check exists.*--overwrite/);
+  t = Date.now();
+  r = await restore(['--to', 'orders_check', '--overwrite']);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /-\/\+ restore\.hbase\s+default:orders_check/);
+  assert.match(r.stdout, new RegExp(`Restore complete: ${source} rows`));
+});
+
 test.run();
