@@ -10,6 +10,7 @@ import { hbaseClaims, hbaseEndpoint, loadHbaseCluster, loadHbasePolicy } from '.
 import { observeHbase } from './observe.js';
 import { planHbase } from './plan.js';
 import { hbasePolicyPoints } from './recovery.js';
+import { hbaseRestore } from './restore-command.js';
 import { hbaseSchema } from './schema.js';
 import { hbaseDeleteChecker } from './safety.js';
 import { backupCreate } from './steps.js';
@@ -54,4 +55,5 @@ export const hbase: System<HbaseBackupPolicy> = {
   },
   deletes: [KIND.debris, KIND.delete],
   recoveryPoints: hbasePolicyPoints,
+  restore: hbaseRestore,
 };

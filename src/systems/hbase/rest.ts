@@ -70,4 +70,36 @@ export class HbaseRest {
     if (res.status === 404) return false;
     return (await (await this.ok(res, 'read of the backup lock')).text()) === 'yes';
   }
+
+  /**
+   * Rows of a table, counted through a REST scanner (hbase-rest ScannerResource: POST a scanner, GET
+   * its pages until 204, DELETE it); a row split over two pages is counted once.
+   */
+  async countRows(table: string): Promise<number> {
+    const res = await fetch(`${this.base}/${enc(table)}/scanner`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ batch: 1000 }),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    await this.ok(res, `scanner on ${table}`);
+    const loc = res.headers.get('location');
+    if (!loc) throw new Error(`HBase REST scanner on ${table}: no Location`);
+    let rows = 0;
+    let last: string | undefined;
+    try {
+      for (;;) {
+        const page = await fetch(loc, { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) });
+        if (page.status === 204) break;
+        const set = (await (await this.ok(page, `scan of ${table}`)).json()) as CellSet;
+        for (const r of set.Row ?? []) {
+          if (r.key !== last) rows++;
+          last = r.key;
+        }
+      }
+    } finally {
+      await fetch(loc, { method: 'DELETE', signal: AbortSignal.timeout(this.timeoutMs) }).catch(() => undefined);
+    }
+    return rows;
+  }
 }
