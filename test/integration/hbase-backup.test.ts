@@ -237,4 +237,23 @@ test('point 5: restore to a new table with rows counted; a second restore plans 
   assert.match(r.stdout, new RegExp(`Restore complete: ${source} rows`));
 });
 
+test('drill: hbr verify restores the newest chain into scratch tables, compares the rows recorded when the backup completed, drops the scratch', async () => {
+  const f3 = (await h.sessions()).filter((x) => x.state === 'COMPLETE').pop()!;
+  const later = at(new Date(f3.startTs).toISOString(), 1.01);
+  await apply(later); // an incremental whose record carries the row counts
+  const inc = (await h.sessions()).filter((x) => x.state === 'COMPLETE').pop()!;
+  assert.is(inc.type, 'INCREMENTAL');
+  const t = Date.now();
+  const r = await hbr(['verify', '--policy', 'shop', '-f', file, '--state-dir', state], { ...hbaseEnv(h), HBR_NOW: later });
+  console.log(`  [figures] hbr verify of an HBase chain (full + incremental, 2 tables): ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`default:orders: 120 rows restored, 120 recorded when ${inc.id} completed`));
+  assert.match(r.stdout, new RegExp(`default:users: 20 rows restored, 20 recorded when ${inc.id} completed`));
+  assert.match(r.stdout, /Drill passed/);
+  for (const tb of ['orders', 'users']) {
+    const res = await fetch(`${h.rest}/${encodeURIComponent(`default:hbrdrill_default_${tb}_${inc.id}`)}/schema`, { headers: { Accept: 'application/json' } });
+    assert.is(res.status, 404, `scratch table of ${tb} dropped`);
+  }
+});
+
 test.run();

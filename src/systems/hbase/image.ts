@@ -44,10 +44,10 @@ export function compareImage(rec: ImageRecord, now: { files: number; bytes: numb
 }
 
 /** Writes the record of a COMPLETE backup's image (overwriting one a killed run left half-written). */
-export async function writeRecord(fs: WebHdfs, rootPath: string, id: string, tables: string[]): Promise<ImageRecord> {
+export async function writeRecord(fs: WebHdfs, rootPath: string, id: string, tables: string[], rows?: Record<string, number>): Promise<ImageRecord> {
   const s = await summarize(fs, rootPath, id);
   if (!s) throw new Error(`backup ${id} is COMPLETE but its image ${imageDir(rootPath, id)} does not exist`);
-  const rec: ImageRecord = { version: 1, id, files: s.files, bytes: s.bytes, tables };
+  const rec: ImageRecord = { version: 1, id, files: s.files, bytes: s.bytes, tables, ...(rows ? { rows } : {}) };
   await fs.create(`${imageDir(rootPath, id)}/${RECORD}`, Buffer.from(JSON.stringify(rec) + '\n'), { overwrite: true });
   return rec;
 }

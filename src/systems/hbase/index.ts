@@ -6,6 +6,7 @@ import { hdfsEndpoint, isHdfsCluster } from '../../hadoop/cluster.js';
 import type { Config } from '../../model/policy.js';
 import type { System } from '../types.js';
 import { checkHbaseStep } from './check.js';
+import { drillHbase, removeHbaseDrillScratch } from './drill.js';
 import { hbaseClaims, hbaseEndpoint, loadHbaseCluster, loadHbasePolicy } from './load.js';
 import { observeHbase } from './observe.js';
 import { planHbase } from './plan.js';
@@ -56,4 +57,6 @@ export const hbase: System<HbaseBackupPolicy> = {
   deletes: [KIND.debris, KIND.delete],
   recoveryPoints: hbasePolicyPoints,
   restore: hbaseRestore,
+  drill: drillHbase,
+  removeDrillScratch: removeHbaseDrillScratch,
 };

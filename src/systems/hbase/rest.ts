@@ -102,4 +102,11 @@ export class HbaseRest {
     }
     return rows;
   }
+
+  /** Drops a table (hbase-rest SchemaResource DELETE: disable, then delete); a missing one is not an error. */
+  async dropTable(table: string): Promise<void> {
+    const res = await fetch(`${this.base}/${enc(table)}/schema`, { method: 'DELETE', signal: AbortSignal.timeout(this.timeoutMs) });
+    if (res.status === 404) return;
+    await this.ok(res, `drop of ${table}`);
+  }
 }

@@ -44,6 +44,10 @@ export const backupCreate: Executor<BackupParams> = async (step, ctx) => {
     throw new Error(`backup ${session.id} is ${session.state}${session.failedMessage ? `: ${session.failedMessage.split('\n')[0]}` : ''} (exit ${r.code ?? r.signal}: ${failureText(r.output)})`);
   }
   const fs = webhdfsFor(hdfsClusterOf(ctx.config.clusters, policy.hbase.root.cluster));
-  const rec = await writeRecord(fs, policy.hbase.root.path, session.id, session.tables);
+  // Rows as the backup completed, for drills (docs/hbase.md, "Drills"): counted after the fact, so a
+  // table written to meanwhile differs by those writes; a count that fails leaves them out.
+  const rows: Record<string, number> = {};
+  for (const t of session.tables) rows[t] = await rest.countRows(t).catch(() => -1);
+  const rec = await writeRecord(fs, policy.hbase.root.path, session.id, session.tables, Object.values(rows).every((n) => n >= 0) ? rows : undefined);
   return { filesCopied: rec.files, bytesCopied: rec.bytes, note: `${session.id} COMPLETE, image recorded (${rec.files} files)` };
 };

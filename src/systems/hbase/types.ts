@@ -55,6 +55,8 @@ export interface ImageRecord {
   bytes: number;
   /** the tables backed up, `namespace:qualifier` */
   tables: string[];
+  /** rows of each table counted over REST when the backup completed (what a drill compares with) */
+  rows?: Record<string, number>;
 }
 
 /** One backup of the policy's root, as observed: HBase's session and hbr's check of its image. */
