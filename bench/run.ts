@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark prints its figures and a ratio against a baseline measured in
  * the same run. Needs the test bed (started here if it is not up). `npm run bench -- plan` or
  * `npm run bench -- daemon`, `npm run bench -- restore`, `npm run bench -- audit`, `npm run bench -- blocks` or
- * `npm run bench -- blocks-restore` runs one.
+ * `npm run bench -- blocks-restore` or `npm run bench -- hbase` runs one.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { benchAudit } from './audit.js';
 import { benchBlocks } from './blocks.js';
 import { benchBlocksRestore } from './blocks-restore.js';
 import { benchDaemon } from './daemon.js';
+import { benchHbase } from './hbase.js';
 import { benchHbrPlan, benchPlanner } from './plan.js';
 import { benchRestore } from './restore.js';
 
@@ -54,4 +55,10 @@ if (!only || only === 'blocks-restore') {
   ensureTestbed();
   console.log('bench/blocks-restore: hbr restore blocks from S3 vs a plain streaming WebHDFS CREATE of the same bytes');
   await benchBlocksRestore();
+}
+if (only === 'hbase') {
+  // Opt-in (it starts an HBase, ~1 GB): not part of the default run.
+  ensureTestbed();
+  console.log('bench/hbase: hbr plan over the backup history of 20 tables through REST vs hbase backup history per table through the CLI');
+  await benchHbase();
 }

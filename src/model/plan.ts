@@ -106,6 +106,11 @@ export interface Plan {
   observedDigest: string;
   steps: Step[];
   warnings: PlanWarning[];
+  /**
+   * What a person reading the plan wants to know that is neither a step nor a problem, e.g. when
+   * the next backups are due (docs/hbase.md). Shown after the steps; a plan with notes only has no changes.
+   */
+  notes?: PlanWarning[];
   /** pairs held for the operator; non-empty → `hbr plan` and `hbr apply` exit 1 naming them */
   holds?: PlanHold[];
   /** policies that could not be planned at all (what they need could not be observed) */

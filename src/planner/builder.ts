@@ -7,6 +7,8 @@ import type { PlanHold, PlanRequest, PlanWarning, Step } from '../model/plan.js'
 export class PlanBuilder {
   readonly steps: Step[] = [];
   readonly warnings: PlanWarning[] = [];
+  /** lines for the reader that are neither steps nor problems (Plan.notes) */
+  readonly notes: PlanWarning[] = [];
   readonly holds: PlanHold[] = [];
   /** targets (`cluster:path`) whose overwrite the operator allowed for this plan */
   private readonly allowed: ReadonlySet<string>;
@@ -108,6 +110,11 @@ export class PlanBuilder {
     if (this.warned.has(key)) return;
     this.warned.add(key);
     this.warnings.push(policy !== undefined ? { policy, message } : { message });
+  }
+
+  /** A note for the plan's reader (Plan.notes), e.g. when the next backup is due. */
+  note(text: string, policy: string): void {
+    this.notes.push({ policy, message: stripUserinfo(text) });
   }
 }
 

@@ -69,6 +69,7 @@ export function planAll(input: PlanInput): Plan {
     observedDigest: digestObserved(observed),
     steps: b.steps,
     warnings: b.warnings,
+    ...(b.notes.length ? { notes: b.notes } : {}),
     ...(b.holds.length ? { holds: b.holds } : {}),
     ...(b.unplanned.length ? { unplanned: [...b.unplanned].sort() } : {}),
   };

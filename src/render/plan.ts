@@ -50,6 +50,7 @@ export function renderPlanText(plan: Plan, observed?: Observed): string {
   for (const e of observed?.errors ?? []) out.push(`Error: could not observe ${e.cluster}${e.path ? `:${e.path}` : ''}: ${e.message}`);
   for (const w of plan.warnings) out.push(`Warning: ${w.policy ? `[${w.policy}] ` : ''}${w.message}`);
   for (const h of plan.holds ?? []) out.push(`Error: [${h.policy}] ${h.message}`);
+  for (const n of plan.notes ?? []) out.push(`Note: ${n.policy ? `[${n.policy}] ` : ''}${n.message}`);
   if (out.length) out.push('');
   if (plan.steps.length === 0) {
     const unplanned = plan.unplanned ?? [];

@@ -8,9 +8,9 @@
  * over REST and decoded without a JVM (hbase-backup-info.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeBackupInfo, type BackupSession } from './hbase-backup-info.js';
+import { decodeBackupInfo, type BackupSession } from '../../src/systems/hbase/backup-info.js';
 import { repoRoot, testbed } from './testbed.js';
 
 export interface HbaseEndpoints {
@@ -23,6 +23,36 @@ export interface HbaseEndpoints {
   rootdir: string;
   /** the config dir (hbase-site.xml) for the CLIs: HBASE_CONF_DIR */
   conf: string;
+}
+
+/** The environment hbr needs to drive this HBase's CLI: the test bed's launcher and its config dir. */
+export function hbaseEnv(h: HbaseEndpoints): Record<string, string> {
+  return { HBR_HBASE: join(repoRoot, 'testbed', 'bin', 'hbase'), HBASE_CONF_DIR: h.conf, HBR_TB_STATE: testbed().HBR_TB_STATE };
+}
+
+/** A policy file backing up `tables` of this HBase to `root` on the DR cluster; returns its path. */
+export function writeHbasePolicy(file: string, h: HbaseEndpoints, o: { name: string; tables?: string[]; namespace?: string; root: string; full?: string; incremental?: string; keep?: string; rpo?: string }): string {
+  const tb = testbed();
+  const what = o.namespace !== undefined ? `namespace: ${o.namespace}` : `tables: [${(o.tables ?? []).join(', ')}]`;
+  writeFileSync(file, [
+    'version: 1',
+    'clusters:',
+    `  hb: { hbase: { rest: ${h.rest}, zookeeper: "${h.zookeeper}", fs: ${h.rootdir} } }`,
+    `  primary: { hdfs: { webhdfs: ${tb.HBR_TB_PRIMARY_WEBHDFS}, fs: ${tb.HBR_TB_PRIMARY_FS}, user: ${tb.HBR_TB_HDFS_USER} } }`,
+    `  dr: { hdfs: { webhdfs: ${tb.HBR_TB_DR_WEBHDFS}, fs: ${tb.HBR_TB_DR_FS}, user: ${tb.HBR_TB_HDFS_USER} } }`,
+    'policies:',
+    `  ${o.name}:`,
+    '    source: { cluster: hb }',
+    '    hbase:',
+    `      ${what}`,
+    `      backup_root: { cluster: dr, path: ${o.root} }`,
+    `      full: { every: ${o.full ?? '7d'} }`,
+    `      incremental: { every: ${o.incremental ?? '1h'} }`,
+    ...(o.keep ? [`      keep: ${o.keep}`] : []),
+    ...(o.rpo ? [`    rpo: ${o.rpo}`] : []),
+    '',
+  ].join('\n'));
+  return file;
 }
 
 export interface CliResult { status: number | null; stdout: string; stderr: string }
@@ -78,9 +108,15 @@ async function ok(res: Response, what: string): Promise<Response> {
 
 interface CellSet { Row?: { key: string; Cell?: { column: string; $: string }[] }[] }
 
-/** Start (or find running) the HBase called NAME; ports are picked free by testbed/up. */
-export function startHbase(name: `hbase-${string}`): Hbase {
-  bash([join('testbed', 'up'), '--hbase', name]);
+/**
+ * Start (or find running) the HBase called NAME. Ports (ZooKeeper, master, regionserver, REST): the
+ * argument, else HBR_TB_HBASE_PORTS ("ZK MASTER RS REST", for engineers sharing a machine), else
+ * picked free by testbed/up.
+ */
+export function startHbase(name: `hbase-${string}`, ports?: [number, number, number, number]): Hbase {
+  const fromEnv = process.env.HBR_TB_HBASE_PORTS?.trim().split(/\s+/);
+  const chosen = ports?.map(String) ?? (fromEnv?.length === 4 ? fromEnv : []);
+  bash([join('testbed', 'up'), '--hbase', name, ...chosen]);
   const e = JSON.parse(readFileSync(join(testbed().HBR_TB_STATE, name, 'endpoints.json'), 'utf8')) as HbaseEndpoints;
   const enc = encodeURIComponent;
   // A scan of a missing table answers 500, not 404: ask for the schema first.

@@ -1,5 +1,5 @@
 /**
- * Backup sessions decoded without a JVM (test/helpers/hbase-backup-info.ts): the bytes below are a
+ * Backup sessions decoded without a JVM (src/systems/hbase/backup-info.ts): the bytes below are a
  * real `backup:system` / `session:backup_…` / `session:context` value, read over REST from HBase
  * 2.6.1 on the test bed after `hbase backup create full` (2026-12-02), so the decoder is checked
  * against what the server writes, not against bytes it encoded itself.
@@ -8,8 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import protobuf from 'protobufjs';
 import { join } from 'node:path';
-import { decodeBackupInfo } from '../helpers/hbase-backup-info.js';
-import { repoRoot } from '../helpers/testbed.js';
+import { decodeBackupInfo, PROTO_DIR } from '../../src/systems/hbase/backup-info.js';
 
 const REAL_COMPLETE_FULL =
   'ChRiYWNrdXBfMTc5NjIwNDg2NTI5ORAAGihoZGZzOi8vMTI3LjAuMC4xOjI2MDIwL2hiYXNlLWJhY2t1cHMvdHJ5IAEoBToyCg0KB2RlZmF1bHQSAnQxEiFzbmFwc2hvdF8xNzk2MjA0ODY4Mzc2X2RlZmF1bHRfdDFA9eKcsaM0SNmLnbGjNFBkWP////8PYP///////////wFqIAoCdDESGgoYCg9sb2NhbGhvc3Q6MzMzNTEQ9OSasaM0';
@@ -31,7 +30,7 @@ test('a real COMPLETE full backup session decodes to id, type, state, root, tabl
 
 test('a session without state or type reads as RUNNING FULL, the proto2 defaults Java reports', () => {
   // Built with HBase's own schema: only the id set, the way a session looks right after REQUEST.
-  const root = new protobuf.Root().loadSync(join(repoRoot, 'test', 'fixtures', 'hbase-proto', 'Backup.proto'), { keepCase: true });
+  const root = new protobuf.Root().loadSync(join(PROTO_DIR, 'Backup.proto'), { keepCase: true });
   const t = root.lookupType('hbase.pb.BackupInfo');
   const bytes = t.encode(t.fromObject({ backup_id: 'backup_1', failed_message: 'boom\nsecond line' })).finish();
   const s = decodeBackupInfo(bytes);

@@ -8,22 +8,19 @@
  *  - GETQUOTAUSAGE of the path and each ancestor (§5.2: a quota on /data limits /data/warehouse).
  * Each part that fails is left out and reported in `errors`; the others still count.
  */
-import { userInfo } from 'node:os';
 import pLimit from 'p-limit';
 import { isHdfsCluster, type HdfsCluster } from '../../hadoop/cluster.js';
 import { readCorruptFiles } from '../../hadoop/corrupt-files.js';
 import { observeHdfsHealth, readNameNodeConf } from '../../hadoop/health.js';
-import { WebHdfs, type FileStatus } from '../../hadoop/webhdfs.js';
+import type { WebHdfs, FileStatus } from '../../hadoop/webhdfs.js';
+import { webhdfsFor } from '../../hadoop/webhdfs-client.js';
 import type { Observed } from '../../model/observed.js';
 import type { Config } from '../../model/policy.js';
 import type { ObservedPart, ObserveOptions } from '../types.js';
 import { LOW_LISTED, type AuditObservation, type AuditPart, type AuditPolicy, type ObservedQuota } from './types.js';
 
-/** Simple auth's user, as Hadoop's clients pick it: the cluster's `user`, else HADOOP_USER_NAME, else the OS user. */
-function client(c: HdfsCluster, timeoutMs: number | undefined): WebHdfs {
-  const user = c.user ?? process.env.HADOOP_USER_NAME ?? userInfo().username;
-  return new WebHdfs({ baseUrl: c.webhdfs, user, ...(timeoutMs ? { timeoutMs } : {}) });
-}
+/** Simple auth's user, as Hadoop's clients pick it (src/hadoop/webhdfs-client.ts). */
+const client = (c: HdfsCluster, timeoutMs: number | undefined): WebHdfs => webhdfsFor(c, timeoutMs);
 
 export async function observeAudits(config: Config, policies: AuditPolicy[], opts: ObserveOptions): Promise<ObservedPart> {
   const errors: Observed['errors'] = [];

@@ -4,9 +4,7 @@
  * Observed.parts.blocks as BlocksObserved. What could not be observed is an error of the
  * cluster or store, and leaves its part undefined (the plan then says why nothing was planned).
  */
-import { userInfo } from 'node:os';
-import { isHdfsCluster, type HdfsCluster } from '../../hadoop/cluster.js';
-import { WebHdfs } from '../../hadoop/webhdfs.js';
+import { isHdfsCluster } from '../../hadoop/cluster.js';
 import type { Observed } from '../../model/observed.js';
 import type { Config } from '../../model/policy.js';
 import { openStore } from '../../stores/open.js';
@@ -17,11 +15,9 @@ import { walkSource } from './walk.js';
 import { observeDamage } from './damage.js';
 import { getBlockLocations } from '../../hadoop/webhdfs-blocks.js';
 
-/** The WebHDFS user under simple auth, as Hadoop's clients pick it: the cluster's `user`, HADOOP_USER_NAME, the OS user. */
-export function webhdfsFor(c: HdfsCluster, timeoutMs?: number): WebHdfs {
-  const user = c.user ?? process.env.HADOOP_USER_NAME ?? userInfo().username;
-  return new WebHdfs({ baseUrl: c.webhdfs, user, ...(timeoutMs ? { timeoutMs } : {}) });
-}
+/** Moved to src/hadoop/webhdfs-client.ts (shared with the HBase system). */
+export { webhdfsFor } from '../../hadoop/webhdfs-client.js';
+import { webhdfsFor } from '../../hadoop/webhdfs-client.js';
 
 export async function observePolicy(config: Config, p: BlocksPolicy, opts: ObserveOptions, errors: Observed['errors']): Promise<BlocksPolicyObserved> {
   const now = opts.now?.() ?? Date.now();

@@ -1,13 +1,18 @@
 /**
  * Decode HBase's backup sessions without a JVM: `backup:system` row `session:<id>`, column
- * `session:context` holds a protobuf `BackupInfo` (issue 13; docs/design/hbase-notes.md). The
- * schema is HBase's own: test/fixtures/hbase-proto/Backup.proto and HBase.proto, copied verbatim
- * from org.apache.hbase:hbase-protocol-shaded:2.6.1-hadoop3 (the jar's root), decoded with protobufjs.
- * Pure code (no I/O but loading the .proto files), so it has unit tests on real bytes.
+ * `session:context` holds a protobuf `BackupInfo` (docs/hbase.md; docs/design/hbase-notes.md). The
+ * schema is HBase's own: ./proto/Backup.proto and HBase.proto, copied verbatim from
+ * org.apache.hbase:hbase-protocol-shaded:2.6.1-hadoop3 (the jar's root), decoded with protobufjs.
+ * Pure code (no I/O but loading the .proto files once), so it has unit tests on real bytes.
  */
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import { repoRoot } from './testbed.js';
+
+/**
+ * The .proto files stay in the source tree (tsc copies no .proto): from src/systems/hbase/ (tsx) and
+ * from dist/systems/hbase/ (the build) alike, three levels up is the repository.
+ */
+export const PROTO_DIR = fileURLToPath(new URL('../../../src/systems/hbase/proto/', import.meta.url));
 
 export type BackupState = 'RUNNING' | 'COMPLETE' | 'FAILED' | 'CANCELLED';
 
@@ -35,7 +40,7 @@ function type(): protobuf.Type {
   if (!backupInfo) {
     const root = new protobuf.Root();
     // Backup.proto imports "HBase.proto": protobufjs resolves it beside the importing file.
-    root.loadSync(join(repoRoot, 'test', 'fixtures', 'hbase-proto', 'Backup.proto'), { keepCase: true });
+    root.loadSync(`${PROTO_DIR}Backup.proto`, { keepCase: true });
     backupInfo = root.lookupType('hbase.pb.BackupInfo');
   }
   return backupInfo;
