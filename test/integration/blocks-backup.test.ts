@@ -215,7 +215,8 @@ test('6. kill -9 during a multipart upload: no object, no half object; the next 
   let killedAtPart = false;
   for (let k = 1; k <= 40 && !killedAtPart; k++) {
     writeFileSync(trace, '');
-    const r = await run('apply', 5 * DAY, { HBR_CRASH_AT: String(k), HBR_CRASH_TRACE: trace });
+    // over an 8 MiB memory bound the 20 MiB block goes through a temp file in 8 MiB parts (exec-upload.ts bufferMax)
+    const r = await run('apply', 5 * DAY, { HBR_CRASH_AT: String(k), HBR_CRASH_TRACE: trace, HBR_BLOCK_BUFFER_MAX: String(8 * MIB) });
     const last = readFileSync(trace, 'utf8').trim().split('\n').at(-1) ?? '';
     if (r.code === 0) assert.unreachable(`apply ran to the end without passing a part of ${bigKey}:\n${readFileSync(trace, 'utf8')}`);
     killedAtPart = last.endsWith(`blocks.upload:part ${bigKey}`);

@@ -4,15 +4,17 @@
  *   1. skip it when the store has its key already (a re-run after a kill, or another file's block),
  *      unless the object has no checksum (local store: a kill between link and sidecar): then it is
  *      read and checked as below and the store's repairChecksum writes the sidecar if the bytes match;
- *   2. OPEN offset/length over WebHDFS into a private temp file, hashing as the bytes arrive (the
- *      DataNode verifies HDFS checksums as it reads: src/hadoop/webhdfs-blocks.ts);
+ *   2. OPEN offset/length over WebHDFS into memory (a block up to bufferMax(), S3 stores) or else a
+ *      private temp file, hashing as the bytes arrive (the DataNode verifies HDFS checksums as it
+ *      reads: src/hadoop/webhdfs-blocks.ts);
  *   3. ask GET_BLOCK_LOCATIONS at that offset again and require the same block id, generation stamp
  *      and length: a file overwritten or appended between the walk and the read would otherwise put
  *      other bytes under a key that put-if-absent makes permanent (docs/design/blocks-proposal.md §2.1).
  *      A block that changed is left out (the manifest step skips its file; the next run uploads it);
  *      GETFILESTATUS before the OPEN and after the read must give the planned fileId as well;
- *   4. putFile with the known SHA-256 (one hashing pass fewer; the store re-hashes what it sends and
- *      refuses to complete on a mismatch), put-if-absent.
+ *   4. put-if-absent with the known SHA-256: from memory putBuffer (one PutObject; the server checks
+ *      the bytes against that hash, nothing hashes them again: src/stores/s3-upload.ts), else putFile
+ *      (one hashing pass fewer; the store re-hashes what it sends and refuses on a mismatch).
  * At most `concurrency` blocks of a policy are in flight in the process, across its upload steps.
  * Before the first upload the run's marker runs/<policy>/<runAt>.open is put (put-if-absent): a
  * fresh process anywhere sees the run is unfinished until the manifest step removes it.
@@ -53,6 +55,18 @@ export class UploadProgress {
     const eta = rate > 0 ? Math.max(0, (this.total - this.done) / rate) : NaN;
     this.ctx.log(`${this.what} ${(this.done / MIB).toFixed(1)} / ${(this.total / MIB).toFixed(1)} MiB, ${(rate / MIB).toFixed(1)} MiB/s, ETA ${Number.isFinite(eta) ? `${Math.ceil(eta)} s` : '?'}`);
   }
+}
+
+/**
+ * The largest block read into memory before its put (bytes): HBR_BLOCK_BUFFER_MAX, default 128 MiB
+ * (HDFS's default block size); 0 sends every block through a temp file. Memory is bounded by
+ * `concurrency` × this (docs/blocks.md, "Throughput").
+ */
+export function bufferMax(): number {
+  const v = process.env.HBR_BLOCK_BUFFER_MAX;
+  const n = v === undefined || v === '' ? 128 * MIB : Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`HBR_BLOCK_BUFFER_MAX must be a number of bytes, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 /**
@@ -139,15 +153,29 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
       }
       const tmp = join(dir, `${b.id}_${b.gs}`);
       const hash = createHash('sha256');
-      const fh = await open(tmp, 'wx');
+      const range = { offset: b.offset, length: b.length };
+      // In memory when the store sends from memory and the block is within the bound (at most
+      // `concurrency` such buffers at once: limiterOf); else through a temp file.
+      const body = client.putBuffer && b.length <= bufferMax() ? Buffer.allocUnsafe(b.length) : undefined;
       let got: number;
-      try {
-        got = await openRange(fs, abs(b.path), { offset: b.offset, length: b.length }, async (chunk) => {
+      if (body) {
+        let at = 0;
+        got = await openRange(fs, abs(b.path), range, (chunk) => {
           hash.update(chunk);
-          await fh.write(chunk);
+          // more bytes than the block: `got` shows it and the block is left to the next run
+          if (at + chunk.length <= body.length) chunk.copy(body, at);
+          at += chunk.length;
         }, { signal });
-      } finally {
-        await fh.close();
+      } else {
+        const fh = await open(tmp, 'wx');
+        try {
+          got = await openRange(fs, abs(b.path), range, async (chunk) => {
+            hash.update(chunk);
+            await fh.write(chunk);
+          }, { signal });
+        } finally {
+          await fh.close();
+        }
       }
       const sha256 = hash.digest('hex');
       const again = (await getBlockLocations(fs, abs(b.path), { offset: b.offset, length: 1 })).locatedBlocks.find((l) => l.startOffset === b.offset)?.block;
@@ -165,15 +193,16 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
         return;
       }
       let sent = 0;
-      const put = await client.putFile(key, tmp, {
+      const putOpts = {
         sha256,
         signal,
-        onProgress: (pr) => {
+        onProgress: (pr: { bytes: number }) => {
           crashPoint(`blocks.upload:part ${key}`);
           progress.add(pr.bytes - sent);
           sent = pr.bytes;
         },
-      });
+      };
+      const put = body ? await client.putBuffer!(key, body, putOpts) : await client.putFile(key, tmp, putOpts);
       await rm(tmp, { force: true });
       if (put.created) {
         copied += put.size;
