@@ -226,13 +226,16 @@ test('6. kill -9 during a multipart upload: no object, no half object; the next 
   const ups = await s3.send(new ListMultipartUploadsCommand({ Bucket: tb.HBR_TB_S3_BUCKET, Prefix: `${prefix}blocks/` }));
   assert.ok((ups.Uploads ?? []).some((u) => u.Key === `${prefix}${bigKey}`), 'the killed upload is left as a multipart upload');
 
-  const held = await run('plan', 5 * DAY);
+  // 15 minutes on: the killed run's marker has had no heartbeat for longer than RUN_STALE_MS (it is
+  // dead, so its upload may be swept); at 5 * DAY itself it would still count as alive (finding 8)
+  const later = 5 * DAY + 15 * 60_000;
+  const held = await run('plan', later);
   assert.is(held.code, 0, held.out);
   assert.is(kinds(held.out, 'blocks.gc'), 0, held.out);
   assert.match(held.out, /unfinished|did not finish/);
   assert.is(kinds(held.out, 'blocks.sweep'), 1, held.out);
 
-  const out = await applyOk(5 * DAY);
+  const out = await applyOk(later);
   assert.is(kinds(out, 'blocks.gc'), 0, 'no gc in the run that finishes the killed one');
   const left = await s3.send(new ListMultipartUploadsCommand({ Bucket: tb.HBR_TB_S3_BUCKET, Prefix: `${prefix}blocks/` }));
   assert.is((left.Uploads ?? []).length, 0, 'ListMultipartUploads shows none');

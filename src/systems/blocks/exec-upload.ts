@@ -16,13 +16,14 @@
  *      the bytes against that hash, nothing hashes them again: src/stores/s3-upload.ts), else putFile
  *      (one hashing pass fewer; the store re-hashes what it sends and refuses on a mismatch).
  * At most `concurrency` blocks of a policy are in flight in the process, across its upload steps.
- * Before the first upload the run's marker runs/<policy>/<runAt>.open is put (put-if-absent): a
- * fresh process anywhere sees the run is unfinished until the manifest step removes it.
+ * Before the first upload the run's marker runs/<policy>/<runAt>.open is put (put-if-absent), and
+ * its heartbeat (./heartbeat.ts) runs while the step works: a fresh process anywhere sees the run
+ * is unfinished and alive until the manifest step removes them.
  * Crash points: `blocks.upload:marked`, `blocks.upload:part <key>` after each part (and after a
  * whole single-request put) and `blocks.upload:block <key>` after each block.
  */
 import { createHash } from 'node:crypto';
-import { open, rm, writeFile } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { scratchDir } from '../../engine/scratch.js';
@@ -33,6 +34,7 @@ import { crashPoint } from '../../model/faults.js';
 import { openStore } from '../../stores/open.js';
 import type { StoreClient } from '../../stores/types.js';
 import type { Executor, ExecContext } from '../types.js';
+import { putText, startHeartbeat } from './heartbeat.js';
 import { blockKey, openRunKey, parseBlockKey } from './names.js';
 import { webhdfsFor } from './observe.js';
 import { isBlocksPolicy, type BlocksParams, type BlocksPolicy } from './types.js';
@@ -94,17 +96,6 @@ export async function storeOf(ctx: ExecContext, p: BlocksPolicy): Promise<StoreC
   return openStore(store);
 }
 
-/** Puts a small text object if absent (the run's .open marker). */
-export async function putText(client: StoreClient, key: string, text: string, dir: string): Promise<boolean> {
-  const file = join(dir, `text-${Math.random().toString(36).slice(2)}`);
-  await writeFile(file, text);
-  try {
-    return (await client.putFile(key, file)).created;
-  } finally {
-    await rm(file, { force: true });
-  }
-}
-
 export const upload: Executor<BlocksParams> = async (step, ctx) => {
   const p = policyOf(ctx, step.policy);
   const pool = parseBlockKey(step.target.path)?.pool;
@@ -120,8 +111,10 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
   const changed: string[] = [];
   const present: string[] = [];
   const repaired: string[] = [];
+  let stopBeat: (() => Promise<void>) | undefined;
   try {
     await putText(client, openRunKey(p.name, step.params.runAt), `${new Date(step.params.runAt).toISOString()}\n`, dir);
+    stopBeat = await startHeartbeat(client, p.name, step.params.runAt, dir, ctx.log);
     crashPoint(`blocks.upload:marked ${step.id}`);
     const progress = new UploadProgress(ctx, blocks.reduce((n, b) => n + b.length, 0), `upload of ${blocks.length} blocks:`);
     const limit = limiterOf(p);
@@ -231,6 +224,7 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw ac.signal.aborted ? ac.signal.reason : failed.reason;
   } finally {
+    await stopBeat?.();
     await rm(dir, { recursive: true, force: true });
   }
   if (changed.length) ctx.log(`${changed.length} block${changed.length === 1 ? '' : 's'} changed since the walk (${changed.slice(0, 3).join(', ')}): left to the next run`);

@@ -4,6 +4,7 @@
  *   blocks/<blockPoolId>/<blockId>_<genStamp>
  *   manifests/<policy>/<UTC yyyy-MM-ddTHH-mm-ssZ>.json
  *   runs/<policy>/<UTC yyyy-MM-ddTHH-mm-ssZ>.open
+ *   runs/<policy>/<run's UTC>.<beat's UTC>.beat     a live run's heartbeat (RUN_HEARTBEAT_MS)
  * Pure.
  */
 import { utcTime } from '../../model/names.js';
@@ -90,6 +91,31 @@ export function openRunKey(policy: string, at: number): string {
 
 export function parseOpenRunKey(key: string): { policy: string; time: number } | undefined {
   return parseTimed(key, RUNS_PREFIX, '.open');
+}
+
+/**
+ * A run proves it is alive with a heartbeat object every RUN_HEARTBEAT_MS while it uploads or writes
+ * its manifest; a run whose newest heartbeat (or marker) is older than RUN_STALE_MS is dead: its
+ * marker may be swept and holds nothing once swept (docs/blocks.md, "Run markers").
+ */
+export const RUN_HEARTBEAT_MS = 60_000;
+export const RUN_STALE_MS = 10 * 60_000;
+
+export function runBeatKey(policy: string, runAt: number, at: number): string {
+  return `${RUNS_PREFIX}${policy}/${timeStamp(runAt)}.${timeStamp(at)}.beat`;
+}
+
+/** The policy, run time and beat time a heartbeat key encodes, or undefined. */
+export function parseRunBeatKey(key: string): { policy: string; run: number; time: number } | undefined {
+  if (!key.startsWith(RUNS_PREFIX) || !key.endsWith('.beat')) return undefined;
+  const rest = key.slice(RUNS_PREFIX.length, key.length - '.beat'.length);
+  const i = rest.indexOf('/');
+  if (i <= 0) return undefined;
+  const policy = rest.slice(0, i);
+  const [r, b, ...more] = rest.slice(i + 1).split('.');
+  const run = r === undefined ? undefined : parseStamp(r);
+  const time = b === undefined ? undefined : parseStamp(b);
+  return run !== undefined && time !== undefined && more.length === 0 && isPolicyName(policy) ? { policy, run, time } : undefined;
 }
 
 function parseTimed(key: string, prefix: string, suffix: string): { policy: string; time: number } | undefined {

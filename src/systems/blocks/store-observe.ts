@@ -15,7 +15,7 @@ import pLimit from 'p-limit';
 import { trustedUntil } from '../../model/names.js';
 import type { StoreClient } from '../../stores/types.js';
 import { parseManifest, referencedRefs } from './manifest.js';
-import { BLOCKS_PREFIX, MANIFESTS_PREFIX, RUNS_PREFIX, parseBlockKey, parseManifestKey, parseOpenRunKey } from './names.js';
+import { BLOCKS_PREFIX, MANIFESTS_PREFIX, RUNS_PREFIX, parseBlockKey, parseManifestKey, parseOpenRunKey, parseRunBeatKey } from './names.js';
 import type { BlocksPolicyObserved, Manifest } from './types.js';
 
 export type StoreObserved = NonNullable<BlocksPolicyObserved['store']>;
@@ -113,6 +113,7 @@ export async function observeBlockStore(
     })),
     ...(unreadable ? {} : { referenced: [...referenced].sort() }),
     openRuns: runObjs.filter((o) => parseOpenRunKey(o.key)?.policy === policy).map((o) => o.key).sort(),
+    runBeats: runObjs.filter((o) => parseRunBeatKey(o.key)?.policy === policy).map((o) => o.key).sort(),
     incompleteUploads: incomplete.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: u.initiated })).sort((a, b) => (a.key < b.key ? -1 : 1)),
   };
   if (newestKey && !newest) warnings.push(`the newest manifest ${newestKey} could not be read: every file's block list is asked again`);

@@ -49,6 +49,7 @@ export function isBlocksPolicy(p: PolicyBase | undefined): p is BlocksPolicy {
 //   manifests/<policy>/<yyyy-MM-ddTHH-mm-ssZ>.json     one per finished run, put-if-absent
 //   runs/<policy>/<yyyy-MM-ddTHH-mm-ssZ>.open          written before a run's first upload, deleted
 //                                                      by its manifest step: "a run is unfinished"
+//   runs/<policy>/<run UTC>.<beat UTC>.beat            its heartbeat, renewed while the run works
 
 /** One block of a file, as the manifest records it. */
 export interface ManifestBlock {
@@ -184,6 +185,8 @@ export interface BlocksPolicyObserved {
     referenced?: string[];
     /** runs/<policy>/*.open keys: a run started and did not finish */
     openRuns: string[];
+    /** runs/<policy>/<run>.<beat>.beat keys: the heartbeats of runs (safety.ts runMarkers) */
+    runBeats?: string[];
     /** multipart uploads left under blocks/ (S3 only) */
     incompleteUploads: Array<{ key: string; uploadId: string; initiated: number }>;
   };
@@ -217,7 +220,7 @@ export type BlocksParams = {
   /** blocks.upload: the blocks, with where to read each */
   /** `fileId`: the walked file's inode; the upload requires it before OPEN and after the read (exec-upload.ts) */
   blocks?: Array<{ path: string; id: number; gs: number; offset: number; length: number; fileId?: number }>;
-  /** blocks.upload, blocks.manifest: the run's time (ms; names the manifest and the .open marker) */
+  /** blocks.upload, blocks.manifest: the run's time (ms; names the manifest and the .open marker); blocks.gc: the plan's time (its run markers are judged at it) */
   runAt?: number;
   /** blocks.manifest.delete: the manifest key; blocks.gc: block keys ("<pool>/<id>_<gs>"); blocks.sweep: stale run markers */
   keys?: string[];
