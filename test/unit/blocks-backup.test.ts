@@ -132,6 +132,11 @@ test('manifest: round-trips; an unknown version, a gap in a file\'s blocks or a 
   escape.files[0]!.path = '../etc/passwd';
   assert.throws(() => validateManifest(escape, 'm'), /malformed/);
   assert.throws(() => parseManifest('{', 'm'), /not JSON/);
+  // the manifest step's walk (finding 9): kept when well formed, refused when not
+  const walked = { ...m, walk: { start: T0 + 5000, end: T0 + 9000 } };
+  assert.equal(parseManifest(serializeManifest(walked), 'm').walk, { start: T0 + 5000, end: T0 + 9000 });
+  assert.throws(() => validateManifest({ ...m, walk: { start: T0 + 9000, end: T0 } }, 'm'), /'walk' is not/);
+  assert.throws(() => validateManifest({ ...m, walk: 'later' }, 'm'), /'walk' is not/);
 });
 
 test('first run: every block once (a block two files share too), in batches, the manifest after all uploads', () => {

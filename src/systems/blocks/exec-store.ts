@@ -24,7 +24,7 @@ import { serializeManifest } from './manifest.js';
 import { refuseMassChange } from './mass-change.js';
 import { BLOCKS_PREFIX, manifestKey, openRunKey, parseBlockRef, parseManifestKey, parseOpenRunKey, parseRunBeatKey, RUNS_PREFIX } from './names.js';
 import { runMarkers } from './safety.js';
-import { startHeartbeat } from './heartbeat.js';
+import { runClock, startHeartbeat } from './heartbeat.js';
 import { webhdfsFor } from './observe.js';
 import { observeBlockStore, readManifest } from './store-observe.js';
 import type { BlocksParams, Manifest } from './types.js';
@@ -66,7 +66,10 @@ export const manifest: Executor<BlocksParams> = async (step, ctx) => {
     const previous = earlier ? await readManifest(client, earlier.key) : undefined;
     const cluster = hdfsClusterOf(ctx.config.clusters, p.source.cluster);
     const fs = webhdfsFor(cluster);
+    const clock = runClock(runAt);
+    const walkStart = clock();
     const walk = await walkSource(fs, p.source.path, { concurrency: p.backup.concurrency, reuse: previous });
+    const walkEnd = clock();
     refuseMassChange(p, earlier && previous ? { key: earlier.key, manifest: previous } : undefined, walk.files, step.params.allowMassChange);
     const pool = walk.blockPoolId ?? previous?.blockPoolId ?? '';
     const abs = (rel: string) => `${p.source.path === '/' ? '' : p.source.path}/${rel}`;
@@ -80,7 +83,7 @@ export const manifest: Executor<BlocksParams> = async (step, ctx) => {
       headSha: async (k) => (await client.head(k))?.sha256,
       fileChecksum: (rel) => fs.getFileChecksum(abs(rel)).catch(() => undefined),
     });
-    const m: Manifest = { version: 1, policy: p.name, cluster: p.source.cluster, path: p.source.path, createdAt: runAt, blockPoolId: pool, files, dirs: walk.dirs, skipped };
+    const m: Manifest = { version: 1, policy: p.name, cluster: p.source.cluster, path: p.source.path, createdAt: runAt, walk: { start: walkStart, end: Math.max(walkStart, walkEnd) }, blockPoolId: pool, files, dirs: walk.dirs, skipped };
     crashPoint(`blocks.manifest:built ${step.id}`);
     const file = join(dir, 'manifest.json');
     await writeFile(file, serializeManifest(m));

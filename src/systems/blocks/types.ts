@@ -106,8 +106,15 @@ export interface Manifest {
   /** the cluster's name in the policies, and the path backed up */
   cluster: string;
   path: string;
-  /** the run's time, ms (also the time in the manifest's key) */
+  /** the run's time, ms (also the time in the manifest's key): when it was planned */
   createdAt: number;
+  /**
+   * When the manifest step walked the source, ms (absent in manifests written before it was
+   * recorded): each file is as the walk saw it between `start` and `end`, later than `createdAt` by
+   * the run's uploads. `hbr restore blocks --at T` takes a manifest only if its walk ended at or
+   * before T (restore-plan.ts chooseManifest; finding 9).
+   */
+  walk?: { start: number; end: number };
   blockPoolId: string;
   files: ManifestFile[];
   dirs: ManifestDir[];
