@@ -8,34 +8,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { openStore } from '../../src/stores/index.js';
 import { manifestKey } from '../../src/systems/blocks/names.js';
-import { clusters, hbr, tempDir, writeBlocksPolicy } from '../helpers/hbr.js';
-import { testbed, uniq } from '../helpers/testbed.js';
+import { blocksCase, clusters } from '../helpers/hbr.js';
 
 const { primary } = clusters();
-const tb = testbed();
-process.env.AWS_ACCESS_KEY_ID = tb.HBR_TB_S3_ACCESS_KEY;
-process.env.AWS_SECRET_ACCESS_KEY = tb.HBR_TB_S3_SECRET_KEY;
-process.env.AWS_REGION = tb.HBR_TB_S3_REGION;
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const T0 = Date.parse('2030-07-01T00:00:00Z');
 const T1 = T0 + 86_400_000;
 const iso = (t: number) => new Date(t).toISOString();
-const id = uniq('at');
-const root = `/it/${id}`;
-const prefix = `${id}/`;
-const dir = tempDir('at');
-const file = writeBlocksPolicy(join(dir, 'p.yaml'), { name: 'bk', root, prefix, backup: 'every: 1d, keep: { last: 5 }' });
-const store = openStore({ name: 's3', kind: 's3', bucket: tb.HBR_TB_S3_BUCKET, prefix, endpoint: tb.HBR_TB_S3_ENDPOINT, forcePathStyle: true, at: { file: '', line: 1, col: 1 } });
-const run = (args: string[], now: number) => hbr([...args, '-f', file, '--state-dir', join(dir, 'state')], { HBR_NOW: iso(now) });
+const { id, root, dir, store, run, cleanup } = blocksCase('at', 'every: 1d, keep: { last: 5 }');
 
-test.after(async () => {
-  await primary.delete(root, true).catch(() => undefined);
-  for (const o of await store.list('')) await store.delete(o.key);
-  (store as { destroy?: () => void }).destroy?.();
-});
+test.after(cleanup);
 
 test('--at between a run\'s plan time and the end of its walk picks the manifest before it', async () => {
   await primary.mkdirs(root);

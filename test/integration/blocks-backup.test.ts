@@ -189,7 +189,11 @@ test('5. gc: unreferenced blocks past gc_grace go; referenced ones stay; nothing
   assert.is(inside.code, 0, inside.out);
   assert.is(kinds(inside.out, 'blocks.gc'), 0, `inside gc_grace nothing is collected:\n${inside.out}`);
 
-  const out = await applyOk(3 * DAY + HOUR);
+  // gc_grace counts from the release (manifest 2 deleted at 3 * DAY: docs/blocks.md), so past a
+  // 1h grace two hours later the blocks only it referenced go
+  const collect = await run('apply', 3 * DAY + 2 * HOUR, {}, '1h');
+  assert.is(collect.code, 0, collect.out);
+  const out = collect.out;
   assert.is(kinds(out, 'blocks.gc'), 1, out);
   const stored = await storedBlocks();
   assert.equal(oldOfChanged.filter((n) => stored.includes(n)), [], 'the blocks only deleted manifests referenced are collected');
@@ -248,7 +252,10 @@ test('6. kill -9 during a multipart upload: no object, no half object; the next 
   assert.equal(await store.list(`runs/bk/`), [], 'the run markers are gone');
 
   // The run is finished: the next plan (not due) collects the deleted files' blocks.
-  const gc = await applyOk(5 * DAY + HOUR);
+  // d3/'s blocks were released when manifest 3 was deleted (4 * DAY): past a 1h grace from then
+  const collect = await run('apply', 5 * DAY + 2 * HOUR, {}, '1h');
+  assert.is(collect.code, 0, collect.out);
+  const gc = collect.out;
   assert.is(kinds(gc, 'blocks.gc'), 1, gc);
   const stored = await storedBlocks();
   assert.equal(deletedBlocks.filter((n) => stored.includes(n)), [], 'the deleted files\' blocks are collected once no kept manifest references them');

@@ -16,17 +16,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
-import { openStore, type StoreClient } from '../../src/stores/index.js';
 import { openRunKey } from '../../src/systems/blocks/names.js';
-import { clusters, hbr, tempDir, writeBlocksPolicy } from '../helpers/hbr.js';
+import { clusters, hbr, tempDir, testbedS3Store, writeBlocksPolicy } from '../helpers/hbr.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
 const { primary } = clusters();
 const tb = testbed();
-process.env.AWS_ACCESS_KEY_ID = tb.HBR_TB_S3_ACCESS_KEY;
-process.env.AWS_SECRET_ACCESS_KEY = tb.HBR_TB_S3_SECRET_KEY;
-process.env.AWS_REGION = tb.HBR_TB_S3_REGION;
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const MIB = 1 << 20;
 const MIN = 60_000;
@@ -38,7 +33,7 @@ const root = `/it/${id}`;
 const prefix = `${id}/`;
 const dir = tempDir('markers');
 const s3 = new S3Client({ endpoint: tb.HBR_TB_S3_ENDPOINT, region: tb.HBR_TB_S3_REGION, forcePathStyle: true });
-const store: StoreClient = openStore({ name: 's3', kind: 's3', bucket: tb.HBR_TB_S3_BUCKET, prefix, endpoint: tb.HBR_TB_S3_ENDPOINT, forcePathStyle: true, at: { file: '', line: 1, col: 1 } });
+const store = testbedS3Store(prefix);
 
 /** A proxy to S3 that holds every PUT of a part under blocks/ until release(). */
 async function stallingProxy(): Promise<{ url: string; stalled: () => number; release(): void; close(): void }> {
@@ -92,7 +87,7 @@ test.after(async () => {
   for (const u of await store.listIncompleteUploads('')) await store.abortUpload(u.key, u.uploadId);
   for (const o of await store.list('')) await store.delete(o.key);
   s3.destroy();
-  (store as { destroy?: () => void }).destroy?.();
+  store.destroy?.();
 });
 
 test('a live run (heartbeat) keeps its marker and its uploads against another process; a dead marker is swept; a future one is reported', async () => {

@@ -11,7 +11,7 @@ import type { Config, Keep } from '../../src/model/policy.js';
 import { checkSafety, planAll } from '../../src/planner/plan.js';
 import { parseManifest, serializeManifest, validateManifest } from '../../src/systems/blocks/manifest.js';
 import { refuseMassChange } from '../../src/systems/blocks/mass-change.js';
-import { blockKey, manifestKey, openRunKey, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey, parseRunBeatKey, runBeatKey } from '../../src/systems/blocks/names.js';
+import { blockKey, manifestKey, openRunKey, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey, parseReleasedKey, parseRunBeatKey, releasedKey, runBeatKey } from '../../src/systems/blocks/names.js';
 import type { BlocksObserved, BlocksPolicy, BlocksPolicyObserved, LiveFile, Manifest } from '../../src/systems/blocks/types.js';
 
 const at = { file: 't.yaml', line: 1, col: 1 };
@@ -64,6 +64,8 @@ interface ObsOpts {
   referenced?: string[] | undefined;
   openRuns?: string[];
   runBeats?: string[];
+  /** release records: key → time, and ref → newest release time; default none (read, empty) */
+  released?: { records: Record<string, number>; refs: Record<string, number> } | null;
   unfinished?: Observed['unfinished'];
   incomplete?: Array<{ key: string; uploadId: string; initiated: number }>;
   /** the manifests read: time → manifest (the newest becomes `newest`, all give `sizes`) */
@@ -82,6 +84,7 @@ function observed(now: number, o: ObsOpts): Observed {
       ...(o.read ? readParts(o.read) : {}),
       openRuns: o.openRuns ?? [],
       ...(o.runBeats ? { runBeats: o.runBeats } : {}),
+      ...(o.released === null ? {} : { released: o.released ?? { records: {}, refs: {} } }),
       incompleteUploads: o.incomplete ?? [],
     },
   };
@@ -291,6 +294,30 @@ test('run markers: a dead run (nothing for 10 min) is swept with its heartbeats 
   const p4 = planAll({ config: config(), observed: observed(now, fb), now });
   assert.equal((p4.steps.find((s) => s.kind === 'blocks.sweep')?.params as { keys?: string[] }).keys, [openRunKey('bk', runA)]);
   assert.equal(parseRunBeatKey(runBeatKey('bk', runA, now)), { policy: 'bk', run: runA, time: now });
+});
+
+test('gc_grace counts from the release (the last referencing manifest deleted), not the upload; old release records are swept; an unreadable one holds gc', () => {
+  const now = T0 + 10 * D;
+  const rel = releasedKey('bk', now - H, T0);
+  const old = releasedKey('bk', now - 3 * D, T0 - D);
+  const base = { files: [file('a', [[1, 1, 10]])], stored: { '1_1': T0, '3_1': T0, '4_1': T0 }, manifests: [now - 2 * H], referenced: [ref('1_1')] };
+  const o = { ...base, released: { records: { [rel]: now - H, [old]: now - 3 * D }, refs: { [ref('3_1')]: now - H, [ref('4_1')]: now - 3 * D } } };
+  const plan = planAll({ config: config(), observed: observed(now, o), now });
+  // 3_1 was uploaded 10 days ago but released an hour ago: kept; 4_1 released 3 days ago: collected
+  assert.equal(plan.steps.filter((s) => s.kind === 'blocks.gc').flatMap((s) => (s.params as { keys: string[] }).keys), [ref('4_1')]);
+  assert.equal((plan.steps.find((s) => s.kind === 'blocks.sweep')?.params as { keys?: string[] }).keys, [old]);
+  assert.equal(checkSafety(plan, config(), observed(now, o)), []);
+  const gc = plan.steps.find((s) => s.kind === 'blocks.gc')!;
+  const sweep = plan.steps.find((s) => s.kind === 'blocks.sweep')!;
+  const edited: Plan = { ...plan, steps: plan.steps.map((s) => (s === gc ? { ...s, params: { keys: [ref('3_1')] } } : s === sweep ? { ...s, params: { keys: [rel] } } : s)) };
+  assert.equal([...new Set(checkSafety(edited, config(), observed(now, o)).map((v) => v.rule))], ['grace']);
+  // a release dated in the future keeps its blocks; an unreadable record holds every gc
+  const future = { ...base, released: { records: { [releasedKey('bk', now + D, T0)]: now + D }, refs: { [ref('3_1')]: now + D } } };
+  assert.equal(planAll({ config: config(), observed: observed(now, future), now }).steps.filter((s) => s.kind === 'blocks.gc').flatMap((s) => (s.params as { keys: string[] }).keys), [ref('4_1')]);
+  const unread = planAll({ config: config(), observed: observed(now, { ...base, released: null }), now });
+  assert.equal(unread.steps.filter((s) => s.kind === 'blocks.gc'), []);
+  assert.ok(unread.warnings.some((w) => /release record .* could not be read/.test(w.message)));
+  assert.equal(parseReleasedKey(rel), { policy: 'bk', time: now - H, manifest: T0 });
 });
 
 test('manifest retention keeps the newest and never trusts a future name; a delete runs after the new manifest', () => {

@@ -20,11 +20,11 @@ import { crashPoint } from '../../model/faults.js';
 import type { Executor } from '../types.js';
 import { policyOf, storeOf } from './exec-upload.js';
 import { buildManifestFiles } from './manifest-build.js';
-import { serializeManifest } from './manifest.js';
+import { referencedRefs, serializeManifest } from './manifest.js';
 import { refuseMassChange } from './mass-change.js';
-import { BLOCKS_PREFIX, manifestKey, openRunKey, parseBlockRef, parseManifestKey, parseOpenRunKey, parseRunBeatKey, RUNS_PREFIX } from './names.js';
+import { BLOCKS_PREFIX, manifestKey, openRunKey, parseBlockRef, parseManifestKey, parseOpenRunKey, parseReleasedKey, parseRunBeatKey, releasedKey, RUNS_PREFIX } from './names.js';
 import { runMarkers } from './safety.js';
-import { runClock, startHeartbeat } from './heartbeat.js';
+import { putText, runClock, startHeartbeat } from './heartbeat.js';
 import { webhdfsFor } from './observe.js';
 import { observeBlockStore, readManifest } from './store-observe.js';
 import type { BlocksParams, Manifest } from './types.js';
@@ -104,11 +104,27 @@ export const manifest: Executor<BlocksParams> = async (step, ctx) => {
 };
 
 export const manifestDelete: Executor<BlocksParams> = async (step, ctx) => {
+  const clock = runClock(step.params.runAt ?? Date.now());
   const p = policyOf(ctx, step.policy);
   // Belt and braces (safety.ts refuses it first): only a manifest of the step's own policy.
-  if (parseManifestKey(step.target.path)?.policy !== p.name) throw new Error(`refusing to delete ${step.target.path}: not a manifest of policy ${p.name}`);
-  await (await storeOf(ctx, p)).delete(step.target.path);
-  return {};
+  const parsed = parseManifestKey(step.target.path);
+  if (parsed?.policy !== p.name) throw new Error(`refusing to delete ${step.target.path}: not a manifest of policy ${p.name}`);
+  const client = await storeOf(ctx, p);
+  if (!(await client.head(step.target.path))) return { note: 'already deleted' };
+  // First the release record: the blocks it referenced, and when they lost this reference
+  // (gc_grace counts from then). A kill before the delete leaves both; the next plan deletes the
+  // manifest again under a later record, which only keeps its blocks longer.
+  const m = await readManifest(client, step.target.path);
+  const dir = scratchDir(ctx.stateDir, 'blocks-release-');
+  try {
+    const key = releasedKey(p.name, clock(), parsed.time);
+    await putText(client, key, `${JSON.stringify({ version: 1, manifest: step.target.path, refs: [...new Set(referencedRefs(m))].sort() })}\n`, dir);
+    crashPoint(`blocks.manifest.delete:released ${step.id}`);
+    await client.delete(step.target.path);
+    return { note: `its blocks released (${key})` };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 };
 
 export const gc: Executor<BlocksParams> = async (step, ctx) => {
@@ -156,9 +172,9 @@ export const sweep: Executor<BlocksParams> = async (step, ctx) => {
   // Markers of runs whose manifest is written (a kill between the manifest and the marker's removal).
   let m = 0;
   for (const k of step.params.keys ?? []) {
-    if (parseOpenRunKey(k)?.policy !== p.name && parseRunBeatKey(k)?.policy !== p.name) throw new Error(`refusing to delete ${k}: not a run marker of policy ${p.name}`);
+    if (parseOpenRunKey(k)?.policy !== p.name && parseRunBeatKey(k)?.policy !== p.name && parseReleasedKey(k)?.policy !== p.name) throw new Error(`refusing to delete ${k}: not a run marker or release record of policy ${p.name}`);
     await client.delete(k);
     m++;
   }
-  return { note: `${n} incomplete upload${n === 1 ? '' : 's'} aborted${m ? `, ${m} run marker${m === 1 ? '' : 's'} or heartbeat${m === 1 ? '' : 's'} of finished or dead runs removed` : ''}` };
+  return { note: `${n} incomplete upload${n === 1 ? '' : 's'} aborted${m ? `, ${m} run marker${m === 1 ? '' : 's'}, heartbeat${m === 1 ? '' : 's'} or release record${m === 1 ? '' : 's'} removed` : ''}` };
 };

@@ -31,7 +31,7 @@ import type { Config } from '../../model/policy.js';
 import { checkNow, type Floor } from '../../planner/safety.js';
 import type { DeleteChecker, Violation } from '../types.js';
 import { DEFAULT_MAX_CHANGE } from './mass-change.js';
-import { blockName, manifestKey, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey, parseRunBeatKey, RUN_STALE_MS } from './names.js';
+import { blockName, manifestKey, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey, parseReleasedKey, parseRunBeatKey, RUN_STALE_MS } from './names.js';
 import { isBlocksPolicy, KIND, type BlocksObserved, type BlocksParams, type BlocksPolicy, type BlocksPolicyObserved } from './types.js';
 
 export function blocksPart(observed: Observed, policy: string): BlocksPolicyObserved | undefined {
@@ -103,6 +103,19 @@ export function runMarkers(p: BlocksPolicy, o: BlocksPolicyObserved, now: number
   return out;
 }
 
+/**
+ * The policy's release records no block needs any more: released more than gc_grace ago (not dated
+ * in the future). Every block they name is past its grace from that release, so collected or
+ * referenced again; the sweep removes them.
+ */
+export function staleReleases(p: BlocksPolicy, o: BlocksPolicyObserved, now: number): string[] {
+  const until = trustedUntil(now);
+  return Object.entries(o.store?.released?.records ?? {})
+    .filter(([k, t]) => parseReleasedKey(k)?.policy === p.name && t <= until && now - t >= p.backup.gcGrace)
+    .map(([k]) => k)
+    .sort();
+}
+
 /** Why no garbage may be collected for the policy now, or undefined when a run is finished. */
 export function unfinishedRun(p: BlocksPolicy, o: BlocksPolicyObserved, observed: Observed, manifestPlanned: boolean, now: number): string | undefined {
   const intents = observed.unfinished.filter((u) => u.policy === p.name && u.kind.startsWith('blocks.') && u.kind !== KIND.gc && u.kind !== KIND.restore);
@@ -143,10 +156,14 @@ export function gcFloors(p: BlocksPolicy, o: BlocksPolicyObserved, observed: Obs
     },
     {
       rule: 'grace',
-      why: `younger than gc_grace, not observed, or dated in the future`,
+      why: `uploaded or released (its last referencing manifest deleted) less than gc_grace ago, not observed, or dated in the future`,
       protects: (ref) => {
         const obj = objOf(ref);
-        return !obj || obj.lastModified > until || now - obj.lastModified < p.backup.gcGrace;
+        if (!obj || obj.lastModified > until || now - obj.lastModified < p.backup.gcGrace) return true;
+        // gc_grace counts from when the last manifest referencing it was deleted (released/ records)
+        if (!store?.released) return true;
+        const rel = store.released.refs[ref];
+        return rel !== undefined && (rel > until || now - rel < p.backup.gcGrace);
       },
     },
     { rule: 'unfinished', why: unfinished ?? '', protects: () => unfinished !== undefined },
@@ -217,7 +234,9 @@ function checkDelete(step: Step<BlocksParams>, plan: Plan, config: Config, obser
     for (const u of step.params.uploads ?? []) if (!parseBlockKey(u.key)) violation('foreign', `${u.key}: not a block key hbr names`);
     const { stale } = runMarkers(p, o, checkNow(plan, observed));
     for (const k of step.params.keys ?? []) {
-      if (parseOpenRunKey(k)?.policy !== p.name && parseRunBeatKey(k)?.policy !== p.name) violation('foreign', `${k}: not a run marker of policy ${p.name}`);
+      if (parseReleasedKey(k)?.policy === p.name) {
+        if (!staleReleases(p, o, now).includes(k)) violation('grace', `${k}: released less than gc_grace ago (or dated in the future)`);
+      } else if (parseOpenRunKey(k)?.policy !== p.name && parseRunBeatKey(k)?.policy !== p.name) violation('foreign', `${k}: not a run marker of policy ${p.name}`);
       else if (!stale.includes(k)) violation('unfinished', `${k}: its run has no manifest and is alive (or dated in the future)`);
     }
     if ((step.params.uploads ?? []).length && runMarkers(p, o, now).open.length) violation('unfinished', 'a live run may own these uploads: none is aborted while one runs');

@@ -194,6 +194,12 @@ export interface BlocksPolicyObserved {
     openRuns: string[];
     /** runs/<policy>/<run>.<beat>.beat keys: the heartbeats of runs (safety.ts runMarkers) */
     runBeats?: string[];
+    /**
+     * released/<policy>/… records of the policy's deleted manifests (key → release time, ms), and
+     * for each block ref a deleted manifest referenced, the newest release time: gc_grace counts
+     * from it (safety.ts gcFloors). Undefined when a record could not be read (gc then holds).
+     */
+    released?: { records: Record<string, number>; refs: Record<string, number> };
     /** multipart uploads left under blocks/ (S3 only) */
     incompleteUploads: Array<{ key: string; uploadId: string; initiated: number }>;
   };
@@ -227,9 +233,9 @@ export type BlocksParams = {
   /** blocks.upload: the blocks, with where to read each */
   /** `fileId`: the walked file's inode; the upload requires it before OPEN and after the read (exec-upload.ts) */
   blocks?: Array<{ path: string; id: number; gs: number; offset: number; length: number; fileId?: number }>;
-  /** blocks.upload, blocks.manifest: the run's time (ms; names the manifest and the .open marker); blocks.gc: the plan's time (its run markers are judged at it) */
+  /** blocks.upload, blocks.manifest: the run's time (ms; names the manifest and the .open marker); blocks.gc: the plan's time (its run markers are judged at it); blocks.manifest.delete: the plan's time (dates the release record) */
   runAt?: number;
-  /** blocks.manifest.delete: the manifest key; blocks.gc: block keys ("<pool>/<id>_<gs>"); blocks.sweep: stale run markers */
+  /** blocks.manifest.delete: the manifest key; blocks.gc: block keys ("<pool>/<id>_<gs>"); blocks.sweep: stale run markers and release records */
   keys?: string[];
   /** blocks.restore: the manifest restored from, the files (relative paths) and where they go */
   manifest?: string;
