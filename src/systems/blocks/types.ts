@@ -172,6 +172,13 @@ export interface BlocksPolicyObserved {
     fileId?: number;
     length?: number;
     mtime?: number;
+    /**
+     * What a restored copy (a new inode) would not keep, read-only (restore-unattended.ts
+     * attributeFacts): ACL bit, storage policies, xattr names. With any, the plan shows why apply
+     * does not restore the file and the command that does; absent when it could not be read (the
+     * executor checks it again, with the SETOWNER probe the plan cannot make).
+     */
+    attributes?: { aclBit?: boolean; storagePolicy?: number; parentStoragePolicy?: number; xattrs: readonly string[] };
   }>;
   /** why `damaged` may be incomplete or is unknown (the NameNode could not list the files): a plan warning */
   damageWarning?: string;
