@@ -2,6 +2,8 @@
  * Uploads of an S3StoreClient: putFile's conditional PutObject or multipart upload, and the aborts
  * of multipart uploads that failed.
  *
+ * - putBuffer (an S3-only StoreClient method) sends bytes held in memory whose SHA-256 the caller
+ *   computed, in one PutObject the server verifies (below); the block upload uses it.
  * - putFile reads the file twice: a first pass computes the SHA-256 (it must be known when the
  *   upload starts, as `x-amz-meta-sha256`), the second uploads it, hashing again and refusing to
  *   complete when the file changed in between. Files up to `partSize` go in one PutObject, larger
@@ -116,7 +118,6 @@ export class S3Uploader {
   }
 
   private async putSingle(ctx: PutContext): Promise<PutResult> {
-    const { signal } = ctx;
     let body: Buffer;
     try {
       const fh = await open(ctx.file, 'r');
@@ -130,19 +131,61 @@ export class S3Uploader {
     }
     const again = createHash('sha256').update(body).digest('hex');
     if (again !== ctx.sha256) throw new Error(`${ctx.where} failed: ${ctx.file} changed while it was being uploaded; nothing was written`);
+    return this.sendSingle(ctx, body, false);
+  }
+
+  /**
+   * S3StoreClient.putBuffer: one conditional PutObject of `body`, whose SHA-256 the caller computed
+   * as the bytes arrived. Nothing here hashes it again: the request carries the hash twice and the
+   * server checks both against the bytes it receives, refusing the put (400, nothing written) on a
+   * mismatch — `x-amz-checksum-sha256` (S3 additional checksums; BadDigest) and the SigV4 payload
+   * hash `x-amz-content-sha256`, which the SDK's signer then takes as given instead of hashing the
+   * body itself over http (@smithy/signature-v4 `getPayloadHash`: a request that already carries
+   * the header keeps it). Both verified by versitygw on the test bed (docs/blocks.md, "Throughput").
+   */
+  async putBuffer(key: string, fullKey: string, body: Buffer, opts: PutOptions & { sha256: string }): Promise<PutResult> {
+    opts.signal?.throwIfAborted();
+    const ctx: PutContext = {
+      key,
+      fullKey,
+      file: '(memory)',
+      sha256: opts.sha256,
+      size: body.length,
+      putId: randomSuffix(),
+      where: `upload of ${key} to ${this.url}`,
+      onProgress: opts.onProgress,
+      signal: opts.signal,
+    };
+    const res = await this.sendSingle(ctx, body, true);
+    if (res.created && this.pendingAborts.size > 0) await this.abortPending().catch(() => undefined);
+    return res;
+  }
+
+  /** The conditional PutObject of putSingle and putBuffer; `serverVerifies`: send the SHA-256 for the server to check. */
+  private async sendSingle(ctx: PutContext, body: Buffer, serverVerifies: boolean): Promise<PutResult> {
+    const { signal } = ctx;
     try {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: ctx.fullKey,
-          Body: body,
-          ContentLength: body.length,
-          ContentType: 'application/octet-stream',
-          Metadata: this.metadata(ctx),
-          IfNoneMatch: '*',
-        }),
-        signal ? { abortSignal: signal } : {},
-      );
+      const cmd = new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: ctx.fullKey,
+        Body: body,
+        ContentLength: body.length,
+        ContentType: 'application/octet-stream',
+        Metadata: this.metadata(ctx),
+        IfNoneMatch: '*',
+        ...(serverVerifies ? { ChecksumSHA256: Buffer.from(ctx.sha256, 'hex').toString('base64') } : {}),
+      });
+      if (serverVerifies) {
+        cmd.middlewareStack.add(
+          (next) => async (args) => {
+            const req = args.request as { headers?: Record<string, string> };
+            if (req.headers) req.headers['x-amz-content-sha256'] = ctx.sha256;
+            return next(args);
+          },
+          { step: 'build', name: 'hbrKnownPayloadHash' },
+        );
+      }
+      await this.client.send(cmd, signal ? { abortSignal: signal } : {});
     } catch (err) {
       if (isConditionalConflict(err)) {
         // A retried request whose first attempt took effect (response lost) is refused with 412:

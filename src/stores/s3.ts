@@ -108,6 +108,10 @@ export class S3StoreClient implements StoreClient {
     return this.uploader.putFile(key, this.fullKey(key), file, opts);
   }
 
+  async putBuffer(key: string, body: Buffer, opts: PutOptions & { sha256: string }): Promise<PutResult> {
+    return this.uploader.putBuffer(key, this.fullKey(key), body, opts);
+  }
+
   /** Retry the aborts of multipart uploads this client could not abort earlier; returns how many are still pending. */
   async abortPending(): Promise<number> {
     return this.uploader.abortPending();

@@ -41,6 +41,14 @@ export interface StoreClient {
    */
   putFile(key: string, file: string, opts?: PutOptions): Promise<PutResult>;
   /**
+   * Optional (S3 only: a local store links a file, so it has nothing to gain). Put `body` under
+   * `key` only if absent, like putFile, in one request, with the `sha256` the caller computed as
+   * the bytes arrived: it is not hashed again here; the request carries it (`x-amz-checksum-sha256`
+   * and the SigV4 payload hash) and the server refuses the put when the bytes it got differ
+   * (./s3-upload.ts). Up to 5 GiB (one PutObject); the caller bounds the memory.
+   */
+  putBuffer?(key: string, body: Buffer, opts: PutOptions & { sha256: string }): Promise<PutResult>;
+  /**
    * Download `key` to the local file `dest` (atomically: temp + rename) and verify its SHA-256 against
    * the stored one; throws ChecksumMismatchError (and leaves no `dest`) when they differ, or when the
    * object has no checksum.

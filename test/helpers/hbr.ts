@@ -4,7 +4,8 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebHdfs } from '../../src/hadoop/webhdfs.js';
-import { repoRoot, testbed } from './testbed.js';
+import { openStore, type StoreClient } from '../../src/stores/index.js';
+import { repoRoot, testbed, uniq } from './testbed.js';
 
 export const HBR = join(repoRoot, 'bin', 'hbr');
 
@@ -144,4 +145,37 @@ export function throttledHadoop(dir: string, mbPerMap: number): string {
   writeFileSync(slow, `#!/usr/bin/env bash\nif [ "$1" = distcp ]; then d=$2; shift 2; exec "${real}" distcp "$d" -bandwidth ${mbPerMap} "$@"; fi\nexec "${real}" "$@"\n`);
   chmodSync(slow, 0o755);
   return slow;
+}
+
+/**
+ * The test bed's S3 credentials in process.env (the AWS SDK's default chain, as hbr reads them),
+ * and a StoreClient on its bucket under `prefix` (the block suites' view of a policy's store).
+ */
+export function testbedS3Store(prefix: string): StoreClient & { destroy?: () => void } {
+  const tb = testbed();
+  process.env.AWS_ACCESS_KEY_ID = tb.HBR_TB_S3_ACCESS_KEY;
+  process.env.AWS_SECRET_ACCESS_KEY = tb.HBR_TB_S3_SECRET_KEY;
+  process.env.AWS_REGION = tb.HBR_TB_S3_REGION;
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  return openStore({ name: 's3', kind: 's3', bucket: tb.HBR_TB_S3_BUCKET, prefix, endpoint: tb.HBR_TB_S3_ENDPOINT, forcePathStyle: true, at: { file: '', line: 1, col: 1 } });
+}
+
+/**
+ * One block backup policy `bk` of a fresh primary:/it/<id> into the test bed's S3 under `<id>/`, with
+ * its own state dir: `run(args, now)` runs hbr with HBR_NOW, `cleanup()` removes the tree and the prefix.
+ */
+export function blocksCase(tag: string, backup: string) {
+  const id = uniq(tag);
+  const root = `/it/${id}`;
+  const prefix = `${id}/`;
+  const dir = tempDir(tag);
+  const file = writeBlocksPolicy(join(dir, 'p.yaml'), { name: 'bk', root, prefix, backup });
+  const store = testbedS3Store(prefix);
+  const run = (args: string[], now: number) => hbr([...args, '-f', file, '--state-dir', join(dir, 'state')], { HBR_NOW: new Date(now).toISOString() });
+  const cleanup = async () => {
+    await clusters().primary.delete(root, true).catch(() => undefined);
+    for (const o of await store.list('')) await store.delete(o.key);
+    store.destroy?.();
+  };
+  return { id, root, prefix, dir, file, store, run, cleanup };
 }

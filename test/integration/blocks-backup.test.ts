@@ -189,7 +189,11 @@ test('5. gc: unreferenced blocks past gc_grace go; referenced ones stay; nothing
   assert.is(inside.code, 0, inside.out);
   assert.is(kinds(inside.out, 'blocks.gc'), 0, `inside gc_grace nothing is collected:\n${inside.out}`);
 
-  const out = await applyOk(3 * DAY + HOUR);
+  // gc_grace counts from the release (manifest 2 deleted at 3 * DAY: docs/blocks.md), so past a
+  // 1h grace two hours later the blocks only it referenced go
+  const collect = await run('apply', 3 * DAY + 2 * HOUR, {}, '1h');
+  assert.is(collect.code, 0, collect.out);
+  const out = collect.out;
   assert.is(kinds(out, 'blocks.gc'), 1, out);
   const stored = await storedBlocks();
   assert.equal(oldOfChanged.filter((n) => stored.includes(n)), [], 'the blocks only deleted manifests referenced are collected');
@@ -215,7 +219,8 @@ test('6. kill -9 during a multipart upload: no object, no half object; the next 
   let killedAtPart = false;
   for (let k = 1; k <= 40 && !killedAtPart; k++) {
     writeFileSync(trace, '');
-    const r = await run('apply', 5 * DAY, { HBR_CRASH_AT: String(k), HBR_CRASH_TRACE: trace });
+    // over an 8 MiB memory bound the 20 MiB block goes through a temp file in 8 MiB parts (exec-upload.ts bufferMax)
+    const r = await run('apply', 5 * DAY, { HBR_CRASH_AT: String(k), HBR_CRASH_TRACE: trace, HBR_BLOCK_BUFFER_MAX: String(8 * MIB) });
     const last = readFileSync(trace, 'utf8').trim().split('\n').at(-1) ?? '';
     if (r.code === 0) assert.unreachable(`apply ran to the end without passing a part of ${bigKey}:\n${readFileSync(trace, 'utf8')}`);
     killedAtPart = last.endsWith(`blocks.upload:part ${bigKey}`);
@@ -225,13 +230,16 @@ test('6. kill -9 during a multipart upload: no object, no half object; the next 
   const ups = await s3.send(new ListMultipartUploadsCommand({ Bucket: tb.HBR_TB_S3_BUCKET, Prefix: `${prefix}blocks/` }));
   assert.ok((ups.Uploads ?? []).some((u) => u.Key === `${prefix}${bigKey}`), 'the killed upload is left as a multipart upload');
 
-  const held = await run('plan', 5 * DAY);
+  // 15 minutes on: the killed run's marker has had no heartbeat for longer than RUN_STALE_MS (it is
+  // dead, so its upload may be swept); at 5 * DAY itself it would still count as alive (finding 8)
+  const later = 5 * DAY + 15 * 60_000;
+  const held = await run('plan', later);
   assert.is(held.code, 0, held.out);
   assert.is(kinds(held.out, 'blocks.gc'), 0, held.out);
   assert.match(held.out, /unfinished|did not finish/);
   assert.is(kinds(held.out, 'blocks.sweep'), 1, held.out);
 
-  const out = await applyOk(5 * DAY);
+  const out = await applyOk(later);
   assert.is(kinds(out, 'blocks.gc'), 0, 'no gc in the run that finishes the killed one');
   const left = await s3.send(new ListMultipartUploadsCommand({ Bucket: tb.HBR_TB_S3_BUCKET, Prefix: `${prefix}blocks/` }));
   assert.is((left.Uploads ?? []).length, 0, 'ListMultipartUploads shows none');
@@ -244,7 +252,10 @@ test('6. kill -9 during a multipart upload: no object, no half object; the next 
   assert.equal(await store.list(`runs/bk/`), [], 'the run markers are gone');
 
   // The run is finished: the next plan (not due) collects the deleted files' blocks.
-  const gc = await applyOk(5 * DAY + HOUR);
+  // d3/'s blocks were released when manifest 3 was deleted (4 * DAY): past a 1h grace from then
+  const collect = await run('apply', 5 * DAY + 2 * HOUR, {}, '1h');
+  assert.is(collect.code, 0, collect.out);
+  const gc = collect.out;
   assert.is(kinds(gc, 'blocks.gc'), 1, gc);
   const stored = await storedBlocks();
   assert.equal(deletedBlocks.filter((n) => stored.includes(n)), [], 'the deleted files\' blocks are collected once no kept manifest references them');

@@ -63,7 +63,9 @@ async function setup(): Promise<Case> {
 }
 
 function apply(c: Case, now: number, extra: Record<string, string> = {}) {
-  return hbr(['apply', '-f', c.file, '--state-dir', c.state, '--auto-approve', '--concurrency', '1'], { HBR_NOW: iso(now), ...extra });
+  // big.bin's 12 MiB block goes through a temp file and 8 MiB parts (over the 8 MiB memory bound),
+  // the small blocks from memory in one PutObject each: both upload paths are walked
+  return hbr(['apply', '-f', c.file, '--state-dir', c.state, '--auto-approve', '--concurrency', '1'], { HBR_NOW: iso(now), HBR_BLOCK_BUFFER_MAX: String(8 * MIB), ...extra });
 }
 
 async function converge(c: Case, what: string): Promise<void> {

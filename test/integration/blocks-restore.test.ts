@@ -107,7 +107,7 @@ test.after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test('3: a block deleted from the DataNode disk: plan shows -/+ blocks.restore, apply restores the file byte-identical with its attributes', async () => {
+test('3: a block deleted from the DataNode disk: plan shows -/+ blocks.restore (with an xattr: why not, and the command), apply restores the file byte-identical with its attributes', async () => {
   const fs = fsx();
   const before = await fs.getFileStatus('/src/a.bin');
   const loc = (await (await fetch(fs.url('/src/a.bin', 'GET_BLOCK_LOCATIONS'))).json()) as { LocatedBlocks: { locatedBlocks: Array<{ block: { blockId: number } }> } };
@@ -121,6 +121,14 @@ test('3: a block deleted from the DataNode disk: plan shows -/+ blocks.restore, 
     () => {},
   );
   await until('MissingBlocks 1', async () => (await jmxMissing()) === 1);
+
+  // An xattr a new inode would not keep: the plan itself says apply will not restore it, and what
+  // to run (before, the plan showed the step and apply failed on it)
+  await fs.setXAttr('/src/a.bin', 'user.app.tag', 'v');
+  const refused = await run(['plan'], T0 + 60_000);
+  assert.not.match(refused.stdout, /blocks\.restore/, refused.stdout);
+  assert.match(refused.stdout + refused.stderr, /x:\/src\/a\.bin has 1 missing block, but it has extended attributes \(user\.app\.tag\).*not restored by apply; `hbr restore blocks --policy blk --path a\.bin --overwrite`/, refused.stdout + refused.stderr);
+  await fs.removeXAttr('/src/a.bin', 'user.app.tag');
 
   const plan = await run(['plan'], T0 + 60_000);
   assert.match(plan.stdout, /-\/\+ blocks\.restore\s+x:\/src\/a\.bin/, plan.stdout + plan.stderr);

@@ -1,7 +1,8 @@
 /**
  * The StoreClient additions the block backup needs (docs/blocks.md; brief decision (d)), against
  * the real versitygw and a local directory: putFile with a known SHA-256 (one hashing pass fewer,
- * still refused when the bytes differ, nothing left behind), and the incomplete uploads a killed
+ * still refused when the bytes differ, nothing left behind), putBuffer (a block from memory whose
+ * hash the server checks), and the incomplete uploads a killed
  * process leaves (S3 multipart uploads, local temp files) listed and aborted.
  */
 import { test } from 'uvu';
@@ -56,6 +57,28 @@ for (const size of [100_000, 20 * MIB]) {
     assert.equal((await s3.listIncompleteUploads('blocks/')).filter((u) => u.key === `blocks/bad-${size}`), []);
   });
 }
+
+test('[s3] putBuffer: stored whole with its SHA-256 (metadata and S3 checksum); a wrong hash is refused by the server, nothing visible; put-if-absent', async () => {
+  const body = randomBytes(3 * MIB + 17);
+  const put = await s3.putBuffer(`blocks/buf-ok`, body, { sha256: sha(body) });
+  assert.equal(put, { created: true, sha256: sha(body), size: body.length });
+  assert.is((await s3.head('blocks/buf-ok'))?.sha256, sha(body));
+  const back: Buffer[] = [];
+  const r = await s3.readVerified('blocks/buf-ok');
+  for await (const c of r.chunks) back.push(c);
+  assert.ok(Buffer.concat(back).equals(body), 'the bytes read back differ');
+  const again = await s3.putBuffer('blocks/buf-ok', randomBytes(10), { sha256: sha(randomBytes(10)) }).catch((e: Error) => e);
+  // a taken key: either refused by the condition (created false) or by the hash check first; never overwritten
+  if (!(again instanceof Error)) assert.is(again.created, false);
+  assert.is((await s3.head('blocks/buf-ok'))?.sha256, sha(body));
+  try {
+    await s3.putBuffer('blocks/buf-bad', body, { sha256: 'ab'.repeat(32) });
+    assert.unreachable('a wrong SHA-256 was accepted');
+  } catch (err) {
+    assert.match((err as Error).message, /upload of blocks\/buf-bad .* failed: .*(BadDigest|SHA256|sha256)/i);
+  }
+  assert.is(await s3.head('blocks/buf-bad'), undefined);
+});
 
 test('[s3] a killed process\'s multipart upload is listed under its prefix and aborted; an absent one aborts quietly', async () => {
   const c = await raw.send(new CreateMultipartUploadCommand({ Bucket: tb.HBR_TB_S3_BUCKET, Key: `${prefix}blocks/BP-1-127.0.0.1-2/5_6` }));

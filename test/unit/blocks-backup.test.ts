@@ -11,7 +11,7 @@ import type { Config, Keep } from '../../src/model/policy.js';
 import { checkSafety, planAll } from '../../src/planner/plan.js';
 import { parseManifest, serializeManifest, validateManifest } from '../../src/systems/blocks/manifest.js';
 import { refuseMassChange } from '../../src/systems/blocks/mass-change.js';
-import { blockKey, manifestKey, openRunKey, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey } from '../../src/systems/blocks/names.js';
+import { blockKey, manifestKey, openRunKey, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey, parseReleasedKey, parseRunBeatKey, releasedKey, runBeatKey } from '../../src/systems/blocks/names.js';
 import type { BlocksObserved, BlocksPolicy, BlocksPolicyObserved, LiveFile, Manifest } from '../../src/systems/blocks/types.js';
 
 const at = { file: 't.yaml', line: 1, col: 1 };
@@ -63,6 +63,9 @@ interface ObsOpts {
   manifests: number[];
   referenced?: string[] | undefined;
   openRuns?: string[];
+  runBeats?: string[];
+  /** release records: key → time, and ref → newest release time; default none (read, empty) */
+  released?: { records: Record<string, number>; refs: Record<string, number> } | null;
   unfinished?: Observed['unfinished'];
   incomplete?: Array<{ key: string; uploadId: string; initiated: number }>;
   /** the manifests read: time → manifest (the newest becomes `newest`, all give `sizes`) */
@@ -80,6 +83,8 @@ function observed(now: number, o: ObsOpts): Observed {
       ...(o.referenced ? { referenced: o.referenced } : {}),
       ...(o.read ? readParts(o.read) : {}),
       openRuns: o.openRuns ?? [],
+      ...(o.runBeats ? { runBeats: o.runBeats } : {}),
+      ...(o.released === null ? {} : { released: o.released ?? { records: {}, refs: {} } }),
       incompleteUploads: o.incomplete ?? [],
     },
   };
@@ -130,6 +135,11 @@ test('manifest: round-trips; an unknown version, a gap in a file\'s blocks or a 
   escape.files[0]!.path = '../etc/passwd';
   assert.throws(() => validateManifest(escape, 'm'), /malformed/);
   assert.throws(() => parseManifest('{', 'm'), /not JSON/);
+  // the manifest step's walk (finding 9): kept when well formed, refused when not
+  const walked = { ...m, walk: { start: T0 + 5000, end: T0 + 9000 } };
+  assert.equal(parseManifest(serializeManifest(walked), 'm').walk, { start: T0 + 5000, end: T0 + 9000 });
+  assert.throws(() => validateManifest({ ...m, walk: { start: T0 + 9000, end: T0 } }, 'm'), /'walk' is not/);
+  assert.throws(() => validateManifest({ ...m, walk: 'later' }, 'm'), /'walk' is not/);
 });
 
 test('first run: every block once (a block two files share too), in batches, the manifest after all uploads', () => {
@@ -206,7 +216,7 @@ test('a killed run: no gc planned, and the plan says why; the sweep aborts its u
     manifests: [T0 + 3 * D],
     referenced: [ref('1_1')],
     unfinished: [{ stepId: 'blocks.upload:s3:x', kind: 'blocks.upload', policy: 'bk', startedAt: now - H }],
-    openRuns: [openRunKey('bk', now - 60_000)],
+    openRuns: [openRunKey('bk', now - H)],
     incomplete: [{ key: `blocks/${POOL}/6_1`, uploadId: 'u1', initiated: now - H }],
   };
   const plan = planAll({ config: config(), observed: observed(now, o), now });
@@ -227,13 +237,87 @@ test('a run killed after its manifest was written: its marker is stale, swept, a
   assert.equal((sweep?.params as { keys?: string[] } | undefined)?.keys, [openRunKey('bk', T0 + 3 * D)]);
   assert.equal(plan.steps.filter((s) => s.kind === 'blocks.gc').flatMap((s) => (s.params as { keys: string[] }).keys), [ref('3_1')]);
   assert.equal(checkSafety(plan, config(), observed(now, o)), []);
-  // a marker newer than the newest manifest is an open run: not swept (edited plan refused), gc held
-  const open = { ...o, openRuns: [openRunKey('bk', T0 + 3 * D + 1000)] };
+  // a marker of a live run (younger than RUN_STALE_MS) is open: not swept (edited plan refused), gc held
+  const open = { ...o, openRuns: [openRunKey('bk', now - 60_000)] };
   const p2 = planAll({ config: config(), observed: observed(now, open), now });
   assert.is(p2.steps.find((s) => s.kind === 'blocks.sweep'), undefined);
   assert.equal(p2.steps.filter((s) => s.kind === 'blocks.gc'), []);
   const edited = { ...plan, steps: plan.steps.map((s) => (s.kind === 'blocks.sweep' ? { ...s, params: { keys: open.openRuns } } : s)).filter((s) => s.kind !== 'blocks.gc') };
   assert.equal(checkSafety(edited, config(), observed(now, open)).map((v) => v.rule), ['unfinished']);
+});
+
+test('run markers (finding 8): a live run (marker or heartbeat within 10 min) is never swept, nor its uploads, even under a newer manifest; gc held', () => {
+  const now = T0 + 3 * D + H;
+  const runA = T0 + 3 * D; // started an hour ago, still beating
+  const o = {
+    files: [file('a', [[1, 1, 10]])],
+    stored: { '1_1': T0, '3_1': T0 },
+    // another process's run wrote a newer manifest meanwhile
+    manifests: [T0 + 3 * D + 30 * 60_000],
+    referenced: [ref('1_1')],
+    openRuns: [openRunKey('bk', runA)],
+    runBeats: [runBeatKey('bk', runA, now - 60_000)],
+    incomplete: [{ key: `blocks/${POOL}/6_1`, uploadId: 'u1', initiated: now - 30_000 }],
+  };
+  const plan = planAll({ config: config(), observed: observed(now, o), now });
+  assert.is(plan.steps.find((s) => s.kind === 'blocks.sweep'), undefined, lines(plan).join('\n'));
+  assert.equal(plan.steps.filter((s) => s.kind === 'blocks.gc'), []);
+  assert.ok(plan.warnings.some((w) => /not swept: a run of policy bk is alive/.test(w.message)), JSON.stringify(plan.warnings));
+  assert.ok(plan.warnings.some((w) => /garbage collection held: a run of policy bk is unfinished .*alive/.test(w.message)), JSON.stringify(plan.warnings));
+  const sweep = { id: 'blocks.sweep:x', kind: 'blocks.sweep', action: 'delete', policy: 'bk', target: { cluster: 's3', path: 'blocks/' }, params: { uploads: [{ key: `blocks/${POOL}/6_1`, uploadId: 'u1' }], keys: [openRunKey('bk', runA)] }, reason: '', dependsOn: [] } as unknown as Plan['steps'][number];
+  assert.equal([...new Set(checkSafety({ ...plan, steps: [...plan.steps, sweep] }, config(), observed(now, o)).map((v) => v.rule))], ['unfinished']);
+});
+
+test('run markers: a dead run (nothing for 10 min) is swept with its heartbeats and holds gc only until then; one dated in the future is reported and holds nothing', () => {
+  const now = T0 + 3 * D + H;
+  const runA = T0 + 3 * D + 10 * 60_000;
+  const base = { files: [file('a', [[1, 1, 10]])], stored: { '1_1': T0, '3_1': T0 }, manifests: [T0 + 3 * D], referenced: [ref('1_1')] };
+  const dead = { ...base, openRuns: [openRunKey('bk', runA)], runBeats: [runBeatKey('bk', runA, now - 11 * 60_000), runBeatKey('bk', T0, T0 + 60_000)] };
+  const p1 = planAll({ config: config(), observed: observed(now, dead), now });
+  const sweep = p1.steps.find((s) => s.kind === 'blocks.sweep');
+  assert.equal((sweep?.params as { keys?: string[] }).keys, [runBeatKey('bk', T0, T0 + 60_000), runBeatKey('bk', runA, now - 11 * 60_000), openRunKey('bk', runA)].sort());
+  assert.match(sweep!.reason, /dead runs \(no heartbeat for 10 min/);
+  assert.equal(p1.steps.filter((s) => s.kind === 'blocks.gc'), [], 'held until the marker is swept');
+  assert.equal(checkSafety(p1, config(), observed(now, dead)), []);
+  // swept: the next plan collects
+  const p2 = planAll({ config: config(), observed: observed(now, base), now });
+  assert.equal(p2.steps.filter((s) => s.kind === 'blocks.gc').flatMap((s) => (s.params as { keys: string[] }).keys), [ref('3_1')]);
+  // a marker dated a day ahead: reported, not swept, no hold on gc
+  const future = { ...base, openRuns: [openRunKey('bk', now + D)] };
+  const p3 = planAll({ config: config(), observed: observed(now, future), now });
+  assert.ok(p3.warnings.some((w) => /run marker or heartbeat of policy bk dated in the future .*holds nothing/.test(w.message)), JSON.stringify(p3.warnings));
+  assert.is(p3.steps.find((s) => s.kind === 'blocks.sweep'), undefined);
+  assert.equal(p3.steps.filter((s) => s.kind === 'blocks.gc').flatMap((s) => (s.params as { keys: string[] }).keys), [ref('3_1')]);
+  assert.equal(checkSafety(p3, config(), observed(now, future)), []);
+  // a heartbeat dated in the future does not keep a marker alive
+  const fb = { ...base, openRuns: [openRunKey('bk', runA)], runBeats: [runBeatKey('bk', runA, now + D)] };
+  const p4 = planAll({ config: config(), observed: observed(now, fb), now });
+  assert.equal((p4.steps.find((s) => s.kind === 'blocks.sweep')?.params as { keys?: string[] }).keys, [openRunKey('bk', runA)]);
+  assert.equal(parseRunBeatKey(runBeatKey('bk', runA, now)), { policy: 'bk', run: runA, time: now });
+});
+
+test('gc_grace counts from the release (the last referencing manifest deleted), not the upload; old release records are swept; an unreadable one holds gc', () => {
+  const now = T0 + 10 * D;
+  const rel = releasedKey('bk', now - H, T0);
+  const old = releasedKey('bk', now - 3 * D, T0 - D);
+  const base = { files: [file('a', [[1, 1, 10]])], stored: { '1_1': T0, '3_1': T0, '4_1': T0 }, manifests: [now - 2 * H], referenced: [ref('1_1')] };
+  const o = { ...base, released: { records: { [rel]: now - H, [old]: now - 3 * D }, refs: { [ref('3_1')]: now - H, [ref('4_1')]: now - 3 * D } } };
+  const plan = planAll({ config: config(), observed: observed(now, o), now });
+  // 3_1 was uploaded 10 days ago but released an hour ago: kept; 4_1 released 3 days ago: collected
+  assert.equal(plan.steps.filter((s) => s.kind === 'blocks.gc').flatMap((s) => (s.params as { keys: string[] }).keys), [ref('4_1')]);
+  assert.equal((plan.steps.find((s) => s.kind === 'blocks.sweep')?.params as { keys?: string[] }).keys, [old]);
+  assert.equal(checkSafety(plan, config(), observed(now, o)), []);
+  const gc = plan.steps.find((s) => s.kind === 'blocks.gc')!;
+  const sweep = plan.steps.find((s) => s.kind === 'blocks.sweep')!;
+  const edited: Plan = { ...plan, steps: plan.steps.map((s) => (s === gc ? { ...s, params: { keys: [ref('3_1')] } } : s === sweep ? { ...s, params: { keys: [rel] } } : s)) };
+  assert.equal([...new Set(checkSafety(edited, config(), observed(now, o)).map((v) => v.rule))], ['grace']);
+  // a release dated in the future keeps its blocks; an unreadable record holds every gc
+  const future = { ...base, released: { records: { [releasedKey('bk', now + D, T0)]: now + D }, refs: { [ref('3_1')]: now + D } } };
+  assert.equal(planAll({ config: config(), observed: observed(now, future), now }).steps.filter((s) => s.kind === 'blocks.gc').flatMap((s) => (s.params as { keys: string[] }).keys), [ref('4_1')]);
+  const unread = planAll({ config: config(), observed: observed(now, { ...base, released: null }), now });
+  assert.equal(unread.steps.filter((s) => s.kind === 'blocks.gc'), []);
+  assert.ok(unread.warnings.some((w) => /release record .* could not be read/.test(w.message)));
+  assert.equal(parseReleasedKey(rel), { policy: 'bk', time: now - H, manifest: T0 });
 });
 
 test('manifest retention keeps the newest and never trusts a future name; a delete runs after the new manifest', () => {

@@ -175,6 +175,24 @@ test('damaged files in the ordinary plan: -/+ blocks.restore only for the manife
   assert.match(b.warnings[1]!.message, /c\.bin .*not in the newest manifest/);
 });
 
+test('damaged: a file with an ACL, xattrs or a storage policy of its own is not restored by apply; the plan says why and what to run', () => {
+  const m = manifest([file('a.bin'), file('b.bin', { fileId: 200 }), file('c.bin', { fileId: 300 }), file('d.bin', { fileId: 400 })]);
+  const part: BlocksPolicyObserved = {
+    damaged: [
+      { path: 'a.bin', blocks: lost, fileId: 100, length: 10, mtime: 1000, attributes: { xattrs: ['user.app.tag'] } },
+      { path: 'b.bin', blocks: lost, fileId: 200, length: 10, mtime: 1000, attributes: { aclBit: true, xattrs: [] } },
+      { path: 'c.bin', blocks: lost, fileId: 300, length: 10, mtime: 1000, attributes: { storagePolicy: 2, parentStoragePolicy: 7, xattrs: [] } },
+      { path: 'd.bin', blocks: lost, fileId: 400, length: 10, mtime: 1000, attributes: { storagePolicy: 7, parentStoragePolicy: 7, xattrs: [] } },
+    ],
+    store: { blocks: {}, manifests: [K1, K3], newest: m, openRuns: [], incompleteUploads: [] },
+  };
+  const b = new PlanBuilder();
+  planDamagedRestores(b, policy, part, t('2026-12-01T03:00:00Z'));
+  assert.equal(b.steps.map((s) => s.target.path), ['/data/d.bin'], 'an inherited storage policy is kept by a new inode');
+  assert.equal(b.warnings.map((w) => w.message.match(/it (has [^,]+(?:\([^)]*\))?)/)?.[1]), ['has extended attributes (user.app.tag)', 'has an ACL', 'has a storage policy of its own (2)']);
+  assert.ok(b.warnings.every((w) => /not restored by apply; `hbr restore blocks --policy p --path [a-c]\.bin --overwrite`/.test(w.message)), JSON.stringify(b.warnings));
+});
+
 test('damaged: a newest manifest dated in the future is not used; nothing damaged, nothing planned', () => {
   const m = manifest([file('a.bin')]);
   const part: BlocksPolicyObserved = {

@@ -5,7 +5,7 @@
  */
 import type { Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
-import { BLOCKS_PREFIX, manifestKey, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey } from './names.js';
+import { BLOCKS_PREFIX, manifestKey, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey, parseReleasedKey, parseRunBeatKey } from './names.js';
 import { isBlocksPolicy, KIND, type BlocksParams } from './types.js';
 import { checkRestoreStep } from './restore-check.js';
 
@@ -40,7 +40,7 @@ export function checkBlocksStep(stepIn: Step, config: Config): string[] {
       break;
     case KIND.sweep:
       for (const u of params.uploads ?? []) if (!u.key.startsWith(BLOCKS_PREFIX)) out.push(`upload of ${JSON.stringify(u.key)} is not under ${BLOCKS_PREFIX}`);
-      for (const k of params.keys ?? []) if (parseOpenRunKey(k)?.policy !== p.name) out.push(`${JSON.stringify(k)} is not a run marker of policy ${p.name}`);
+      for (const k of params.keys ?? []) if (parseOpenRunKey(k)?.policy !== p.name && parseRunBeatKey(k)?.policy !== p.name && parseReleasedKey(k)?.policy !== p.name) out.push(`${JSON.stringify(k)} is not a run marker or release record of policy ${p.name}`);
       break;
     default:
       out.push(`unknown step kind ${step.kind}`);

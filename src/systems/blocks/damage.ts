@@ -9,6 +9,7 @@
 import type { HdfsCluster } from '../../hadoop/cluster.js';
 import { readCorruptFiles, type CorruptFiles } from '../../hadoop/corrupt-files.js';
 import type { WebHdfs } from '../../hadoop/webhdfs.js';
+import { attributeFacts } from './restore-unattended.js';
 import type { BlocksPolicy, BlocksPolicyObserved, LiveBlock } from './types.js';
 
 /** What GET_BLOCK_LOCATIONS says of one block (the fields read here). */
@@ -65,7 +66,8 @@ export async function observeDamage(cluster: HdfsCluster, fs: WebHdfs, policies:
         if (!st || st.type !== 'FILE') continue; // gone since the NameNode listed it
         const blocks = liveBlocks((await locate(fs, abs)).locatedBlocks);
         if (!blocks.some((b) => b.state !== 'ok')) continue; // healthy again (a replica came back)
-        res.damaged!.push({ path: rel, blocks, fileId: st.fileId, length: st.length, mtime: st.modificationTime });
+        const attributes = await attributeFacts(fs, abs, st).catch(() => undefined);
+        res.damaged!.push({ path: rel, blocks, fileId: st.fileId, length: st.length, mtime: st.modificationTime, ...(attributes ? { attributes } : {}) });
       } catch (err) {
         res.warning = `${res.warning ? `${res.warning}; ` : ''}${cluster.name}:${abs} is listed with a missing block but could not be checked: ${(err as Error).message}`;
       }

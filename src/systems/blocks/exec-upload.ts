@@ -4,23 +4,26 @@
  *   1. skip it when the store has its key already (a re-run after a kill, or another file's block),
  *      unless the object has no checksum (local store: a kill between link and sidecar): then it is
  *      read and checked as below and the store's repairChecksum writes the sidecar if the bytes match;
- *   2. OPEN offset/length over WebHDFS into a private temp file, hashing as the bytes arrive (the
- *      DataNode verifies HDFS checksums as it reads: src/hadoop/webhdfs-blocks.ts);
+ *   2. OPEN offset/length over WebHDFS into memory (a block up to bufferMax(), S3 stores) or else a
+ *      private temp file, hashing as the bytes arrive (the DataNode verifies HDFS checksums as it
+ *      reads: src/hadoop/webhdfs-blocks.ts);
  *   3. ask GET_BLOCK_LOCATIONS at that offset again and require the same block id, generation stamp
  *      and length: a file overwritten or appended between the walk and the read would otherwise put
  *      other bytes under a key that put-if-absent makes permanent (docs/design/blocks-proposal.md §2.1).
  *      A block that changed is left out (the manifest step skips its file; the next run uploads it);
  *      GETFILESTATUS before the OPEN and after the read must give the planned fileId as well;
- *   4. putFile with the known SHA-256 (one hashing pass fewer; the store re-hashes what it sends and
- *      refuses to complete on a mismatch), put-if-absent.
+ *   4. put-if-absent with the known SHA-256: from memory putBuffer (one PutObject; the server checks
+ *      the bytes against that hash, nothing hashes them again: src/stores/s3-upload.ts), else putFile
+ *      (one hashing pass fewer; the store re-hashes what it sends and refuses on a mismatch).
  * At most `concurrency` blocks of a policy are in flight in the process, across its upload steps.
- * Before the first upload the run's marker runs/<policy>/<runAt>.open is put (put-if-absent): a
- * fresh process anywhere sees the run is unfinished until the manifest step removes it.
+ * Before the first upload the run's marker runs/<policy>/<runAt>.open is put (put-if-absent), and
+ * its heartbeat (./heartbeat.ts) runs while the step works: a fresh process anywhere sees the run
+ * is unfinished and alive until the manifest step removes them.
  * Crash points: `blocks.upload:marked`, `blocks.upload:part <key>` after each part (and after a
  * whole single-request put) and `blocks.upload:block <key>` after each block.
  */
 import { createHash } from 'node:crypto';
-import { open, rm, writeFile } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { scratchDir } from '../../engine/scratch.js';
@@ -31,6 +34,7 @@ import { crashPoint } from '../../model/faults.js';
 import { openStore } from '../../stores/open.js';
 import type { StoreClient } from '../../stores/types.js';
 import type { Executor, ExecContext } from '../types.js';
+import { putText, startHeartbeat } from './heartbeat.js';
 import { blockKey, openRunKey, parseBlockKey } from './names.js';
 import { webhdfsFor } from './observe.js';
 import { isBlocksPolicy, type BlocksParams, type BlocksPolicy } from './types.js';
@@ -53,6 +57,18 @@ export class UploadProgress {
     const eta = rate > 0 ? Math.max(0, (this.total - this.done) / rate) : NaN;
     this.ctx.log(`${this.what} ${(this.done / MIB).toFixed(1)} / ${(this.total / MIB).toFixed(1)} MiB, ${(rate / MIB).toFixed(1)} MiB/s, ETA ${Number.isFinite(eta) ? `${Math.ceil(eta)} s` : '?'}`);
   }
+}
+
+/**
+ * The largest block read into memory before its put (bytes): HBR_BLOCK_BUFFER_MAX, default 128 MiB
+ * (HDFS's default block size); 0 sends every block through a temp file. Memory is bounded by
+ * `concurrency` × this (docs/blocks.md, "Throughput").
+ */
+export function bufferMax(): number {
+  const v = process.env.HBR_BLOCK_BUFFER_MAX;
+  const n = v === undefined || v === '' ? 128 * MIB : Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`HBR_BLOCK_BUFFER_MAX must be a number of bytes, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 /**
@@ -80,17 +96,6 @@ export async function storeOf(ctx: ExecContext, p: BlocksPolicy): Promise<StoreC
   return openStore(store);
 }
 
-/** Puts a small text object if absent (the run's .open marker). */
-export async function putText(client: StoreClient, key: string, text: string, dir: string): Promise<boolean> {
-  const file = join(dir, `text-${Math.random().toString(36).slice(2)}`);
-  await writeFile(file, text);
-  try {
-    return (await client.putFile(key, file)).created;
-  } finally {
-    await rm(file, { force: true });
-  }
-}
-
 export const upload: Executor<BlocksParams> = async (step, ctx) => {
   const p = policyOf(ctx, step.policy);
   const pool = parseBlockKey(step.target.path)?.pool;
@@ -106,8 +111,10 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
   const changed: string[] = [];
   const present: string[] = [];
   const repaired: string[] = [];
+  let stopBeat: (() => Promise<void>) | undefined;
   try {
     await putText(client, openRunKey(p.name, step.params.runAt), `${new Date(step.params.runAt).toISOString()}\n`, dir);
+    stopBeat = await startHeartbeat(client, p.name, step.params.runAt, dir, ctx.log);
     crashPoint(`blocks.upload:marked ${step.id}`);
     const progress = new UploadProgress(ctx, blocks.reduce((n, b) => n + b.length, 0), `upload of ${blocks.length} blocks:`);
     const limit = limiterOf(p);
@@ -139,15 +146,29 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
       }
       const tmp = join(dir, `${b.id}_${b.gs}`);
       const hash = createHash('sha256');
-      const fh = await open(tmp, 'wx');
+      const range = { offset: b.offset, length: b.length };
+      // In memory when the store sends from memory and the block is within the bound (at most
+      // `concurrency` such buffers at once: limiterOf); else through a temp file.
+      const body = client.putBuffer && b.length <= bufferMax() ? Buffer.allocUnsafe(b.length) : undefined;
       let got: number;
-      try {
-        got = await openRange(fs, abs(b.path), { offset: b.offset, length: b.length }, async (chunk) => {
+      if (body) {
+        let at = 0;
+        got = await openRange(fs, abs(b.path), range, (chunk) => {
           hash.update(chunk);
-          await fh.write(chunk);
+          // more bytes than the block: `got` shows it and the block is left to the next run
+          if (at + chunk.length <= body.length) chunk.copy(body, at);
+          at += chunk.length;
         }, { signal });
-      } finally {
-        await fh.close();
+      } else {
+        const fh = await open(tmp, 'wx');
+        try {
+          got = await openRange(fs, abs(b.path), range, async (chunk) => {
+            hash.update(chunk);
+            await fh.write(chunk);
+          }, { signal });
+        } finally {
+          await fh.close();
+        }
       }
       const sha256 = hash.digest('hex');
       const again = (await getBlockLocations(fs, abs(b.path), { offset: b.offset, length: 1 })).locatedBlocks.find((l) => l.startOffset === b.offset)?.block;
@@ -165,15 +186,16 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
         return;
       }
       let sent = 0;
-      const put = await client.putFile(key, tmp, {
+      const putOpts = {
         sha256,
         signal,
-        onProgress: (pr) => {
+        onProgress: (pr: { bytes: number }) => {
           crashPoint(`blocks.upload:part ${key}`);
           progress.add(pr.bytes - sent);
           sent = pr.bytes;
         },
-      });
+      };
+      const put = body ? await client.putBuffer!(key, body, putOpts) : await client.putFile(key, tmp, putOpts);
       await rm(tmp, { force: true });
       if (put.created) {
         copied += put.size;
@@ -202,6 +224,7 @@ export const upload: Executor<BlocksParams> = async (step, ctx) => {
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw ac.signal.aborted ? ac.signal.reason : failed.reason;
   } finally {
+    await stopBeat?.();
     await rm(dir, { recursive: true, force: true });
   }
   if (changed.length) ctx.log(`${changed.length} block${changed.length === 1 ? '' : 's'} changed since the walk (${changed.slice(0, 3).join(', ')}): left to the next run`);

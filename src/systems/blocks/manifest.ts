@@ -72,7 +72,13 @@ export function validateManifest(raw: unknown, where = '(unnamed)'): Manifest {
     return { path: s.path, reason: s.reason };
   });
   if (files.some((f) => f.blocks.length > 0) && pool === '') bad("files have blocks but 'blockPoolId' is empty");
-  return { version: 1, policy: raw.policy as string, cluster: raw.cluster as string, path: raw.path as string, createdAt: raw.createdAt as number, blockPoolId: pool, files, dirs, skipped };
+  let walk: Manifest['walk'];
+  if (raw.walk !== undefined) {
+    const w = raw.walk;
+    if (!isObj(w) || !isNat(w.start) || !isNat(w.end) || w.end < w.start) return bad("'walk' is not { start, end } times with start <= end");
+    walk = { start: w.start, end: w.end };
+  }
+  return { version: 1, policy: raw.policy as string, cluster: raw.cluster as string, path: raw.path as string, createdAt: raw.createdAt as number, ...(walk ? { walk } : {}), blockPoolId: pool, files, dirs, skipped };
 }
 
 /** Parses and validates the bytes of a manifest object. */

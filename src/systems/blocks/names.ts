@@ -4,6 +4,8 @@
  *   blocks/<blockPoolId>/<blockId>_<genStamp>
  *   manifests/<policy>/<UTC yyyy-MM-ddTHH-mm-ssZ>.json
  *   runs/<policy>/<UTC yyyy-MM-ddTHH-mm-ssZ>.open
+ *   runs/<policy>/<run's UTC>.<beat's UTC>.beat     a live run's heartbeat (RUN_HEARTBEAT_MS)
+ *   released/<policy>/<released UTC>.<manifest's UTC>.json   the blocks a deleted manifest referenced
  * Pure.
  */
 import { utcTime } from '../../model/names.js';
@@ -18,6 +20,7 @@ const POLICY_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const BLOCKS_PREFIX = 'blocks/';
 export const MANIFESTS_PREFIX = 'manifests/';
 export const RUNS_PREFIX = 'runs/';
+export const RELEASED_PREFIX = 'released/';
 
 export function isBlockPool(pool: string): boolean {
   return POOL_RE.test(pool);
@@ -90,6 +93,50 @@ export function openRunKey(policy: string, at: number): string {
 
 export function parseOpenRunKey(key: string): { policy: string; time: number } | undefined {
   return parseTimed(key, RUNS_PREFIX, '.open');
+}
+
+/**
+ * A run proves it is alive with a heartbeat object every RUN_HEARTBEAT_MS while it uploads or writes
+ * its manifest; a run whose newest heartbeat (or marker) is older than RUN_STALE_MS is dead: its
+ * marker may be swept and holds nothing once swept (docs/blocks.md, "Run markers").
+ */
+export const RUN_HEARTBEAT_MS = 60_000;
+export const RUN_STALE_MS = 10 * 60_000;
+
+export function runBeatKey(policy: string, runAt: number, at: number): string {
+  return `${RUNS_PREFIX}${policy}/${timeStamp(runAt)}.${timeStamp(at)}.beat`;
+}
+
+/** The policy, run time and beat time a heartbeat key encodes, or undefined. */
+export function parseRunBeatKey(key: string): { policy: string; run: number; time: number } | undefined {
+  const t = parseTwoStamps(key, RUNS_PREFIX, '.beat');
+  return t && { policy: t.policy, run: t.first, time: t.second };
+}
+
+/**
+ * released/<policy>/<released UTC>.<manifest UTC>.json: written by a manifest delete before it
+ * deletes, naming when the manifest's blocks lost that reference (gc_grace counts from then).
+ */
+export function releasedKey(policy: string, releasedAt: number, manifestAt: number): string {
+  return `${RELEASED_PREFIX}${policy}/${timeStamp(releasedAt)}.${timeStamp(manifestAt)}.json`;
+}
+
+export function parseReleasedKey(key: string): { policy: string; time: number; manifest: number } | undefined {
+  const t = parseTwoStamps(key, RELEASED_PREFIX, '.json');
+  return t && { policy: t.policy, time: t.first, manifest: t.second };
+}
+
+/** `<prefix><policy>/<stamp>.<stamp><suffix>` parsed, or undefined. */
+function parseTwoStamps(key: string, prefix: string, suffix: string): { policy: string; first: number; second: number } | undefined {
+  if (!key.startsWith(prefix) || !key.endsWith(suffix)) return undefined;
+  const rest = key.slice(prefix.length, key.length - suffix.length);
+  const i = rest.indexOf('/');
+  if (i <= 0) return undefined;
+  const policy = rest.slice(0, i);
+  const [a, b, ...more] = rest.slice(i + 1).split('.');
+  const first = a === undefined ? undefined : parseStamp(a);
+  const second = b === undefined ? undefined : parseStamp(b);
+  return first !== undefined && second !== undefined && more.length === 0 && isPolicyName(policy) ? { policy, first, second } : undefined;
 }
 
 function parseTimed(key: string, prefix: string, suffix: string): { policy: string; time: number } | undefined {

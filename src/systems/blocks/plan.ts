@@ -17,8 +17,8 @@ import type { PlanBuilder } from '../../planner/builder.js';
 import { formatKeep, keepWhere, prune, rulesForKeep, type Candidate } from '../../planner/retention.js';
 import { isDue } from '../../planner/schedule.js';
 import { DEFAULT_MAX_CHANGE, describeMassChange, massChange, massChangeWord } from './mass-change.js';
-import { BLOCKS_PREFIX, blockName, blockRef, manifestKey, parseManifestKey } from './names.js';
-import { blocksPart, gcFloors, manifestFloors, runMarkers, unfinishedRun } from './safety.js';
+import { BLOCKS_PREFIX, blockName, blockRef, manifestKey, parseManifestKey, RUN_STALE_MS } from './names.js';
+import { blocksPart, gcFloors, manifestFloors, runMarkers, staleReleases, unfinishedRun } from './safety.js';
 import { KIND, type BlocksParams, type BlocksPolicy } from './types.js';
 
 export const UPLOAD_BATCH = 256;
@@ -54,12 +54,24 @@ export function planBlocksPolicy(b: PlanBuilder, p: BlocksPolicy, observed: Obse
     b.warn(`a run of policy ${P} did not finish (${[...unfinished.map((u) => u.stepId), ...markers.open].slice(0, 3).join(', ')}): the next due run uploads what is missing and writes a manifest; nothing is collected until it has`, P);
   }
 
+  if (markers.future.length) {
+    b.warn(`store ${to} has ${markers.future.length} run marker${markers.future.length === 1 ? '' : 's'} or heartbeat${markers.future.length === 1 ? '' : 's'} of policy ${P} dated in the future (${markers.future.slice(0, 3).join(', ')}; now is ${iso(now)}): not trusted as a live run, so ${markers.future.length === 1 ? 'it holds' : 'they hold'} nothing (gc_grace still keeps fresh blocks); check the clocks`, P);
+  }
+  // A live run's uploads are in flight: never aborted under it (finding 8); the next plan sweeps them.
+  const uploads = markers.open.length ? [] : store.incompleteUploads;
+  if (markers.open.length && store.incompleteUploads.length) {
+    b.warn(`${store.incompleteUploads.length} incomplete upload${store.incompleteUploads.length === 1 ? '' : 's'} under ${BLOCKS_PREFIX} not swept: a run of policy ${P} is alive (${markers.open[0]}) and may own them`, P);
+  }
+  const releases = staleReleases(p, o, now);
   let sweep: string | undefined;
-  if (store.incompleteUploads.length || markers.stale.length) {
-    const n = store.incompleteUploads.length;
+  if (uploads.length || markers.stale.length || releases.length) {
+    const n = uploads.length;
+    const finished = markers.stale.length - markers.dead.length;
     const why = [
       ...(n ? [`${n} upload${n === 1 ? '' : 's'} a killed run left under ${BLOCKS_PREFIX} (never visible objects)`] : []),
-      ...(markers.stale.length ? [`${markers.stale.length} run marker${markers.stale.length === 1 ? '' : 's'} of runs whose manifest is written`] : []),
+      ...(markers.dead.length ? [`${markers.dead.length} run marker${markers.dead.length === 1 ? '' : 's'} of dead runs (no heartbeat for ${RUN_STALE_MS / 60_000} min, no manifest: ${markers.dead.slice(0, 2).join(', ')})`] : []),
+      ...(finished > 0 ? [`${finished} run marker${finished === 1 ? '' : 's'} or heartbeat${finished === 1 ? '' : 's'} of runs whose manifest is written`] : []),
+      ...(releases.length ? [`${releases.length} release record${releases.length === 1 ? '' : 's'} older than gc_grace`] : []),
     ];
     sweep = b.add({
       id: stepId(KIND.sweep, { cluster: to, path: BLOCKS_PREFIX }),
@@ -67,7 +79,7 @@ export function planBlocksPolicy(b: PlanBuilder, p: BlocksPolicy, observed: Obse
       action: Action.Delete,
       policy: P,
       target: { cluster: to, path: BLOCKS_PREFIX },
-      params: { uploads: store.incompleteUploads.map((u) => ({ key: u.key, uploadId: u.uploadId })), keys: markers.stale } satisfies BlocksParams,
+      params: { uploads: uploads.map((u) => ({ key: u.key, uploadId: u.uploadId })), keys: [...markers.stale, ...releases] } satisfies BlocksParams,
       reason: why.join('; '),
       dependsOn: [],
     });
@@ -158,8 +170,8 @@ export function planBlocksPolicy(b: PlanBuilder, p: BlocksPolicy, observed: Obse
       action: Action.Delete,
       policy: P,
       target: { cluster: to, path: c.name },
-      params: { keys: [c.name] } satisfies BlocksParams,
-      reason: `outside keep ${formatKeep(p.backup.keep)}; no safety floor holds it (its blocks are collected by a later run)`,
+      params: { keys: [c.name], runAt: now } satisfies BlocksParams,
+      reason: `outside keep ${formatKeep(p.backup.keep)}; no safety floor holds it (its blocks are collected gc_grace after this delete)`,
       dependsOn: manifestId ? [manifestId] : [],
     });
   }
@@ -210,6 +222,7 @@ function planGc(b: PlanBuilder, p: BlocksPolicy, observed: Observed, now: number
     b.warn(`garbage collection held: ${unfinishedRun(p, o, observed, manifestPlanned, now)}`, p.name);
   }
   if (!store.referenced) b.warn(`garbage collection held: a manifest in store ${p.backup.to} could not be read or is not named by hbr (the warning above names it)`, p.name);
+  if (!store.released) b.warn(`garbage collection held: a release record under released/ in store ${p.backup.to} could not be read or is not named by hbr`, p.name);
   doomed.sort();
   for (let i = 0; i < doomed.length; i += GC_BATCH) {
     const keys = doomed.slice(i, i + GC_BATCH);
@@ -219,7 +232,7 @@ function planGc(b: PlanBuilder, p: BlocksPolicy, observed: Observed, now: number
       action: Action.Delete,
       policy: p.name,
       target: { cluster: p.backup.to, path: `${BLOCKS_PREFIX}${keys[0]}` },
-      params: { keys } satisfies BlocksParams,
+      params: { keys, runAt: now } satisfies BlocksParams,
       reason: `${keys.length} block${keys.length === 1 ? '' : 's'} no manifest references, older than gc_grace`,
       dependsOn: [],
     });

@@ -61,9 +61,21 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
 
   const { fs, store, concurrency } = await restoreClients({ config }, policy.name);
   const keys = (await store.list(`manifests/${policy.name}/`)).map((x) => x.key);
-  const chosen = chooseManifest(policy.name, keys, { at, trusted: trustedUntil(ctx.now) });
+  // --at T: the newest manifest whose walk ended at or before T. One planned at or before T whose
+  // walk ended after T holds the tree as it was after T (finding 9): the one before it is taken.
+  const passed: string[] = [];
+  const skip = new Set<string>();
+  let chosen = chooseManifest(policy.name, keys, { at, trusted: trustedUntil(ctx.now) });
   if ('error' in chosen) throw new UserError(chosen.error);
-  const manifest = await readManifest(store, chosen.key, ctx.stateDir, ctx.signal);
+  let manifest = await readManifest(store, chosen.key, ctx.stateDir, ctx.signal);
+  while (o.at !== undefined && manifest.walk && manifest.walk.end > at) {
+    passed.push(`${chosen.key} (walked ${iso(manifest.walk.start)} to ${iso(manifest.walk.end)}, after --at)`);
+    skip.add(chosen.key);
+    const next = chooseManifest(policy.name, keys.filter((k) => !skip.has(k)), { at, trusted: trustedUntil(ctx.now) });
+    if ('error' in next) throw new UserError(`no manifest of policy ${policy.name} holds the tree at or before ${iso(at)}: ${passed.join('; ')}`);
+    chosen = next;
+    manifest = await readManifest(store, chosen.key, ctx.stateDir, ctx.signal);
+  }
   const { files, unmatched } = selectFiles(manifest, globs);
   if (unmatched.length) throw new UserError(`--path ${unmatched.join(', ')}: no file of ${chosen.key} matches`);
   if (!files.length) throw new UserError(`${chosen.key} has no files`);
@@ -128,7 +140,10 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
 
   const bytes = cmp.restore.reduce((n, r) => n + r.file.length, 0);
   const where = `${policy.source.cluster}:${dest}`;
-  const lines: string[] = [`  # manifest ${chosen.key} (${iso(manifest.createdAt)}) in store ${policy.backup.to}`];
+  const lines: string[] = [
+    `  # manifest ${chosen.key} (${manifest.walk ? `walked ${iso(manifest.walk.start)} to ${iso(manifest.walk.end)}` : iso(manifest.createdAt)}) in store ${policy.backup.to}`,
+    ...passed.map((x) => `  # not ${x}`),
+  ];
   if (damageNote) lines.push(`  # WARNING: ${damageNote}: a file listed as already restored may still have a lost block (hbr plan shows it when the NameNode does)`);
   if (cmp.restore.length) {
     const sym = cmp.restore.some((r) => r.action === 'replace') ? '-/+' : '+';

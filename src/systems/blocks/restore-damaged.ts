@@ -4,7 +4,8 @@
  * with a block that has no live replica gets a `-/+ blocks.restore` step when the newest manifest
  * holds the very same version of it (same fileId, length and mtime): the file is unreadable, so the
  * store holds its last good copy, and `hbr apply` restores it unattended. Any other damaged file
- * is a warning naming the command that can replace it (`hbr restore blocks --overwrite`).
+ * is a warning naming the command that can replace it (`hbr restore blocks --overwrite`), and so is
+ * one whose ACL, xattrs or storage policy of its own a new inode would lose (observed read-only).
  */
 import { Action, stepId } from '../../model/plan.js';
 import { trustedUntil } from '../../model/names.js';
@@ -32,6 +33,16 @@ export function planDamagedRestores(b: PlanBuilder, policy: BlocksPolicy, part: 
     if (!sameVersion(m, d)) {
       b.warn(
         `${policy.source.cluster}:${abs} has ${what}, but it is not the version the newest manifest holds (changed since ${new Date(usable.manifest.createdAt).toISOString()}): not restored by apply; \`hbr restore blocks --policy ${policy.name} --path ${d.path} --overwrite\` replaces it with that version`,
+        policy.name,
+      );
+      continue;
+    }
+    // What a new inode would lose (finding 7), known from the observation: shown here, not left to
+    // the executor (which checks again, with the owner probe the plan cannot make).
+    const refusal = d.attributes ? unattendedRefusal(d.attributes) : undefined;
+    if (refusal) {
+      b.warn(
+        `${policy.source.cluster}:${abs} has ${what}, but it ${refusal}, which a restored copy (a new inode) would not keep: not restored by apply; \`hbr restore blocks --policy ${policy.name} --path ${d.path} --overwrite\` replaces it with ${usable.key}'s version on an operator's word`,
         policy.name,
       );
       continue;

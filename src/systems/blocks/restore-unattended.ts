@@ -14,15 +14,24 @@ import type { ManifestFile } from './types.js';
 
 type StatusFields = FileStatus & { aclBit?: boolean; storagePolicy?: number };
 
-export async function unattendedFacts(fs: WebHdfs, target: string, st: FileStatus, m: ManifestFile): Promise<UnattendedFacts> {
+/**
+ * The read-only facts (GETFILESTATUS of the file and its directory, GETXATTRS): the observer asks
+ * them of every damaged file, so the plan itself shows a refusal (./damage.ts, ./restore-damaged.ts).
+ */
+export async function attributeFacts(fs: WebHdfs, target: string, st: FileStatus): Promise<UnattendedFacts> {
   const file = st as StatusFields;
   const parent = (await fs.stat(parentOf(target))) as StatusFields | undefined;
-  const facts: UnattendedFacts = {
+  return {
     xattrs: Object.keys(await fs.getXAttrs(target)).sort(),
     ...(file.aclBit !== undefined && { aclBit: file.aclBit }),
     ...(file.storagePolicy !== undefined && { storagePolicy: file.storagePolicy }),
     ...(parent?.storagePolicy !== undefined && { parentStoragePolicy: parent.storagePolicy }),
   };
+}
+
+/** attributeFacts again, and the SETOWNER probe (a write: only the executor does it). */
+export async function unattendedFacts(fs: WebHdfs, target: string, st: FileStatus, m: ManifestFile): Promise<UnattendedFacts> {
+  const facts = await attributeFacts(fs, target, st);
   const probe = joinPath(parentOf(target), restoreScratchName(baseName(target), Date.now()));
   await fs.create(probe, new Uint8Array(0), { overwrite: false });
   try {

@@ -10,10 +10,11 @@
  *               could not be read, every block is (it may reference any)
  *   grace       younger than gc_grace, or dated in the future
  *   unfinished  a run of the policy is unfinished: an unresolved blocks.* intent in the journal, a
- *               runs/<policy>/*.open marker newer than the newest manifest, or a manifest this plan
- *               still writes
+ *               runs/<policy>/*.open marker of a live or dead run without its manifest (runMarkers;
+ *               one dated in the future holds nothing), or a manifest this plan still writes
  * blocks.sweep: only uploads of hbr-named block keys (an incomplete upload is never a visible object),
- *             and only run markers of the policy whose run wrote its manifest (stale)
+ *             none while a run of the policy is alive, and only run markers and heartbeats of the
+ *             policy whose run wrote its manifest or died (stale)
  * blocks.manifest.delete, per manifest key:
  *   foreign               not manifests/<policy>/<UTC>.json of the step's policy
  *   future                dated in the future (not trusted)
@@ -30,33 +31,98 @@ import type { Config } from '../../model/policy.js';
 import { checkNow, type Floor } from '../../planner/safety.js';
 import type { DeleteChecker, Violation } from '../types.js';
 import { DEFAULT_MAX_CHANGE } from './mass-change.js';
-import { blockName, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey } from './names.js';
+import { blockName, manifestKey, parseBlockKey, parseBlockRef, parseManifestKey, parseOpenRunKey, parseReleasedKey, parseRunBeatKey, RUN_STALE_MS } from './names.js';
 import { isBlocksPolicy, KIND, type BlocksObserved, type BlocksParams, type BlocksPolicy, type BlocksPolicyObserved } from './types.js';
 
 export function blocksPart(observed: Observed, policy: string): BlocksPolicyObserved | undefined {
   return (observed.parts?.blocks as BlocksObserved | undefined)?.policies[policy];
 }
 
+/** The policy's run markers and heartbeats as the plan judges them at `now` (docs/blocks.md, "Run markers"). */
+export interface RunMarkers {
+  /** what the sweep removes: markers of finished runs (their manifest, same time, is written) and of dead runs, their heartbeats, and heartbeats without a marker older than RUN_STALE_MS */
+  stale: string[];
+  /** markers of live runs: the marker or a heartbeat of the run is younger than RUN_STALE_MS */
+  open: string[];
+  /** markers of dead runs: no manifest, and nothing from the run for RUN_STALE_MS (also in `stale`) */
+  dead: string[];
+  /** markers and heartbeats dated in the future: reported, never trusted as a live run, never deleted, hold nothing */
+  future: string[];
+}
+
 /**
- * The policy's run markers, split: `stale` ones are of runs whose manifest was written (dated at or
- * before the newest trusted manifest: the kill came between the manifest and the marker's removal),
- * `open` ones of runs that did not finish.
+ * A marker proves its run alive only by its own time or a heartbeat within RUN_STALE_MS of now,
+ * judged on names hbr formed (level-triggered). A name dated in the future proves nothing (a clock
+ * ahead): it is reported and holds nothing, so it cannot hold garbage collection forever; the
+ * blocks such a run uploads are kept by gc_grace meanwhile (their object time is the store's).
  */
-export function runMarkers(p: BlocksPolicy, o: BlocksPolicyObserved, now: number): { stale: string[]; open: string[] } {
+export function runMarkers(p: BlocksPolicy, o: BlocksPolicyObserved, now: number): RunMarkers {
   const until = trustedUntil(now);
-  const newest = Math.max(-Infinity, ...(o.store?.manifests ?? []).map((k) => parseManifestKey(k)).filter((m) => m?.policy === p.name && m.time <= until).map((m) => m!.time));
-  const stale: string[] = [];
-  const open: string[] = [];
-  for (const k of o.store?.openRuns ?? []) ((parseOpenRunKey(k)?.time ?? Infinity) <= newest ? stale : open).push(k);
-  return { stale, open };
+  const written = new Set((o.store?.manifests ?? []).filter((k) => parseManifestKey(k)?.policy === p.name));
+  const beats = new Map<number, Array<{ key: string; time: number }>>();
+  for (const k of o.store?.runBeats ?? []) {
+    const b = parseRunBeatKey(k);
+    if (!b || b.policy !== p.name) continue;
+    let list = beats.get(b.run);
+    if (!list) beats.set(b.run, (list = []));
+    list.push({ key: k, time: b.time });
+  }
+  const out: RunMarkers = { stale: [], open: [], dead: [], future: [] };
+  const markerRuns = new Set<number>();
+  for (const k of o.store?.openRuns ?? []) {
+    const t = parseOpenRunKey(k)?.time;
+    if (t === undefined) continue;
+    markerRuns.add(t);
+    const own = beats.get(t) ?? [];
+    out.future.push(...own.filter((b) => b.time > until).map((b) => b.key));
+    if (written.has(manifestKey(p.name, t))) {
+      out.stale.push(k, ...own.filter((b) => b.time <= until).map((b) => b.key));
+      continue;
+    }
+    if (t > until) {
+      out.future.push(k);
+      continue;
+    }
+    const last = Math.max(t, ...own.map((b) => b.time).filter((x) => x <= until));
+    if (now - last < RUN_STALE_MS) out.open.push(k);
+    else {
+      out.dead.push(k);
+      out.stale.push(k, ...own.filter((b) => b.time <= until).map((b) => b.key));
+    }
+  }
+  // heartbeats whose marker is gone (removed between a beat and its own removal): once stale
+  for (const [run, list] of beats) {
+    if (markerRuns.has(run)) continue;
+    for (const b of list) {
+      if (b.time > until) out.future.push(b.key);
+      else if (now - b.time >= RUN_STALE_MS) out.stale.push(b.key);
+    }
+  }
+  out.stale.sort();
+  out.future.sort();
+  return out;
+}
+
+/**
+ * The policy's release records no block needs any more: released more than gc_grace ago (not dated
+ * in the future). Every block they name is past its grace from that release, so collected or
+ * referenced again; the sweep removes them.
+ */
+export function staleReleases(p: BlocksPolicy, o: BlocksPolicyObserved, now: number): string[] {
+  const until = trustedUntil(now);
+  return Object.entries(o.store?.released?.records ?? {})
+    .filter(([k, t]) => parseReleasedKey(k)?.policy === p.name && t <= until && now - t >= p.backup.gcGrace)
+    .map(([k]) => k)
+    .sort();
 }
 
 /** Why no garbage may be collected for the policy now, or undefined when a run is finished. */
 export function unfinishedRun(p: BlocksPolicy, o: BlocksPolicyObserved, observed: Observed, manifestPlanned: boolean, now: number): string | undefined {
   const intents = observed.unfinished.filter((u) => u.policy === p.name && u.kind.startsWith('blocks.') && u.kind !== KIND.gc && u.kind !== KIND.restore);
   if (intents.length) return `a run of policy ${p.name} is unfinished (journal: ${intents.map((u) => u.stepId).slice(0, 2).join(', ')} started, no outcome)`;
-  const { open } = runMarkers(p, o, now);
-  if (open.length) return `a run of policy ${p.name} is unfinished (${open.slice(0, 2).join(', ')} in the store)`;
+  const { open, dead } = runMarkers(p, o, now);
+  if (open.length) return `a run of policy ${p.name} is unfinished (${open.slice(0, 2).join(', ')} in the store, alive: a heartbeat within ${RUN_STALE_MS / 60_000} min)`;
+  if (dead.length) return `a run of policy ${p.name} died (${dead.slice(0, 2).join(', ')}: nothing from it for ${RUN_STALE_MS / 60_000} min); its marker is swept first`;
   if (manifestPlanned) return `this plan writes a new manifest of policy ${p.name} first`;
   return undefined;
 }
@@ -90,10 +156,14 @@ export function gcFloors(p: BlocksPolicy, o: BlocksPolicyObserved, observed: Obs
     },
     {
       rule: 'grace',
-      why: `younger than gc_grace, not observed, or dated in the future`,
+      why: `uploaded or released (its last referencing manifest deleted) less than gc_grace ago, not observed, or dated in the future`,
       protects: (ref) => {
         const obj = objOf(ref);
-        return !obj || obj.lastModified > until || now - obj.lastModified < p.backup.gcGrace;
+        if (!obj || obj.lastModified > until || now - obj.lastModified < p.backup.gcGrace) return true;
+        // gc_grace counts from when the last manifest referencing it was deleted (released/ records)
+        if (!store?.released) return true;
+        const rel = store.released.refs[ref];
+        return rel !== undefined && (rel > until || now - rel < p.backup.gcGrace);
       },
     },
     { rule: 'unfinished', why: unfinished ?? '', protects: () => unfinished !== undefined },
@@ -164,9 +234,12 @@ function checkDelete(step: Step<BlocksParams>, plan: Plan, config: Config, obser
     for (const u of step.params.uploads ?? []) if (!parseBlockKey(u.key)) violation('foreign', `${u.key}: not a block key hbr names`);
     const { stale } = runMarkers(p, o, checkNow(plan, observed));
     for (const k of step.params.keys ?? []) {
-      if (parseOpenRunKey(k)?.policy !== p.name) violation('foreign', `${k}: not a run marker of policy ${p.name}`);
-      else if (!stale.includes(k)) violation('unfinished', `${k}: the run it marks has no manifest yet`);
+      if (parseReleasedKey(k)?.policy === p.name) {
+        if (!staleReleases(p, o, now).includes(k)) violation('grace', `${k}: released less than gc_grace ago (or dated in the future)`);
+      } else if (parseOpenRunKey(k)?.policy !== p.name && parseRunBeatKey(k)?.policy !== p.name) violation('foreign', `${k}: not a run marker of policy ${p.name}`);
+      else if (!stale.includes(k)) violation('unfinished', `${k}: its run has no manifest and is alive (or dated in the future)`);
     }
+    if ((step.params.uploads ?? []).length && runMarkers(p, o, now).open.length) violation('unfinished', 'a live run may own these uploads: none is aborted while one runs');
     return;
   }
   const keys = step.params.keys ?? [];

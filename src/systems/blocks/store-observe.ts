@@ -15,7 +15,7 @@ import pLimit from 'p-limit';
 import { trustedUntil } from '../../model/names.js';
 import type { StoreClient } from '../../stores/types.js';
 import { parseManifest, referencedRefs } from './manifest.js';
-import { BLOCKS_PREFIX, MANIFESTS_PREFIX, RUNS_PREFIX, parseBlockKey, parseManifestKey, parseOpenRunKey } from './names.js';
+import { BLOCKS_PREFIX, MANIFESTS_PREFIX, RELEASED_PREFIX, RUNS_PREFIX, parseBlockKey, parseManifestKey, parseOpenRunKey, parseReleasedKey, parseRunBeatKey } from './names.js';
 import type { BlocksPolicyObserved, Manifest } from './types.js';
 
 export type StoreObserved = NonNullable<BlocksPolicyObserved['store']>;
@@ -33,6 +33,41 @@ export async function readManifest(client: StoreClient, key: string, dir?: strin
   } finally {
     if (own) await rm(d, { recursive: true, force: true });
   }
+}
+
+/**
+ * The release records under released/ (every policy's: collection is store-wide), read: block ref →
+ * newest release time. A key hbr does not name, or a record that cannot be read, gives undefined
+ * (the plan then collects nothing: it may release any block just now).
+ */
+async function readReleased(client: StoreClient, keys: string[], limit: ReturnType<typeof pLimit>, warnings: string[]): Promise<StoreObserved['released']> {
+  const records: Record<string, number> = {};
+  const refs: Record<string, number> = {};
+  let ok = true;
+  await Promise.all(
+    keys.map((key) =>
+      limit(async () => {
+        const k = parseReleasedKey(key);
+        if (!k) {
+          ok = false;
+          warnings.push(`${key} under ${RELEASED_PREFIX} is not named by hbr: garbage collection held`);
+          return;
+        }
+        try {
+          const chunks: Buffer[] = [];
+          for await (const c of (await client.readVerified(key)).chunks) chunks.push(c);
+          const rec = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { refs?: unknown };
+          if (!Array.isArray(rec.refs) || !rec.refs.every((r) => typeof r === 'string')) throw new Error('no list of block refs');
+          records[key] = k.time;
+          for (const r of rec.refs as string[]) refs[r] = Math.max(refs[r] ?? -Infinity, k.time);
+        } catch (err) {
+          ok = false;
+          warnings.push(`cannot read release record ${key}: ${(err as Error).message}; garbage collection held`);
+        }
+      }),
+    ),
+  );
+  return ok ? { records, refs } : undefined;
 }
 
 export interface StoreObserveResult {
@@ -53,11 +88,12 @@ export async function observeBlockStore(
 ): Promise<StoreObserveResult> {
   const limit = pLimit(concurrency);
   const warnings: string[] = [];
-  const [blockObjs, manifestObjs, runObjs, incomplete] = await Promise.all([
+  const [blockObjs, manifestObjs, runObjs, incomplete, releasedObjs] = await Promise.all([
     client.list(BLOCKS_PREFIX),
     client.list(MANIFESTS_PREFIX),
     client.list(`${RUNS_PREFIX}${policy}/`),
     client.listIncompleteUploads(BLOCKS_PREFIX),
+    client.list(RELEASED_PREFIX),
   ]);
   const manifests = manifestObjs
     .map((o) => ({ key: o.key, parsed: parseManifestKey(o.key) }))
@@ -89,6 +125,7 @@ export async function observeBlockStore(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  const released = await readReleased(client, releasedObjs.map((o) => o.key), limit, warnings);
   const newest = newestKey ? read.get(newestKey) : undefined;
   const byPool = new Map<string, StoreObserved['blocks']>();
   for (const o of blockObjs) {
@@ -112,7 +149,9 @@ export async function observeBlockStore(
       return [m.key, { files: f.length, bytes: f.reduce((n, x) => n + x.length, 0) }];
     })),
     ...(unreadable ? {} : { referenced: [...referenced].sort() }),
+    ...(released ? { released } : {}),
     openRuns: runObjs.filter((o) => parseOpenRunKey(o.key)?.policy === policy).map((o) => o.key).sort(),
+    runBeats: runObjs.filter((o) => parseRunBeatKey(o.key)?.policy === policy).map((o) => o.key).sort(),
     incompleteUploads: incomplete.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: u.initiated })).sort((a, b) => (a.key < b.key ? -1 : 1)),
   };
   if (newestKey && !newest) warnings.push(`the newest manifest ${newestKey} could not be read: every file's block list is asked again`);

@@ -49,6 +49,7 @@ export function isBlocksPolicy(p: PolicyBase | undefined): p is BlocksPolicy {
 //   manifests/<policy>/<yyyy-MM-ddTHH-mm-ssZ>.json     one per finished run, put-if-absent
 //   runs/<policy>/<yyyy-MM-ddTHH-mm-ssZ>.open          written before a run's first upload, deleted
 //                                                      by its manifest step: "a run is unfinished"
+//   runs/<policy>/<run UTC>.<beat UTC>.beat            its heartbeat, renewed while the run works
 
 /** One block of a file, as the manifest records it. */
 export interface ManifestBlock {
@@ -105,8 +106,15 @@ export interface Manifest {
   /** the cluster's name in the policies, and the path backed up */
   cluster: string;
   path: string;
-  /** the run's time, ms (also the time in the manifest's key) */
+  /** the run's time, ms (also the time in the manifest's key): when it was planned */
   createdAt: number;
+  /**
+   * When the manifest step walked the source, ms (absent in manifests written before it was
+   * recorded): each file is as the walk saw it between `start` and `end`, later than `createdAt` by
+   * the run's uploads. `hbr restore blocks --at T` takes a manifest only if its walk ended at or
+   * before T (restore-plan.ts chooseManifest; finding 9).
+   */
+  walk?: { start: number; end: number };
   blockPoolId: string;
   files: ManifestFile[];
   dirs: ManifestDir[];
@@ -164,6 +172,13 @@ export interface BlocksPolicyObserved {
     fileId?: number;
     length?: number;
     mtime?: number;
+    /**
+     * What a restored copy (a new inode) would not keep, read-only (restore-unattended.ts
+     * attributeFacts): ACL bit, storage policies, xattr names. With any, the plan shows why apply
+     * does not restore the file and the command that does; absent when it could not be read (the
+     * executor checks it again, with the SETOWNER probe the plan cannot make).
+     */
+    attributes?: { aclBit?: boolean; storagePolicy?: number; parentStoragePolicy?: number; xattrs: readonly string[] };
   }>;
   /** why `damaged` may be incomplete or is unknown (the NameNode could not list the files): a plan warning */
   damageWarning?: string;
@@ -184,6 +199,14 @@ export interface BlocksPolicyObserved {
     referenced?: string[];
     /** runs/<policy>/*.open keys: a run started and did not finish */
     openRuns: string[];
+    /** runs/<policy>/<run>.<beat>.beat keys: the heartbeats of runs (safety.ts runMarkers) */
+    runBeats?: string[];
+    /**
+     * released/<policy>/… records of the policy's deleted manifests (key → release time, ms), and
+     * for each block ref a deleted manifest referenced, the newest release time: gc_grace counts
+     * from it (safety.ts gcFloors). Undefined when a record could not be read (gc then holds).
+     */
+    released?: { records: Record<string, number>; refs: Record<string, number> };
     /** multipart uploads left under blocks/ (S3 only) */
     incompleteUploads: Array<{ key: string; uploadId: string; initiated: number }>;
   };
@@ -217,9 +240,9 @@ export type BlocksParams = {
   /** blocks.upload: the blocks, with where to read each */
   /** `fileId`: the walked file's inode; the upload requires it before OPEN and after the read (exec-upload.ts) */
   blocks?: Array<{ path: string; id: number; gs: number; offset: number; length: number; fileId?: number }>;
-  /** blocks.upload, blocks.manifest: the run's time (ms; names the manifest and the .open marker) */
+  /** blocks.upload, blocks.manifest: the run's time (ms; names the manifest and the .open marker); blocks.gc: the plan's time (its run markers are judged at it); blocks.manifest.delete: the plan's time (dates the release record) */
   runAt?: number;
-  /** blocks.manifest.delete: the manifest key; blocks.gc: block keys ("<pool>/<id>_<gs>"); blocks.sweep: stale run markers */
+  /** blocks.manifest.delete: the manifest key; blocks.gc: block keys ("<pool>/<id>_<gs>"); blocks.sweep: stale run markers and release records */
   keys?: string[];
   /** blocks.restore: the manifest restored from, the files (relative paths) and where they go */
   manifest?: string;
