@@ -27,6 +27,8 @@ const MIB = 1 << 20;
 const MIN = 60_000;
 const T0 = Date.parse('2030-06-01T00:00:00Z');
 const T1 = T0 + 86_400_000;
+/** A's heartbeat interval here (HBR_RUN_HEARTBEAT_MS): a renewal is seen in seconds, not the minute a run waits */
+const BEAT = 5_000;
 const iso = (t: number) => new Date(t).toISOString();
 const id = uniq('markers');
 const root = `/it/${id}`;
@@ -100,18 +102,19 @@ test('a live run (heartbeat) keeps its marker and its uploads against another pr
 
   // A: due at T1, its 12 MiB block through a temp file in 8 MiB parts, held by the proxy
   const proxy = await stallingProxy();
-  const a = hbr(['apply', '-f', policy('a.yaml', proxy.url), '--state-dir', join(dir, 'state-a'), '--auto-approve'], { HBR_NOW: iso(T1), HBR_BLOCK_BUFFER_MAX: String(8 * MIB) });
+  const a = hbr(['apply', '-f', policy('a.yaml', proxy.url), '--state-dir', join(dir, 'state-a'), '--auto-approve'], { HBR_NOW: iso(T1), HBR_BLOCK_BUFFER_MAX: String(8 * MIB), HBR_RUN_HEARTBEAT_MS: String(BEAT) });
   try {
     const started = Date.now();
     await waitFor('A to stall in its upload', async () => proxy.stalled() > 0);
     assert.ok(await store.head(openRunKey('bk', T1)), 'A put its run marker');
-    // A's heartbeat renews every RUN_HEARTBEAT_MS (A's clock is T1 plus the time elapsed)
-    await new Promise((r) => setTimeout(r, Math.max(0, started + 70_000 - Date.now())));
+    // A's heartbeat renews every BEAT ms (HBR_RUN_HEARTBEAT_MS; A's clock is T1 plus the time elapsed)
+    await new Promise((r) => setTimeout(r, Math.max(0, started + BEAT + 4_000 - Date.now())));
     const mpu = await s3.send(new ListMultipartUploadsCommand({ Bucket: tb.HBR_TB_S3_BUCKET, Prefix: `${prefix}blocks/` }));
     assert.is((mpu.Uploads ?? []).length, 1, 'A\'s multipart upload is in flight');
 
-    // B, another state dir, 10.5 min after A's start: A's marker alone is stale, its heartbeat is not
-    const tB = T1 + 10.5 * MIN;
+    // B, another state dir, half a beat past the 10-min stale bound (RUN_STALE_MS) after A's start:
+    // A's marker alone is stale, its renewed heartbeat (at T1 + BEAT or later) is not
+    const tB = T1 + 10 * MIN + BEAT / 2;
     const b = await hbr(['apply', '-f', direct, '--state-dir', join(dir, 'state-b'), '--auto-approve'], { HBR_NOW: iso(tB) });
     assert.is(b.code, 0, b.stdout + b.stderr);
     assert.match(b.stdout + b.stderr, /blocks\.manifest/, 'B wrote its own manifest');
@@ -120,7 +123,7 @@ test('a live run (heartbeat) keeps its marker and its uploads against another pr
     const out = plan.stdout + plan.stderr;
     assert.not.match(out, /blocks\.sweep/, `B does not sweep A's upload or marker:\n${out}`);
     assert.match(out, /not swept: a run of policy bk is alive/, out);
-    assert.ok((await store.list('runs/bk/')).some((o) => beatTime(o.key) >= T1 + 55_000), 'A renewed its heartbeat');
+    assert.ok((await store.list('runs/bk/')).some((o) => beatTime(o.key) >= T1 + BEAT - 1_000), 'A renewed its heartbeat');
     const still = await s3.send(new ListMultipartUploadsCommand({ Bucket: tb.HBR_TB_S3_BUCKET, Prefix: `${prefix}blocks/` }));
     assert.is((still.Uploads ?? []).length, 1, 'A\'s upload is still there');
   } catch (err) {

@@ -13,7 +13,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StoreClient } from '../../stores/types.js';
-import { RUN_HEARTBEAT_MS, runBeatKey } from './names.js';
+import { RUN_HEARTBEAT_MS, RUN_STALE_MS, runBeatKey } from './names.js';
 
 /** Puts a small text object if absent (a run marker, a heartbeat). */
 export async function putText(client: StoreClient, key: string, text: string, dir: string): Promise<boolean> {
@@ -57,10 +57,23 @@ export async function startHeartbeat(client: StoreClient, policy: string, runAt:
   let chain: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     chain = chain.then(beat);
-  }, RUN_HEARTBEAT_MS);
+  }, heartbeatMs());
   timer.unref();
   return async () => {
     clearInterval(timer);
     await chain;
   };
+}
+
+/**
+ * The interval between beats: RUN_HEARTBEAT_MS, or HBR_RUN_HEARTBEAT_MS (1 s up to a third of
+ * RUN_STALE_MS, so a live run always has a beat younger than the stale bound). The tests that watch a
+ * run renew its beat set it short rather than wait a minute (test/integration/blocks-markers.test.ts).
+ */
+export function heartbeatMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.HBR_RUN_HEARTBEAT_MS;
+  if (v === undefined || v === '') return RUN_HEARTBEAT_MS;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1000 || n > RUN_STALE_MS / 3) throw new Error(`HBR_RUN_HEARTBEAT_MS must be milliseconds from 1000 to ${RUN_STALE_MS / 3}, got ${JSON.stringify(v)}`);
+  return n;
 }
