@@ -165,9 +165,9 @@ start_secure() {
   fi
   # 41xxx lies inside Linux's ephemeral range (32768-60999 here): another engineer's client socket
   # can hold one of our ports for a moment (seen: "Problem binding to [localhost:41020]"). A start
-  # that failed only on a BindException is tried again, up to three times.
+  # that failed only on a BindException is tried again, up to five times, 5 s apart.
   local attempt
-  for attempt in 1 2 3; do
+  for attempt in 1 2 3 4 5; do
     pid_of secure-primary >/dev/null && break
     rm -f "$SECURE_DIR/primary.ready"
     formatted "$STATE/secure-primary" || fmt=true
@@ -178,10 +178,10 @@ start_secure() {
     local t1=$SECONDS
     until secure_hdfs_ready || ! pid_of secure-primary >/dev/null || [ $((SECONDS - t1)) -ge 240 ]; do sleep 0.5; done
     secure_hdfs_ready && break
-    grep -q 'java.net.BindException' "$LOGS/secure-primary.log" && [ "$attempt" -lt 3 ] || break
+    grep -q 'java.net.BindException' "$LOGS/secure-primary.log" && [ "$attempt" -lt 5 ] || break
     log "secure-primary could not bind a port (attempt $attempt): trying again"
     cp "$LOGS/secure-primary.log" "$LOGS/secure-primary.bind-$attempt.log"
-    sleep 2
+    sleep 5
   done
   wait_for secure-primary 240 secure_hdfs_ready
   cat > "$SECURE_DIR/endpoints.json" <<EOF

@@ -20,11 +20,18 @@ public class SecureHaHdfs {
         .addNN(new MiniDFSNNTopology.NNConf("nn1").setIpcPort(Integer.parseInt(a[2])).setHttpPort(Integer.parseInt(a[3])))
         .addNN(new MiniDFSNNTopology.NNConf("nn2").setIpcPort(Integer.parseInt(a[4])).setHttpPort(Integer.parseInt(a[5]))));
     boolean format = Boolean.parseBoolean(a[6]);
+    // The shared edits dir is ours: with manageNameDfsSharedDirs (the default) MiniDFSCluster's
+    // configureNameService fullyDeletes shared-edits-0-through-1 on every start, format or not
+    // (3.4.3 bytecode), so a restart lost every edit and failed "storage directory does not exist".
+    conf.set("dfs.namenode.shared.edits.dir", new File(a[0], "shared-edits").toURI().toString());
     MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf).nnTopology(topo).numDataNodes(1)
-        .format(format).manageNameDfsDirs(true)
+        .format(format).manageNameDfsDirs(true).manageNameDfsSharedDirs(false)
         // keep the DataNode's fixed addresses from hdfs-site.xml (else MiniDFSCluster picks 127.0.0.1:0)
         .checkDataNodeAddrConfig(true).build();
-    Runtime.getRuntime().addShutdownHook(new Thread(cluster::shutdown));
+    // No shutdown hook calling cluster.shutdown(): MiniDFSCluster.shutdown(false) still calls
+    // FileUtil.fullyDeleteOnExit(base_dir) (3.4.3 bytecode), so a TERM would delete the cluster's
+    // data and the next start fail on the missing shared-edits dir (seen). testbed/down kills the
+    // JVM like MiniDFSClusterManager's; edits are synced before each call returns.
     cluster.waitActive();
     // Both NameNodes start standby (no ZKFC here: manual HA, dfs.ha.automatic-failover.enabled=false).
     cluster.transitionToActive(0);
