@@ -40,6 +40,7 @@ secure_conf() { # the one conf dir of the secure servers and of their clients (t
   pw=$(secret "$SECURE_PW_FILE")
   mkdir -p "$c"
   p() { printf '  <property><name>%s</name><value>%s</value></property>\n' "$1" "$2"; }
+  truststore() { p "ssl.$1.truststore.location" "$SECURE_DIR/tls/truststore.p12"; p "ssl.$1.truststore.type" pkcs12; p "ssl.$1.truststore.password" "$pw"; }
   {
     echo '<?xml version="1.0"?><configuration>'
     p fs.defaultFS "hdfs://$SECURE_NS"
@@ -103,16 +104,12 @@ secure_conf() { # the one conf dir of the secure servers and of their clients (t
     p ssl.server.keystore.type pkcs12
     p ssl.server.keystore.password "$pw"
     p ssl.server.keystore.keypassword "$pw"
-    p ssl.server.truststore.location "$SECURE_DIR/tls/truststore.p12"
-    p ssl.server.truststore.type pkcs12
-    p ssl.server.truststore.password "$pw"
+    truststore server
     echo '</configuration>'
   } > "$c/ssl-server.xml"
   {
     echo '<?xml version="1.0"?><configuration>'
-    p ssl.client.truststore.location "$SECURE_DIR/tls/truststore.p12"
-    p ssl.client.truststore.type pkcs12
-    p ssl.client.truststore.password "$pw"
+    truststore client
     echo '</configuration>'
   } > "$c/ssl-client.xml"
   chmod 600 "$c/ssl-server.xml" "$c/ssl-client.xml"
