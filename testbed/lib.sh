@@ -26,6 +26,13 @@ HBR_TB_SECURE_DN_PORT=${HBR_TB_SECURE_DN_PORT:-41010}
 HBR_TB_SECURE_DN_IPC=${HBR_TB_SECURE_DN_IPC:-41011}
 HBR_TB_SECURE_DN_HTTP=${HBR_TB_SECURE_DN_HTTP:-41075}
 HBR_TB_SECURE_DN_HTTPS=${HBR_TB_SECURE_DN_HTTPS:-41475}
+HBR_TB_SECURE_DR_RPC=${HBR_TB_SECURE_DR_RPC:-41120}
+HBR_TB_SECURE_DR_HTTP=${HBR_TB_SECURE_DR_HTTP:-41170}
+HBR_TB_SECURE_DR_HTTPS=${HBR_TB_SECURE_DR_HTTPS:-41570}
+HBR_TB_SECURE_DR_DN_PORT=${HBR_TB_SECURE_DR_DN_PORT:-41110}
+HBR_TB_SECURE_DR_DN_IPC=${HBR_TB_SECURE_DR_DN_IPC:-41111}
+HBR_TB_SECURE_DR_DN_HTTP=${HBR_TB_SECURE_DR_DN_HTTP:-41175}
+HBR_TB_SECURE_DR_DN_HTTPS=${HBR_TB_SECURE_DR_DN_HTTPS:-41575}
 
 # The pinned S3 server (see testbed/README.md for why versitygw).
 VERSITYGW_MODULE=github.com/versity/versitygw/cmd/versitygw
@@ -54,7 +61,7 @@ marker_of() {
     oz-*-scm|oz-*-om|oz-*-dn|oz-*-httpfs) echo "-Dhbr.oz=$STATE/${1%-*}/${1##*-} " ;;  # testbed/ozone.sh
     hbase-*.rest) echo "-Dhbr.server=hbase-rest:$STATE/${1%.rest} " ;;
     hbase-*) echo "-Dhbr.server=hbase-master:$STATE/$1 " ;;
-    secure-kdc|secure-primary) echo "-Dhbr.secure=$STATE/$1 " ;;  # testbed/secure.sh
+    secure-kdc|secure-primary|secure-dr) echo "-Dhbr.secure=$STATE/$1 " ;;  # testbed/secure.sh
     *) return 1 ;;
   esac
 }

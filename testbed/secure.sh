@@ -4,8 +4,9 @@
 #   secure-kdc      MiniKdc (Kerby), realm EXAMPLE.COM, testbed/java/SecureKdc.java
 #   secure-primary  HA HDFS: nameservice hbrns, nn1 + nn2 over a shared edits dir, one DataNode, with
 #                   Kerberos, SPNEGO, dfs.http.policy=HTTPS_ONLY and SASL data transfer protection on
-#                   unprivileged ports, testbed/java/SecureHaHdfs.java
-# Its files: .state/secure/{kdc,tls,conf,classes}, the cluster's data in .state/secure-primary.
+#                   unprivileged ports, testbed/java/SecureHdfs.java
+#   secure-dr       the same security, one NameNode and one DataNode (hdfs://localhost:41120)
+# Its files: .state/secure/{kdc,tls,conf,dr-conf,classes}, the clusters' data in .state/secure-{primary,dr}.
 # Clients: HBR_TB_SECURE=1 testbed/bin/hdfs haadmin|dtutil|dfs ... (testbed/bin/hadoop). The keys and
 # the facts behind them: docs/design/secure-proposal.md (what was measured is marked there).
 
@@ -36,7 +37,7 @@ secure_tls() { # a test CA, a server cert it signed (SAN localhost + 127.0.0.1),
 }
 
 secure_conf() { # the one conf dir of the secure servers and of their clients (testbed/bin/hadoop)
-  local c=$SECURE_DIR/conf k=$SECURE_DIR/kdc pw realm=EXAMPLE.COM
+  local c=$SECURE_DIR/conf d=$SECURE_DIR/dr-conf k=$SECURE_DIR/kdc pw realm=EXAMPLE.COM f
   pw=$(secret "$SECURE_PW_FILE")
   mkdir -p "$c"
   p() { printf '  <property><name>%s</name><value>%s</value></property>\n' "$1" "$2"; }
@@ -58,15 +59,40 @@ secure_conf() { # the one conf dir of the secure servers and of their clients (t
     p hadoop.rpc.protection authentication
     p ipc.client.connect.max.retries.on.sasl 10
     p mapreduce.framework.name local
+    # DistCp obtains HDFS tokens for its job even in the local runner, with the RM's principal as
+    # renewer (TokenCache/Master.getMasterPrincipal): without it "Can't get Master Kerberos principal
+    # for use as renewer" (seen).
+    p yarn.resourcemanager.principal "yarn/localhost@$realm"
     p mapreduce.client.progressmonitor.pollinterval 100
     echo '</configuration>'
   } > "$c/core-site.xml"
-  {
-    echo '<?xml version="1.0"?><configuration>'
+  # shared by both clusters' hdfs-site.xml
+  hdfs_secure() { # dn-data dn-ipc dn-http dn-https
     p dfs.replication 1
     p dfs.permissions.enabled true
     p dfs.webhdfs.enabled true
     p dfs.namenode.snapshot.capture.openfiles true
+    p dfs.namenode.kerberos.principal "hdfs/localhost@$realm"
+    p dfs.namenode.keytab.file "$k/servers.keytab"
+    p dfs.datanode.kerberos.principal "hdfs/localhost@$realm"
+    p dfs.datanode.keytab.file "$k/servers.keytab"
+    p dfs.web.authentication.kerberos.principal "HTTP/localhost@$realm"
+    p dfs.web.authentication.kerberos.keytab "$k/servers.keytab"
+    p dfs.block.access.token.enable true
+    # SASL on the data transfer port + HTTPS_ONLY: a secure DataNode without privileged ports
+    # (DataNode.checkSecureConfig; proposal §1.2, measured: no ignore.secure.ports.for.testing)
+    p dfs.data.transfer.protection authentication
+    p dfs.http.policy HTTPS_ONLY
+    p dfs.datanode.address "127.0.0.1:$1"
+    p dfs.datanode.ipc.address "127.0.0.1:$2"
+    p dfs.datanode.http.address "127.0.0.1:$3"
+    p dfs.datanode.https.address "127.0.0.1:$4"
+    p dfs.client.https.keystore.resource ssl-client.xml
+    p dfs.https.server.keystore.resource ssl-server.xml
+  }
+  {
+    echo '<?xml version="1.0"?><configuration>'
+    hdfs_secure "$HBR_TB_SECURE_DN_PORT" "$HBR_TB_SECURE_DN_IPC" "$HBR_TB_SECURE_DN_HTTP" "$HBR_TB_SECURE_DN_HTTPS"
     p dfs.nameservices "$SECURE_NS"
     p "dfs.ha.namenodes.$SECURE_NS" nn1,nn2
     p "dfs.namenode.rpc-address.$SECURE_NS.nn1" "localhost:$HBR_TB_SECURE_NN1_RPC"
@@ -79,25 +105,20 @@ secure_conf() { # the one conf dir of the secure servers and of their clients (t
     p "dfs.client.failover.proxy.provider.$SECURE_NS" org.apache.hadoop.hdfs.server.namenode.ha.ConfiguredFailoverProxyProvider
     p dfs.ha.automatic-failover.enabled false
     p dfs.ha.fencing.methods 'shell(/bin/true)'
-    p dfs.namenode.kerberos.principal "hdfs/localhost@$realm"
-    p dfs.namenode.keytab.file "$k/servers.keytab"
-    p dfs.datanode.kerberos.principal "hdfs/localhost@$realm"
-    p dfs.datanode.keytab.file "$k/servers.keytab"
-    p dfs.web.authentication.kerberos.principal "HTTP/localhost@$realm"
-    p dfs.web.authentication.kerberos.keytab "$k/servers.keytab"
-    p dfs.block.access.token.enable true
-    # SASL on the data transfer port + HTTPS_ONLY: a secure DataNode without privileged ports
-    # (DataNode.checkSecureConfig; proposal §1.2, measured: no ignore.secure.ports.for.testing)
-    p dfs.data.transfer.protection authentication
-    p dfs.http.policy HTTPS_ONLY
-    p dfs.datanode.address "127.0.0.1:$HBR_TB_SECURE_DN_PORT"
-    p dfs.datanode.ipc.address "127.0.0.1:$HBR_TB_SECURE_DN_IPC"
-    p dfs.datanode.http.address "127.0.0.1:$HBR_TB_SECURE_DN_HTTP"
-    p dfs.datanode.https.address "127.0.0.1:$HBR_TB_SECURE_DN_HTTPS"
-    p dfs.client.https.keystore.resource ssl-client.xml
-    p dfs.https.server.keystore.resource ssl-server.xml
     echo '</configuration>'
   } > "$c/hdfs-site.xml"
+  # The DR's servers read their own dir (the same core-site and ssl files, an hdfs-site without the
+  # primary's nameservice and DataNode ports); clients reach it as hdfs://localhost:<rpc> with the
+  # primary's conf, which has every client key it needs.
+  mkdir -p "$d"
+  {
+    echo '<?xml version="1.0"?><configuration>'
+    hdfs_secure "$HBR_TB_SECURE_DR_DN_PORT" "$HBR_TB_SECURE_DR_DN_IPC" "$HBR_TB_SECURE_DR_DN_HTTP" "$HBR_TB_SECURE_DR_DN_HTTPS"
+    p dfs.namenode.rpc-address "localhost:$HBR_TB_SECURE_DR_RPC"
+    p dfs.namenode.http-address "localhost:$HBR_TB_SECURE_DR_HTTP"
+    p dfs.namenode.https-address "localhost:$HBR_TB_SECURE_DR_HTTPS"
+    echo '</configuration>'
+  } > "$d/hdfs-site.xml"
   {
     echo '<?xml version="1.0"?><configuration>'
     p ssl.server.keystore.location "$SECURE_DIR/tls/keystore.p12"
@@ -117,6 +138,7 @@ secure_conf() { # the one conf dir of the secure servers and of their clients (t
   # Present even if empty: after KeytabLogin's login, FsShell's non-quiet Configuration fails on a
   # missing default resource ("mapred-site.xml not found", seen with 3.4.3).
   for f in mapred-site.xml yarn-site.xml; do [ -e "$c/$f" ] || echo '<?xml version="1.0"?><configuration></configuration>' > "$c/$f"; done
+  for f in core-site.xml ssl-server.xml ssl-client.xml log4j.properties mapred-site.xml yarn-site.xml; do cp -p "$c/$f" "$d/$f"; done
 }
 
 secure_classes() { # the launchers, compiled once with the JDK's javac
@@ -131,18 +153,41 @@ secure_classes() { # the launchers, compiled once with the JDK's javac
 }
 
 secure_kdc_ready() { [ -s "$SECURE_DIR/kdc/hbr.keytab" ] && grep -q HBR_KDC_READY "$LOGS/secure-kdc.log"; }
-secure_hdfs_ready() { [ -s "$SECURE_DIR/primary.ready" ]; }
+secure_hdfs_ready() { [ -s "$SECURE_DIR/$1.ready" ]; } # name
 
-secure_java() { # name heap class args...
-  local name=$1 heap=$2; shift 2
+secure_java() { # name heap conf-dir class args...
+  local name=$1 heap=$2 conf=$3; shift 3
   start "$name" java "-Xmx$heap" -XX:+UseSerialGC "${HADOOP_JAVA_OPENS[@]}" "-Dhbr.secure=$STATE/$name" \
     -Djava.security.krb5.conf="$SECURE_DIR/kdc/krb5.conf" \
     -Dlog4j.configuration="file:$STATE/conf/log4j-server.properties" \
-    -cp "$SECURE_DIR/conf:$SECURE_DIR/classes:$(cat "$HADOOP_CP_FILE"):$(cat "$SECURE_CP_FILE")" "$@"
+    -cp "$conf:$SECURE_DIR/classes:$(cat "$HADOOP_CP_FILE"):$(cat "$SECURE_CP_FILE")" "$@"
+}
+
+# 41xxx lies inside Linux's ephemeral range (32768-60999 here): another engineer's client socket
+# can hold one of our ports for a moment (seen: "Problem binding to [localhost:41020]"). A start
+# that failed only on a BindException is tried again, up to five times, 5 s apart.
+secure_start_hdfs() { # name heap conf-dir SecureHdfs-topology-args...
+  local name=$1 heap=$2 conf=$3 attempt fmt t1
+  shift 3
+  for attempt in 1 2 3 4 5; do
+    pid_of "$name" >/dev/null && return 0
+    rm -f "$SECURE_DIR/$name.ready"
+    fmt=false
+    formatted "$STATE/$name" || fmt=true
+    mkdir -p "$STATE/$name"
+    secure_java "$name" "$heap" "$conf" SecureHdfs "$STATE/$name" "$fmt" "$SECURE_DIR/$name.ready" "$@"
+    t1=$SECONDS
+    until secure_hdfs_ready "$name" || ! pid_of "$name" >/dev/null || [ $((SECONDS - t1)) -ge 240 ]; do sleep 0.5; done
+    pid_of "$name" >/dev/null && return 0
+    grep -q 'java.net.BindException' "$LOGS/$name.log" && [ "$attempt" -lt 5 ] || return 0  # wait_for reports it
+    log "$name could not bind a port (attempt $attempt): trying again"
+    cp "$LOGS/$name.log" "$LOGS/$name.bind-$attempt.log"
+    sleep 5
+  done
 }
 
 start_secure() {
-  local t0=$SECONDS fmt=false restart_servers=0
+  local t0=$SECONDS restart_servers=0
   resolve_classpath secure "$SECURE_CP_FILE"
   mkdir -p "$SECURE_DIR/kdc"
   secure_classes
@@ -151,36 +196,23 @@ start_secure() {
     # A new KDC makes new keys: servers still logged in with the old ones must restart too.
     restart_servers=1
     rm -f "$SECURE_DIR/kdc/hbr.keytab" "$SECURE_DIR/kdc/servers.keytab"
-    secure_java secure-kdc 128m SecureKdc "$SECURE_DIR/kdc" "$HBR_TB_SECURE_KDC_PORT"
+    secure_java secure-kdc 128m "$SECURE_DIR/conf" SecureKdc "$SECURE_DIR/kdc" "$HBR_TB_SECURE_KDC_PORT"
     wait_for secure-kdc 60 secure_kdc_ready
   fi
   chmod 600 "$SECURE_DIR/kdc/"*.keytab
   secure_conf
-  if [ "$restart_servers" = 1 ] && pid_of secure-primary >/dev/null; then
-    log "secure: the KDC restarted; restarting secure-primary"
-    bash "$TB/down" secure-primary
-  fi
-  # 41xxx lies inside Linux's ephemeral range (32768-60999 here): another engineer's client socket
-  # can hold one of our ports for a moment (seen: "Problem binding to [localhost:41020]"). A start
-  # that failed only on a BindException is tried again, up to five times, 5 s apart.
-  local attempt
-  for attempt in 1 2 3 4 5; do
-    pid_of secure-primary >/dev/null && break
-    rm -f "$SECURE_DIR/primary.ready"
-    formatted "$STATE/secure-primary" || fmt=true
-    mkdir -p "$STATE/secure-primary"
-    secure_java secure-primary 768m SecureHaHdfs "$STATE/secure-primary" "$SECURE_NS" \
-      "$HBR_TB_SECURE_NN1_RPC" "$HBR_TB_SECURE_NN1_HTTP" "$HBR_TB_SECURE_NN2_RPC" "$HBR_TB_SECURE_NN2_HTTP" \
-      "$fmt" "$SECURE_DIR/primary.ready"
-    local t1=$SECONDS
-    until secure_hdfs_ready || ! pid_of secure-primary >/dev/null || [ $((SECONDS - t1)) -ge 240 ]; do sleep 0.5; done
-    secure_hdfs_ready && break
-    grep -q 'java.net.BindException' "$LOGS/secure-primary.log" && [ "$attempt" -lt 5 ] || break
-    log "secure-primary could not bind a port (attempt $attempt): trying again"
-    cp "$LOGS/secure-primary.log" "$LOGS/secure-primary.bind-$attempt.log"
-    sleep 5
+  local n
+  for n in secure-primary secure-dr; do
+    if [ "$restart_servers" = 1 ] && pid_of "$n" >/dev/null; then
+      log "secure: the KDC restarted; restarting $n"
+      bash "$TB/down" "$n"
+    fi
   done
-  wait_for secure-primary 240 secure_hdfs_ready
+  secure_start_hdfs secure-primary 768m "$SECURE_DIR/conf" ha "$SECURE_NS" \
+    "$HBR_TB_SECURE_NN1_RPC" "$HBR_TB_SECURE_NN1_HTTP" "$HBR_TB_SECURE_NN2_RPC" "$HBR_TB_SECURE_NN2_HTTP"
+  secure_start_hdfs secure-dr 512m "$SECURE_DIR/dr-conf" single "$HBR_TB_SECURE_DR_RPC" "$HBR_TB_SECURE_DR_HTTP"
+  wait_for secure-primary 240 secure_hdfs_ready secure-primary
+  wait_for secure-dr 240 secure_hdfs_ready secure-dr
   cat > "$SECURE_DIR/endpoints.json" <<EOF
 {
   "nameservice": "$SECURE_NS",
@@ -195,8 +227,10 @@ start_secure() {
   "krb5Conf": "$SECURE_DIR/kdc/krb5.conf",
   "caPem": "$SECURE_DIR/tls/ca.pem",
   "otherCaPem": "$SECURE_DIR/tls/other-ca.pem",
-  "conf": "$SECURE_DIR/conf"
+  "conf": "$SECURE_DIR/conf",
+  "drFs": "hdfs://localhost:$HBR_TB_SECURE_DR_RPC",
+  "dr": "https://localhost:$HBR_TB_SECURE_DR_HTTPS"
 }
 EOF
-  log "secure bed up in $((SECONDS - t0))s: nn1 https://localhost:$HBR_TB_SECURE_NN1_HTTPS, nn2 https://localhost:$HBR_TB_SECURE_NN2_HTTPS, KDC localhost:$HBR_TB_SECURE_KDC_PORT"
+  log "secure bed up in $((SECONDS - t0))s: nn1 https://localhost:$HBR_TB_SECURE_NN1_HTTPS, nn2 https://localhost:$HBR_TB_SECURE_NN2_HTTPS, dr https://localhost:$HBR_TB_SECURE_DR_HTTPS, KDC localhost:$HBR_TB_SECURE_KDC_PORT"
 }

@@ -30,6 +30,9 @@ export interface SecureBed {
   caPem: string;
   otherCaPem: string;
   conf: string;
+  /** the single-NameNode secure DR: hdfs://localhost:<rpc> and its https:// WebHDFS */
+  drFs: string;
+  dr: string;
 }
 
 export const secureState = (): string => process.env.HBR_TB_STATE ?? join(repoRoot, 'testbed', '.state');
@@ -132,12 +135,12 @@ export function parseTokenFile(buf: Buffer): DelegationToken {
  * … get hdfs://hbrns -renewer <short> -format java` into a private (0700) temp dir, read, removed.
  * (dtutil appends to an existing file and writes a .crc beside it at the umask's mode.)
  */
-export function fetchToken(bed: SecureBed, principal = bed.hbrPrincipal, keytab = bed.hbrKeytab): { token: DelegationToken; run: Run } {
+export function fetchToken(bed: SecureBed, principal = bed.hbrPrincipal, keytab = bed.hbrKeytab, fs = bed.fs): { token: DelegationToken; run: Run } {
   const dir = mkdtempSync(join(tmpdir(), 'hbr-dt-'));
   try {
     const file = join(dir, 'token');
     const r = runOk([join('testbed', 'bin', 'hadoop'), 'dtutil', '-keytab', keytab, '-principal', principal,
-      'get', bed.fs, '-renewer', principal.split(/[/@]/)[0] ?? principal, '-format', 'java', file], 120_000);
+      'get', fs, '-renewer', principal.split(/[/@]/)[0] ?? principal, '-format', 'java', file], 120_000);
     return { token: parseTokenFile(readFileSync(file)), run: r };
   } finally {
     rmSync(dir, { recursive: true, force: true });

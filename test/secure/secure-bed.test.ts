@@ -5,18 +5,20 @@
  * own group, not part of the default run). Proves what hbr's Kerberos support will rely on
  * (docs/design/secure-proposal.md §2): a delegation token from `hadoop dtutil` logged in from hbr's
  * keytab, WebHDFS over HTTPS with `delegation=` from plain Node trusting the test CA (the NameNode and
- * the DataNode legs), an untrusted CA refused, and `haadmin -failover` with the standby's answer.
+ * the DataNode legs), an untrusted CA refused, `haadmin -failover` with the standby's answer, the
+ * single-NameNode secure DR with its own token, and DistCp (local job runner) from hbrns to it.
  * No duration is asserted; the suite prints what it measured.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { uniq } from '../helpers/testbed.js';
-import { fetchToken, haadmin, redact, request, startSecureBed, stopSecureBed, type DelegationToken, type SecureBed } from '../helpers/secure.js';
+import { join } from 'node:path';
+import { fetchToken, haadmin, redact, request, runOk, startSecureBed, stopSecureBed, type DelegationToken, type SecureBed } from '../helpers/secure.js';
 
 let bed: SecureBed;
 let token: DelegationToken;
 const dir = `/tmp/${uniq('secure-bed')}`;
-const q = (op: string, extra = '') => `op=${op}&delegation=${token.urlString}${extra}`;
+const q = (op: string, extra = '', t = token) => `op=${op}&delegation=${t.urlString}${extra}`;
 
 test.before(() => {
   try {
@@ -65,20 +67,20 @@ test('WebHDFS over HTTPS with delegation= on the active NameNode (nn1); without 
   assert.is(jmx.status, 401);
 });
 
-async function roundTrip(nn: string, name: string): Promise<void> {
+async function roundTrip(nn: string, name: string, t = token, nameservice = bed.nameservice): Promise<void> {
   const path = `${dir}/${name}`;
   const body = `written from Node through ${nn} at ${name}\n`;
-  const create = await request(`${nn}/webhdfs/v1${path}?${q('CREATE', '&overwrite=true')}`, bed.caPem, 'PUT');
+  const create = await request(`${nn}/webhdfs/v1${path}?${q('CREATE', '&overwrite=true&createparent=true', t)}`, bed.caPem, 'PUT');
   assert.is(create.status, 307, redact(create.body));
   const dn = new URL(create.location ?? '');
   // The NameNode sends the request's https to the DataNode's HTTPS port, with the same token and
   // the nameservice as namenoderpcaddress (NamenodeWebHdfsMethods.redirectURI).
   assert.is(dn.protocol, 'https:');
-  assert.is(dn.searchParams.get('namenoderpcaddress'), bed.nameservice);
-  assert.is(dn.searchParams.get('delegation'), token.urlString);
+  assert.is(dn.searchParams.get('namenoderpcaddress'), nameservice);
+  assert.is(dn.searchParams.get('delegation'), t.urlString);
   const put = await request(dn.href, bed.caPem, 'PUT', body);
   assert.is(put.status, 201, redact(put.body));
-  const open = await request(`${nn}/webhdfs/v1${path}?${q('OPEN')}`, bed.caPem);
+  const open = await request(`${nn}/webhdfs/v1${path}?${q('OPEN', '', t)}`, bed.caPem);
   assert.is(open.status, 307, redact(open.body));
   const got = await request(open.location ?? '', bed.caPem);
   assert.is(got.status, 200, redact(got.body));
@@ -139,6 +141,25 @@ test('haadmin -failover nn1 nn2: nn2 serves the same token; nn1, now standby, an
   assert.is(rex.javaClassName, 'org.apache.hadoop.ipc.StandbyException');
   assert.match(rex.message, /Operation category READ is not supported in state standby/);
   assert.not.ok(standby.body.includes(token.urlString));
+});
+
+test('the secure DR (one NameNode): its own token from the keytab, a round trip through its DataNode', async () => {
+  const { token: t } = fetchToken(bed, bed.hbrPrincipal, bed.hbrKeytab, bed.drFs);
+  assert.is(t.kind, 'HDFS_DELEGATION_TOKEN');
+  assert.is(t.service, `127.0.0.1:${new URL(bed.drFs).port}`);
+  // the primary's token is not the DR's: another NameNode's secret manager
+  const wrong = await request(`${bed.dr}/webhdfs/v1/?${q('LISTSTATUS')}`, bed.caPem);
+  assert.is(wrong.status, 403);
+  await roundTrip(bed.dr, 'on-dr.txt', t, `127.0.0.1:${new URL(bed.drFs).port}`);
+});
+
+test('DistCp (local job runner) from hdfs://hbrns to the secure DR under Kerberos', () => {
+  const src = `${dir}/via-nn2.txt`;
+  const r = runOk([join('testbed', 'bin', 'hadoop'), 'distcp', `${bed.fs}${src}`, `${bed.drFs}${dir}/copied.txt`]);
+  console.log(`distcp hbrns -> dr: ${r.ms} ms`);
+  assert.match(r.stderr, /Files Copied=1/);
+  const cat = runOk([join('testbed', 'bin', 'hadoop'), 'fs', '-cat', `${bed.drFs}${dir}/copied.txt`]);
+  assert.ok(cat.stdout.includes(`through ${bed.nn2} at via-nn2.txt`), cat.stdout);
 });
 
 test.run();
