@@ -1,7 +1,7 @@
 /**
  * The secure test bed (testbed/up --secure, testbed/secure.sh; issue 15): a KDC and a Kerberized,
  * HTTPS-only HA primary (nameservice hbrns, nn1 + nn2). Started and stopped by the suites of
- * test/secure only. What it proves and the facts behind it: testbed/README.md ("Secure test bed")
+ * test/secure only. What it proves and the facts behind it: testbed/secure.md
  * and docs/design/secure-proposal.md.
  *
  * Here for the smoke suite: the delegation token fetched with `hadoop dtutil` from hbr's keytab and

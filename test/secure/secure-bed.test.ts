@@ -1,5 +1,5 @@
 /**
- * Smoke suite of the secure test bed (issue 15, first piece; testbed/README.md, "Secure test bed"):
+ * Smoke suite of the secure test bed (issue 15, first piece; testbed/secure.md):
  * a real KDC and a Kerberized, HTTPS_ONLY HA primary (nameservice hbrns: nn1, nn2, one DataNode with
  * SASL data transfer), started and stopped by this suite. Run with `node test/run.mjs secure` (its
  * own group, not part of the default run). Proves what hbr's Kerberos support will rely on
