@@ -197,7 +197,7 @@ start_secure() {
     restart_servers=1
     rm -f "$SECURE_DIR/kdc/hbr.keytab" "$SECURE_DIR/kdc/servers.keytab"
     secure_java secure-kdc 128m "$SECURE_DIR/conf" SecureKdc "$SECURE_DIR/kdc" "$HBR_TB_SECURE_KDC_PORT"
-    wait_for secure-kdc 60 secure_kdc_ready
+    wait_for secure-kdc 120 secure_kdc_ready
   fi
   chmod 600 "$SECURE_DIR/kdc/"*.keytab
   secure_conf

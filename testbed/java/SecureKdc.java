@@ -6,18 +6,37 @@
 // and WORKDIR/hbr.keytab (hbr), prints "HBR_KDC_READY" and serves until killed. Kerby keeps its
 // principals in memory: a restart makes new keys, so testbed/secure.sh restarts the servers with it.
 import java.io.File;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.Properties;
 import org.apache.hadoop.minikdc.MiniKdc;
 
 public class SecureKdc {
+  // Kerby's listener binds without SO_REUSEADDR: for up to 60 s after a KDC stopped, its clients'
+  // TIME_WAIT connections make the new bind fail "Address already in use" (seen on a quick
+  // down/up). Wait, up to 90 s, until a bind without SO_REUSEADDR would work.
+  static void waitForPort(int port) throws InterruptedException {
+    for (int i = 0; i < 90; i++) {
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(false);
+        s.bind(new InetSocketAddress("localhost", port));
+        return;
+      } catch (java.io.IOException busy) {
+        if (i == 0) System.out.println("KDC port " + port + " busy (" + busy.getMessage() + "); waiting");
+        Thread.sleep(1000);
+      }
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     File dir = new File(args[0]);
     Properties conf = MiniKdc.createConf();
     conf.setProperty(MiniKdc.KDC_PORT, args[1]);
     conf.setProperty(MiniKdc.KDC_BIND_ADDRESS, "localhost");
     conf.setProperty(MiniKdc.INSTANCE, "hbr-testbed");
+    waitForPort(Integer.parseInt(args[1]));
     MiniKdc kdc = new MiniKdc(conf, dir);
     kdc.start();
     // Written to fresh names then moved, so a reader never sees a half-written keytab.
