@@ -14,6 +14,25 @@ HBR_TB_DR_HTTP_PORT=${HBR_TB_DR_HTTP_PORT:-29870}
 HBR_TB_ZK_PORT=${HBR_TB_ZK_PORT:-12181}
 HBR_TB_ZK_ADMIN_PORT=${HBR_TB_ZK_ADMIN_PORT:-18080}
 HBR_TB_S3_PORT=${HBR_TB_S3_PORT:-17070}
+# The secure test bed (testbed/up --secure, testbed/secure.sh): 41xxx, away from the others' ranges.
+HBR_TB_SECURE_KDC_PORT=${HBR_TB_SECURE_KDC_PORT:-41088}
+HBR_TB_SECURE_NN1_RPC=${HBR_TB_SECURE_NN1_RPC:-41020}
+HBR_TB_SECURE_NN2_RPC=${HBR_TB_SECURE_NN2_RPC:-41021}
+HBR_TB_SECURE_NN1_HTTP=${HBR_TB_SECURE_NN1_HTTP:-41870}
+HBR_TB_SECURE_NN2_HTTP=${HBR_TB_SECURE_NN2_HTTP:-41871}
+HBR_TB_SECURE_NN1_HTTPS=${HBR_TB_SECURE_NN1_HTTPS:-41470}
+HBR_TB_SECURE_NN2_HTTPS=${HBR_TB_SECURE_NN2_HTTPS:-41471}
+HBR_TB_SECURE_DN_PORT=${HBR_TB_SECURE_DN_PORT:-41010}
+HBR_TB_SECURE_DN_IPC=${HBR_TB_SECURE_DN_IPC:-41011}
+HBR_TB_SECURE_DN_HTTP=${HBR_TB_SECURE_DN_HTTP:-41075}
+HBR_TB_SECURE_DN_HTTPS=${HBR_TB_SECURE_DN_HTTPS:-41475}
+HBR_TB_SECURE_DR_RPC=${HBR_TB_SECURE_DR_RPC:-41120}
+HBR_TB_SECURE_DR_HTTP=${HBR_TB_SECURE_DR_HTTP:-41170}
+HBR_TB_SECURE_DR_HTTPS=${HBR_TB_SECURE_DR_HTTPS:-41570}
+HBR_TB_SECURE_DR_DN_PORT=${HBR_TB_SECURE_DR_DN_PORT:-41110}
+HBR_TB_SECURE_DR_DN_IPC=${HBR_TB_SECURE_DR_DN_IPC:-41111}
+HBR_TB_SECURE_DR_DN_HTTP=${HBR_TB_SECURE_DR_DN_HTTP:-41175}
+HBR_TB_SECURE_DR_DN_HTTPS=${HBR_TB_SECURE_DR_DN_HTTPS:-41575}
 
 # The pinned S3 server (see testbed/README.md for why versitygw).
 VERSITYGW_MODULE=github.com/versity/versitygw/cmd/versitygw
@@ -27,6 +46,8 @@ HADOOP_CP_FILE=$STATE/hadoop.classpath
 ZK_CP_FILE=$STATE/zookeeper.classpath
 # Resolved only by `testbed/up --hbase NAME` (testbed/hbase.sh), never by `up --install`.
 HBASE_CP_FILE=$STATE/hbase.classpath
+# Resolved only by `testbed/up --secure` (testbed/secure.sh): MiniKdc and Kerby.
+SECURE_CP_FILE=$STATE/secure.classpath
 
 log() { printf '[testbed %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -40,6 +61,7 @@ marker_of() {
     oz-*-scm|oz-*-om|oz-*-dn|oz-*-httpfs) echo "-Dhbr.oz=$STATE/${1%-*}/${1##*-} " ;;  # testbed/ozone.sh
     hbase-*.rest) echo "-Dhbr.server=hbase-rest:$STATE/${1%.rest} " ;;
     hbase-*) echo "-Dhbr.server=hbase-master:$STATE/$1 " ;;
+    secure-kdc|secure-primary|secure-dr) echo "-Dhbr.secure=$STATE/$1 " ;;  # testbed/secure.sh
     *) return 1 ;;
   esac
 }
@@ -67,10 +89,14 @@ pid_of() {
 }
 
 # up and down never run at once on one state dir (two racing ups would start a server twice).
+# A down that an up runs itself (the secure bed restarting its servers after a new KDC) already
+# holds the lock through its parent: it must not wait for it (it did, for ever).
 serialize() {
+  [ "${HBR_TB_LOCK_HELD:-}" = "$STATE" ] && return 0
   mkdir -p "$STATE"
   exec 9>"$STATE/.testbed.lock"
   flock 9
+  export HBR_TB_LOCK_HELD=$STATE
 }
 
 # Hadoop 3.4 on Java 17 needs the module opens its own launcher scripts add (without them WebHDFS
