@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Test runner: runs the uvu suites (TypeScript through tsx) of test/unit, then test/integration,
-// and closes with one line "N passed, N failed[, N skipped]".
+// then test/secure, and closes with one line "N passed, N failed[, N skipped]".
 // Integration suites need the test bed: it is started (idempotently) with testbed/up first,
-// unless HBR_TB_NO_UP=1 says the caller manages it.
-//   node test/run.mjs                 unit + integration
+// unless HBR_TB_NO_UP=1 says the caller manages it. The secure suites start and stop their own
+// servers (testbed/up --secure: testbed/secure.md).
+//   node test/run.mjs                 unit + integration + secure
+//   node test/run.mjs secure          only the secure suites
 //   node test/run.mjs unit            only unit
 //   node test/run.mjs integration [PATTERN]
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,7 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const uvuBin = join(root, 'node_modules', 'uvu', 'bin.js');
 
 const [only, pattern] = process.argv.slice(2);
-const groups = only ? [only] : ['unit', 'integration'];
+const groups = only ? [only] : ['unit', 'integration', 'secure'];
 
 function runGroup(group) {
   return new Promise((resolve) => {
