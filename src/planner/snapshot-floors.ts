@@ -17,10 +17,10 @@
  *   held                 nothing is deleted on either side of a pair held for the operator
  *   unverifiable         a delete whose floors cannot be evaluated is refused
  */
-import { isHbrSnapshot, parseSnapshotName, trustedUntil } from '../model/names.js';
+import { parseSnapshotName, trustedUntil } from '../model/names.js';
 import { dirKey, type Observed, type ObservedDir } from '../model/observed.js';
 import type { Plan, Step } from '../model/plan.js';
-import { newestCommon, newestHbr, snapshotNames } from '../hadoop/snapshots.js';
+import { newestCommon, newestHbr, snapshotNames, type ParseName } from '../hadoop/snapshots.js';
 import { holdsOn } from './builder.js';
 import { checkNow, type Floor, type SafetyRule } from './safety.js';
 
@@ -54,6 +54,8 @@ export interface FloorsInput {
   /** snapshot names a step of this plan reads on the directory (from / to / base of a copy) */
   used: ReadonlySet<string>;
   now: number;
+  /** how the system's hbr names read (default: HDFS's form, src/model/names.ts) */
+  parse?: ParseName;
   /** a system's own floor for one pair, checked before newest-common (HDFS: failed-over) */
   pairFloor?: (role: SideRole, partner: PairSide, here: ObservedDir | undefined, other: ObservedDir) => Floor | undefined;
 }
@@ -63,6 +65,7 @@ const loc = (l: PairSide): string => `${l.cluster}:${l.path}`;
 /** The floors protecting the snapshots of one directory. */
 export function snapshotFloors(input: FloorsInput): DirFloors {
   const { cluster, path, observed, roles, planned, used, now } = input;
+  const parse = input.parse ?? parseSnapshotName;
   const here = `${cluster}:${path}`;
   const floors: Floor[] = [];
   const unverifiable: string[] = [];
@@ -70,14 +73,14 @@ export function snapshotFloors(input: FloorsInput): DirFloors {
   if (!dir) unverifiable.push(`${here} was not observed`);
   if (roles.length === 0) unverifiable.push(`no policy manages ${here}`);
 
-  floors.push({ rule: 'foreign', why: 'foreign snapshot (not hbr-owned)', protects: (n) => !isHbrSnapshot(n) });
-  floors.push({ rule: 'future', why: 'named in the future (not trusted: check the clocks)', protects: (n) => (parseSnapshotName(n) ?? -Infinity) > trustedUntil(now) });
+  floors.push({ rule: 'foreign', why: 'foreign snapshot (not hbr-owned)', protects: (n) => parse(n) === undefined });
+  floors.push({ rule: 'future', why: 'named in the future (not trusted: check the clocks)', protects: (n) => (parse(n) ?? -Infinity) > trustedUntil(now) });
   floors.push({ rule: 'planned', why: 'created by this plan', protects: (n) => planned.has(n) });
 
   // Observed snapshots only: a snapshot this plan means to create is not a recovery point yet (its
   // copy may fail, or be held), so it never lets an observed one go.
   const until = trustedUntil(now);
-  const newest = newestHbr(snapshotNames(dir), until);
+  const newest = newestHbr(snapshotNames(dir), until, undefined, parse);
   if (newest) floors.push({ rule: 'last-recovery-point', why: `newest hbr snapshot of ${here} (last recovery point)`, protects: (n) => n === newest.name });
   floors.push({ rule: 'in-use', why: 'read by a step of this plan', protects: (n) => used.has(n) });
 
@@ -90,7 +93,7 @@ export function snapshotFloors(input: FloorsInput): DirFloors {
       }
       const own = input.pairFloor?.(role, partner, dir, other);
       if (own) floors.push(own);
-      const common = role.role === 'source' ? newestCommon(dir, other, until) : newestCommon(other, dir, until);
+      const common = role.role === 'source' ? newestCommon(dir, other, until, parse) : newestCommon(other, dir, until, parse);
       if (common) {
         floors.push({ rule: 'newest-common', why: `newest snapshot common with ${loc(partner)} (policy ${role.policy})`, protects: (n) => n === common.name });
       }
@@ -99,7 +102,7 @@ export function snapshotFloors(input: FloorsInput): DirFloors {
           rule: 'not-replicated',
           why: common ? `not yet replicated to ${loc(partner)} (newer than the common ${common.name})` : `not yet replicated to ${loc(partner)} (no snapshot in common yet)`,
           protects: (n) => {
-            const t = parseSnapshotName(n);
+            const t = parse(n);
             return t !== undefined && (common === undefined || t > common.time);
           },
         });
