@@ -9,6 +9,7 @@ import type { Step } from '../model/plan.js';
 import { audit } from './audit/index.js';
 import { blocks } from './blocks/index.js';
 import { hdfs } from './hdfs/index.js';
+import { ozone } from './ozone/index.js';
 import type { ExecutorRegistry, System } from './types.js';
 import { zookeeper } from './zookeeper/index.js';
 
@@ -17,6 +18,7 @@ export const SYSTEMS: readonly System[] = [
   zookeeper,
   audit,
   blocks,
+  ozone,
 ];
 
 function index<T>(what: string, pairs: Array<[string, T]>): Map<string, T> {
