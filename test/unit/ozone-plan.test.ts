@@ -159,4 +159,29 @@ test('a bootstrap killed mid-copy (its journal intent has no outcome) is resumed
   assert.equal(held.holds?.map((h) => h.reason), ['diverged']);
 });
 
+test('bucket: "*": every listed bucket of the volume gets its own snapshots and pair; an unlisted volume plans nothing', () => {
+  const c = cfg();
+  const p = c.policies.sales as OzonePolicy;
+  p.source.bucket = '*';
+  const old = oz(NOW - H / 2);
+  const b1 = { cluster: 'oz1', path: '/vol1/b-one' };
+  const b2 = { cluster: 'oz1', path: '/vol1/b-two-made-later' };
+  const obs = observed([bucket(b1, [old]), bucket({ ...b1, cluster: 'oz2' }, [old]), bucket(b2, []), bucket({ ...b2, cluster: 'oz2' }, [], { exists: false })]);
+  obs.parts = { ozone: { volumes: { 'oz1\u0000/vol1': ['b-one', 'b-two-made-later'] } } };
+  const plan = planAll({ config: c, observed: obs, now: NOW });
+  const n = oz(NOW);
+  assert.equal(summary(plan), [
+    `+ ozone.snapshot.create oz1:/vol1/b-two-made-later@${n}`,
+    `+ ozone.replicate.bootstrap oz2:/vol1/b-two-made-later@${n}`,
+    `+ ozone.snapshot.create oz2:/vol1/b-two-made-later@${n}`,
+  ]);
+  assert.equal(checkSafety(plan, c, obs), []);
+  // the floors know the volume's buckets as the policy's: the newest common of b-one is protected
+  const del: Plan = { createdAt: NOW, steps: [{ id: 'x', kind: 'ozone.snapshot.delete', action: Action.Delete, policy: 'sales', target: { ...b1, snapshot: old }, params: {}, reason: 'edited', dependsOn: [] }], warnings: [] } as unknown as Plan;
+  assert.ok(checkSafety(del, c, obs).some((v) => v.rule === 'newest-common'));
+  const unlisted = planAll({ config: c, observed: observed([]), now: NOW });
+  assert.equal(unlisted.steps, []);
+  assert.ok(unlisted.warnings.some((w) => /were not listed/.test(w.message)));
+});
+
 test.run();

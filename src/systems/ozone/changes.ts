@@ -6,7 +6,7 @@
  * snapshot to diff against, so the live tree is compared with the snapshot's tree over the
  * gateway: LISTSTATUS of both, level by level, keys by type, length and modification time (a key
  * left alone keeps both in a snapshot). Its cost is one LISTSTATUS per directory on each side, only
- * for DR targets that share a snapshot with their source (docs/ozone.md, "Costs").
+ * for DR targets that share a snapshot with their source (docs/ozone.md, "Observation and its costs").
  */
 import type { LimitFunction } from 'p-limit';
 import type { WebHdfs } from '../../hadoop/webhdfs.js';

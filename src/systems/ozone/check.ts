@@ -7,17 +7,20 @@
 import { LOWER_CASE_NAMING } from '../../model/names.js';
 import type { Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
-import { isOzoneCluster, isOzonePolicy, isOzoneStep, KIND, pairsOf } from './types.js';
+import { bucketOfSide, isOzoneCluster, isOzonePolicy, isOzoneStep, KIND, pairFor } from './types.js';
 
 export function checkOzoneStep(step: Step, config: Config): string[] {
   if (!isOzoneStep(step)) return [`kind ${step.kind} is not an Ozone step`];
   const policy = config.policies[step.policy];
   if (!isOzonePolicy(policy)) return [`policy ${step.policy} is not an Ozone policy`];
-  const { source, targets } = pairsOf(policy);
   const out: string[] = [];
+  const mine = typeof step.target.cluster === 'string' && typeof step.target.path === 'string' ? bucketOfSide(policy, step.target) : undefined;
+  if (!mine || !isOzoneCluster(config.clusters[step.target.cluster])) {
+    out.push(`target ${step.target.cluster}:${step.target.path} is not a bucket of policy ${policy.name}`);
+    return out;
+  }
+  const { source, targets } = pairFor(policy, mine.bucket);
   const same = (a: { cluster?: unknown; path?: unknown } | undefined, b: { cluster: string; path: string }) => a !== undefined && a.cluster === b.cluster && a.path === b.path;
-  const mine = [source, ...targets.map((t) => t.side)];
-  if (!mine.some((m) => same(step.target, m)) || !isOzoneCluster(config.clusters[step.target.cluster])) out.push(`target ${step.target.cluster}:${step.target.path} is not a bucket of policy ${policy.name}`);
   const p = step.params;
   if (step.kind === KIND.bootstrap || step.kind === KIND.diff || step.kind === KIND.repair) {
     if (!same(p.source, source)) out.push('source: not the policy source');

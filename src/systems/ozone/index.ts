@@ -5,7 +5,7 @@
  */
 import type { Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
-import { dirKey } from '../../model/observed.js';
+import { pairSourceText, pairStepClaims } from '../../planner/pair-claims.js';
 import type { System } from '../types.js';
 import { checkOzoneStep } from './check.js';
 import * as exec from './exec.js';
@@ -13,16 +13,17 @@ import { loadOzoneCluster, loadOzonePolicy, ozoneClaims, ozoneEndpoint, ozonePro
 import { observeOzone } from './observe.js';
 import { planOzone } from './plan.js';
 import { ozonePoints } from './recovery.js';
+import { ozoneRestore } from './restore.js';
 import { ozoneDeleteChecker } from './safety.js';
 import { ozoneSchema } from './schema.js';
 import { isOzoneCluster, isOzoneStep, KIND, type OzonePolicy } from './types.js';
 
 const MIN = 60_000;
 
-/** `<endpoint>\0<path>` of a bucket of cluster `name` (by name when the config is not at hand). */
-function bucketClaim(config: Config | undefined, cluster: string, path: string): string {
+/** The canonical endpoint of cluster `name` (by name when the config is not at hand). */
+function endpointOf(config: Config | undefined, cluster: string): string {
   const c = config?.clusters[cluster];
-  return config ? `${ozoneEndpoint(isOzoneCluster(c) ? c : undefined, cluster)}\u0000${path}` : dirKey(`cluster:${cluster}`, path);
+  return config ? ozoneEndpoint(isOzoneCluster(c) ? c : undefined, cluster) : `cluster:${cluster}`;
 }
 
 export const ozone: System<OzonePolicy> = {
@@ -34,19 +35,8 @@ export const ozone: System<OzonePolicy> = {
   load: loadOzonePolicy,
   claims: ozoneClaims,
   protects: ozoneProtects,
-  stepClaims(step: Step, config) {
-    const r = [bucketClaim(config, step.target.cluster, step.target.path)];
-    const src = isOzoneStep(step) ? step.params.source : undefined;
-    if (src) {
-      const k = bucketClaim(config, src.cluster, src.path);
-      if (k !== r[0]) r.push(k);
-    }
-    return r;
-  },
-  describeSource(step) {
-    const src = isOzoneStep(step) ? step.params.source : undefined;
-    return src ? `${src.cluster}:${src.path}${step.params.toSnapshot ? `@${step.params.toSnapshot}` : ''}` : undefined;
-  },
+  stepClaims: (step: Step, config) => pairStepClaims(step, isOzoneStep(step) ? step.params.source : undefined, (c) => endpointOf(config, c)),
+  describeSource: (step) => (isOzoneStep(step) ? pairSourceText(step.params.source, step.params.toSnapshot) : undefined),
   schedule: (p) => p.snapshots.schedule,
   scope: (p) => [...new Set([p.source.cluster, ...p.replicate.map((r) => r.cluster)])].sort(),
   observe: (config, policies, opts) => observeOzone(config, policies, opts),
@@ -62,6 +52,7 @@ export const ozone: System<OzonePolicy> = {
   },
   deletes: [KIND.delete],
   recoveryPoints: ozonePoints,
+  restore: ozoneRestore,
 };
 
 

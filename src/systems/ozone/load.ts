@@ -4,7 +4,7 @@ import type { Config, Keep, SourceLocation } from '../../model/policy.js';
 import { parseDuration } from '../../schema/duration.js';
 import { normalizeKeep, normalizeSchedule } from '../../schema/values.js';
 import type { Claim, LoadContext } from '../types.js';
-import { isOzoneCluster, pairsOf, type OzoneCluster, type OzonePolicy } from './types.js';
+import { claimedSides, isOzoneCluster, type OzoneCluster, type OzonePolicy } from './types.js';
 
 export function loadOzoneCluster(name: string, raw: Record<string, unknown>, at: SourceLocation): OzoneCluster {
   const r = raw as { om: string; httpfs: string; fs: string; user?: string; replication?: number };
@@ -70,9 +70,9 @@ export function loadOzonePolicy(ctx: LoadContext, name: string, rawIn: Record<st
   return policy;
 }
 
-/** The buckets a policy manages, canonical by OM (ofs authority): its source and each DR target. */
+/** The buckets (or, for `bucket: "*"`, the volumes) a policy manages, canonical by OM (ofs authority): its source and each DR target. */
 export function ozoneClaims(p: OzonePolicy, config: Config): Claim[] {
-  const { source, targets } = pairsOf(p);
+  const { source, targets } = claimedSides(p);
   const out: Claim[] = [];
   const add = (cluster: string, path: string, role: string, segs: Array<string | number>) => {
     const c = config.clusters[cluster];
@@ -86,7 +86,7 @@ export function ozoneClaims(p: OzonePolicy, config: Config): Claim[] {
 
 /** What the policy protects, for audits (docs/audit.md): as HDFS's, by snapshots and by replication. */
 export function ozoneProtects(p: OzonePolicy, config: Config): Protection[] {
-  const { source, targets } = pairsOf(p);
+  const { source, targets } = claimedSides(p);
   const ep = (cluster: string) => {
     const c = config.clusters[cluster];
     return isOzoneCluster(c) ? ozoneEndpoint(c, cluster) : undefined;

@@ -14,7 +14,7 @@ import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js
 import type { Config } from '../../model/policy.js';
 import type { ObservedPart } from '../types.js';
 import { changedSince } from './changes.js';
-import { isOzoneCluster, pairsOf, snapshotDir, type OzoneCluster, type OzonePolicy } from './types.js';
+import { bucketsOf, isOzoneCluster, isVolumePolicy, pairFor, snapshotDir, volumeKey, type BucketPair, type OzoneCluster, type OzonePart, type OzonePolicy } from './types.js';
 
 /** Requests in flight per run. */
 const CONCURRENCY = 8;
@@ -39,13 +39,33 @@ export async function observeBucket(fs: WebHdfs, cluster: string, path: string, 
   };
 }
 
-export async function observeOzone(config: Config, policies: OzonePolicy[], opts: { timeoutMs?: number; now?: () => number }): Promise<ObservedPart & { at: number }> {
+export async function observeOzone(config: Config, policies: OzonePolicy[], opts: { timeoutMs?: number; now?: () => number }): Promise<ObservedPart & { at: number; part: OzonePart }> {
   const limit = pLimit(CONCURRENCY);
   const dirs: Record<string, ObservedDir> = {};
   const errors: Observed['errors'] = [];
+  const part: OzonePart = { volumes: {} };
+  const gateway = (cluster: string) => gatewayFor(config.clusters[cluster] as OzoneCluster, opts.timeoutMs);
+
+  // The buckets of each volume a volume policy covers (`bucket: "*"`): one LISTSTATUS of /volume,
+  // every run, so a bucket made after the policy was written is in the next plan.
+  const volumes = new Map<string, { cluster: string; volume: string }>();
+  for (const p of policies) if (isVolumePolicy(p) && isOzoneCluster(config.clusters[p.source.cluster])) volumes.set(volumeKey(p.source.cluster, p.source.volume), { cluster: p.source.cluster, volume: p.source.volume });
+  await Promise.all(
+    [...volumes.entries()].map(([k, v]) =>
+      limit(async () => {
+        try {
+          const list = await gateway(v.cluster).listStatus(`/${v.volume}`);
+          part.volumes[k] = list.filter((s) => s.type === 'DIRECTORY').map((s) => s.pathSuffix).sort();
+        } catch (err) {
+          errors.push({ cluster: v.cluster, path: `/${v.volume}`, message: `cannot list the buckets of volume ${v.volume}: ${(err as Error).message}` });
+        }
+      }),
+    ),
+  );
+
+  const pairs: BucketPair[] = policies.flatMap((p) => (bucketsOf(p, part) ?? []).map((b) => pairFor(p, b)));
   const wanted = new Map<string, { cluster: string; path: string; sized: boolean }>();
-  for (const p of policies) {
-    const { source, targets } = pairsOf(p);
+  for (const { source, targets } of pairs) {
     for (const side of [source, ...targets.map((t) => t.side)]) {
       const k = dirKey(side.cluster, side.path);
       const w = wanted.get(k);
@@ -56,10 +76,9 @@ export async function observeOzone(config: Config, policies: OzonePolicy[], opts
   await Promise.all(
     [...wanted.entries()].map(([k, w]) =>
       limit(async () => {
-        const c = config.clusters[w.cluster];
-        if (!isOzoneCluster(c) || down.has(w.cluster)) return;
+        if (!isOzoneCluster(config.clusters[w.cluster]) || down.has(w.cluster)) return;
         try {
-          dirs[k] = await observeBucket(gatewayFor(c, opts.timeoutMs), w.cluster, w.path, w.sized);
+          dirs[k] = await observeBucket(gateway(w.cluster), w.cluster, w.path, w.sized);
         } catch (err) {
           down.add(w.cluster);
           errors.push({ cluster: w.cluster, path: w.path, message: (err as Error).message });
@@ -71,20 +90,19 @@ export async function observeOzone(config: Config, policies: OzonePolicy[], opts
   // snapshot it shares with its source: compared over the gateway (./changes.ts).
   const until = trustedUntil((opts.now ?? Date.now)());
   await Promise.all(
-    policies.flatMap((p) => {
-      const { source, targets } = pairsOf(p);
+    pairs.flatMap(({ source, targets }) => {
       const S = dirs[dirKey(source.cluster, source.path)];
       return targets.map(async (t) => {
         const T = dirs[dirKey(t.side.cluster, t.side.path)];
         const common = T?.exists ? newestCommon(S, T, until, LOWER_CASE_NAMING.parse) : undefined;
         if (!T || !common || T.changedSince) return;
         try {
-          T.changedSince = await changedSince(gatewayFor(config.clusters[t.side.cluster] as OzoneCluster, opts.timeoutMs), t.side.path, common.name, limit);
+          T.changedSince = await changedSince(gateway(t.side.cluster), t.side.path, common.name, limit);
         } catch (err) {
           errors.push({ cluster: t.side.cluster, path: t.side.path, message: `cannot compare ${t.side.path} with its snapshot ${common.name}: ${(err as Error).message}` });
         }
       });
     }),
   );
-  return { at: (opts.now ?? Date.now)(), dirs, errors };
+  return { at: (opts.now ?? Date.now)(), dirs, errors, part };
 }

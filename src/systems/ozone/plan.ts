@@ -19,7 +19,7 @@ import { formatKeep, keepWhere, prune, rulesForKeep, type Candidate } from '../.
 import { isDue } from '../../planner/schedule.js';
 import type { PairSide } from '../../planner/snapshot-floors.js';
 import { bucketFloors, mustFollow } from './safety.js';
-import { KIND, pairsOf, type OzonePolicy, type OzoneStep } from './types.js';
+import { bucketsOf, isVolumePolicy, KIND, pairFor, type BucketPair, type OzonePart, type OzonePolicy, type OzoneStep } from './types.js';
 
 const text = (s: PairSide) => `${s.cluster}:${s.path}`;
 /** Ozone's hbr names are lower-case (src/model/names.ts, LOWER_CASE_NAMING): hbr-20261122t130000z. */
@@ -33,7 +33,16 @@ export function planOzone(b: PlanBuilder, policies: OzonePolicy[], observed: Obs
     if (r) r.keeps.push(keep);
     else retention.set(k, { side, policy, keeps: [keep] });
   };
-  for (const p of [...policies].sort((x, y) => (x.name < y.name ? -1 : 1))) planPolicy(b, p, observed, now, addRetention);
+  const part = observed.parts?.ozone as OzonePart | undefined;
+  for (const p of [...policies].sort((x, y) => (x.name < y.name ? -1 : 1))) {
+    const buckets = bucketsOf(p, part);
+    if (!buckets) {
+      b.notPlanned(p.name, `the buckets of volume ${p.source.cluster}:/${p.source.volume} were not listed${observed.errors.filter((e) => e.cluster === p.source.cluster).map((e) => ` (${e.message})`).join('')}: nothing planned for this policy`);
+      continue;
+    }
+    if (isVolumePolicy(p) && buckets.length === 0) b.warn(`volume ${p.source.cluster}:/${p.source.volume} has no bucket yet`, p.name);
+    for (const bucket of buckets) planPolicy(b, p, pairFor(p, bucket), observed, now, addRetention);
+  }
   for (const r of retention.values()) planRetention(b, r.side, r.policy, r.keeps, config, observed, now);
 }
 
@@ -47,9 +56,9 @@ function warnFuture(b: PlanBuilder, policy: string, s: PairSide, dir: ObservedDi
   if (future.length) b.warn(`${text(s)} has ${future.length} snapshot name${future.length === 1 ? '' : 's'} dated in the future (${future.slice(0, 3).join(', ')}; now is ${iso(now)}): not counted as recovery points and never deleted; check the clocks`, policy);
 }
 
-function planPolicy(b: PlanBuilder, p: OzonePolicy, observed: Observed, now: number, addRetention: (s: PairSide, policy: string, keep: Keep) => void): void {
+function planPolicy(b: PlanBuilder, p: OzonePolicy, pair: BucketPair, observed: Observed, now: number, addRetention: (s: PairSide, policy: string, keep: Keep) => void): void {
   const P = p.name;
-  const { source, targets } = pairsOf(p);
+  const { source, targets } = pair;
   const S = observed.dirs[dirKey(source.cluster, source.path)];
   if (!S) return b.notPlanned(P, `source bucket ${notObserved(observed, source)}: nothing planned for this policy`);
   if (!S.exists) return b.warn(`source bucket ${text(source)} does not exist: nothing planned for this policy`, P);

@@ -7,13 +7,34 @@ import { futureNames, hbrNewestFirst, newestCommon, snapshotNames } from '../../
 import { LOWER_CASE_NAMING, trustedUntil } from '../../model/names.js';
 import { dirKey, type Observed } from '../../model/observed.js';
 import { recoveryPoint, type RecoveryPoint } from '../../model/recovery.js';
-import { pairsOf, type OzonePolicy } from './types.js';
+import { bucketsOf, pairFor, type BucketPair, type OzonePart, type OzonePolicy } from './types.js';
 
 const { parse } = LOWER_CASE_NAMING;
 
 export function ozonePoints(p: OzonePolicy, observed: Observed, now: number): RecoveryPoint[] {
+  const buckets = bucketsOf(p, observed.parts?.ozone as OzonePart | undefined);
+  if (!buckets) return [];
+  // a volume policy's site is as old as its oldest bucket's newest copy (a bucket with none: none)
+  const worst = (points: RecoveryPoint[]): RecoveryPoint[] => {
+    const out: RecoveryPoint[] = [];
+    for (const site of ['source', 'dr'] as const) {
+      const at = points.filter((x) => x.site === site);
+      // a bucket not observed at this site: a partial answer could only look better than the truth
+      if (at.length < buckets.length || !at.length) continue;
+      const none = at.some((x) => x.newestAt === undefined);
+      const oldest = none ? undefined : Math.min(...at.map((x) => x.newestAt!));
+      const future = at.reduce((n, x) => n + (x.future ?? 0), 0);
+      const r = recoveryPoint(p.name, site, oldest, at.reduce((n, x) => n + x.count, 0), p.rpo, now);
+      out.push(future ? { ...r, future } : r);
+    }
+    return out;
+  };
+  return worst(buckets.flatMap((b) => bucketPoints(p, pairFor(p, b), observed, now)));
+}
+
+function bucketPoints(p: OzonePolicy, pair: BucketPair, observed: Observed, now: number): RecoveryPoint[] {
   const until = trustedUntil(now);
-  const { source, targets } = pairsOf(p);
+  const { source, targets } = pair;
   const S = observed.dirs[dirKey(source.cluster, source.path)];
   const out: RecoveryPoint[] = [];
   const future = (n: number, r: RecoveryPoint) => (n ? { ...r, future: n } : r);

@@ -10,16 +10,17 @@ import type { Plan, Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
 import { snapshotDeleteChecker, snapshotFloors, type DirFloors, type SideRole } from '../../planner/snapshot-floors.js';
 import type { DeleteChecker } from '../types.js';
-import { isOzonePolicy, isOzoneStep, KIND, pairsOf } from './types.js';
+import { bucketOfSide, isOzonePolicy, isOzoneStep, KIND, pairFor } from './types.js';
 
-/** Every role the config's Ozone policies give bucket (cluster, path). */
+/** Every role the config's Ozone policies give bucket (cluster, path), a volume policy's buckets included. */
 export function bucketRoles(cluster: string, path: string, config: Config): SideRole[] {
-  const key = dirKey(cluster, path);
   const out: SideRole[] = [];
   for (const p of Object.values(config.policies).filter(isOzonePolicy)) {
-    const { source, targets } = pairsOf(p);
-    if (dirKey(source.cluster, source.path) === key) out.push({ policy: p.name, role: 'source', partners: targets.map((t) => t.side) });
-    for (const t of targets) if (dirKey(t.side.cluster, t.side.path) === key) out.push({ policy: p.name, role: 'target', partners: [source] });
+    const mine = bucketOfSide(p, { cluster, path });
+    if (!mine) continue;
+    const { source, targets } = pairFor(p, mine.bucket);
+    if (mine.role === 'source') out.push({ policy: p.name, role: 'source', partners: targets.map((t) => t.side) });
+    else out.push({ policy: p.name, role: 'target', partners: [source] });
   }
   return out;
 }

@@ -20,7 +20,13 @@ export const ozoneSchema: SchemaPart = {
       "required": ["volume", "bucket"],
       "properties": {
         "volume": { ...ozoneName('volume'), "title": "Volume" },
-        "bucket": { ...ozoneName('bucket'), "title": "Bucket" },
+        "bucket": {
+          "title": "Bucket",
+          "description": "The bucket, or \"*\" for every bucket of the volume, including buckets created later: each gets its own snapshots, retention and replication (docs/ozone.md, \"Volume policies\").",
+          "type": "string",
+          "pattern": "^(\\*|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$",
+          "patternErrorMessage": "an Ozone bucket name (3-63 characters, lower-case letters, digits, '.' and '-'), or \"*\" for every bucket of the volume"
+        },
         ...scheduleKeys,
         "keep": { "$ref": "#/$defs/keep" },
         "replicate": {

@@ -79,10 +79,68 @@ export function bucketPath(volume: string, bucket: string): string {
   return `/${volume}/${bucket}`;
 }
 
-/** The bucket pairs of a policy: its source bucket and, per target, the same bucket on the DR cluster. */
-export function pairsOf(p: OzonePolicy): { source: PairSide; targets: Array<{ side: PairSide; keep: Keep }> } {
+/** `bucket: "*"`: every bucket of the source volume, including buckets made later (docs/ozone.md, "Volume policies"). */
+export const ALL_BUCKETS = '*';
+
+export function isVolumePolicy(p: OzonePolicy): boolean {
+  return p.source.bucket === ALL_BUCKETS;
+}
+
+/**
+ * What a policy acts on, for claims and audits: its bucket on each side, or for a volume policy
+ * the whole volume on each side (so no other policy can claim a bucket in it: src/schema/build.ts).
+ */
+export function claimedSides(p: OzonePolicy): BucketPair {
+  if (!isVolumePolicy(p)) return pairFor(p, p.source.bucket);
   return {
-    source: { cluster: p.source.cluster, path: bucketPath(p.source.volume, p.source.bucket) },
-    targets: p.replicate.map((t) => ({ side: { cluster: t.cluster, path: bucketPath(t.volume, p.source.bucket) }, keep: t.keep })),
+    source: { cluster: p.source.cluster, path: `/${p.source.volume}` },
+    targets: p.replicate.map((t) => ({ side: { cluster: t.cluster, path: `/${t.volume}` }, keep: t.keep })),
   };
+}
+
+/** One bucket pair of a policy: the source bucket and, per target, the same-named bucket on the DR cluster. */
+export interface BucketPair {
+  source: PairSide;
+  targets: Array<{ side: PairSide; keep: Keep }>;
+}
+
+/** The pair of bucket `bucket` of policy `p` (its own bucket, or one of its volume's). */
+export function pairFor(p: OzonePolicy, bucket: string): BucketPair {
+  return {
+    source: { cluster: p.source.cluster, path: bucketPath(p.source.volume, bucket) },
+    targets: p.replicate.map((t) => ({ side: { cluster: t.cluster, path: bucketPath(t.volume, bucket) }, keep: t.keep })),
+  };
+}
+
+/** What the observer saw beyond buckets: the buckets of each volume a volume policy covers. */
+export interface OzonePart {
+  /** by volumeKey(cluster, volume): bucket names, sorted; absent when the volume could not be listed */
+  volumes: Record<string, string[]>;
+}
+
+export function volumeKey(cluster: string, volume: string): string {
+  return `${cluster}\u0000/${volume}`;
+}
+
+/**
+ * The buckets of policy `p` in an observation: its own, or for a volume policy those listed in its
+ * source volume (undefined when the volume was not listed: nothing can be planned for it).
+ */
+export function bucketsOf(p: OzonePolicy, part: OzonePart | undefined): string[] | undefined {
+  if (!isVolumePolicy(p)) return [p.source.bucket];
+  return part?.volumes[volumeKey(p.source.cluster, p.source.volume)];
+}
+
+/**
+ * The bucket name of `side` when it is one of policy `p`'s buckets (source or a target), as the
+ * source or a target; undefined when it is not the policy's.
+ */
+export function bucketOfSide(p: OzonePolicy, side: { cluster: string; path: string }): { bucket: string; role: 'source' | 'target' } | undefined {
+  const m = /^\/([^/]+)\/([^/]+)$/.exec(side.path);
+  if (!m) return undefined;
+  const [, volume, bucket] = m as unknown as [string, string, string];
+  const ours = (b: string) => p.source.bucket === ALL_BUCKETS || p.source.bucket === b;
+  if (side.cluster === p.source.cluster && volume === p.source.volume && ours(bucket)) return { bucket, role: 'source' };
+  if (p.replicate.some((t) => t.cluster === side.cluster && t.volume === volume) && ours(bucket)) return { bucket, role: 'target' };
+  return undefined;
 }
