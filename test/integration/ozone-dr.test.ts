@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WebHdfs } from '../../src/hadoop/webhdfs.js';
 import { at, HBR, hbr, hbrEnv, tempDir, throttledHadoop } from '../helpers/hbr.js';
-import { startOzone, type Ozone } from '../helpers/ozone.js';
+import { startOzones, stopOzones, type Ozone } from '../helpers/ozone.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
 let primary: Ozone;
@@ -22,21 +22,10 @@ const snap = (iso: string) => `hbr-${iso.replace(/[-:]/g, '').slice(0, 15)}z`.to
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 test.before(async () => {
-  primary = await startOzone('oz-src');
-  dr = await startOzone('oz-tgt');
+  [primary, dr] = (await startOzones('oz-src', 'oz-tgt')) as [Ozone, Ozone];
 });
 
-test.after(() => {
-  const errors: string[] = [];
-  for (const c of [primary, dr]) {
-    try {
-      c?.stop();
-    } catch (err) {
-      errors.push((err as Error).message);
-    }
-  }
-  if (errors.length) throw new Error(errors.join('\n'));
-});
+test.after(() => stopOzones(primary, dr));
 
 interface ApplyJson {
   done: Array<{ id: string; outcome: { bytesCopied?: number; filesCopied?: number; note?: string } }>;
@@ -202,16 +191,18 @@ test('5. kill -9 of hbr apply mid-DistCp: the DistCp is not left running, the ne
   });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const closed = new Promise((r) => child.on('close', r));
   const children = join(state, 'children');
   const deadline = Date.now() + 90_000;
   while (!(existsSync(children) && readdirSync(children).length > 0)) {
-    assert.ok(Date.now() < deadline, `distcp never started:\n${out}`);
+    assert.ok(Date.now() < deadline && child.exitCode === null, `distcp never started (or hbr ended):\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   const rec = JSON.parse(readFileSync(join(children, readdirSync(children)[0]!), 'utf8')) as { pid: number };
   await new Promise((r) => setTimeout(r, 6000)); // JVM up, job running, bytes flowing
   child.kill('SIGKILL');
-  await new Promise((r) => child.on('close', r));
+  await closed;
   assert.match(out, /ozone\.replicate\.diff .*started/);
   assert.not.match(out, /ozone\.replicate\.diff .*done/, 'the kill must land before the copy finished');
   const alive = (pid: number) => {
@@ -232,7 +223,31 @@ test('5. kill -9 of hbr apply mid-DistCp: the DistCp is not left running, the ne
   assert.is((await plan(file, state, at(T0, 6.5))).code, 0);
 });
 
-test('6. a DR bucket that holds keys but shares no snapshot is held (shown in the plan), and replaced only with --allow-overwrite', async () => {
+test('6. hbr restore ozone from the DR side: a whole bucket, then one key, byte-identical, into new places only', async () => {
+  assert.ok(pair, 'test 1 made the pair');
+  const { bucket, path, file, state } = pair!;
+  const newest = (await snapshots(dr.client, path)).filter((n) => n.startsWith('hbr-')).pop()!;
+  const want = await tree(primary.client, `${path}/.snapshot/${newest}`);
+  const restored = `/${VOL}/${bucket.slice(0, 40)}-rb`;
+  const restore = (args: string[]) => hbr(['restore', 'ozone', '-f', file, '--state-dir', state, '--policy', 'pair', '--from', 'dr', ...args], { HBR_NOW: at(T0, 7) });
+  const shown = await restore(['--to', restored]);
+  assert.match(shown.stdout + shown.stderr, new RegExp(`\\+ restore\\.ozone\\s+oz-src:${restored} <- oz-tgt:${path}@${newest}`));
+  assert.is(await primary.client.stat(restored), undefined, 'a plan without --auto-approve does nothing');
+  const r = await restore(['--to', restored, '--auto-approve']);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.equal(await tree(primary.client, restored), want);
+
+  const one = `/${VOL}/${bucket.slice(0, 40)}-rk/keep.bin`;
+  const k = await restore(['--path', 'keep.bin', '--to', one, '--auto-approve']);
+  assert.is(k.code, 0, k.stdout + k.stderr);
+  assert.is(sha(await primary.client.open(one)), want['/keep.bin']);
+  // never over anything: an existing destination is refused
+  const again = await restore(['--to', restored, '--auto-approve']);
+  assert.is.not(again.code, 0);
+  assert.match(again.stdout + again.stderr, /exists: a restore goes to a new place/);
+});
+
+test('7. a DR bucket that holds keys but shares no snapshot is held (shown in the plan), and replaced only with --allow-overwrite', async () => {
   const bucket = uniq('div').toLowerCase().replace(/[^a-z0-9-]/g, '-');
   const path = `/${VOL}/${bucket}`;
   assert.ok(await primary.client.mkdirs(path));
@@ -257,7 +272,33 @@ test('6. a DR bucket that holds keys but shares no snapshot is held (shown in th
   assert.equal(await tree(dr.client, path), await tree(primary.client, path));
 });
 
-test('7. errors: an unknown cluster kind and an Ozone policy on an HDFS cluster, with file:line:col; non-zero exit', async () => {
+test('8. bucket: "*": a volume policy picks up a bucket created after the policy was written, with its own snapshots and pair', async () => {
+  const volume = uniq('vall').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const p = primary.client;
+  assert.ok(await p.mkdirs(`/${volume}/first`));
+  await p.create(`/${volume}/first/a.txt`, Buffer.from('first bucket'));
+  const dir = tempDir('ozone-vol');
+  const file = writePolicy(dir, { name: 'vol', volume, bucket: '"*"', keep: '{ last: 2 }', drKeep: '{ last: 2 }' });
+  const state = join(dir, 'state');
+  await apply(file, state, T0);
+  assert.equal(await snapshots(dr.client, `/${volume}/first`), [snap(T0)]);
+
+  // a bucket made after the policy was written
+  assert.ok(await p.mkdirs(`/${volume}/later`));
+  await p.create(`/${volume}/later/dir/b.bin`, randomBytes(100_000));
+  const t = at(T0, 0.5);
+  const pl = await plan(file, state, t);
+  assert.is(pl.code, 2, pl.out);
+  assert.match(pl.out, new RegExp(`\\+ ozone\\.snapshot\\.create\\s+oz-src:/${volume}/later@${snap(t)}`));
+  assert.match(pl.out, new RegExp(`\\+ ozone\\.replicate\\.bootstrap\\s+oz-tgt:/${volume}/later@${snap(t)}`));
+  assert.not.match(pl.out, new RegExp(`/${volume}/first@`), 'the first bucket is not due');
+  await apply(file, state, t);
+  assert.equal(await tree(dr.client, `/${volume}/later`), await tree(p, `/${volume}/later`));
+  assert.equal(await snapshots(dr.client, `/${volume}/later`), [snap(t)]);
+  assert.is((await plan(file, state, at(T0, 0.6))).code, 0);
+});
+
+test('9. errors: an unknown cluster kind and an Ozone policy on an HDFS cluster, with file:line:col; non-zero exit', async () => {
   const dir = tempDir('ozone-bad');
   const file = join(dir, 'bad.yaml');
   writeFileSync(
@@ -280,6 +321,20 @@ policies:
   const r2 = await hbr(['validate', '-f', file]);
   assert.is.not(r2.code, 0);
   assert.match(r2.stdout + r2.stderr, /bad\.yaml:7:\d+: policies\.x\.source\.cluster: cluster 'hd' is a hdfs cluster .*Ozone bucket snapshots need an ozone cluster/);
+  // a volume policy and a policy on one of its buckets would both manage that bucket: refused
+  writeFileSync(
+    file,
+    `version: 1
+clusters:
+  oz: { ozone: { om: "a:1", httpfs: http://a:2, fs: "ofs://a:1" } }
+policies:
+  all: { source: { cluster: oz }, ozone: { volume: vol1, bucket: "*", every: 1h } }
+  one: { source: { cluster: oz }, ozone: { volume: vol1, bucket: b01, every: 1h } }
+`,
+  );
+  const r3 = await hbr(['validate', '-f', file]);
+  assert.is.not(r3.code, 0);
+  assert.match(r3.stdout + r3.stderr, /bad\.yaml:\d+:\d+: .*(overlap|nested|inside|also)/i);
 });
 
 test.run();
