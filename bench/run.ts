@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark prints its figures and a ratio against a baseline measured in
  * the same run. Needs the test bed (started here if it is not up). `npm run bench -- plan` or
  * `npm run bench -- daemon`, `npm run bench -- restore`, `npm run bench -- audit`, `npm run bench -- blocks` or
- * `npm run bench -- blocks-restore` runs one.
+ * `npm run bench -- blocks-restore` or `npm run bench -- ozone` runs one.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { benchBlocks } from './blocks.js';
 import { benchBlocksRestore } from './blocks-restore.js';
 import { benchDaemon } from './daemon.js';
 import { benchHbrPlan, benchPlanner } from './plan.js';
+import { benchOzone } from './ozone.js';
 import { benchRestore } from './restore.js';
 
 const only = process.argv[2];
@@ -54,4 +55,8 @@ if (!only || only === 'blocks-restore') {
   ensureTestbed();
   console.log('bench/blocks-restore: hbr restore blocks from S3 vs a plain streaming WebHDFS CREATE of the same bytes');
   await benchBlocksRestore();
+}
+if (!only || only === 'ozone') {
+  console.log('bench/ozone: hbr plan of a volume policy over Ozone buckets vs one `ozone sh snapshot list` per bucket');
+  await benchOzone();
 }
