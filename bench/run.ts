@@ -2,7 +2,8 @@
  * `npm run bench`: every benchmark prints its figures and a ratio against a baseline measured in
  * the same run. Needs the test bed (started here if it is not up). `npm run bench -- plan` or
  * `npm run bench -- daemon`, `npm run bench -- restore`, `npm run bench -- audit`, `npm run bench -- blocks` or
- * `npm run bench -- blocks-restore` or `npm run bench -- hbase` runs one.
+ * `npm run bench -- blocks-restore`, `npm run bench -- hbase` or `npm run bench -- ozone` runs one
+ * (the last two are opt-in: each starts its own servers).
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { benchBlocksRestore } from './blocks-restore.js';
 import { benchDaemon } from './daemon.js';
 import { benchHbase } from './hbase.js';
 import { benchHbrPlan, benchPlanner } from './plan.js';
+import { benchOzone } from './ozone.js';
 import { benchRestore } from './restore.js';
 
 const only = process.argv[2];
@@ -61,4 +63,10 @@ if (only === 'hbase') {
   ensureTestbed();
   console.log('bench/hbase: hbr plan over the backup history of 20 tables through REST vs hbase backup history per table through the CLI');
   await benchHbase();
+}
+if (only === 'ozone') {
+  // Opt-in (it starts an Ozone cluster, ~1.1 GB, and makes 200 JVM calls): not part of the default run.
+  ensureTestbed();
+  console.log('bench/ozone: hbr plan of a volume policy over Ozone buckets vs one `ozone sh snapshot list` per bucket');
+  await benchOzone();
 }

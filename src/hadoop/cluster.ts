@@ -3,6 +3,7 @@
  * works on HDFS (snapshots and DR today; block backups next). Also its canonical endpoint, so two
  * names for one NameNode are seen as one (docs/architecture.md, "Claims").
  */
+import { userInfo } from 'node:os';
 import type { Cluster, SourceLocation } from '../model/policy.js';
 
 export interface HdfsCluster {
@@ -50,3 +51,13 @@ function authority(url: string, defaultPort: number): string {
 export function hdfsEndpoint(c: HdfsCluster | undefined, name: string): string {
   return c ? `hdfs://${authority(c.fs, 8020)}` : `cluster:${name}`;
 }
+
+/**
+ * The simple-auth user a WebHDFS (or HttpFS) request carries, as Hadoop's own clients pick it: the
+ * cluster's `user`, else HADOOP_USER_NAME, else the OS user running hbr. Shared by HDFS and Ozone.
+ */
+export function simpleAuthUser(user: string | undefined): string {
+  return user ?? process.env.HADOOP_USER_NAME ?? (osUser ??= userInfo().username);
+}
+/** The OS user, read once: userInfo() is a getpwuid call, and observation made a client per directory (README, issue 16). */
+let osUser: string | undefined;

@@ -59,6 +59,29 @@ export function isHbrSnapshot(name: string): boolean {
   return parseSnapshotName(name) !== undefined;
 }
 
+/** How a system writes and reads hbr's snapshot names. */
+export interface SnapshotNaming {
+  name(at: number): string;
+  /** the time the name encodes, or undefined when the name is not hbr's in this form */
+  parse(name: string): number | undefined;
+}
+
+const LOWER_RE = /^hbr-(\d{8})t(\d{6})z$/;
+
+/**
+ * The same name lower-cased, hbr-20261122t130000z: Ozone refuses upper-case snapshot names
+ * ("Invalid snapshot name", seen on the test bed's Ozone 2.2.0; its resource names are lower-case
+ * like bucket names). Only the lower-case form is hbr's there, so a name in HDFS's form is foreign
+ * on Ozone and the other way round.
+ */
+export const LOWER_CASE_NAMING: SnapshotNaming = {
+  name: (at) => snapshotName(at).toLowerCase(),
+  parse: (name) => {
+    const m = LOWER_RE.exec(name);
+    return m ? parseSnapshotName(`hbr-${m[1]}T${m[2]}Z`) : undefined;
+  },
+};
+
 const ARCHIVE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})Z\.tar\.gz$/;
 
 /** `<prefix><UTC yyyy-MM-ddTHH-mm-ssZ>.tar.gz`, e.g. zookeeper-backup-2026-11-22T13-00-00Z.tar.gz */

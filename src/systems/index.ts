@@ -10,6 +10,7 @@ import { audit } from './audit/index.js';
 import { blocks } from './blocks/index.js';
 import { hbase } from './hbase/index.js';
 import { hdfs } from './hdfs/index.js';
+import { ozone } from './ozone/index.js';
 import type { ExecutorRegistry, System } from './types.js';
 import { zookeeper } from './zookeeper/index.js';
 
@@ -19,6 +20,7 @@ export const SYSTEMS: readonly System[] = [
   audit,
   blocks,
   hbase,
+  ozone,
 ];
 
 function index<T>(what: string, pairs: Array<[string, T]>): Map<string, T> {

@@ -136,13 +136,17 @@ export function at(t0: string, hours: number): string {
 
 /**
  * A `hadoop` launcher in `dir` whose DistCp is throttled to `mbPerMap` MB/s per map (a slow link),
- * so a kill or a stop lands mid-copy. hbr passes a generic -D option first; DistCp's own options
- * must follow it.
+ * so a kill or a stop lands mid-copy. hbr passes generic -D options first; DistCp's own options
+ * must follow them.
  */
 export function throttledHadoop(dir: string, mbPerMap: number): string {
   const real = testbed().HBR_TB_HADOOP;
   const slow = join(dir, 'hadoop-slow');
-  writeFileSync(slow, `#!/usr/bin/env bash\nif [ "$1" = distcp ]; then d=$2; shift 2; exec "${real}" distcp "$d" -bandwidth ${mbPerMap} "$@"; fi\nexec "${real}" "$@"\n`);
+  // -bandwidth goes after every leading generic option (-Dhbr.step=…, an Ozone cluster's -Dozone.replication=…)
+  writeFileSync(
+    slow,
+    `#!/usr/bin/env bash\nif [ "$1" = distcp ]; then shift; g=(); while [ "\${1#-D}" != "$1" ]; do g+=("$1"); shift; done; exec "${real}" distcp "\${g[@]}" -bandwidth ${mbPerMap} "$@"; fi\nexec "${real}" "$@"\n`,
+  );
   chmodSync(slow, 0o755);
   return slow;
 }

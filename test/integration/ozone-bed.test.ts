@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { parseJobCounters, runHadoopOk } from '../../src/hadoop/cli.js';
 import { WebHdfsError } from '../../src/hadoop/webhdfs.js';
-import { startOzone, type Ozone } from '../helpers/ozone.js';
+import { startOzones, stopOzones, type Ozone } from '../helpers/ozone.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
 let primary: Ozone;
@@ -24,21 +24,10 @@ const ONE = '-Dozone.replication=1';
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 test.before(async () => {
-  primary = await startOzone('oz-primary');
-  dr = await startOzone('oz-dr');
+  [primary, dr] = (await startOzones('oz-primary', 'oz-dr')) as [Ozone, Ozone];
 });
 
-test.after(() => {
-  const errors: string[] = [];
-  for (const c of [primary, dr]) {
-    try {
-      c?.stop();
-    } catch (err) {
-      errors.push((err as Error).message);
-    }
-  }
-  if (errors.length) throw new Error(errors.join('\n'));
-});
+test.after(() => stopOzones(primary, dr));
 
 test('a volume and a bucket are made over HttpFS (MKDIRS on ofs), on both clusters', async () => {
   for (const c of [primary, dr]) {

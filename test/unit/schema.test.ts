@@ -459,7 +459,7 @@ test('credential key anywhere (a password next to a cluster)', async () => {
 test('a cluster with both hdfs and zookeeper', async () => {
   await expectOne(
     { 'p.yaml': 'version: 1\nclusters:\n  x:\n    hdfs: { webhdfs: http://nn:9870, fs: hdfs://nn:8020 }\n    zookeeper: { connect: zk:2181 }\n' },
-    'p.yaml', 3, 3, ["expected exactly one of 'hdfs', 'zookeeper' or 'hbase', found 'hdfs' and 'zookeeper'"],
+    'p.yaml', 3, 3, ["expected exactly one of 'hdfs', 'zookeeper', 'hbase' or 'ozone', found 'hdfs' and 'zookeeper'"],
   );
 });
 

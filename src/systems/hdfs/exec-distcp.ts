@@ -14,10 +14,8 @@
  * DistCp 3.x fails ("DistCp sync failed") rather than silently falling back to a full copy when
  * -diff's preconditions do not hold, so a full copy only ever happens when the plan says so.
  */
-import { randomBytes } from 'node:crypto';
 import { crashPoint } from '../../model/faults.js';
-import { trackChild, untrackChild } from '../../hadoop/children.js';
-import { parseJobCounters, runHadoopOk } from '../../hadoop/cli.js';
+import { runDistcpJob } from '../../hadoop/distcp.js';
 import type { ExecContext, Executor, StepOutcome } from '../types.js';
 import { fsFor, hdfsCluster, snapshotExists } from './exec-snapshots.js';
 import { bootstrapMark, renamedBase, SCRATCH_PREFIX, xattrsDisabled } from './scratch.js';
@@ -63,32 +61,8 @@ async function distcp(step: Step, ctx: ExecContext, args: string[]): Promise<Ste
   return outcome;
 }
 
-async function distcpRaw(stepId: string, ctx: ExecContext, args: string[]): Promise<StepOutcome> {
-  const marker = `hbr-step=${randomBytes(6).toString('hex')}`;
-  let pid: number | undefined;
-  let lastProgress = '';
-  // The marker rides on the JVM's command line (a generic -D option), so a later run can tell
-  // this DistCp from any other process that happens to get the same pid.
-  const r = await runHadoopOk(['distcp', `-Dhbr.step=${marker}`, ...args], {
-    hadoop: ctx.hadoop,
-    signal: ctx.signal,
-    onSpawn: (p) => {
-      pid = p;
-      trackChild(ctx.stateDir, { pid: p, marker, startedAt: Date.now(), step: stepId });
-    },
-    onStderrLine: (line) => {
-      const m = /mapreduce\.Job:\s+(map \d+% reduce \d+%)/.exec(line);
-      if (m && !lastProgress) crashPoint(`distcp:running ${stepId}`); // a kill here leaves DistCp mid-copy
-      if (m && m[1] !== lastProgress) {
-        lastProgress = m[1]!;
-        ctx.log(`distcp ${m[1]}`);
-      }
-    },
-  }).finally(() => {
-    if (pid !== undefined) untrackChild(ctx.stateDir, pid);
-  });
-  const c = parseJobCounters(r.stderr)['DistCp Counters'] ?? {};
-  return { bytesCopied: c['Bytes Copied'] ?? 0, filesCopied: c['Files Copied'] ?? 0 };
+function distcpRaw(stepId: string, ctx: ExecContext, args: string[]): Promise<StepOutcome> {
+  return runDistcpJob(stepId, ctx, args);
 }
 
 function params(step: Step) {

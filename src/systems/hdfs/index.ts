@@ -5,6 +5,7 @@
 import { hdfsEndpoint, isHdfsCluster, loadHdfsCluster } from '../../hadoop/cluster.js';
 import type { Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
+import { pairSourceText, pairStepClaims } from '../../planner/pair-claims.js';
 import type { System } from '../types.js';
 import { checkHdfsStep } from './check.js';
 import { hdfsDrill, removeHdfsDrillScratch } from './drill.js';
@@ -28,10 +29,10 @@ const SNAPSHOT_DEADLINE = 2 * MIN;
 /** DistCp of a large tree. */
 const REPLICATE_DEADLINE = 360 * MIN;
 
-/** `<endpoint>\0<path>` of a directory of cluster `name` (by name when the config is not at hand). */
-function dirClaim(config: Config | undefined, cluster: string, path: string): string {
+/** The canonical endpoint of cluster `name` (by name when the config is not at hand). */
+function endpointOf(config: Config | undefined, cluster: string): string {
   const c = config?.clusters[cluster];
-  return `${config ? hdfsEndpoint(isHdfsCluster(c) ? c : undefined, cluster) : `cluster:${cluster}`}\u0000${path}`;
+  return config ? hdfsEndpoint(isHdfsCluster(c) ? c : undefined, cluster) : `cluster:${cluster}`;
 }
 
 export const hdfs: System<HdfsSnapshotPolicy> = {
@@ -43,20 +44,8 @@ export const hdfs: System<HdfsSnapshotPolicy> = {
   load: loadHdfsPolicy,
   claims: hdfsClaims,
   protects: hdfsProtects,
-  stepClaims(step: Step, config) {
-    const r = [dirClaim(config, step.target.cluster, step.target.path)];
-    const src = isHdfsStep(step) ? step.params.source : undefined;
-    if (src) {
-      const k = dirClaim(config, src.cluster, src.path);
-      if (k !== r[0]) r.push(k);
-    }
-    return r;
-  },
-  describeSource(step) {
-    const src = isHdfsStep(step) ? step.params.source : undefined;
-    if (!src) return undefined;
-    return step.params.toSnapshot ? `${src.cluster}:${src.path}@${step.params.toSnapshot}` : `${src.cluster}:${src.path}`;
-  },
+  stepClaims: (step: Step, config) => pairStepClaims(step, isHdfsStep(step) ? step.params.source : undefined, (c) => endpointOf(config, c)),
+  describeSource: (step) => (isHdfsStep(step) ? pairSourceText(step.params.source, step.params.toSnapshot) : undefined),
   schedule: (p) => p.snapshots.schedule,
   scope: (p) => [...new Set([p.source.cluster, ...p.replicate.map((r) => r.to.cluster)])].sort(),
   observe: (config, policies, opts) =>

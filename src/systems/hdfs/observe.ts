@@ -6,11 +6,10 @@
  * Observers never plan: the only choice made here is *which* snapshot diff to ask a target for
  * (the newest name common with its source), because that is what the planner needs to see.
  */
-import { userInfo } from 'node:os';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { dirKey, type Observed, type ObservedDir, type UnfinishedStep } from '../../model/observed.js';
 import type { Config } from '../../model/policy.js';
-import { isHdfsCluster, type HdfsCluster } from '../../hadoop/cluster.js';
+import { isHdfsCluster, simpleAuthUser, type HdfsCluster } from '../../hadoop/cluster.js';
 import { newestCommon, newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
 import { trustedUntil } from '../../model/names.js';
 import { bootstrapMark, markedCopy, xattrsDisabled } from './scratch.js';
@@ -39,10 +38,8 @@ export interface ObserveOptions {
  * HADOOP_USER_NAME, else the OS user running hbr.
  */
 export function hdfsUser(cluster: HdfsCluster): string {
-  return cluster.user ?? process.env.HADOOP_USER_NAME ?? (osUser ??= userInfo().username);
+  return simpleAuthUser(cluster.user);
 }
-/** The OS user, read once: userInfo() is a getpwuid call, and observation made a client per directory (README, issue 16). */
-let osUser: string | undefined;
 
 export function clientFor(cluster: HdfsCluster, timeoutMs?: number): WebHdfs {
   return new WebHdfs({ baseUrl: cluster.webhdfs, user: hdfsUser(cluster), ...(timeoutMs ? { timeoutMs } : {}) });

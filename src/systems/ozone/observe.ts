@@ -1,0 +1,108 @@
+/**
+ * Observes the Ozone buckets the policies name, over each cluster's HttpFS gateway (WebHDFS on
+ * ofs; docs/design/ozone-notes.md): GETFILESTATUS of /volume/bucket, LISTSTATUS of its `.snapshot`
+ * (the gateway has no GETSNAPSHOTLIST), and for DR pairs a content summary (a target that holds
+ * data but shares no snapshot is diverged). The shape is HDFS's (Observed.dirs), so the shared
+ * snapshot helpers and floors (src/hadoop/snapshots.ts, src/planner/snapshot-floors.ts) read it.
+ */
+import pLimit from 'p-limit';
+import { simpleAuthUser } from '../../hadoop/cluster.js';
+import { WebHdfs } from '../../hadoop/webhdfs.js';
+import { newestCommon } from '../../hadoop/snapshots.js';
+import { LOWER_CASE_NAMING, trustedUntil } from '../../model/names.js';
+import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js';
+import type { Config } from '../../model/policy.js';
+import type { ObservedPart } from '../types.js';
+import { changedSince } from './changes.js';
+import { bucketsOf, isOzoneCluster, isVolumePolicy, pairFor, snapshotDir, volumeKey, type BucketPair, type OzoneCluster, type OzonePart, type OzonePolicy } from './types.js';
+
+/** Requests in flight per run. */
+const CONCURRENCY = 8;
+
+export function gatewayFor(c: OzoneCluster, timeoutMs?: number): WebHdfs {
+  return new WebHdfs({ baseUrl: c.httpfs, user: simpleAuthUser(c.user), ...(timeoutMs ? { timeoutMs } : {}) });
+}
+
+/** One bucket: exists, its snapshots oldest first, and (when asked) its size. */
+export async function observeBucket(fs: WebHdfs, cluster: string, path: string, sized: boolean): Promise<ObservedDir> {
+  const stat = await fs.stat(path);
+  if (!stat) return { cluster, path, exists: false, snapshottable: false, snapshots: [] };
+  const [snaps, summary] = await Promise.all([fs.listStatus(snapshotDir(path)), sized ? fs.getContentSummary(path) : Promise.resolve(undefined)]);
+  return {
+    cluster,
+    path,
+    exists: true,
+    // every Ozone bucket takes snapshots (ozone.filesystem.snapshot.enabled): nothing to allow
+    snapshottable: true,
+    snapshots: snaps.map((s) => ({ name: s.pathSuffix, createdAt: s.modificationTime })).sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name)),
+    ...(summary ? { size: { bytes: summary.length, files: summary.fileCount } } : {}),
+  };
+}
+
+export async function observeOzone(config: Config, policies: OzonePolicy[], opts: { timeoutMs?: number; now?: () => number }): Promise<ObservedPart & { at: number; part: OzonePart }> {
+  const limit = pLimit(CONCURRENCY);
+  const dirs: Record<string, ObservedDir> = {};
+  const errors: Observed['errors'] = [];
+  const part: OzonePart = { volumes: {} };
+  const gateway = (cluster: string) => gatewayFor(config.clusters[cluster] as OzoneCluster, opts.timeoutMs);
+
+  // The buckets of each volume a volume policy covers (`bucket: "*"`): one LISTSTATUS of /volume,
+  // every run, so a bucket made after the policy was written is in the next plan.
+  const volumes = new Map<string, { cluster: string; volume: string }>();
+  for (const p of policies) if (isVolumePolicy(p) && isOzoneCluster(config.clusters[p.source.cluster])) volumes.set(volumeKey(p.source.cluster, p.source.volume), { cluster: p.source.cluster, volume: p.source.volume });
+  await Promise.all(
+    [...volumes.entries()].map(([k, v]) =>
+      limit(async () => {
+        try {
+          const list = await gateway(v.cluster).listStatus(`/${v.volume}`);
+          part.volumes[k] = list.filter((s) => s.type === 'DIRECTORY').map((s) => s.pathSuffix).sort();
+        } catch (err) {
+          errors.push({ cluster: v.cluster, path: `/${v.volume}`, message: `cannot list the buckets of volume ${v.volume}: ${(err as Error).message}` });
+        }
+      }),
+    ),
+  );
+
+  const pairs: BucketPair[] = policies.flatMap((p) => (bucketsOf(p, part) ?? []).map((b) => pairFor(p, b)));
+  const wanted = new Map<string, { cluster: string; path: string; sized: boolean }>();
+  for (const { source, targets } of pairs) {
+    for (const side of [source, ...targets.map((t) => t.side)]) {
+      const k = dirKey(side.cluster, side.path);
+      const w = wanted.get(k);
+      wanted.set(k, { ...side, sized: (w?.sized ?? false) || targets.length > 0 });
+    }
+  }
+  const down = new Set<string>();
+  await Promise.all(
+    [...wanted.entries()].map(([k, w]) =>
+      limit(async () => {
+        if (!isOzoneCluster(config.clusters[w.cluster]) || down.has(w.cluster)) return;
+        try {
+          dirs[k] = await observeBucket(gateway(w.cluster), w.cluster, w.path, w.sized);
+        } catch (err) {
+          down.add(w.cluster);
+          errors.push({ cluster: w.cluster, path: w.path, message: (err as Error).message });
+        }
+      }),
+    ),
+  );
+  // A DR bucket written behind hbr's back (or left half-copied by a killed -diff) since the newest
+  // snapshot it shares with its source: compared over the gateway (./changes.ts).
+  const until = trustedUntil((opts.now ?? Date.now)());
+  await Promise.all(
+    pairs.flatMap(({ source, targets }) => {
+      const S = dirs[dirKey(source.cluster, source.path)];
+      return targets.map(async (t) => {
+        const T = dirs[dirKey(t.side.cluster, t.side.path)];
+        const common = T?.exists ? newestCommon(S, T, until, LOWER_CASE_NAMING.parse) : undefined;
+        if (!T || !common || T.changedSince) return;
+        try {
+          T.changedSince = await changedSince(gateway(t.side.cluster), t.side.path, common.name, limit);
+        } catch (err) {
+          errors.push({ cluster: t.side.cluster, path: t.side.path, message: `cannot compare ${t.side.path} with its snapshot ${common.name}: ${(err as Error).message}` });
+        }
+      });
+    }),
+  );
+  return { at: (opts.now ?? Date.now)(), dirs, errors, part };
+}

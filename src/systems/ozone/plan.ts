@@ -1,0 +1,212 @@
+/**
+ * The Ozone planner rules (pure: config + observed + now → steps). Per policy: the scheduled hbr
+ * snapshot of the source bucket; per DR target the pair rule HDFS follows (docs/policies.md,
+ * "Diverged and held pairs"): no common snapshot → bootstrap (full DistCp of the newest source
+ * snapshot, then the same name on the target) unless the target holds data or snapshots, which
+ * holds the pair for the operator (`--allow-overwrite` makes it a `-/+` replace); a newer source
+ * snapshot → `distcp -update -diff <common> <newest>`, then the same name on the target. Then
+ * retention on every bucket involved: the policy's keep-rules and the shared floors
+ * (src/planner/snapshot-floors.ts) as keep-rules (src/planner/retention.ts).
+ */
+import { futureNames, newestCommon, newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
+import { iso } from '../../model/format.js';
+import { LOWER_CASE_NAMING, trustedUntil } from '../../model/names.js';
+import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js';
+import { Action, stepId } from '../../model/plan.js';
+import type { Config, Keep } from '../../model/policy.js';
+import type { PlanBuilder } from '../../planner/builder.js';
+import { formatKeep, keepWhere, prune, rulesForKeep, type Candidate } from '../../planner/retention.js';
+import { isDue } from '../../planner/schedule.js';
+import type { PairSide } from '../../planner/snapshot-floors.js';
+import { bucketFloors, mustFollow } from './safety.js';
+import { bucketsOf, isVolumePolicy, KIND, pairFor, type BucketPair, type OzonePart, type OzonePolicy, type OzoneStep } from './types.js';
+
+const text = (s: PairSide) => `${s.cluster}:${s.path}`;
+/** Ozone's hbr names are lower-case (src/model/names.ts, LOWER_CASE_NAMING): hbr-20261122t130000z. */
+const { name, parse } = LOWER_CASE_NAMING;
+
+export function planOzone(b: PlanBuilder, policies: OzonePolicy[], observed: Observed, now: number, config: Config): void {
+  const retention = new Map<string, { side: PairSide; policy: string; keeps: Keep[] }>();
+  const addRetention = (side: PairSide, policy: string, keep: Keep) => {
+    const k = dirKey(side.cluster, side.path);
+    const r = retention.get(k);
+    if (r) r.keeps.push(keep);
+    else retention.set(k, { side, policy, keeps: [keep] });
+  };
+  const part = observed.parts?.ozone as OzonePart | undefined;
+  for (const p of [...policies].sort((x, y) => (x.name < y.name ? -1 : 1))) {
+    const buckets = bucketsOf(p, part);
+    if (!buckets) {
+      b.notPlanned(p.name, `the buckets of volume ${p.source.cluster}:/${p.source.volume} were not listed${observed.errors.filter((e) => e.cluster === p.source.cluster).map((e) => ` (${e.message})`).join('')}: nothing planned for this policy`);
+      continue;
+    }
+    if (isVolumePolicy(p) && buckets.length === 0) b.warn(`volume ${p.source.cluster}:/${p.source.volume} has no bucket yet`, p.name);
+    for (const bucket of buckets) planPolicy(b, p, pairFor(p, bucket), observed, now, addRetention);
+  }
+  for (const r of retention.values()) planRetention(b, r.side, r.policy, r.keeps, config, observed, now);
+}
+
+function notObserved(observed: Observed, s: PairSide): string {
+  const errs = observed.errors.filter((e) => e.cluster === s.cluster && (e.path === undefined || e.path === s.path));
+  return `${text(s)} was not observed${errs.length ? ` (${errs.map((e) => e.message).join('; ')})` : ''}`;
+}
+
+function warnFuture(b: PlanBuilder, policy: string, s: PairSide, dir: ObservedDir, now: number): void {
+  const future = futureNames(snapshotNames(dir), trustedUntil(now), parse);
+  if (future.length) b.warn(`${text(s)} has ${future.length} snapshot name${future.length === 1 ? '' : 's'} dated in the future (${future.slice(0, 3).join(', ')}; now is ${iso(now)}): not counted as recovery points and never deleted; check the clocks`, policy);
+}
+
+function planPolicy(b: PlanBuilder, p: OzonePolicy, pair: BucketPair, observed: Observed, now: number, addRetention: (s: PairSide, policy: string, keep: Keep) => void): void {
+  const P = p.name;
+  const { source, targets } = pair;
+  const S = observed.dirs[dirKey(source.cluster, source.path)];
+  if (!S) return b.notPlanned(P, `source bucket ${notObserved(observed, source)}: nothing planned for this policy`);
+  if (!S.exists) return b.warn(`source bucket ${text(source)} does not exist: nothing planned for this policy`, P);
+  warnFuture(b, P, source, S, now);
+  const until = trustedUntil(now);
+  const names = snapshotNames(S);
+  let created: string | undefined;
+  const latest = newestHbr(names, until, undefined, parse);
+  const due = isDue(p.snapshots.schedule, latest, now);
+  if (!due.due && 'error' in due && due.error) b.warn(`schedule: ${due.error}`, P);
+  // A DR bucket that changed since the newest source snapshot, which it shares: its re-sync needs a
+  // newer snapshot to copy (./exec.ts, repair), so one is taken now even off schedule.
+  const stale = targets.find((t) => {
+    const cs = observed.dirs[dirKey(t.side.cluster, t.side.path)]?.changedSince;
+    return latest !== undefined && cs?.changed === true && cs.snapshot === latest.name;
+  });
+  const reason = due.due ? due.reason : stale ? `${text(stale.side)} changed since ${latest!.name}: a newer snapshot to re-sync it to` : undefined;
+  if (reason !== undefined && !names.includes(name(now))) {
+    const target = { ...source, snapshot: name(now) };
+    created = b.add({ id: stepId(KIND.create, target), kind: KIND.create, action: Action.Create, policy: P, target, params: {}, reason, dependsOn: [] });
+    names.push(target.snapshot);
+  }
+  addRetention(source, P, p.snapshots.keep);
+  const newest = newestHbr(names, until, undefined, parse);
+
+  for (const t of targets) {
+    const T = observed.dirs[dirKey(t.side.cluster, t.side.path)];
+    if (!T) {
+      b.warn(`DR target bucket ${notObserved(observed, t.side)}: its replication is not planned`, P);
+      continue;
+    }
+    warnFuture(b, P, t.side, T, now);
+    addRetention(t.side, P, t.keep);
+    if (!newest) {
+      b.warn(`no hbr snapshot of ${text(source)} to replicate to ${text(t.side)}`, P);
+      continue;
+    }
+    planPair(b, p, source, S, t.side, T, newest.name, created && newest.name === name(now) ? [created] : [], until, observed);
+  }
+}
+
+function planPair(b: PlanBuilder, p: OzonePolicy, source: PairSide, S: ObservedDir, to: PairSide, T: ObservedDir, newest: string, deps: string[], until: number, observed: Observed): void {
+  const P = p.name;
+  const add = (s: Omit<OzoneStep, 'id' | 'policy'>) => b.add({ ...s, id: stepId(s.kind, s.target), policy: P });
+  const onTarget = new Set(snapshotNames(T));
+  const createOnTarget = (after: string, how: string) => {
+    if (onTarget.has(newest)) return b.warn(`${text(to)} already has a snapshot named ${newest} that was not copied by this plan: not created again`, P);
+    const target = { ...to, snapshot: newest };
+    add({ kind: KIND.create, action: Action.Create, target, params: {}, reason: `record ${newest} on the DR side after the ${how}`, dependsOn: [after] });
+  };
+  const common = T.exists ? newestCommon(S, T, until, parse) : undefined;
+  if (!common) {
+    // hbr's own bootstrap into this bucket, killed (its journal intent has no outcome) before the
+    // snapshot that ends it: resumed, only what differs moves. HDFS marks the target's parent for
+    // this (src/systems/hdfs/scratch.ts); Ozone buckets take no xattrs over the gateway, so the
+    // journal is the mark here (docs/ozone.md, "Crash safety").
+    const resuming = T.exists && T.snapshots.length === 0 && observed.unfinished.some((u) => u.kind === KIND.bootstrap && u.stepId.startsWith(`${KIND.bootstrap}:${to.cluster}:${to.path}@`));
+    const holdsData = T.exists && !resuming && (T.snapshots.length > 0 || T.size === undefined || T.size.files > 0 || T.size.bytes > 0);
+    let reason = `bootstrap: full copy of ${text(source)}@${newest}${T.exists ? '' : ' (target bucket does not exist yet)'}`;
+    if (resuming) reason += ": resumes hbr's interrupted copy (journal), only what differs moves";
+    if (holdsData) {
+      const what = `${T.size ? `${T.size.files} keys, ${T.size.bytes} bytes` : 'content of unknown size'} and ${T.snapshots.length} snapshot${T.snapshots.length === 1 ? '' : 's'}`;
+      if (!b.allowsOverwrite(text(to))) {
+        b.hold({
+          policy: P,
+          source: text(source),
+          target: text(to),
+          reason: 'diverged',
+          message: `DR pair ${text(source)} -> ${text(to)} is diverged: ${text(to)} holds ${what} but shares no snapshot with ${text(source)}; a copy would overwrite it, so hbr holds the pair (and deletes nothing there) until you decide: allow the overwrite with: hbr apply --allow-overwrite ${text(to)}`,
+        });
+        return;
+      }
+      reason += `; REPLACES the diverged target (${what}; overwrite allowed by the operator): distcp -update -delete`;
+    }
+    const boot = add({
+      kind: KIND.bootstrap,
+      action: holdsData ? Action.Replace : Action.Create,
+      target: { ...to, snapshot: newest },
+      params: { source, toSnapshot: newest },
+      reason,
+      dependsOn: deps,
+      ...(S.size ? { estimate: { bytes: S.size.bytes, files: S.size.files } } : {}),
+    });
+    return createOnTarget(boot, 'bootstrap');
+  }
+  const cs = T.changedSince;
+  if (cs?.snapshot === common.name && cs.changed) {
+    if (common.name === newest) return b.warn(`${text(to)} changed since ${common.name} and no newer source snapshot is planned: not repaired in this plan`, P);
+    // HDFS's rule for a DR copy written behind hbr's back (src/systems/hdfs/replication.ts): it is
+    // hbr's replica, so it is repaired, shown in the plan with what changed.
+    const fix = add({
+      kind: KIND.repair,
+      action: Action.Update,
+      target: { ...to, snapshot: newest },
+      params: { source, fromSnapshot: common.name, toSnapshot: newest },
+      reason: `DR bucket changed since ${common.name}: ${cs.entries} entr${cs.entries === 1 ? 'y' : 'ies'} (${(cs.shown ?? []).join(', ')}${cs.entries > (cs.shown?.length ?? 0) ? ', …' : ''}); re-sync from ${newest} (distcp -update -delete): what was written there is rolled back`,
+      dependsOn: deps,
+      ...(S.size ? { estimate: { bytes: S.size.bytes, files: S.size.files } } : {}),
+    });
+    return createOnTarget(fix, 're-sync');
+  }
+  if (common.name === newest) return;
+  const copy = add({
+    kind: KIND.diff,
+    action: Action.Update,
+    target: { ...to, snapshot: newest },
+    params: { source, fromSnapshot: common.name, toSnapshot: newest },
+    reason: `incremental copy ${common.name} -> ${newest} (distcp -update -diff: only what changed moves)`,
+    dependsOn: deps,
+  });
+  createOnTarget(copy, 'incremental copy');
+}
+
+function planRetention(b: PlanBuilder, side: PairSide, policy: string, keeps: Keep[], config: Config, observed: Observed, now: number): void {
+  const key = dirKey(side.cluster, side.path);
+  const dir = observed.dirs[key];
+  if (!dir?.exists) return;
+  const held = b.holdsOn(text(side));
+  if (held.length) return b.warn(`retention on ${text(side)} deletes nothing while the pair ${held[0]!.source} -> ${held[0]!.target} is held (${held[0]!.reason})`, policy);
+  const touching = b.steps.filter((s) => s.kind !== KIND.delete && (dirKey(s.target.cluster, s.target.path) === key || sourceKey(s) === key));
+  const { floors, unverifiable } = bucketFloors(side.cluster, side.path, config, observed, touching, now);
+  if (unverifiable.length) return b.warn(`retention on ${text(side)} not planned: ${unverifiable.join('; ')}`, policy);
+  const until = trustedUntil(now);
+  const time = (n: string) => {
+    const t = parse(n);
+    return t !== undefined && t <= until ? t : undefined;
+  };
+  // what this plan creates there counts toward the keep-rules too (never destroyed: planned), as in HDFS's retention
+  const observedNames = new Set(snapshotNames(dir));
+  const plannedNames = b.stepsAt(key).filter((s) => s.kind === KIND.create && s.target.snapshot && !observedNames.has(s.target.snapshot)).map((s) => s.target.snapshot!);
+  const candidates: Candidate[] = [
+    ...dir.snapshots.map((s) => ({ name: s.name, time: time(s.name), planned: false })),
+    ...plannedNames.map((n) => ({ name: n, time: time(n), planned: true })),
+  ];
+  const rules = [...floors.map((f) => keepWhere(`floor:${f.rule}`, f.protects)), ...keeps.flatMap((k) => rulesForKeep(k))];
+  const { destroy } = prune(candidates, rules);
+  if (!destroy.length) return;
+  const follow = mustFollow(side.cluster, side.path, config);
+  const dependsOn = b.steps.filter((s) => s.kind !== KIND.delete && follow.has(dirKey(s.target.cluster, s.target.path))).map((s) => s.id);
+  const reason = `outside keep ${keeps.map(formatKeep).join(' and ')}; no safety floor holds it`;
+  for (const c of destroy) {
+    if (c.planned) continue;
+    const target = { ...side, snapshot: c.name };
+    b.add({ id: stepId(KIND.delete, target), kind: KIND.delete, action: Action.Delete, policy, target, params: {}, reason, dependsOn });
+  }
+}
+
+function sourceKey(s: { kind: string; params: unknown }): string | undefined {
+  const src = (s.params as OzoneStep['params']).source;
+  return src ? dirKey(src.cluster, src.path) : undefined;
+}

@@ -1,0 +1,187 @@
+/**
+ * The Ozone system's pure parts (src/systems/ozone, docs/ozone.md): its lower-case hbr names, the
+ * plan of a bucket pair (bootstrap, -diff, a diverged DR bucket held), retention with the shared
+ * floors (a hand-made snapshot never deleted, the newest common kept), and the safety re-check.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LOWER_CASE_NAMING, snapshotName } from '../../src/model/names.js';
+import { dirKey, type ObservedDir } from '../../src/model/observed.js';
+import { Action, type Plan } from '../../src/model/plan.js';
+import type { Config, Keep } from '../../src/model/policy.js';
+import { checkSafety, planAll } from '../../src/planner/plan.js';
+import type { OzoneCluster, OzonePolicy } from '../../src/systems/ozone/types.js';
+import { at, H, observed } from './helpers-planner.js';
+
+const loc0 = { file: 'test.yaml', line: 1, col: 1 };
+const NOW = at('2026-11-22T13:00:00Z');
+const oz = (t: number) => LOWER_CASE_NAMING.name(t);
+const SRC = { cluster: 'oz1', path: '/vol1/sales' };
+const DR = { cluster: 'oz2', path: '/vol1/sales' };
+
+function cfg(keep: Keep = {}, drKeep: Keep = {}, replicate = true): Config {
+  const cluster = (name: string, port: number): OzoneCluster => ({ name, kind: 'ozone', om: `${name}:${port}`, httpfs: `http://${name}:14000`, fs: `ofs://${name}:${port}`, at: loc0 });
+  const p: OzonePolicy = {
+    name: 'sales',
+    kind: 'ozone-snapshots',
+    source: { cluster: 'oz1', volume: 'vol1', bucket: 'sales' },
+    snapshots: { schedule: { every: H }, keep },
+    replicate: replicate ? [{ cluster: 'oz2', volume: 'vol1', keep: drKeep }] : [],
+    at: loc0,
+  };
+  return { clusters: { oz1: cluster('oz1', 9862), oz2: cluster('oz2', 9862) }, stores: {}, policies: { sales: p }, webhooks: {}, files: ['test.yaml'] };
+}
+
+function bucket(l: { cluster: string; path: string }, snaps: string[], o: { exists?: boolean; size?: ObservedDir['size'] } = {}): ObservedDir {
+  const exists = o.exists ?? true;
+  return {
+    ...l,
+    exists,
+    snapshottable: exists,
+    snapshots: snaps.map((name, i) => ({ name, createdAt: LOWER_CASE_NAMING.parse(name) ?? i })).sort((a, b) => a.createdAt - b.createdAt),
+    ...(o.size ? { size: o.size } : {}),
+  };
+}
+
+const summary = (plan: Plan) => plan.steps.map((s) => `${s.action} ${s.kind} ${s.target.cluster}:${s.target.path}${s.target.snapshot ? `@${s.target.snapshot}` : ''}`);
+
+test('names: lower-case on Ozone (it refuses upper-case snapshot names); each form is foreign to the other', () => {
+  assert.is(oz(NOW), 'hbr-20261122t130000z');
+  assert.is(LOWER_CASE_NAMING.parse('hbr-20261122t130000z'), NOW);
+  assert.is(LOWER_CASE_NAMING.parse(snapshotName(NOW)), undefined, "HDFS's form is not hbr's on Ozone");
+  assert.is(LOWER_CASE_NAMING.parse('hbr-20261131t130000z'), undefined, 'an impossible date');
+  assert.is(LOWER_CASE_NAMING.parse('hbr-20261122t130000z-copy'), undefined);
+});
+
+test('a fresh pair: create, bootstrap into a bucket that does not exist, the same name on DR; then nothing', () => {
+  const c = cfg({ last: 2 }, { last: 2 });
+  const obs = observed([bucket(SRC, [], { size: { bytes: 10, files: 1 } }), bucket(DR, [], { exists: false })]);
+  const plan = planAll({ config: c, observed: obs, now: NOW });
+  const n = oz(NOW);
+  assert.equal(summary(plan), [`+ ozone.snapshot.create oz1:/vol1/sales@${n}`, `+ ozone.replicate.bootstrap oz2:/vol1/sales@${n}`, `+ ozone.snapshot.create oz2:/vol1/sales@${n}`]);
+  assert.equal(plan.steps[1]!.params, { source: SRC, toSnapshot: n });
+  assert.equal(plan.steps[1]!.dependsOn, [plan.steps[0]!.id]);
+  assert.equal(plan.steps[2]!.dependsOn, [plan.steps[1]!.id]);
+  const after = observed([bucket(SRC, [n]), bucket(DR, [n])]);
+  assert.equal(planAll({ config: c, observed: after, now: NOW + H / 2 }).steps, []);
+});
+
+test('incremental: -diff from the newest common; retention keeps last 2 plus the floors, never a hand-made snapshot', () => {
+  const c = cfg({ last: 2 }, { last: 2 });
+  const t = [0, 1, 2].map((h) => oz(NOW - (3 - h) * H));
+  const obs = observed([bucket(SRC, ['before-upgrade', ...t]), bucket(DR, ['by-hand', ...t])]);
+  const plan = planAll({ config: c, observed: obs, now: NOW });
+  const n = oz(NOW);
+  assert.equal(summary(plan), [
+    `+ ozone.snapshot.create oz1:/vol1/sales@${n}`,
+    `~ ozone.replicate.diff oz2:/vol1/sales@${n}`,
+    `+ ozone.snapshot.create oz2:/vol1/sales@${n}`,
+    `- ozone.snapshot.delete oz1:/vol1/sales@${t[0]}`,
+    `- ozone.snapshot.delete oz1:/vol1/sales@${t[1]}`,
+    `- ozone.snapshot.delete oz2:/vol1/sales@${t[0]}`,
+    `- ozone.snapshot.delete oz2:/vol1/sales@${t[1]}`,
+  ]);
+  assert.equal(plan.steps[1]!.params, { source: SRC, fromSnapshot: t[2], toSnapshot: n });
+  // a source delete waits for the new common snapshot on DR (delete-order)
+  assert.ok(plan.steps[3]!.dependsOn.includes(plan.steps[2]!.id));
+  assert.equal(checkSafety(plan, c, obs), []);
+});
+
+test('the floors refuse a hand-made, the newest common, or a not-replicated snapshot, whatever a saved plan says', () => {
+  const c = cfg({ last: 1 });
+  const [a, b2] = [oz(NOW - 2 * H), oz(NOW - H)];
+  const obs = observed([bucket(SRC, ['by-hand', a, b2]), bucket(DR, [a])]);
+  const del = (snapshot: string) => ({
+    id: `ozone.snapshot.delete:oz1:/vol1/sales@${snapshot}`,
+    kind: 'ozone.snapshot.delete',
+    action: Action.Delete,
+    policy: 'sales',
+    target: { ...SRC, snapshot },
+    params: {},
+    reason: 'edited',
+    dependsOn: [],
+  });
+  const plan: Plan = { version: 1, createdAt: NOW, steps: [del('by-hand'), del(a), del(b2)], warnings: [] } as unknown as Plan;
+  const rules = checkSafety(plan, c, obs).map((d) => `${d.snapshot}:${d.rule}`);
+  assert.ok(rules.includes('by-hand:foreign'), rules.join(' '));
+  assert.ok(rules.includes(`${a}:newest-common`), rules.join(' '));
+  assert.ok(rules.includes(`${b2}:not-replicated`), rules.join(' '));
+  assert.ok(rules.includes(`${b2}:last-recovery-point`), rules.join(' '));
+});
+
+test('a DR bucket with keys but no common snapshot is held, deletes nothing; --allow-overwrite makes it a -/+ replace', () => {
+  const c = cfg({ last: 1 }, { last: 1 });
+  const obs = observed([bucket(SRC, [oz(NOW - H)]), bucket(DR, ['theirs'], { size: { bytes: 5, files: 1 } })]);
+  const plan = planAll({ config: c, observed: obs, now: NOW });
+  assert.equal(plan.holds?.map((h) => `${h.reason} ${h.target}`), ['diverged oz2:/vol1/sales']);
+  assert.not.ok(plan.steps.some((s) => s.kind !== 'ozone.snapshot.create' || s.target.cluster !== 'oz1'), summary(plan).join('\n'));
+  const allowed = planAll({ config: c, observed: obs, now: NOW, allowOverwrite: ['oz2:/vol1/sales'] });
+  const boot = allowed.steps.find((s) => s.kind === 'ozone.replicate.bootstrap');
+  assert.is(boot?.action, Action.Replace);
+  assert.match(boot!.reason, /REPLACES the diverged target/);
+});
+
+test('a bucket not observed plans nothing there and deletes nothing', () => {
+  const c = cfg({ last: 1 }, { last: 1 });
+  const obs = observed([bucket(SRC, [oz(NOW - 3 * H), oz(NOW - 2 * H)])], { errors: [{ cluster: 'oz2', path: '/vol1/sales', message: 'connection refused' }] });
+  const plan = planAll({ config: c, observed: obs, now: NOW });
+  assert.not.ok(plan.steps.some((s) => s.action === Action.Delete), summary(plan).join('\n'));
+  assert.ok(plan.warnings.some((w) => /connection refused/.test(w.message)));
+  assert.is(dirKey(SRC.cluster, SRC.path) in obs.dirs, true);
+});
+
+test('a DR bucket changed since the common snapshot: a fresh source snapshot off schedule, then a re-sync shown with what changed', () => {
+  const c = cfg();
+  const common = oz(NOW - H / 2);
+  const T = bucket(DR, [common]);
+  T.changedSince = { snapshot: common, changed: true, entries: 1, shown: ['+ ./theirs.txt'] };
+  const plan = planAll({ config: c, observed: observed([bucket(SRC, [common]), T]), now: NOW });
+  const n = oz(NOW);
+  assert.equal(summary(plan), [`+ ozone.snapshot.create oz1:/vol1/sales@${n}`, `~ ozone.replicate.repair oz2:/vol1/sales@${n}`, `+ ozone.snapshot.create oz2:/vol1/sales@${n}`]);
+  assert.match(plan.steps[0]!.reason, /changed since .*: a newer snapshot to re-sync it to/);
+  assert.match(plan.steps[1]!.reason, /1 entry \(\+ \.\/theirs\.txt\); re-sync from/);
+  assert.equal(plan.steps[1]!.params, { source: SRC, fromSnapshot: common, toSnapshot: n });
+});
+
+test('a bootstrap killed mid-copy (its journal intent has no outcome) is resumed, not held as diverged', () => {
+  const c = cfg();
+  const n = oz(NOW - H / 2);
+  const obs = observed([bucket(SRC, [n]), bucket(DR, [], { size: { bytes: 4096, files: 2 } })], {
+    unfinished: [{ stepId: `ozone.replicate.bootstrap:oz2:/vol1/sales@${n}`, kind: 'ozone.replicate.bootstrap', policy: 'sales', startedAt: NOW - H / 3 }],
+  });
+  const plan = planAll({ config: c, observed: obs, now: NOW });
+  assert.equal(plan.holds ?? [], []);
+  const boot = plan.steps.find((s) => s.kind === 'ozone.replicate.bootstrap');
+  assert.is(boot?.action, Action.Create);
+  assert.match(boot!.reason, /resumes hbr's interrupted copy/);
+  // without the journal's word the same bucket is diverged
+  const held = planAll({ config: c, observed: observed([bucket(SRC, [n]), bucket(DR, [], { size: { bytes: 4096, files: 2 } })]), now: NOW });
+  assert.equal(held.holds?.map((h) => h.reason), ['diverged']);
+});
+
+test('bucket: "*": every listed bucket of the volume gets its own snapshots and pair; an unlisted volume plans nothing', () => {
+  const c = cfg();
+  const p = c.policies.sales as OzonePolicy;
+  p.source.bucket = '*';
+  const old = oz(NOW - H / 2);
+  const b1 = { cluster: 'oz1', path: '/vol1/b-one' };
+  const b2 = { cluster: 'oz1', path: '/vol1/b-two-made-later' };
+  const obs = observed([bucket(b1, [old]), bucket({ ...b1, cluster: 'oz2' }, [old]), bucket(b2, []), bucket({ ...b2, cluster: 'oz2' }, [], { exists: false })]);
+  obs.parts = { ozone: { volumes: { 'oz1\u0000/vol1': ['b-one', 'b-two-made-later'] } } };
+  const plan = planAll({ config: c, observed: obs, now: NOW });
+  const n = oz(NOW);
+  assert.equal(summary(plan), [
+    `+ ozone.snapshot.create oz1:/vol1/b-two-made-later@${n}`,
+    `+ ozone.replicate.bootstrap oz2:/vol1/b-two-made-later@${n}`,
+    `+ ozone.snapshot.create oz2:/vol1/b-two-made-later@${n}`,
+  ]);
+  assert.equal(checkSafety(plan, c, obs), []);
+  // the floors know the volume's buckets as the policy's: the newest common of b-one is protected
+  const del: Plan = { createdAt: NOW, steps: [{ id: 'x', kind: 'ozone.snapshot.delete', action: Action.Delete, policy: 'sales', target: { ...b1, snapshot: old }, params: {}, reason: 'edited', dependsOn: [] }], warnings: [] } as unknown as Plan;
+  assert.ok(checkSafety(del, c, obs).some((v) => v.rule === 'newest-common'));
+  const unlisted = planAll({ config: c, observed: observed([]), now: NOW });
+  assert.equal(unlisted.steps, []);
+  assert.ok(unlisted.warnings.some((w) => /were not listed/.test(w.message)));
+});
+
+test.run();
