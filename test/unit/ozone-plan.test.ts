@@ -13,6 +13,8 @@ import type { Config, Keep } from '../../src/model/policy.js';
 import { checkSafety, planAll } from '../../src/planner/plan.js';
 import type { OzoneCluster, OzonePolicy } from '../../src/systems/ozone/types.js';
 import { at, H, observed } from './helpers-planner.js';
+import { loadConfig } from '../../src/schema/load.js';
+import { expectOne, fixture, removeFixtures } from '../fixtures/policy-errors.js';
 
 const loc0 = { file: 'test.yaml', line: 1, col: 1 };
 const NOW = at('2026-11-22T13:00:00Z');
@@ -185,7 +187,6 @@ test('bucket: "*": every listed bucket of the volume gets its own snapshots and 
   assert.ok(unlisted.warnings.some((w) => /were not listed/.test(w.message)));
 });
 
-test.run();
 
 test('max_change: most of the source deleted since the common snapshot holds the pair (no copy, no delete on either side); --allow-overwrite makes the copy a -/+ replace', () => {
   const c = cfg({ last: 2 }, { last: 2 });
@@ -232,3 +233,30 @@ test('max_change also holds the re-sync of a DR bucket that changed (its -delete
   const allowed = planAll({ config: c, observed: obs, now: NOW - H / 2, allowOverwrite: ['oz2:/vol1/sales'] });
   assert.is(allowed.steps.find((s) => s.kind === 'ozone.replicate.repair')?.action, Action.Replace, summary(allowed).join('\n'));
 });
+
+const MAX_CHANGE_YAML = (value: string) => `version: 1
+clusters:
+  a: { ozone: { om: "h:9862", httpfs: http://h:14000, fs: "ofs://h:9862" } }
+  b: { ozone: { om: "g:9862", httpfs: http://g:14000, fs: "ofs://g:9862" } }
+policies:
+  s:
+    source: { cluster: a }
+    ozone:
+      volume: vol1
+      bucket: sales
+      every: 1h
+      replicate:
+        - to: b
+          max_change: ${value}
+`;
+
+test('max_change on an Ozone target: "25%" loads as 0.25; a bad one is an error at its file:line:col', async () => {
+  const r = await loadConfig([fixture({ 'p.yaml': MAX_CHANGE_YAML('25%') })]);
+  assert.ok('config' in r, JSON.stringify(r));
+  assert.is((r.config.policies.s as OzonePolicy).replicate[0]!.maxChange, 0.25);
+  await expectOne({ 'p.yaml': MAX_CHANGE_YAML('150%') }, 'p.yaml', 14, 23, ["invalid value '150%'", 'a percentage from 0% to 100%']);
+});
+
+test.after(() => removeFixtures());
+
+test.run();
