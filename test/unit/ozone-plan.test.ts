@@ -11,6 +11,7 @@ import { dirKey, type ObservedDir } from '../../src/model/observed.js';
 import { Action, type Plan } from '../../src/model/plan.js';
 import type { Config, Keep } from '../../src/model/policy.js';
 import { checkSafety, planAll } from '../../src/planner/plan.js';
+import { countSourceChange, type TreeChange } from '../../src/systems/ozone/changes.js';
 import type { OzoneCluster, OzonePolicy } from '../../src/systems/ozone/types.js';
 import { at, H, observed } from './helpers-planner.js';
 import { loadConfig } from '../../src/schema/load.js';
@@ -255,6 +256,22 @@ test('max_change on an Ozone target: "25%" loads as 0.25; a bad one is an error 
   assert.ok('config' in r, JSON.stringify(r));
   assert.is((r.config.policies.s as OzonePolicy).replicate[0]!.maxChange, 0.25);
   await expectOne({ 'p.yaml': MAX_CHANGE_YAML('150%') }, 'p.yaml', 14, 23, ["invalid value '150%'", 'a percentage from 0% to 100%']);
+});
+
+test('the source measure: a rename (same length and mtime) is no delete, a deleted directory counts by the drop in keys, M keys are rewritten', () => {
+  const f = (op: TreeChange['op'], path: string, sig: string, dir = false): TreeChange => ({ op, path, dir, sig });
+  const changes = [
+    f('-', './dir/moved.bin', 'FILE:1048576:100'),
+    f('+', './moved-here.bin', 'FILE:1048576:100'),
+    f('-', './dir/gone.txt', 'FILE:5000:100'),
+    f('M', './edit.txt', 'FILE:17:200'),
+    f('+', './dir/added.bin', 'FILE:7000:200'),
+  ];
+  assert.equal(countSourceChange('s', changes, 4, 4), { snapshot: 's', files: 4, deleted: 1, modified: 1 });
+  // a directory of 10 keys deleted is one entry; the key count fell from 12 to 2
+  assert.equal(countSourceChange('s', [f('-', './dir', 'D', true), f('M', './k7.bin', 'FILE:23:300')], 12, 2), { snapshot: 's', files: 12, deleted: 10, modified: 1 });
+  // keys rewritten under new names (new length or mtime) are deletes
+  assert.equal(countSourceChange('s', [f('-', './a', 'FILE:10:1'), f('+', './a.locked', 'FILE:26:9')], 1, 1), { snapshot: 's', files: 1, deleted: 1, modified: 0 });
 });
 
 test.after(() => removeFixtures());

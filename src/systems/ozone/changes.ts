@@ -29,6 +29,8 @@ export interface TreeChange {
   op: '+' | '-' | 'M';
   path: string;
   dir: boolean;
+  /** a key's type, length and modification time (the live one for `+` and `M`) */
+  sig: string;
 }
 
 /**
@@ -43,11 +45,11 @@ export async function compareTrees(fs: WebHdfs, bucket: string, snap: string, li
     const deeper: string[] = [];
     for (const [name, e] of live) {
       const t = then.get(name);
-      if (!t) out.push({ op: '+', path: `.${rel}/${name}`, dir: e.dir });
-      else if (t.dir !== e.dir || t.sig !== e.sig) out.push({ op: 'M', path: `.${rel}/${name}`, dir: e.dir && t.dir });
+      if (!t) out.push({ op: '+', path: `.${rel}/${name}`, dir: e.dir, sig: e.sig });
+      else if (t.dir !== e.dir || t.sig !== e.sig) out.push({ op: 'M', path: `.${rel}/${name}`, dir: e.dir && t.dir, sig: e.sig });
       else if (e.dir) deeper.push(`${rel}/${name}`);
     }
-    for (const [name, t] of then) if (!live.has(name)) out.push({ op: '-', path: `.${rel}/${name}`, dir: t.dir });
+    for (const [name, t] of then) if (!live.has(name)) out.push({ op: '-', path: `.${rel}/${name}`, dir: t.dir, sig: t.sig });
     await Promise.all(deeper.map(walk));
   };
   await walk('');
@@ -70,13 +72,28 @@ export async function changedSince(fs: WebHdfs, bucket: string, snap: string, li
  * keys now) changed since their common snapshot `snap`, for the planner's max_change hold
  * (src/planner/mass-change.ts). Files then: GETCONTENTSUMMARY of `<bucket>/.snapshot/<snap>`;
  * deleted: the `-` keys, or the drop in the key count when more (a deleted directory is one entry,
- * as in HDFS's count, src/systems/hdfs/observe.ts `changeSince`); rewritten: the `M` keys. The
+ * as in HDFS's count, src/systems/hdfs/observe.ts `changeSince`); a `-` key with a `+` key of the
+ * same length and modification time is a rename (a rename keeps both), not counted, as HDFS's
+ * snapshot diff reports a rename as RENAME, not DELETE; rewritten: the `M` keys. The
  * comparison costs one LISTSTATUS per directory of the source, live and in the snapshot
  * (docs/ozone.md, "Observation and its costs").
  */
 export async function sourceChangedSince(fs: WebHdfs, bucket: string, snap: string, liveFiles: number, limit: LimitFunction): Promise<NonNullable<ObservedDir['sourceChangedSince']>> {
   const [then, changes] = await Promise.all([limit(() => fs.getContentSummary(`${snapshotDir(bucket)}/${snap}`)), compareTrees(fs, bucket, snap, limit)]);
-  const deletes = changes.filter((c) => c.op === '-' && !c.dir).length;
+  return countSourceChange(snap, changes, then.fileCount, liveFiles);
+}
+
+/** sourceChangedSince's count from the comparison (pure): see there. */
+export function countSourceChange(snap: string, changes: readonly TreeChange[], filesThen: number, filesNow: number): NonNullable<ObservedDir['sourceChangedSince']> {
+  const added = new Map<string, number>();
+  for (const c of changes) if (c.op === '+' && !c.dir) added.set(c.sig, (added.get(c.sig) ?? 0) + 1);
+  let deletes = 0;
+  for (const c of changes) {
+    if (c.op !== '-' || c.dir) continue;
+    const n = added.get(c.sig) ?? 0;
+    if (n > 0) added.set(c.sig, n - 1);
+    else deletes++;
+  }
   const modified = changes.filter((c) => c.op === 'M' && !c.dir).length;
-  return { snapshot: snap, files: then.fileCount, deleted: Math.max(deletes, then.fileCount - liveFiles), modified };
+  return { snapshot: snap, files: filesThen, deleted: Math.max(deletes, filesThen - filesNow), modified };
 }
