@@ -1,4 +1,4 @@
-/** Schema pieces several systems' parts use (src/systems/<name>/schema.ts): a schedule's keys. */
+/** Schema pieces several systems' parts use (src/systems/<name>/schema.ts): a schedule's keys, a DR target's max_change. */
 
 /** `every` or `cron`, as the properties of a section that schedules something. */
 export const scheduleKeys = {
@@ -19,4 +19,19 @@ export const scheduleKeys = {
 export const exactlyOneSchedule = {
   not: { required: ['every', 'cron'] },
   anyOf: [{ required: ['every'] }, { required: ['cron'] }],
+} as const;
+
+/**
+ * `max_change` of a snapshot DR target (HDFS and Ozone; the hold is src/planner/mass-change.ts,
+ * read by the loader with parseMaxChange, src/schema/values.ts).
+ */
+export const maxChangeKey = {
+  max_change: {
+    title: 'Largest change replicated without the operator',
+    description:
+      "A copy that would delete or overwrite more than this share of the target's files since the last replicated snapshot (a mass deletion, ransomware on the primary) is held for the operator, and retention on both sides deletes nothing meanwhile. Default 50%; 100% turns the check off.",
+    type: 'string',
+    pattern: '^(100|[1-9]?[0-9])(\\.[0-9]+)?%$',
+    patternErrorMessage: 'a percentage from 0% to 100%, e.g. 25%',
+  },
 } as const;

@@ -154,3 +154,7 @@ export function normalizeSchedule(s: { every?: string; cron?: string }): Schedul
   return s.every !== undefined ? { every: parseDuration(s.every) } : { cron: s.cron!.trim().split(/\s+/).join(' ') };
 }
 
+/** A schema-checked `max_change` percentage ("25%", src/schema/parts.ts maxChangeKey) as a share 0..1. */
+export function parseMaxChange(pct: string): number {
+  return Number(pct.slice(0, -1)) / 100;
+}

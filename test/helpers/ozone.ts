@@ -5,6 +5,8 @@
  * `testbed/down` stops any left running. The first cluster ever started resolves Ozone's jars.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { WebHdfs } from '../../src/hadoop/webhdfs.js';
@@ -102,4 +104,61 @@ export function stopOzones(...clusters: Array<Ozone | undefined>): void {
     }
   }
   if (errors.length) throw new Error(errors.join('\n'));
+}
+
+/** hbr's Ozone snapshot name at an ISO time (LOWER_CASE_NAMING, src/model/names.ts): hbr-20300101t000000z. */
+export const ozSnap = (iso: string) => `hbr-${iso.replace(/[-:]/g, '').slice(0, 15)}z`.toLowerCase();
+
+/** The SHA-256 of some bytes, hex. */
+export const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** The snapshot names of bucket `path`, sorted. */
+export const snapshots = async (fs: WebHdfs, path: string) => (await fs.listStatus(`${path}/.snapshot`)).map((s) => s.pathSuffix).sort();
+
+/** Every key under `path` with the SHA-256 of its bytes, by relative name. */
+export async function tree(fs: WebHdfs, path: string, rel = ''): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const s of await fs.listStatus(`${path}${rel}`)) {
+    const r = `${rel}/${s.pathSuffix}`;
+    if (s.type === 'DIRECTORY') Object.assign(out, await tree(fs, path, r));
+    else out[r] = sha(await fs.open(`${path}${r}`));
+  }
+  return out;
+}
+
+/** What a suite's policy file says: one bucket policy from oz-src to oz-tgt (or no replication). */
+export interface OzonePolicyFile {
+  name: string;
+  volume: string;
+  bucket: string;
+  keep?: string;
+  drKeep?: string;
+  /** `max_change` of the replication target; absent: the default */
+  maxChange?: string;
+  replicate?: boolean;
+}
+
+/** A policy file in `dir` for bucket `o.bucket` of volume `o.volume`, replicated from `primary` (oz-src) to `dr` (oz-tgt). */
+export function writeOzonePolicy(dir: string, primary: Ozone, dr: Ozone, o: OzonePolicyFile): string {
+  const user = testbed().HBR_TB_HDFS_USER;
+  const cluster = (c: Ozone) => `{ ozone: { om: "${c.om}", httpfs: ${c.httpfs}, fs: "${c.ofs}", user: ${user}, replication: 1 } }`;
+  const file = join(dir, `${o.name}.yaml`);
+  const target = `      replicate:\n        - to: oz-tgt\n          keep: ${o.drKeep ?? '{ last: 3 }'}\n${o.maxChange !== undefined ? `          max_change: ${o.maxChange}\n` : ''}`;
+  writeFileSync(
+    file,
+    `version: 1
+clusters:
+  oz-src: ${cluster(primary)}
+  oz-tgt: ${cluster(dr)}
+policies:
+  ${o.name}:
+    source: { cluster: oz-src }
+    ozone:
+      volume: ${o.volume}
+      bucket: ${o.bucket}
+      every: 1h
+      keep: ${o.keep ?? '{ last: 3 }'}
+${o.replicate === false ? '' : target}`,
+  );
+  return file;
 }

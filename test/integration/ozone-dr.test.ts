@@ -6,20 +6,17 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WebHdfs } from '../../src/hadoop/webhdfs.js';
 import { at, HBR, hbr, hbrEnv, tempDir, throttledHadoop } from '../helpers/hbr.js';
-import { startOzones, stopOzones, type Ozone } from '../helpers/ozone.js';
+import { ozSnap as snap, sha, snapshots, startOzones, stopOzones, tree, writeOzonePolicy, type Ozone, type OzonePolicyFile } from '../helpers/ozone.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
 let primary: Ozone;
 let dr: Ozone;
 const T0 = '2030-01-01T00:00:00.000Z';
-const snap = (iso: string) => `hbr-${iso.replace(/[-:]/g, '').slice(0, 15)}z`.toLowerCase();
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 test.before(async () => {
   [primary, dr] = (await startOzones('oz-src', 'oz-tgt')) as [Ozone, Ozone];
@@ -32,29 +29,7 @@ interface ApplyJson {
   failed: Array<{ id: string; error: string }>;
 }
 
-/** A policy file for bucket `bucket` of volume `volume`, replicated from oz-src to oz-tgt. */
-function writePolicy(dir: string, o: { name: string; volume: string; bucket: string; keep?: string; drKeep?: string; replicate?: boolean }): string {
-  const user = testbed().HBR_TB_HDFS_USER;
-  const cluster = (c: Ozone) => `{ ozone: { om: "${c.om}", httpfs: ${c.httpfs}, fs: "${c.ofs}", user: ${user}, replication: 1 } }`;
-  const file = join(dir, `${o.name}.yaml`);
-  writeFileSync(
-    file,
-    `version: 1
-clusters:
-  oz-src: ${cluster(primary)}
-  oz-tgt: ${cluster(dr)}
-policies:
-  ${o.name}:
-    source: { cluster: oz-src }
-    ozone:
-      volume: ${o.volume}
-      bucket: ${o.bucket}
-      every: 1h
-      keep: ${o.keep ?? '{ last: 3 }'}
-${o.replicate === false ? '' : `      replicate:\n        - to: oz-tgt\n          keep: ${o.drKeep ?? '{ last: 3 }'}\n`}`,
-  );
-  return file;
-}
+const writePolicy = (dir: string, o: OzonePolicyFile) => writeOzonePolicy(dir, primary, dr, o);
 
 async function plan(file: string, state: string, now: string, extra: string[] = []): Promise<{ code: number | null; out: string }> {
   const r = await hbr(['plan', '-f', file, '--state-dir', state, '--detailed-exitcode', ...extra], { HBR_NOW: now });
@@ -70,18 +45,6 @@ async function apply(file: string, state: string, now: string, extra: string[] =
 }
 
 const copied = (res: ApplyJson, kind: string) => res.done.filter((d) => d.id.startsWith(kind)).reduce((n, d) => n + (d.outcome.bytesCopied ?? 0), 0);
-const snapshots = async (fs: WebHdfs, path: string) => (await fs.listStatus(`${path}/.snapshot`)).map((s) => s.pathSuffix).sort();
-
-/** Every key under `path` with the SHA-256 of its bytes, by relative name. */
-async function tree(fs: WebHdfs, path: string, rel = ''): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const s of await fs.listStatus(`${path}${rel}`)) {
-    const r = `${rel}/${s.pathSuffix}`;
-    if (s.type === 'DIRECTORY') Object.assign(out, await tree(fs, path, r));
-    else out[r] = sha(await fs.open(`${path}${r}`));
-  }
-  return out;
-}
 
 const VOL = 'vol-hbr';
 let pair: { bucket: string; path: string; file: string; state: string } | undefined;

@@ -1,7 +1,8 @@
 /**
  * The Ozone system's pure parts (src/systems/ozone, docs/ozone.md): its lower-case hbr names, the
  * plan of a bucket pair (bootstrap, -diff, a diverged DR bucket held), retention with the shared
- * floors (a hand-made snapshot never deleted, the newest common kept), and the safety re-check.
+ * floors (a hand-made snapshot never deleted, the newest common kept), the safety re-check, and
+ * the max_change hold of a mass deletion on the source (src/planner/mass-change.ts).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,8 +11,11 @@ import { dirKey, type ObservedDir } from '../../src/model/observed.js';
 import { Action, type Plan } from '../../src/model/plan.js';
 import type { Config, Keep } from '../../src/model/policy.js';
 import { checkSafety, planAll } from '../../src/planner/plan.js';
+import { countSourceChange, type TreeChange } from '../../src/systems/ozone/changes.js';
 import type { OzoneCluster, OzonePolicy } from '../../src/systems/ozone/types.js';
 import { at, H, observed } from './helpers-planner.js';
+import { loadConfig } from '../../src/schema/load.js';
+import { expectOne, fixture, removeFixtures } from '../fixtures/policy-errors.js';
 
 const loc0 = { file: 'test.yaml', line: 1, col: 1 };
 const NOW = at('2026-11-22T13:00:00Z');
@@ -183,5 +187,93 @@ test('bucket: "*": every listed bucket of the volume gets its own snapshots and 
   assert.equal(unlisted.steps, []);
   assert.ok(unlisted.warnings.some((w) => /were not listed/.test(w.message)));
 });
+
+
+test('max_change: most of the source deleted since the common snapshot holds the pair (no copy, no delete on either side); --allow-overwrite makes the copy a -/+ replace', () => {
+  const c = cfg({ last: 2 }, { last: 2 });
+  const t = [0, 1, 2].map((h) => oz(NOW - (3 - h) * H));
+  const dr = bucket(DR, t);
+  dr.sourceChangedSince = { snapshot: t[2]!, files: 10, deleted: 7, modified: 1 };
+  const obs = observed([bucket(SRC, t, { size: { bytes: 20, files: 3 } }), dr]);
+  const plan = planAll({ config: c, observed: obs, now: NOW });
+  assert.equal(plan.holds?.map((h) => `${h.reason} ${h.source} -> ${h.target}`), ['mass-change oz1:/vol1/sales -> oz2:/vol1/sales']);
+  assert.match(
+    plan.holds![0]!.message,
+    `DR pair oz1:/vol1/sales -> oz2:/vol1/sales is held: 8 of 10 files (80%: 7 deleted, 1 rewritten) changed on oz1:/vol1/sales since ${t[2]}, more than max_change 50%`,
+  );
+  assert.match(plan.holds![0]!.message, 'hbr apply --allow-overwrite oz2:/vol1/sales');
+  // the schedule's snapshot is still taken; nothing is copied and retention deletes nothing on either side
+  assert.equal(summary(plan), [`+ ozone.snapshot.create oz1:/vol1/sales@${oz(NOW)}`]);
+  // a saved plan that deletes there anyway is refused (the held floor, src/planner/snapshot-floors.ts)
+  const edited = { ...plan, steps: [...plan.steps, { id: `ozone.snapshot.delete:oz2:/vol1/sales@${t[0]}`, kind: 'ozone.snapshot.delete', action: Action.Delete, policy: 'sales', target: { ...DR, snapshot: t[0] }, params: {}, reason: 'edited', dependsOn: [] }] } as Plan;
+  assert.ok(checkSafety(edited, c, obs).some((d) => d.rule === 'held'));
+
+  const allowed = planAll({ config: c, observed: obs, now: NOW, allowOverwrite: ['oz2:/vol1/sales'] });
+  assert.equal(allowed.holds ?? [], []);
+  const diff = allowed.steps.find((s) => s.kind === 'ozone.replicate.diff');
+  assert.is(diff?.action, Action.Replace, summary(allowed).join('\n'));
+  assert.match(diff!.reason, /REPLACES most of the target \(8 of 10 files .*allowed by the operator\)/);
+
+  // within the policy's max_change (90%): copied as usual
+  (c.policies.sales as OzonePolicy).replicate[0]!.maxChange = 0.9;
+  const within = planAll({ config: c, observed: obs, now: NOW });
+  assert.equal(within.holds ?? [], []);
+  assert.is(within.steps.find((s) => s.kind === 'ozone.replicate.diff')?.action, Action.Update);
+});
+
+test('max_change also holds the re-sync of a DR bucket that changed (its -delete would carry the loss too); allowed, the repair is -/+', () => {
+  const c = cfg();
+  const t = [oz(NOW - 2 * H), oz(NOW - H)];
+  const dr = bucket(DR, [t[0]!]);
+  dr.changedSince = { snapshot: t[0]!, changed: true, entries: 1, shown: ['+ ./x'] };
+  dr.sourceChangedSince = { snapshot: t[0]!, files: 4, deleted: 4, modified: 0 };
+  const obs = observed([bucket(SRC, t, { size: { bytes: 0, files: 0 } }), dr]);
+  const plan = planAll({ config: c, observed: obs, now: NOW - H / 2 });
+  assert.equal(plan.holds?.map((h) => h.reason), ['mass-change']);
+  assert.not.ok(plan.steps.some((s) => s.kind === 'ozone.replicate.repair'));
+  const allowed = planAll({ config: c, observed: obs, now: NOW - H / 2, allowOverwrite: ['oz2:/vol1/sales'] });
+  assert.is(allowed.steps.find((s) => s.kind === 'ozone.replicate.repair')?.action, Action.Replace, summary(allowed).join('\n'));
+});
+
+const MAX_CHANGE_YAML = (value: string) => `version: 1
+clusters:
+  a: { ozone: { om: "h:9862", httpfs: http://h:14000, fs: "ofs://h:9862" } }
+  b: { ozone: { om: "g:9862", httpfs: http://g:14000, fs: "ofs://g:9862" } }
+policies:
+  s:
+    source: { cluster: a }
+    ozone:
+      volume: vol1
+      bucket: sales
+      every: 1h
+      replicate:
+        - to: b
+          max_change: ${value}
+`;
+
+test('max_change on an Ozone target: "25%" loads as 0.25; a bad one is an error at its file:line:col', async () => {
+  const r = await loadConfig([fixture({ 'p.yaml': MAX_CHANGE_YAML('25%') })]);
+  assert.ok('config' in r, JSON.stringify(r));
+  assert.is((r.config.policies.s as OzonePolicy).replicate[0]!.maxChange, 0.25);
+  await expectOne({ 'p.yaml': MAX_CHANGE_YAML('150%') }, 'p.yaml', 14, 23, ["invalid value '150%'", 'a percentage from 0% to 100%']);
+});
+
+test('the source measure: a rename (same length and mtime) is no delete, a deleted directory counts by the drop in keys, M keys are rewritten', () => {
+  const f = (op: TreeChange['op'], path: string, sig: string, dir = false): TreeChange => ({ op, path, dir, sig });
+  const changes = [
+    f('-', './dir/moved.bin', 'FILE:1048576:100'),
+    f('+', './moved-here.bin', 'FILE:1048576:100'),
+    f('-', './dir/gone.txt', 'FILE:5000:100'),
+    f('M', './edit.txt', 'FILE:17:200'),
+    f('+', './dir/added.bin', 'FILE:7000:200'),
+  ];
+  assert.equal(countSourceChange('s', changes, 4, 4), { snapshot: 's', files: 4, deleted: 1, modified: 1 });
+  // a directory of 10 keys deleted is one entry; the key count fell from 12 to 2
+  assert.equal(countSourceChange('s', [f('-', './dir', 'D', true), f('M', './k7.bin', 'FILE:23:300')], 12, 2), { snapshot: 's', files: 12, deleted: 10, modified: 1 });
+  // keys rewritten under new names (new length or mtime) are deletes
+  assert.equal(countSourceChange('s', [f('-', './a', 'FILE:10:1'), f('+', './a.locked', 'FILE:26:9')], 1, 1), { snapshot: 's', files: 1, deleted: 1, modified: 0 });
+});
+
+test.after(() => removeFixtures());
 
 test.run();

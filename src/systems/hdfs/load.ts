@@ -3,7 +3,7 @@ import type { Protection } from '../../model/audit.js';
 import type { Config, Keep, SourceLocation } from '../../model/policy.js';
 import { hdfsEndpoint, isHdfsCluster } from '../../hadoop/cluster.js';
 import { formatDuration } from '../../schema/duration.js';
-import { cronGapLongerThan, normalizeKeep, normalizeSchedule } from '../../schema/values.js';
+import { cronGapLongerThan, normalizeKeep, normalizeSchedule, parseMaxChange } from '../../schema/values.js';
 import { parseDuration } from '../../schema/duration.js';
 import type { Claim, LoadContext, Segment } from '../types.js';
 import type { PreserveAttr } from './preserve.js';
@@ -26,7 +26,7 @@ export function loadHdfsPolicy(ctx: LoadContext, name: string, rawIn: Record<str
   const replicate: ReplicationTarget[] = (raw.replicate ?? []).map((t) => ({
     to: { cluster: t.to.cluster, path: t.to.path },
     keep: normalizeKeep(t.keep),
-    ...(t.max_change !== undefined && { maxChange: Number(t.max_change.slice(0, -1)) / 100 }),
+    ...(t.max_change !== undefined && { maxChange: parseMaxChange(t.max_change) }),
   }));
   const policy: HdfsSnapshotPolicy = {
     name,

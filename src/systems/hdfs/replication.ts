@@ -13,10 +13,11 @@ import { trustedUntil } from '../../model/names.js';
 import { Action, stepId, type HoldReason } from '../../model/plan.js';
 import { dirKey, type ObservedDir } from '../../model/observed.js';
 import type { PlanBuilder } from '../../planner/builder.js';
+import { massChange as massChangeOf, massChangeAllowed, massChangeHoldMessage } from '../../planner/mass-change.js';
 import { hbrNewestFirst, newestCommon, snapshotNames } from '../../hadoop/snapshots.js';
 import { renamedBase, SCRATCH_PREFIX } from './scratch.js';
 import { stepsOn } from './plan-helpers.js';
-import { DEFAULT_MAX_CHANGE, KIND, type HdfsSnapshotPolicy, type HdfsStep, type ReplicationTarget } from './types.js';
+import { KIND, type HdfsSnapshotPolicy, type HdfsStep, type ReplicationTarget } from './types.js';
 
 export interface ReplicationInput {
   policy: HdfsSnapshotPolicy;
@@ -232,26 +233,14 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
   if (newest.name !== common.name) {
     // A mass deletion or rewrite on the source since the common snapshot (human error, ransomware)
     // would be carried to the target and then aged out of DR by retention: held for the operator.
-    const sc = T.sourceChangedSince;
-    const maxChange = target.maxChange ?? DEFAULT_MAX_CHANGE;
-    let massChange = '';
-    if (sc && sc.snapshot === common.name && sc.files > 0 && maxChange < 1) {
-      const changed = sc.deleted + sc.modified;
-      if (changed / sc.files > maxChange) {
-        const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
-        massChange = `${changed} of ${sc.files} files (${pct(changed / sc.files)}: ${sc.deleted} deleted, ${sc.modified} rewritten) changed on ${S} since ${common.name}, more than max_change ${pct(maxChange)}`;
-        const message =
-          `DR pair ${S} -> ${TT} is held: ${massChange}. A mass deletion or rewrite on the source is not copied, and retention on both sides deletes nothing, until you decide: ` +
-          `restore the source from ${TT} or a snapshot, or, if the change is intended, allow it with: hbr apply --allow-overwrite ${TT}`;
-        if (held('mass-change', message)) return planned;
-      }
-    }
+    const massChange = massChangeOf(T.sourceChangedSince, common.name, S, target.maxChange) ?? '';
+    if (massChange && held('mass-change', massChangeHoldMessage(S, TT, massChange))) return planned;
     const diff = add({
       kind: 'replicate.distcp-diff',
       action: massChange ? Action.Replace : Action.Update,
       target: { cluster: to.cluster, path: to.path, snapshot: newest.name },
       params: { source: src, fromSnapshot: common.name, toSnapshot: newest.name },
-      reason: `incremental: copy the changes ${common.name} → ${newest.name} (distcp -diff)${massChange ? `; REPLACES most of the target (${massChange}; allowed by the operator)` : ''}`,
+      reason: `incremental: copy the changes ${common.name} → ${newest.name} (distcp -diff)${massChange ? `; ${massChangeAllowed(massChange)}` : ''}`,
       dependsOn: [...priorOnTarget, ...newestDeps, ...(repair ? [repair] : [])],
     });
     createOnTarget([diff], 'incremental copy');

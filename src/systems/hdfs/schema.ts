@@ -1,5 +1,5 @@
 /** The HDFS snapshot system's part of the policy schema (composed by src/schema/compose.ts). */
-import { exactlyOneSchedule, scheduleKeys } from '../../schema/parts.js';
+import { exactlyOneSchedule, maxChangeKey, scheduleKeys } from '../../schema/parts.js';
 import type { SchemaPart } from '../types.js';
 import { ALL_PRESERVE } from './preserve.js';
 
@@ -50,13 +50,7 @@ export const hdfsSchema: SchemaPart = {
             "$ref": "#/$defs/keep",
             "description": "Retention on the DR side. Absent: keep only what the safety floors require."
           },
-          "max_change": {
-            "title": "Largest change replicated without the operator",
-            "description": "A copy that would delete or overwrite more than this share of the target's files since the last replicated snapshot (a mass deletion, ransomware on the primary) is held for the operator, and retention on both sides deletes nothing meanwhile. Default 50%; 100% turns the check off.",
-            "type": "string",
-            "pattern": "^(100|[1-9]?[0-9])(\\.[0-9]+)?%$",
-            "patternErrorMessage": "a percentage from 0% to 100%, e.g. 25%"
-          }
+          ...maxChangeKey,
         }
       }
     }

@@ -16,8 +16,8 @@ export interface ReplicationTarget {
   maxChange?: number;
 }
 
-/** max_change when a replication target does not say. */
-export const DEFAULT_MAX_CHANGE = 0.5;
+/** max_change when a replication target does not say (src/planner/mass-change.ts, shared with Ozone). */
+export { DEFAULT_MAX_CHANGE } from '../../planner/mass-change.js';
 
 /** Snapshots of one HDFS directory on a schedule, GFS retention, optional DR replication. */
 export interface HdfsSnapshotPolicy extends PolicyBase {

@@ -6,7 +6,8 @@
  * snapshot to diff against, so the live tree is compared with the snapshot's tree over the
  * gateway: LISTSTATUS of both, level by level, keys by type, length and modification time (a key
  * left alone keeps both in a snapshot). Its cost is one LISTSTATUS per directory on each side, only
- * for DR targets that share a snapshot with their source (docs/ozone.md, "Observation and its costs").
+ * for DR targets that share a snapshot with their source, and for their source (how much of it
+ * changed since: the max_change hold) (docs/ozone.md, "Observation and its costs").
  */
 import type { LimitFunction } from 'p-limit';
 import type { WebHdfs } from '../../hadoop/webhdfs.js';
@@ -23,31 +24,76 @@ async function level(fs: WebHdfs, path: string, limit: LimitFunction): Promise<M
   return new Map(list.map((s) => [s.pathSuffix, { dir: s.type === 'DIRECTORY', sig: s.type === 'DIRECTORY' ? 'D' : `${s.type}:${s.length}:${s.modificationTime}` }]));
 }
 
+/** One difference between the live tree and a snapshot's: its sign as `hdfs snapshotDiff` writes it, its path (`./a/b`), a directory or not. */
+export interface TreeChange {
+  op: '+' | '-' | 'M';
+  path: string;
+  dir: boolean;
+  /** a key's type, length and modification time (the live one for `+` and `M`) */
+  sig: string;
+}
+
 /**
- * The live tree of `bucket` against its snapshot `snap`: entries as `hdfs snapshotDiff` writes them
- * (`+ ./new`, `- ./gone`, `M ./changed`; a renamed key shows as - and +), at most `max` of them.
+ * The live tree of `bucket` against its snapshot `snap` (a renamed key shows as - and +; a deleted
+ * or new directory is one entry, not walked), at most `max` of them.
  */
-export async function treeChanges(fs: WebHdfs, bucket: string, snap: string, limit: LimitFunction, max = Infinity): Promise<string[]> {
-  const out: string[] = [];
+export async function compareTrees(fs: WebHdfs, bucket: string, snap: string, limit: LimitFunction, max = Infinity): Promise<TreeChange[]> {
+  const out: TreeChange[] = [];
   const walk = async (rel: string): Promise<void> => {
     if (out.length >= max) return;
     const [live, then] = await Promise.all([level(fs, `${bucket}${rel}`, limit), level(fs, `${snapshotDir(bucket)}/${snap}${rel}`, limit)]);
     const deeper: string[] = [];
     for (const [name, e] of live) {
       const t = then.get(name);
-      if (!t) out.push(`+ .${rel}/${name}`);
-      else if (t.dir !== e.dir || t.sig !== e.sig) out.push(`M .${rel}/${name}`);
+      if (!t) out.push({ op: '+', path: `.${rel}/${name}`, dir: e.dir, sig: e.sig });
+      else if (t.dir !== e.dir || t.sig !== e.sig) out.push({ op: 'M', path: `.${rel}/${name}`, dir: e.dir && t.dir, sig: e.sig });
       else if (e.dir) deeper.push(`${rel}/${name}`);
     }
-    for (const name of then.keys()) if (!live.has(name)) out.push(`- .${rel}/${name}`);
+    for (const [name, t] of then) if (!live.has(name)) out.push({ op: '-', path: `.${rel}/${name}`, dir: t.dir, sig: t.sig });
     await Promise.all(deeper.map(walk));
   };
   await walk('');
   return out.slice(0, max);
 }
 
+/** compareTrees as `hdfs snapshotDiff` writes its entries: `+ ./new`, `- ./gone`, `M ./changed`. */
+export async function treeChanges(fs: WebHdfs, bucket: string, snap: string, limit: LimitFunction, max = Infinity): Promise<string[]> {
+  return (await compareTrees(fs, bucket, snap, limit, max)).map((c) => `${c.op} ${c.path}`);
+}
+
 /** ObservedDir.changedSince of a DR bucket for its common snapshot `snap`. */
 export async function changedSince(fs: WebHdfs, bucket: string, snap: string, limit: LimitFunction): Promise<NonNullable<ObservedDir['changedSince']>> {
   const entries = await treeChanges(fs, bucket, snap, limit);
   return { snapshot: snap, changed: entries.length > 0, entries: entries.length, ...(entries.length ? { shown: entries.slice(0, SHOWN) } : {}) };
+}
+
+/**
+ * ObservedDir.sourceChangedSince of a DR target: how much of its source bucket (holding `liveFiles`
+ * keys now) changed since their common snapshot `snap`, for the planner's max_change hold
+ * (src/planner/mass-change.ts). Files then: GETCONTENTSUMMARY of `<bucket>/.snapshot/<snap>`;
+ * deleted: the `-` keys, or the drop in the key count when more (a deleted directory is one entry,
+ * as in HDFS's count, src/systems/hdfs/observe.ts `changeSince`); a `-` key with a `+` key of the
+ * same length and modification time is a rename (a rename keeps both), not counted, as HDFS's
+ * snapshot diff reports a rename as RENAME, not DELETE; rewritten: the `M` keys. The
+ * comparison costs one LISTSTATUS per directory of the source, live and in the snapshot
+ * (docs/ozone.md, "Observation and its costs").
+ */
+export async function sourceChangedSince(fs: WebHdfs, bucket: string, snap: string, liveFiles: number, limit: LimitFunction): Promise<NonNullable<ObservedDir['sourceChangedSince']>> {
+  const [then, changes] = await Promise.all([limit(() => fs.getContentSummary(`${snapshotDir(bucket)}/${snap}`)), compareTrees(fs, bucket, snap, limit)]);
+  return countSourceChange(snap, changes, then.fileCount, liveFiles);
+}
+
+/** sourceChangedSince's count from the comparison (pure): see there. */
+export function countSourceChange(snap: string, changes: readonly TreeChange[], filesThen: number, filesNow: number): NonNullable<ObservedDir['sourceChangedSince']> {
+  const added = new Map<string, number>();
+  for (const c of changes) if (c.op === '+' && !c.dir) added.set(c.sig, (added.get(c.sig) ?? 0) + 1);
+  let deletes = 0;
+  for (const c of changes) {
+    if (c.op !== '-' || c.dir) continue;
+    const n = added.get(c.sig) ?? 0;
+    if (n > 0) added.set(c.sig, n - 1);
+    else deletes++;
+  }
+  const modified = changes.filter((c) => c.op === 'M' && !c.dir).length;
+  return { snapshot: snap, files: filesThen, deleted: Math.max(deletes, filesThen - filesNow), modified };
 }

@@ -2,7 +2,7 @@
 import type { Protection } from '../../model/audit.js';
 import type { Config, Keep, SourceLocation } from '../../model/policy.js';
 import { parseDuration } from '../../schema/duration.js';
-import { normalizeKeep, normalizeSchedule } from '../../schema/values.js';
+import { normalizeKeep, normalizeSchedule, parseMaxChange } from '../../schema/values.js';
 import type { Claim, LoadContext } from '../types.js';
 import { claimedSides, isOzoneCluster, type OzoneCluster, type OzonePolicy } from './types.js';
 
@@ -33,7 +33,7 @@ export function ozoneEndpoint(c: OzoneCluster | undefined, name: string): string
 
 interface RawOzonePolicy {
   source: { cluster: string; path?: string };
-  ozone: { volume: string; bucket: string; every?: string; cron?: string; keep?: Keep; replicate?: Array<{ to: string; volume?: string; keep?: Keep }> };
+  ozone: { volume: string; bucket: string; every?: string; cron?: string; keep?: Keep; replicate?: Array<{ to: string; volume?: string; keep?: Keep; max_change?: string }> };
   rpo?: string;
 }
 
@@ -49,7 +49,7 @@ export function loadOzonePolicy(ctx: LoadContext, name: string, rawIn: Record<st
     kind: 'ozone-snapshots',
     source: { cluster: raw.source.cluster, volume: o.volume, bucket: o.bucket },
     snapshots: { schedule: normalizeSchedule(o), keep: normalizeKeep(o.keep) },
-    replicate: (o.replicate ?? []).map((t) => ({ cluster: t.to, volume: t.volume ?? o.volume, keep: normalizeKeep(t.keep) })),
+    replicate: (o.replicate ?? []).map((t) => ({ cluster: t.to, volume: t.volume ?? o.volume, keep: normalizeKeep(t.keep), ...(t.max_change !== undefined && { maxChange: parseMaxChange(t.max_change) }) })),
     ...(raw.rpo !== undefined && { rpo: parseDuration(raw.rpo) }),
     at,
   };

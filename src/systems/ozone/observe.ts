@@ -2,7 +2,8 @@
  * Observes the Ozone buckets the policies name, over each cluster's HttpFS gateway (WebHDFS on
  * ofs; docs/design/ozone-notes.md): GETFILESTATUS of /volume/bucket, LISTSTATUS of its `.snapshot`
  * (the gateway has no GETSNAPSHOTLIST), and for DR pairs a content summary (a target that holds
- * data but shares no snapshot is diverged). The shape is HDFS's (Observed.dirs), so the shared
+ * data but shares no snapshot is diverged; how much of a source changed since the common snapshot
+ * is the max_change hold's measure). The shape is HDFS's (Observed.dirs), so the shared
  * snapshot helpers and floors (src/hadoop/snapshots.ts, src/planner/snapshot-floors.ts) read it.
  */
 import pLimit from 'p-limit';
@@ -13,7 +14,7 @@ import { LOWER_CASE_NAMING, trustedUntil } from '../../model/names.js';
 import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js';
 import type { Config } from '../../model/policy.js';
 import type { ObservedPart } from '../types.js';
-import { changedSince } from './changes.js';
+import { changedSince, sourceChangedSince } from './changes.js';
 import { bucketsOf, isOzoneCluster, isVolumePolicy, pairFor, snapshotDir, volumeKey, type BucketPair, type OzoneCluster, type OzonePart, type OzonePolicy } from './types.js';
 
 /** Requests in flight per run. */
@@ -89,6 +90,8 @@ export async function observeOzone(config: Config, policies: OzonePolicy[], opts
   // A DR bucket written behind hbr's back (or left half-copied by a killed -diff) since the newest
   // snapshot it shares with its source: compared over the gateway (./changes.ts).
   const until = trustedUntil((opts.now ?? Date.now)());
+  // one comparison per source and common snapshot, however many targets share them
+  const sourceChanges = new Map<string, Promise<NonNullable<ObservedDir['sourceChangedSince']>>>();
   await Promise.all(
     pairs.flatMap(({ source, targets }) => {
       const S = dirs[dirKey(source.cluster, source.path)];
@@ -100,6 +103,16 @@ export async function observeOzone(config: Config, policies: OzonePolicy[], opts
           T.changedSince = await changedSince(gateway(t.side.cluster), t.side.path, common.name, limit);
         } catch (err) {
           errors.push({ cluster: t.side.cluster, path: t.side.path, message: `cannot compare ${t.side.path} with its snapshot ${common.name}: ${(err as Error).message}` });
+        }
+        // How much of the source changed since the common snapshot: a mass deletion or rewrite is
+        // held by the planner (max_change, src/planner/mass-change.ts) before a copy carries it over.
+        if (!S?.size) return;
+        try {
+          const k = `${dirKey(source.cluster, source.path)}@${common.name}`;
+          if (!sourceChanges.has(k)) sourceChanges.set(k, sourceChangedSince(gateway(source.cluster), source.path, common.name, S.size.files, limit));
+          T.sourceChangedSince = await sourceChanges.get(k)!;
+        } catch (err) {
+          errors.push({ cluster: source.cluster, path: source.path, message: `cannot compare ${source.path} with its snapshot ${common.name}: ${(err as Error).message}` });
         }
       });
     }),

@@ -4,7 +4,9 @@
  * "Diverged and held pairs"): no common snapshot → bootstrap (full DistCp of the newest source
  * snapshot, then the same name on the target) unless the target holds data or snapshots, which
  * holds the pair for the operator (`--allow-overwrite` makes it a `-/+` replace); a newer source
- * snapshot → `distcp -update -diff <common> <newest>`, then the same name on the target. Then
+ * snapshot → `distcp -update -diff <common> <newest>`, then the same name on the target, unless
+ * more than `max_change` of the source changed since the common snapshot, which holds the pair
+ * (src/planner/mass-change.ts, shared with HDFS; `--allow-overwrite` makes the copy a `-/+`). Then
  * retention on every bucket involved: the policy's keep-rules and the shared floors
  * (src/planner/snapshot-floors.ts) as keep-rules (src/planner/retention.ts).
  */
@@ -15,6 +17,7 @@ import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js
 import { Action, stepId } from '../../model/plan.js';
 import type { Config, Keep } from '../../model/policy.js';
 import type { PlanBuilder } from '../../planner/builder.js';
+import { massChange, massChangeAllowed, massChangeHoldMessage } from '../../planner/mass-change.js';
 import { formatKeep, keepWhere, prune, rulesForKeep, type Candidate } from '../../planner/retention.js';
 import { isDue } from '../../planner/schedule.js';
 import type { PairSide } from '../../planner/snapshot-floors.js';
@@ -96,12 +99,13 @@ function planPolicy(b: PlanBuilder, p: OzonePolicy, pair: BucketPair, observed: 
       b.warn(`no hbr snapshot of ${text(source)} to replicate to ${text(t.side)}`, P);
       continue;
     }
-    planPair(b, p, source, S, t.side, T, newest.name, created && newest.name === name(now) ? [created] : [], until, observed);
+    planPair(b, p, source, S, t, T, newest.name, created && newest.name === name(now) ? [created] : [], until, observed);
   }
 }
 
-function planPair(b: PlanBuilder, p: OzonePolicy, source: PairSide, S: ObservedDir, to: PairSide, T: ObservedDir, newest: string, deps: string[], until: number, observed: Observed): void {
+function planPair(b: PlanBuilder, p: OzonePolicy, source: PairSide, S: ObservedDir, t: { side: PairSide; maxChange?: number }, T: ObservedDir, newest: string, deps: string[], until: number, observed: Observed): void {
   const P = p.name;
+  const to = t.side;
   const add = (s: Omit<OzoneStep, 'id' | 'policy'>) => b.add({ ...s, id: stepId(s.kind, s.target), policy: P });
   const onTarget = new Set(snapshotNames(T));
   const createOnTarget = (after: string, how: string) => {
@@ -144,29 +148,41 @@ function planPair(b: PlanBuilder, p: OzonePolicy, source: PairSide, S: ObservedD
     });
     return createOnTarget(boot, 'bootstrap');
   }
+  if (common.name === newest) {
+    if (T.changedSince?.snapshot === common.name && T.changedSince.changed) b.warn(`${text(to)} changed since ${common.name} and no newer source snapshot is planned: not repaired in this plan`, P);
+    return;
+  }
+  // A mass deletion or rewrite on the source since the common snapshot (human error, ransomware)
+  // would be carried to DR by the -diff or the re-sync (-delete), and retention would then age the
+  // good snapshots out on both sides: held for the operator, as HDFS does (src/planner/mass-change.ts).
+  const mass = massChange(T.sourceChangedSince, common.name, text(source), t.maxChange);
+  if (mass && !b.allowsOverwrite(text(to))) {
+    b.hold({ policy: P, source: text(source), target: text(to), reason: 'mass-change', message: massChangeHoldMessage(text(source), text(to), mass) });
+    return;
+  }
+  const allowed = mass ? `; ${massChangeAllowed(mass)}` : '';
+  const action = mass ? Action.Replace : Action.Update;
   const cs = T.changedSince;
   if (cs?.snapshot === common.name && cs.changed) {
-    if (common.name === newest) return b.warn(`${text(to)} changed since ${common.name} and no newer source snapshot is planned: not repaired in this plan`, P);
     // HDFS's rule for a DR copy written behind hbr's back (src/systems/hdfs/replication.ts): it is
     // hbr's replica, so it is repaired, shown in the plan with what changed.
     const fix = add({
       kind: KIND.repair,
-      action: Action.Update,
+      action,
       target: { ...to, snapshot: newest },
       params: { source, fromSnapshot: common.name, toSnapshot: newest },
-      reason: `DR bucket changed since ${common.name}: ${cs.entries} entr${cs.entries === 1 ? 'y' : 'ies'} (${(cs.shown ?? []).join(', ')}${cs.entries > (cs.shown?.length ?? 0) ? ', …' : ''}); re-sync from ${newest} (distcp -update -delete): what was written there is rolled back`,
+      reason: `DR bucket changed since ${common.name}: ${cs.entries} entr${cs.entries === 1 ? 'y' : 'ies'} (${(cs.shown ?? []).join(', ')}${cs.entries > (cs.shown?.length ?? 0) ? ', …' : ''}); re-sync from ${newest} (distcp -update -delete): what was written there is rolled back${allowed}`,
       dependsOn: deps,
       ...(S.size ? { estimate: { bytes: S.size.bytes, files: S.size.files } } : {}),
     });
     return createOnTarget(fix, 're-sync');
   }
-  if (common.name === newest) return;
   const copy = add({
     kind: KIND.diff,
-    action: Action.Update,
+    action,
     target: { ...to, snapshot: newest },
     params: { source, fromSnapshot: common.name, toSnapshot: newest },
-    reason: `incremental copy ${common.name} -> ${newest} (distcp -update -diff: only what changed moves)`,
+    reason: `incremental copy ${common.name} -> ${newest} (distcp -update -diff: only what changed moves)${allowed}`,
     dependsOn: deps,
   });
   createOnTarget(copy, 'incremental copy');

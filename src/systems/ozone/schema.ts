@@ -1,5 +1,5 @@
 /** The Ozone system's part of the policy schema (composed by src/schema/compose.ts; docs/ozone.md). */
-import { exactlyOneSchedule, scheduleKeys } from '../../schema/parts.js';
+import { exactlyOneSchedule, maxChangeKey, scheduleKeys } from '../../schema/parts.js';
 import type { SchemaPart } from '../types.js';
 
 /** Ozone's volume and bucket names: 3-63 characters, lower-case letters, digits, '.' and '-'. */
@@ -40,7 +40,8 @@ export const ozoneSchema: SchemaPart = {
             "properties": {
               "to": { "title": "Target cluster", "description": "Name of an ozone cluster declared under 'clusters'.", "type": "string", "minLength": 1 },
               "volume": { ...ozoneName('volume'), "title": "Target volume", "description": "The volume on the target. Absent: the source's." },
-              "keep": { "$ref": "#/$defs/keep", "description": "Retention on the DR side. Absent: keep only what the safety floors require." }
+              "keep": { "$ref": "#/$defs/keep", "description": "Retention on the DR side. Absent: keep only what the safety floors require." },
+              ...maxChangeKey,
             }
           }
         }

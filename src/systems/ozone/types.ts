@@ -28,6 +28,8 @@ export interface OzoneTarget {
   cluster: string;
   volume: string;
   keep: Keep;
+  /** a copy deleting or rewriting more than this share of the source's files since the common snapshot is held (0..1; absent: 0.5, src/planner/mass-change.ts) */
+  maxChange?: number;
 }
 
 /** Snapshots of one Ozone bucket on a schedule, GFS retention per side, DR replication with DistCp -diff. */
@@ -101,14 +103,14 @@ export function claimedSides(p: OzonePolicy): BucketPair {
 /** One bucket pair of a policy: the source bucket and, per target, the same-named bucket on the DR cluster. */
 export interface BucketPair {
   source: PairSide;
-  targets: Array<{ side: PairSide; keep: Keep }>;
+  targets: Array<{ side: PairSide; keep: Keep; maxChange?: number }>;
 }
 
 /** The pair of bucket `bucket` of policy `p` (its own bucket, or one of its volume's). */
 export function pairFor(p: OzonePolicy, bucket: string): BucketPair {
   return {
     source: { cluster: p.source.cluster, path: bucketPath(p.source.volume, bucket) },
-    targets: p.replicate.map((t) => ({ side: { cluster: t.cluster, path: bucketPath(t.volume, bucket) }, keep: t.keep })),
+    targets: p.replicate.map((t) => ({ side: { cluster: t.cluster, path: bucketPath(t.volume, bucket) }, keep: t.keep, ...(t.maxChange !== undefined && { maxChange: t.maxChange }) })),
   };
 }
 
