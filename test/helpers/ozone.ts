@@ -109,6 +109,9 @@ export function stopOzones(...clusters: Array<Ozone | undefined>): void {
 
 let shared: Promise<[Ozone, Ozone]> | undefined;
 
+/** Printed when the shared clusters are being stopped at exit; test/run.mjs gives that more time. */
+export const OZONE_STOPPING = 'stopping the shared Ozone clusters (sharedOzones)';
+
 /**
  * The pair of clusters every Ozone integration suite shares (oz-pri, oz-dr): started once per uvu
  * process, on the first call, and reused by every later one; CI runs all integration files in one
@@ -120,10 +123,15 @@ let shared: Promise<[Ozone, Ozone]> | undefined;
 export function sharedOzones(): Promise<[Ozone, Ozone]> {
   if (!shared) {
     const names = ['oz-pri', 'oz-dr'] as const;
-    // by name, not by the Ozone objects: a cluster whose start failed half way is stopped too
+    // by name, not by the Ozone objects: a cluster whose start failed half way is stopped too. Every
+    // gateway, OM and DataNode first (testbed/down stops those side by side), then the SCMs: ~half
+    // the time of one cluster after the other. The marker line tells test/run.mjs's reaper that
+    // the process is stopping servers, not hanging on a leaked handle.
     process.once('exit', () => {
       try {
-        run([join('testbed', 'down'), '--purge', ...names]);
+        console.log(OZONE_STOPPING);
+        const daemons = ['httpfs', 'om', 'dn'].flatMap((r) => names.map((n) => `${n}-${r}`));
+        run([join('testbed', 'down'), '--purge', ...daemons, ...names.map((n) => `${n}-scm`)]);
       } catch (err) {
         console.error(`stopping the shared Ozone clusters: ${(err as Error).message}`);
       }
