@@ -1,8 +1,9 @@
 /**
  * One single-node Apache Ozone 2.2.0 cluster beside the test bed, for the suites that need one
  * (`testbed/up --ozone NAME BASE-PORT`: SCM, OM, one DataNode and the HttpFS gateway; see
- * testbed/README.md, "Ozone"). Started by the suite, stopped and purged by it; a plain
- * `testbed/down` stops any left running. The first cluster ever started resolves Ozone's jars.
+ * testbed/README.md, "Ozone"). The integration suites share one pair (sharedOzones), started on
+ * first use and stopped when their uvu process exits; a plain `testbed/down` stops any left
+ * running (after a SIGKILL, say). The first cluster ever started resolves Ozone's jars.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -104,6 +105,40 @@ export function stopOzones(...clusters: Array<Ozone | undefined>): void {
     }
   }
   if (errors.length) throw new Error(errors.join('\n'));
+}
+
+let shared: Promise<[Ozone, Ozone]> | undefined;
+
+/** Printed when the shared clusters are being stopped at exit; test/run.mjs gives that more time. */
+export const OZONE_STOPPING = 'stopping the shared Ozone clusters (sharedOzones)';
+
+/**
+ * The pair of clusters every Ozone integration suite shares (oz-pri, oz-dr): started once per uvu
+ * process, on the first call, and reused by every later one; CI runs all integration files in one
+ * process (test/run.mjs), and two clusters cost ~40-60 s to start on 2 cores. Stopped and purged
+ * once, when the process exits (the 'exit' hook may only do synchronous work: stop() is spawnSync).
+ * A suite must not stop them, and must keep to its own volumes and buckets (uniq names): the other
+ * suites' data is on the same clusters.
+ */
+export function sharedOzones(): Promise<[Ozone, Ozone]> {
+  if (!shared) {
+    const names = ['oz-pri', 'oz-dr'] as const;
+    // by name, not by the Ozone objects: a cluster whose start failed half way is stopped too. Every
+    // gateway, OM and DataNode first (testbed/down stops those side by side), then the SCMs: ~half
+    // the time of one cluster after the other. The marker line tells test/run.mjs's reaper that
+    // the process is stopping servers, not hanging on a leaked handle.
+    process.once('exit', () => {
+      try {
+        console.log(OZONE_STOPPING);
+        const daemons = ['httpfs', 'om', 'dn'].flatMap((r) => names.map((n) => `${n}-${r}`));
+        run([join('testbed', 'down'), '--purge', ...daemons, ...names.map((n) => `${n}-scm`)]);
+      } catch (err) {
+        console.error(`stopping the shared Ozone clusters: ${(err as Error).message}`);
+      }
+    });
+    shared = startOzones(...names) as Promise<[Ozone, Ozone]>;
+  }
+  return shared;
 }
 
 /** hbr's Ozone snapshot name at an ISO time (LOWER_CASE_NAMING, src/model/names.ts): hbr-20300101t000000z. */

@@ -1,6 +1,7 @@
 /**
  * Smoke suite for the Ozone test bed (issue #14, first piece; testbed/README.md, "Ozone"): two real
- * single-node Ozone 2.2.0 clusters, oz-primary and oz-dr, started by this suite only. Proves what the
+ * single-node Ozone 2.2.0 clusters (the pair the Ozone suites share: sharedOzones in
+ * test/helpers/ozone.ts; this suite keeps to its own uniq volumes). Proves what the
  * Ozone system will rely on: volumes and buckets made over the HttpFS gateway (WebHDFS MKDIRS on
  * ofs), keys written and read over it, CREATESNAPSHOT and LISTSTATUS of `<bucket>/.snapshot`, and the
  * guide's DistCp round between the clusters over ofs:// (full copy of a snapshot, same-named
@@ -12,7 +13,7 @@ import * as assert from 'uvu/assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { parseJobCounters, runHadoopOk } from '../../src/hadoop/cli.js';
 import { WebHdfsError } from '../../src/hadoop/webhdfs.js';
-import { startOzones, stopOzones, type Ozone } from '../helpers/ozone.js';
+import { sharedOzones, type Ozone } from '../helpers/ozone.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
 let primary: Ozone;
@@ -22,23 +23,24 @@ const hadoop = { hadoop: testbed().HBR_TB_HADOOP, timeoutMs: 240_000 };
 // ... RATIS/THREE"). A real cluster's own default applies there; see testbed/README.md.
 const ONE = '-Dozone.replication=1';
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+// this run's volumes: the clusters are shared with the other Ozone suites
+const VOL = uniq('vol-smoke');
+const VOL_DR = uniq('vol-dr');
 
 test.before(async () => {
-  [primary, dr] = (await startOzones('oz-primary', 'oz-dr')) as [Ozone, Ozone];
+  [primary, dr] = await sharedOzones();
 });
-
-test.after(() => stopOzones(primary, dr));
 
 test('a volume and a bucket are made over HttpFS (MKDIRS on ofs), on both clusters', async () => {
   for (const c of [primary, dr]) {
-    assert.ok(await c.client.mkdirs('/vol-smoke/bucket-smoke'));
+    assert.ok(await c.client.mkdirs(`/${VOL}/bucket-smoke`));
     const roots = (await c.client.listStatus('/')).map((s) => s.pathSuffix);
-    assert.ok(roots.includes('vol-smoke'), `volumes: ${roots.join(',')}`);
-    assert.is((await c.client.getFileStatus('/vol-smoke/bucket-smoke')).type, 'DIRECTORY');
+    assert.ok(roots.includes(VOL), `volumes: ${roots.join(',')}`);
+    assert.is((await c.client.getFileStatus(`/${VOL}/bucket-smoke`)).type, 'DIRECTORY');
   }
   // Ozone's own rule, not the gateway's: bucket names are 3-63 characters.
   try {
-    await primary.client.mkdirs('/vol-smoke/b2');
+    await primary.client.mkdirs(`/${VOL}/b2`);
     assert.unreachable('a 2-character bucket name was accepted');
   } catch (err) {
     assert.instance(err, WebHdfsError);
@@ -47,7 +49,7 @@ test('a volume and a bucket are made over HttpFS (MKDIRS on ofs), on both cluste
 });
 
 test('a key over HttpFS; CREATESNAPSHOT and LISTSTATUS of <bucket>/.snapshot; what HttpFS does not serve', async () => {
-  const bucket = `/vol-smoke/${uniq('snap')}`;
+  const bucket = `/${VOL}/${uniq('snap')}`;
   const c = primary.client;
   assert.ok(await c.mkdirs(bucket));
   const body = randomBytes(40_000);
@@ -100,7 +102,7 @@ test('a key over HttpFS; CREATESNAPSHOT and LISTSTATUS of <bucket>/.snapshot; wh
 });
 
 test('DistCp between the clusters over ofs://: full copy of a snapshot, then -update -diff copies only the changes', async () => {
-  const bucket = `/vol-dr/${uniq('dcp')}`;
+  const bucket = `/${VOL_DR}/${uniq('dcp')}`;
   const src = `${primary.ofs}${bucket}`;
   const dst = `${dr.ofs}${bucket}`;
   const p = primary.client;

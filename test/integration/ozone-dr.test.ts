@@ -1,8 +1,9 @@
 /**
  * The Ozone system end to end (issue 14, docs/ozone.md): `hbr plan` / `hbr apply` against two real
- * single-node Ozone 2.2.0 clusters (oz-src, oz-tgt: started once for the whole suite, ~1.1 GB and
- * 15-50 s each), through their HttpFS gateways and DistCp over ofs://. Each test works on its own
- * bucket; the clock is simulated with HBR_NOW.
+ * single-node Ozone 2.2.0 clusters (called oz-src, oz-tgt in the policies: the pair the Ozone suites
+ * share, sharedOzones in test/helpers/ozone.ts, ~1.1 GB and 15-50 s each), through their HttpFS
+ * gateways and DistCp over ofs://. Each test works on its own uniq volume or bucket; the clock is
+ * simulated with HBR_NOW.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { at, HBR, hbr, hbrEnv, tempDir, throttledHadoop } from '../helpers/hbr.js';
-import { ozSnap as snap, sha, snapshots, startOzones, stopOzones, tree, writeOzonePolicy, type Ozone, type OzonePolicyFile } from '../helpers/ozone.js';
+import { ozSnap as snap, sha, snapshots, sharedOzones, tree, writeOzonePolicy, type Ozone, type OzonePolicyFile } from '../helpers/ozone.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
 let primary: Ozone;
@@ -19,10 +20,8 @@ let dr: Ozone;
 const T0 = '2030-01-01T00:00:00.000Z';
 
 test.before(async () => {
-  [primary, dr] = (await startOzones('oz-src', 'oz-tgt')) as [Ozone, Ozone];
+  [primary, dr] = await sharedOzones();
 });
-
-test.after(() => stopOzones(primary, dr));
 
 interface ApplyJson {
   done: Array<{ id: string; outcome: { bytesCopied?: number; filesCopied?: number; note?: string } }>;

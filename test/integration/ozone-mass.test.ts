@@ -1,6 +1,6 @@
 /**
  * The mass-change hold of an Ozone DR pair (docs/ozone.md, "Mass deletion or rewrite on the
- * source"), end to end against two real single-node Ozone 2.2.0 clusters (oz-msrc, oz-mdr): most
+ * source"), end to end against two real single-node Ozone 2.2.0 clusters (the shared pair, sharedOzones): most
  * keys of a source bucket deleted after the pair is in sync → `hbr plan` holds the pair, `hbr
  * apply` (over several simulated hours, so retention would age the good snapshots out) deletes
  * nothing on DR, and `--allow-overwrite` carries the change as a `-/+` replace.
@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { at, hbr, tempDir } from '../helpers/hbr.js';
-import { ozSnap as snap, snapshots, startOzones, stopOzones, tree, writeOzonePolicy, type Ozone } from '../helpers/ozone.js';
+import { ozSnap as snap, snapshots, sharedOzones, tree, writeOzonePolicy, type Ozone } from '../helpers/ozone.js';
 import { uniq } from '../helpers/testbed.js';
 
 let primary: Ozone;
@@ -18,10 +18,8 @@ let dr: Ozone;
 const T0 = '2030-01-01T00:00:00.000Z';
 
 test.before(async () => {
-  [primary, dr] = (await startOzones('oz-msrc', 'oz-mdr')) as [Ozone, Ozone];
+  [primary, dr] = await sharedOzones();
 });
-
-test.after(() => stopOzones(primary, dr));
 
 async function run(cmd: 'plan' | 'apply', file: string, state: string, now: string, extra: string[] = []): Promise<{ code: number | null; out: string }> {
   const args = cmd === 'plan' ? ['--detailed-exitcode'] : ['--auto-approve'];
