@@ -9,7 +9,7 @@
 import type { Config, Keep, SourceLocation } from '../../model/policy.js';
 import { isHdfsCluster } from '../../hadoop/cluster.js';
 import { parseDuration } from '../../schema/duration.js';
-import { normalizeKeep, normalizeSchedule } from '../../schema/values.js';
+import { normalizeKeep, normalizeSchedule, parseMaxChange } from '../../schema/values.js';
 import { storeEndpoint } from '../../stores/endpoint.js';
 import type { Claim, LoadContext } from '../types.js';
 import { BLOCKS_PREFIX, MANIFESTS_PREFIX, RUNS_PREFIX } from './names.js';
@@ -43,7 +43,7 @@ export function loadBlocksPolicy(ctx: LoadContext, name: string, rawIn: Record<s
       keep: normalizeKeep(b.keep),
       concurrency: b.concurrency ?? DEFAULT_CONCURRENCY,
       ...(b.verify_every !== undefined && { verifyEvery: b.verify_every }),
-      ...(b.max_change !== undefined && { maxChange: Number(b.max_change.slice(0, -1)) / 100 }),
+      ...(b.max_change !== undefined && { maxChange: parseMaxChange(b.max_change) }),
     },
     ...(raw.rpo !== undefined && { rpo: parseDuration(raw.rpo) }),
     at,

@@ -7,9 +7,11 @@
  * max_change (src/systems/hdfs/replication.ts). Pure: the plan and the manifest executor (which
  * walks again at apply time) both call it.
  */
+import { DEFAULT_MAX_CHANGE } from '../../planner/mass-change.js';
 import type { Manifest } from './types.js';
 
-export const DEFAULT_MAX_CHANGE = 0.5;
+/** The same default as a DR pair's max_change (src/planner/mass-change.ts): one value for every system. */
+export { DEFAULT_MAX_CHANGE };
 
 /** The word `--allow-overwrite` takes for a block backup policy: its source `cluster:path`. */
 export const massChangeWord = (p: { source: { cluster: string; path: string } }): string => `${p.source.cluster}:${p.source.path}`;
