@@ -83,4 +83,31 @@ test('most keys of a source bucket deleted or rewritten after the pair is in syn
   assert.is((await run('plan', file, state, at(T0, 4.6))).code, 0);
 });
 
+test('a directory holding most keys deleted while as many new keys are written elsewhere: still held (the key count does not drop)', async () => {
+  const volume = 'vol-mass';
+  const bucket = uniq('massdir').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const path = `/${volume}/${bucket}`;
+  const p = primary.client;
+  assert.ok(await p.mkdirs(path));
+  for (let i = 0; i < 2; i++) await p.create(`${path}/k${i}.bin`, randomBytes(1_000 + i));
+  for (let i = 0; i < 10; i++) await p.create(`${path}/a/d${i}.txt`, Buffer.from(`key ${i}`));
+  const dir = tempDir('ozone-mass-dir');
+  const file = writeOzonePolicy(dir, primary, dr, { name: 'massdir', volume, bucket, keep: '{ last: 2 }', drKeep: '{ last: 2 }' });
+  const state = join(dir, 'state');
+  assert.is((await run('apply', file, state, T0)).code, 0);
+  const good = await tree(dr.client, path);
+  assert.is(Object.keys(good).length, 12);
+
+  // ./a (10 of the 12 keys) deleted as one directory, 10 new keys written under ./junk
+  assert.ok(await p.delete(`${path}/a`, true));
+  for (let i = 0; i < 10; i++) await p.create(`${path}/junk/j${i}.bin`, randomBytes(3_000 + i));
+
+  const held = await run('plan', file, state, at(T0, 1));
+  assert.is(held.code, 1, held.out);
+  assert.match(held.out, /10 of 12 files \(83\.3%: 10 deleted, 0 rewritten\) changed on oz-src:\S+ since hbr-20300101t000000z, more than max_change 50%/);
+  assert.not.match(held.out, /ozone\.replicate\.diff/);
+  assert.is((await run('apply', file, state, at(T0, 1))).code, 1);
+  assert.equal(await tree(dr.client, path), good, 'the DR copy of ./a is untouched');
+});
+
 test.run();

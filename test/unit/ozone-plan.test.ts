@@ -272,6 +272,14 @@ test('the source measure: a rename (same length and mtime) is no delete, a delet
   assert.equal(countSourceChange('s', [f('-', './dir', 'D', true), f('M', './k7.bin', 'FILE:23:300')], 12, 2), { snapshot: 's', files: 12, deleted: 10, modified: 1 });
   // keys rewritten under new names (new length or mtime) are deletes
   assert.equal(countSourceChange('s', [f('-', './a', 'FILE:10:1'), f('+', './a.locked', 'FILE:26:9')], 1, 1), { snapshot: 's', files: 1, deleted: 1, modified: 0 });
+  // a directory of 900 keys deleted while 900 new keys are written under another: the key count
+  // does not drop, the deleted directory's keys still count (review of 2026-12-02; was 0)
+  const sizedDir = (op: TreeChange['op'], path: string, files: number, bytes: number): TreeChange => ({ op, path, dir: true, sig: 'D', files, bytes });
+  assert.equal(countSourceChange('s', [sizedDir('-', './a', 900, 9_000_000), sizedDir('+', './junk', 900, 9_500_000)], 1000, 1000), { snapshot: 's', files: 1000, deleted: 900, modified: 0 });
+  // a directory renamed (the same keys and bytes under a new name) is not a deletion
+  assert.equal(countSourceChange('s', [sizedDir('-', './a', 900, 9_000_000), sizedDir('+', './b', 900, 9_000_000)], 1000, 1000), { snapshot: 's', files: 1000, deleted: 0, modified: 0 });
+  // a directory replaced by a key: its keys are deleted, the key is not a rewrite
+  assert.equal(countSourceChange('s', [{ op: 'M', path: './a', dir: false, sig: 'FILE:3:9', wasDir: true, files: 600, bytes: 1 }], 1000, 401), { snapshot: 's', files: 1000, deleted: 600, modified: 0 });
 });
 
 test.after(() => removeFixtures());

@@ -31,6 +31,11 @@ export interface TreeChange {
   dir: boolean;
   /** a key's type, length and modification time (the live one for `+` and `M`) */
   sig: string;
+  /** `M` only: the entry was a directory in the snapshot (a directory replaced by a key) */
+  wasDir?: boolean;
+  /** a `-` or `+` directory (or an `M` that was one): the keys and bytes under it, from its content summary */
+  files?: number;
+  bytes?: number;
 }
 
 /**
@@ -46,7 +51,7 @@ export async function compareTrees(fs: WebHdfs, bucket: string, snap: string, li
     for (const [name, e] of live) {
       const t = then.get(name);
       if (!t) out.push({ op: '+', path: `.${rel}/${name}`, dir: e.dir, sig: e.sig });
-      else if (t.dir !== e.dir || t.sig !== e.sig) out.push({ op: 'M', path: `.${rel}/${name}`, dir: e.dir && t.dir, sig: e.sig });
+      else if (t.dir !== e.dir || t.sig !== e.sig) out.push({ op: 'M', path: `.${rel}/${name}`, dir: e.dir && t.dir, sig: e.sig, ...(t.dir && !e.dir && { wasDir: true }) });
       else if (e.dir) deeper.push(`${rel}/${name}`);
     }
     for (const [name, t] of then) if (!live.has(name)) out.push({ op: '-', path: `.${rel}/${name}`, dir: t.dir, sig: t.sig });
@@ -71,29 +76,54 @@ export async function changedSince(fs: WebHdfs, bucket: string, snap: string, li
  * ObservedDir.sourceChangedSince of a DR target: how much of its source bucket (holding `liveFiles`
  * keys now) changed since their common snapshot `snap`, for the planner's max_change hold
  * (src/planner/mass-change.ts). Files then: GETCONTENTSUMMARY of `<bucket>/.snapshot/<snap>`;
- * deleted: the `-` keys, or the drop in the key count when more (a deleted directory is one entry,
- * as in HDFS's count, src/systems/hdfs/observe.ts `changeSince`); a `-` key with a `+` key of the
- * same length and modification time is a rename (a rename keeps both), not counted, as HDFS's
- * snapshot diff reports a rename as RENAME, not DELETE; rewritten: the `M` keys. The
- * comparison costs one LISTSTATUS per directory of the source, live and in the snapshot
- * (docs/ozone.md, "Observation and its costs").
+ * deleted: the `-` keys, plus every key under a `-` directory (or a directory replaced by a key),
+ * counted by a GETCONTENTSUMMARY of it in the snapshot — a deleted directory is not one entry: with
+ * as many keys written elsewhere the key count does not drop, and a directory deletion must still be
+ * held (the review of 2026-12-02: 900 of 1000 keys deleted as one directory and 900 written under
+ * another counted 0 deleted); or the drop in the key count when more. A `-` key with a `+` key of
+ * the same length and modification time is a rename, not counted, as HDFS's snapshot diff reports a
+ * rename as RENAME, not DELETE; likewise a `-` directory with a `+` directory holding the same
+ * number of keys and bytes. Rewritten: the `M` keys. The comparison costs one LISTSTATUS per
+ * directory of the source, live and in the snapshot, and one GETCONTENTSUMMARY per directory added
+ * or removed (docs/ozone.md, "Observation and its costs").
  */
 export async function sourceChangedSince(fs: WebHdfs, bucket: string, snap: string, liveFiles: number, limit: LimitFunction): Promise<NonNullable<ObservedDir['sourceChangedSince']>> {
   const [then, changes] = await Promise.all([limit(() => fs.getContentSummary(`${snapshotDir(bucket)}/${snap}`)), compareTrees(fs, bucket, snap, limit)]);
-  return countSourceChange(snap, changes, then.fileCount, liveFiles);
+  const sized = await Promise.all(
+    changes.map(async (c) => {
+      const gone = c.op === '-' ? c.dir : c.op === 'M' && c.wasDir === true;
+      if (!gone && !(c.op === '+' && c.dir)) return c;
+      // c.path is './a/b': the directory in the snapshot (gone) or in the live bucket (added)
+      const where = gone ? `${snapshotDir(bucket)}/${snap}${c.path.slice(1)}` : `${bucket}${c.path.slice(1)}`;
+      const sum = await limit(() => fs.getContentSummary(where));
+      return { ...c, files: sum.fileCount, bytes: sum.length };
+    }),
+  );
+  return countSourceChange(snap, sized, then.fileCount, liveFiles);
 }
 
 /** sourceChangedSince's count from the comparison (pure): see there. */
 export function countSourceChange(snap: string, changes: readonly TreeChange[], filesThen: number, filesNow: number): NonNullable<ObservedDir['sourceChangedSince']> {
   const added = new Map<string, number>();
-  for (const c of changes) if (c.op === '+' && !c.dir) added.set(c.sig, (added.get(c.sig) ?? 0) + 1);
+  const take = (sig: string): boolean => {
+    const n = added.get(sig) ?? 0;
+    if (n > 0) added.set(sig, n - 1);
+    return n > 0;
+  };
+  const dirSig = (c: TreeChange) => `DIR:${c.files ?? -1}:${c.bytes ?? -1}`;
+  for (const c of changes) {
+    if (c.op !== '+') continue;
+    const sig = c.dir ? dirSig(c) : c.sig;
+    added.set(sig, (added.get(sig) ?? 0) + 1);
+  }
   let deletes = 0;
   for (const c of changes) {
-    if (c.op !== '-' || c.dir) continue;
-    const n = added.get(c.sig) ?? 0;
-    if (n > 0) added.set(c.sig, n - 1);
-    else deletes++;
+    if (c.op === '-' && !c.dir && !take(c.sig)) deletes++;
+    // a directory deleted (or replaced by a key): every key it held, unless a directory with the
+    // same keys and bytes was added (a rename); unsized (observed without its summary): its drop in
+    // the key count below still counts it
+    else if (((c.op === '-' && c.dir) || (c.op === 'M' && c.wasDir)) && c.files !== undefined && !(c.op === '-' && take(dirSig(c)))) deletes += c.files;
   }
-  const modified = changes.filter((c) => c.op === 'M' && !c.dir).length;
+  const modified = changes.filter((c) => c.op === 'M' && !c.dir && !c.wasDir).length;
   return { snapshot: snap, files: filesThen, deleted: Math.max(deletes, filesThen - filesNow), modified };
 }
