@@ -9,6 +9,7 @@
 import pLimit from 'p-limit';
 import { simpleAuthUser } from '../../hadoop/cluster.js';
 import { WebHdfs } from '../../hadoop/webhdfs.js';
+import { WebHdfsError } from '../../hadoop/webhdfs-wire.js';
 import { newestCommon } from '../../hadoop/snapshots.js';
 import { LOWER_CASE_NAMING, trustedUntil } from '../../model/names.js';
 import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js';
@@ -81,7 +82,12 @@ export async function observeOzone(config: Config, policies: OzonePolicy[], opts
         try {
           dirs[k] = await observeBucket(gateway(w.cluster), w.cluster, w.path, w.sized);
         } catch (err) {
-          down.add(w.cluster);
+          // Only a cluster that cannot be reached is skipped for its other buckets: a bucket that
+          // answers an HTTP error (403 for hbr's user, a 404 for a bucket deleted since the volume
+          // was listed, a link bucket) is that bucket's error, and the others are still observed
+          // (the review of 2026-12-02: one unreadable bucket of a `bucket: "*"` volume stopped
+          // every policy on the cluster).
+          if (!(err instanceof WebHdfsError) || err.status === undefined) down.add(w.cluster);
           errors.push({ cluster: w.cluster, path: w.path, message: (err as Error).message });
         }
       }),
