@@ -63,16 +63,15 @@ export async function throughActive<T>(set: NameNodeSet, a: Attempt<T>, classify
     for (let k = 0; k < n; k++) {
       const i = (start + k) % n;
       const base = set.urls[i]!;
+      if (uncertainMutation && !a.recheck && !a.idempotent) {
+        throw new WebHdfsError(`the connection to the active NameNode of ${set.key} dropped during a request that changes the namespace; it is not sent again blindly (WebHDFS has no retry cache): the next run observes and converges`, 'FAILOVER', '', undefined, 'UncertainMutation');
+      }
       try {
-        if (uncertainMutation) {
-          if (a.recheck) {
-            const r = await a.recheck(base);
-            if (r.done) {
-              active.set(set.key, i);
-              return r.value;
-            }
-          } else if (!a.idempotent) {
-            throw new WebHdfsError(`the connection to the active NameNode of ${set.key} dropped during a request that changes the namespace; it is not sent again blindly (WebHDFS has no retry cache): the next run observes and converges`, 'FAILOVER', '', undefined, undefined);
+        if (uncertainMutation && a.recheck) {
+          const r = await a.recheck(base);
+          if (r.done) {
+            active.set(set.key, i);
+            return r.value;
           }
         }
         const v = await a.run(base);
