@@ -25,11 +25,17 @@ export interface SecurePolicy {
   order?: ['nn1' | 'nn2', 'nn1' | 'nn2'];
 }
 
-/** A policy file: cluster `prod` = the bed's HA primary, one snapshot policy per directory. */
-export function writeSecurePolicy(file: string, bed: SecureBed, o: SecurePolicy): string {
+/**
+ * A policy file: cluster `prod` = the bed's HA primary, one snapshot policy per directory; with
+ * `replicateTo`, also cluster `dr` (the secure DR) and each policy replicating to `<dst>`.
+ */
+export function writeSecurePolicy(file: string, bed: SecureBed, o: SecurePolicy & { replicateTo?: Record<string, string> }): string {
   const urls = { nn1: bed.nn1, nn2: bed.nn2 };
   const rpc = { nn1: 'localhost:' + (process.env.HBR_TB_SECURE_NN1_RPC ?? '41020'), nn2: 'localhost:' + (process.env.HBR_TB_SECURE_NN2_RPC ?? '41021') };
   const [a, b] = o.order ?? ['nn1', 'nn2'];
+  const kerberos = `auth:\n        kerberos: { principal: ${o.principal ?? bed.hbrPrincipal}, keytab: ${o.keytab ?? bed.hbrKeytab}, krb5_conf: ${bed.krb5Conf} }\n      ca_bundle: ${o.ca ?? bed.caPem}`;
+  const dr = o.replicateTo ? `  dr:\n    hdfs:\n      webhdfs: ${bed.dr}\n      fs: ${bed.drFs}\n      ${kerberos}\n` : '';
+  const to = (name: string) => (o.replicateTo?.[name] ? `    replicate:\n      - to: { cluster: dr, path: ${o.replicateTo[name]} }\n        keep: { last: 3 }\n` : '');
   writeFileSync(
     file,
     `version: 1
@@ -40,12 +46,10 @@ clusters:
       namenodes:
         ${a}: { http: ${urls[a]}, rpc: ${rpc[a]} }
         ${b}: { http: ${urls[b]}, rpc: ${rpc[b]} }
-      auth:
-        kerberos: { principal: ${o.principal ?? bed.hbrPrincipal}, keytab: ${o.keytab ?? bed.hbrKeytab}, krb5_conf: ${bed.krb5Conf} }
-      ca_bundle: ${o.ca ?? bed.caPem}
-policies:
+      ${kerberos}
+${dr}policies:
 ${Object.entries(o.dirs)
-  .map(([name, path]) => `  ${name}:\n    source: { cluster: prod, path: ${path} }\n    snapshots: { every: 1h, keep: { last: 2 } }\n`)
+  .map(([name, path]) => `  ${name}:\n    source: { cluster: prod, path: ${path} }\n    snapshots: { every: 1h, keep: { last: 3 } }\n${to(name)}`)
   .join('')}`,
   );
   return file;
