@@ -111,6 +111,12 @@ interface Cached {
 }
 
 const memory = new Map<string, Cached>();
+/**
+ * A login that just failed is not tried again for a minute: observing 100 directories of a
+ * cluster with a wrong keytab costs one JVM, not 100, and says the same error for each.
+ */
+const FAILURE_MEMO_MS = 60_000;
+const failures = new Map<string, { at: number; err: unknown }>();
 const inflight = new Map<string, Promise<DelegationToken>>();
 
 const cacheFile = (cluster: string): string | undefined => (stateDir ? join(stateDir, 'tokens', `${cluster.replace(/[^A-Za-z0-9._-]/g, '_')}.token`) : undefined);
@@ -206,12 +212,21 @@ export async function tokenFor(c: HdfsCluster, opts: { refused?: string; now?: n
   const have = readCache(c);
   if (opts.refused !== undefined && have?.token.urlString === opts.refused) dropCache(c);
   else if (usable(have, c, now)) return have.token.urlString;
+  const failed = failures.get(c.name);
+  if (failed && now - failed.at < FAILURE_MEMO_MS) throw failed.err;
   let p = inflight.get(c.name);
   if (!p) {
-    p = fetchToken(c, opts.hadoop ? { hadoop: opts.hadoop } : {}).then((token) => {
-      writeCache(c, { principal: c.auth!.principal, fs: c.fs, token });
-      return token;
-    });
+    p = fetchToken(c, opts.hadoop ? { hadoop: opts.hadoop } : {}).then(
+      (token) => {
+        failures.delete(c.name);
+        writeCache(c, { principal: c.auth!.principal, fs: c.fs, token });
+        return token;
+      },
+      (err: unknown) => {
+        failures.set(c.name, { at: Date.now(), err });
+        throw err;
+      },
+    );
     inflight.set(c.name, p);
     void p.finally(() => inflight.delete(c.name)).catch(() => undefined);
   }

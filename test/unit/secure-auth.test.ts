@@ -184,4 +184,21 @@ test('loader: user with kerberos, http:// with kerberos, a wrong fs, a missing k
   assert.ok(half.some((e) => /'namenodes' needs 'nameservice'/.test(e)), half.join('\n'));
 });
 
+test('loader: a keytab others may read loads, with a warning at its file:line:col', () => {
+  const open = join(dir, 'open.keytab');
+  writeFileSync(open, 'x');
+  chmodSync(open, 0o644);
+  const said: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => (said.push(String(chunk)), true)) as typeof process.stderr.write;
+  let r;
+  try {
+    r = load(ha('', `auth: { kerberos: { principal: hbr@EXAMPLE.COM, keytab: ${open} } }`));
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.not.ok('errors' in r, 'loads');
+  assert.ok(said.some((l) => /^p\.yaml:9:\d+: warning: keytab .*open\.keytab can be read by group or others \(mode 644\): chmod 600 it/.test(l)), said.join(''));
+});
+
 test.run();
