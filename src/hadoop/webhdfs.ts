@@ -29,8 +29,16 @@ export class WebHdfs {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
-  /** A request's URL on this client's first NameNode, under simple auth (the streaming writes' and block reads'). */
+  /**
+   * A request's URL on this client's first NameNode, under simple auth (the streaming writes' and
+   * block reads', which send it with fetch themselves). Not for a Kerberized or HTTPS-with-CA
+   * cluster yet: a clear error instead of a request refused with 401 or an untrusted certificate
+   * (docs/security.md, "Not yet").
+   */
   url(path: string, op: string, params: Params = {}): string {
+    if (this.opts.token || this.opts.ca) {
+      throw new WebHdfsError(`${op} ${path}: cluster ${this.who().cluster}: hbr does not stream block data to or from a Kerberized or ca_bundle cluster yet (docs/security.md)`, op, path, undefined, 'Unsupported');
+    }
     return this.urlAt(this.baseUrl, path, op, params);
   }
 

@@ -16,6 +16,7 @@ import { parseTokenFile, refreshAt } from '../../src/hadoop/dtoken.js';
 import { throughActive } from '../../src/hadoop/namenodes.js';
 import { classifyFailure } from '../../src/hadoop/webhdfs-ha.js';
 import { WebHdfsError } from '../../src/hadoop/webhdfs-wire.js';
+import { WebHdfs } from '../../src/hadoop/webhdfs.js';
 import { redactSecrets, registerSecret, stripUserinfo } from '../../src/model/errors.js';
 import { formatPolicyError, loadConfigSources } from '../../src/schema/load.js';
 
@@ -137,6 +138,12 @@ test('throughActive: no active NameNode → one plain error naming each NameNode
   let err: Error | undefined;
   await throughActive({ ...set, key: 'ns4' }, { mutation: false, idempotent: false, run: async (b) => { throw b === 'https://a' ? standby() : new WebHdfsError('GETFILESTATUS /: connection refused (connect ECONNREFUSED)', 'OP', '/', undefined, undefined, 'ECONNREFUSED'); } }, classifyFailure, 0).catch((e: Error) => (err = e));
   assert.match(err?.message ?? '', /^no active NameNode in nameservice ns4: nn1 \(https:\/\/a\) standby, nn2 \(https:\/\/b\) connection refused/);
+});
+
+test('a Kerberized client refuses to hand out a bare URL (the block streams\' path): a clear error, not a 401', () => {
+  const fs = new WebHdfs({ baseUrl: 'https://nn1:9871', token: async () => 't', cluster: 'prod' });
+  assert.throws(() => fs.url('/x', 'OPEN'), /cluster prod: hbr does not stream block data to or from a Kerberized or ca_bundle cluster yet/);
+  assert.match(new WebHdfs({ baseUrl: 'http://nn:9870', user: 'u' }).url('/x', 'OPEN'), /user\.name=u/);
 });
 
 // ---------------------------------------------------------------- the loader
