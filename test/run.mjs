@@ -51,7 +51,7 @@ function runGroup(group) {
       }
       // The shared Ozone clusters are stopped at exit (test/helpers/ozone.ts, OZONE_STOPPING): a
       // stop, not a hang, so give it 2 minutes from there.
-      if (reaper && !reaper.extended && /stopping the shared Ozone clusters/.test(out)) {
+      if (reaper && !reaper.extended && /stopping the shared (Ozone clusters|secure bed)/.test(out)) {
         clearTimeout(reaper);
         reaper = setTimeout(() => {
           console.error(`\n${group}: the shared Ozone clusters did not stop in 2 min: ended the suite process (testbed/down stops them)`);

@@ -31,6 +31,7 @@ import { compactJournal, Journal, readUnfinished } from '../engine/journal.js';
 import { acquireLock, type Lock } from '../engine/lock.js';
 import { clearScratch } from '../engine/scratch.js';
 import { reapOrphans } from '../hadoop/children.js';
+import { setTokenStateDir } from '../hadoop/dtoken.js';
 import { createMetrics, type HbrMetrics } from '../metrics/registry.js';
 import type { Config, NotifyEvent } from '../model/policy.js';
 import { policyClaims, SYSTEMS } from '../systems/index.js';
@@ -140,6 +141,7 @@ export class Daemon {
     this.metrics.leader.set(0);
 
     mkdirSync(this.opts.stateDir, { recursive: true });
+    setTokenStateDir(this.opts.stateDir); // delegation tokens are cached under it (docs/security.md)
     this.lock = acquireLock(this.opts.stateDir, this.opts.command ?? 'hbr daemon');
     for (const r of reapOrphans(this.opts.stateDir, (m) => this.log.warn(m))) this.log.warn({ step: r.step, pid: r.pid }, 'stopped a child process left running by an earlier hbr');
     if (clearScratch(this.opts.stateDir)) this.log.warn('removed temporary files an earlier hbr left in its state dir');

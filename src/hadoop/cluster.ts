@@ -1,20 +1,48 @@
 /**
  * An HDFS cluster as the policies declare it (`clusters.<name>.hdfs`), shared by every system that
  * works on HDFS (snapshots and DR today; block backups next). Also its canonical endpoint, so two
- * names for one NameNode are seen as one (docs/architecture.md, "Claims").
+ * names for one NameNode are seen as one (docs/architecture.md, "Claims"), and the checks of its
+ * security keys (Kerberos, HTTPS, HA: docs/security.md, docs/design/secure-proposal.md §7.1).
  */
 import { userInfo } from 'node:os';
 import type { Cluster, SourceLocation } from '../model/policy.js';
 
+/** One NameNode of an HA nameservice: its WebHDFS base URL and (for JVM tools) its RPC host:port. */
+export interface NameNode {
+  name: string;
+  http: string;
+  rpc?: string;
+}
+
+/** Kerberos: hbr logs in from a keytab (a path; hbr never reads it, only `hadoop dtutil` does). */
+export interface KerberosAuth {
+  kind: 'kerberos';
+  principal: string;
+  keytab: string;
+  krb5Conf?: string;
+}
+
 export interface HdfsCluster {
   name: string;
   kind: 'hdfs';
-  /** WebHDFS base URL, e.g. http://nn.prod:9870 */
+  /**
+   * WebHDFS base URL, e.g. http://nn.prod:9870. For an HA cluster (`namenodes`) the first
+   * NameNode's: code that is not HA-aware reaches that one; the WebHDFS client tries them all.
+   */
   webhdfs: string;
-  /** file system URI for Hadoop tools, e.g. hdfs://nn.prod:8020 */
+  /** file system URI for Hadoop tools, e.g. hdfs://nn.prod:8020; hdfs://<nameservice> for HA */
   fs: string;
-  /** simple-auth user for WebHDFS (user.name); default: none sent */
+  /** simple-auth user for WebHDFS (user.name); default: none sent. Never with `auth`. */
   user?: string;
+  /** HA: the logical name of the NameNodes (dfs.nameservices) */
+  nameservice?: string;
+  /** HA: its NameNodes, in the policy's order (`webhdfs` is the one-NameNode shorthand) */
+  namenodes?: NameNode[];
+  /** HADOOP_CONF_DIR for every JVM call hbr runs against this cluster */
+  confDir?: string;
+  auth?: KerberosAuth;
+  /** PEM file of the CA(s) that signed the NameNodes' and DataNodes' certificates */
+  caBundle?: string;
   at: SourceLocation;
 }
 
@@ -29,9 +57,39 @@ export function hdfsClusterOf(clusters: Record<string, Cluster>, name: string): 
   return c;
 }
 
+interface RawHdfsCluster {
+  webhdfs?: string;
+  fs?: string;
+  user?: string;
+  nameservice?: string;
+  namenodes?: Record<string, { http: string; rpc?: string }>;
+  conf_dir?: string;
+  auth?: { kerberos: { principal: string; keytab: string; krb5_conf?: string } };
+  ca_bundle?: string;
+}
+
 export function loadHdfsCluster(name: string, raw: Record<string, unknown>, at: SourceLocation): HdfsCluster {
-  const r = raw as { webhdfs: string; fs: string; user?: string };
-  return { name, kind: 'hdfs', webhdfs: r.webhdfs, fs: r.fs, ...(r.user !== undefined && { user: r.user }), at };
+  const r = raw as RawHdfsCluster;
+  const namenodes = r.namenodes ? Object.entries(r.namenodes).map(([n, v]) => ({ name: n, http: v.http, ...(v.rpc !== undefined && { rpc: v.rpc }) })) : undefined;
+  const k = r.auth?.kerberos;
+  return {
+    name,
+    kind: 'hdfs',
+    webhdfs: r.webhdfs ?? namenodes?.[0]?.http ?? '',
+    fs: r.fs ?? (r.nameservice !== undefined ? `hdfs://${r.nameservice}` : ''),
+    ...(r.user !== undefined && { user: r.user }),
+    ...(r.nameservice !== undefined && { nameservice: r.nameservice }),
+    ...(namenodes && { namenodes }),
+    ...(r.conf_dir !== undefined && { confDir: r.conf_dir }),
+    ...(k && { auth: { kind: 'kerberos' as const, principal: k.principal, keytab: k.keytab, ...(k.krb5_conf !== undefined && { krb5Conf: k.krb5_conf }) } }),
+    ...(r.ca_bundle !== undefined && { caBundle: r.ca_bundle }),
+    at,
+  };
+}
+
+/** The WebHDFS base URLs of a cluster's NameNodes, in the order they are tried. */
+export function webhdfsUrls(c: HdfsCluster): string[] {
+  return c.namenodes?.length ? c.namenodes.map((n) => n.http) : [c.webhdfs];
 }
 
 /** `host:port` of a URL, lower-cased, with the scheme's default port filled in. */
@@ -46,10 +104,17 @@ function authority(url: string, defaultPort: number): string {
 
 /**
  * The canonical identity of a cluster's NameNode: its `fs` authority (hdfs://host:port, the RPC
- * address every Hadoop tool uses). Two cluster names with one `fs` are one cluster.
+ * address every Hadoop tool uses). Two cluster names with one `fs` are one cluster. An HA cluster
+ * is its nameservice, hdfs://<nameservice> lower-cased (docs/design/secure-proposal.md §4.3).
  */
 export function hdfsEndpoint(c: HdfsCluster | undefined, name: string): string {
+  if (c?.nameservice !== undefined) return `hdfs://${c.nameservice.toLowerCase()}`;
   return c ? `hdfs://${authority(c.fs, 8020)}` : `cluster:${name}`;
+}
+
+/** The short name of a Kerberos principal (hbr/edge1@REALM → hbr): the renewer of hbr's tokens. */
+export function principalShortName(principal: string): string {
+  return principal.split(/[/@]/)[0] ?? principal;
 }
 
 /**

@@ -5,13 +5,27 @@
  * https://hadoop.apache.org/docs/stable/hadoop-project-dist/hadoop-hdfs/WebHDFS.html
  */
 
+import { redactSecrets } from '../model/errors.js';
+
 export interface WebHdfsOptions {
-  /** e.g. http://nn.prod:9870 */
+  /** e.g. http://nn.prod:9870 (with nameNodes: the first of them) */
   baseUrl: string;
-  /** sent as user.name (simple auth); omitted when undefined */
+  /** sent as user.name (simple auth); omitted when undefined, and never sent with `token` */
   user?: string | undefined;
   /** per-request timeout in ms (default 30 s) */
   timeoutMs?: number;
+  /** HA: the NameNodes of one nameservice, tried through the active one (./namenodes.ts) */
+  nameNodes?: { key: string; names: string[]; urls: string[] };
+  /** PEM CA bundle trusted for https:// NameNodes and DataNodes (the cluster's ca_bundle) */
+  ca?: Buffer;
+  /**
+   * Kerberos: the delegation token each request carries as delegation= (./dtoken.ts). Called with the
+   * token the NameNode just refused, it returns a fresh one.
+   */
+  token?: (refused?: string) => Promise<string>;
+  /** for messages: the cluster's name and its ca_bundle path */
+  cluster?: string;
+  caBundle?: string;
 }
 
 export interface FileStatus {
@@ -117,8 +131,10 @@ export class WebHdfsError extends Error {
     readonly status: number | undefined,
     /** e.g. "FileNotFoundException", "SnapshotException"; undefined for transport errors */
     readonly exception: string | undefined,
+    /** a transport failure's Node code (ECONNREFUSED, SELF_SIGNED_CERT_IN_CHAIN, …) */
+    readonly code?: string,
   ) {
-    super(message);
+    super(redactSecrets(message));
     this.name = 'WebHdfsError';
   }
   get notFound(): boolean {

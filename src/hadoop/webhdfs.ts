@@ -3,11 +3,15 @@
  * NameNode at observe time: no JVM per call. Reference:
  * https://hadoop.apache.org/docs/stable/hadoop-project-dist/hadoop-hdfs/WebHDFS.html
  *
- * Simple auth only (`user.name`), which is what an unsecured cluster and the test bed use;
- * SPNEGO would slot in as another `authorize` strategy.
+ * Simple auth (`user.name`), or Kerberos through a delegation token (`delegation=`, ./dtoken.ts);
+ * https:// with the cluster's CA bundle (./webhdfs-http.ts); an HA nameservice through its active
+ * NameNode (./namenodes.ts, ./webhdfs-ha.ts). docs/security.md.
  */
-import http from 'node:http';
 import { stripUserinfo, transportReason } from '../model/errors.js';
+import { explain, tlsReason, tokenRefusalKind, webhdfsRefusal } from './auth-errors.js';
+import { throughActive } from './namenodes.js';
+import { classifyFailure, IDEMPOTENT, recheckFor, REDIRECT_ONLY } from './webhdfs-ha.js';
+import { send, toResponse } from './webhdfs-http.js';
 
 export * from './webhdfs-wire.js';
 import { firstLine, remoteException, toError, WebHdfsError, type ContentSummary, type FileChecksum, type FileStatus, type QuotaUsage, type ServerDefaults, type SnapshotDiffReport, type SnapshotStatus, type SnapshottableDirectory, type WebHdfsOptions } from './webhdfs-wire.js';
@@ -19,36 +23,91 @@ export class WebHdfs {
   private readonly user: string | undefined;
   private readonly timeoutMs: number;
 
-  constructor(opts: WebHdfsOptions) {
+  constructor(private readonly opts: WebHdfsOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.user = opts.user;
+    this.user = opts.token ? undefined : opts.user;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
+  /**
+   * A request's URL on this client's first NameNode, under simple auth (the streaming writes' and
+   * block reads', which send it with fetch themselves). Not for a Kerberized or HTTPS-with-CA
+   * cluster yet: a clear error instead of a request refused with 401 or an untrusted certificate
+   * (docs/security.md, "Not yet").
+   */
   url(path: string, op: string, params: Params = {}): string {
+    if (this.opts.token || this.opts.ca) {
+      throw new WebHdfsError(`${op} ${path}: cluster ${this.who().cluster}: hbr does not stream block data to or from a Kerberized or ca_bundle cluster yet (docs/security.md)`, op, path, undefined, 'Unsupported');
+    }
+    return this.urlAt(this.baseUrl, path, op, params);
+  }
+
+  private urlAt(base: string, path: string, op: string, params: Params, token?: string): string {
     if (!path.startsWith('/')) throw new Error(`WebHDFS path must be absolute: ${path}`);
-    const u = new URL(`${this.baseUrl}/webhdfs/v1${encodePath(path)}`);
+    const u = new URL(`${base.replace(/\/+$/, '')}/webhdfs/v1${encodePath(path)}`);
     u.searchParams.set('op', op);
-    if (this.user !== undefined) u.searchParams.set('user.name', this.user);
+    // With a token the NameNode takes the user from it and refuses a user.name that differs (JspHelper.getUGI).
+    if (token !== undefined) u.searchParams.set('delegation', token);
+    else if (this.user !== undefined) u.searchParams.set('user.name', this.user);
     for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, String(v));
     return u.toString();
   }
 
+  /** Through the active NameNode of an HA cluster (one attempt on a single NameNode), see ./namenodes.ts. */
   private async request(method: string, path: string, op: string, params: Params = {}, body?: Uint8Array): Promise<Response> {
-    const url = this.url(path, op, params);
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-        ...(body ? { body, headers: { 'content-type': 'application/octet-stream' } } : {}),
-      });
-    } catch (err) {
-      throw new WebHdfsError(`${op} ${path}: ${transportReason(err)} (${stripUserinfo(this.baseUrl)})`, op, path, undefined, undefined);
+    const set = this.opts.nameNodes ?? { key: this.baseUrl, names: [this.baseUrl], urls: [this.baseUrl] };
+    const recheck = recheckFor(op, path, params, (b, p) => this.at(b).stat(p).then((s) => s !== undefined), (b, p) => this.at(b).getXAttrs(p));
+    return throughActive(
+      set,
+      { run: (base) => this.once(base, method, path, op, params, body), mutation: method !== 'GET' && !REDIRECT_ONLY.has(op), idempotent: IDEMPOTENT.has(op), ...(recheck && { recheck }) },
+      classifyFailure,
+    );
+  }
+
+  /** This client bound to one NameNode (for re-checks after a failover). */
+  private at(base: string): WebHdfs {
+    const { nameNodes: _, ...rest } = this.opts;
+    return new WebHdfs({ ...rest, baseUrl: base });
+  }
+
+  private async once(base: string, method: string, path: string, op: string, params: Params, body?: Uint8Array): Promise<Response> {
+    let token = this.opts.token ? await this.opts.token() : undefined;
+    for (let attempt = 0; ; attempt++) {
+      const url = this.urlAt(base, path, op, params, token);
+      let res: Response;
+      try {
+        const headers = body ? { 'content-type': 'application/octet-stream' } : undefined;
+        // Plain http:// without a CA bundle keeps fetch; https:// (a CA to pass) goes through node:https.
+        res = base.startsWith('https:') || this.opts.ca
+          ? toResponse(await send(url, { method, timeoutMs: this.timeoutMs, ...(body && { body }), ...(headers && { headers }), ...(this.opts.ca && { ca: this.opts.ca }) }))
+          : await fetch(url, { method, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs), ...(body ? { body, headers } : {}) });
+      } catch (err) {
+        throw this.transportError(err, op, path, base);
+      }
+      if (res.status < 400) return res;
+      const e = await toError(res, op, path);
+      if (token !== undefined && e.status === 403 && webhdfsRefusal(e.exception, e.message) === 'token') {
+        if (attempt === 0) {
+          token = await this.opts.token!(token); // once: a fresh token for the one the NameNode refused
+          continue;
+        }
+        throw new WebHdfsError(`${op} ${path}: ${explain('token_invalid', this.who())} (${tokenRefusalKind(e.message)}: ${e.message.replace(/^.*?InvalidToken: /, '')})`, op, path, 403, 'InvalidToken');
+      }
+      throw e;
     }
-    if (res.status >= 400) throw await toError(res, op, path);
-    return res;
+  }
+
+  private who() {
+    return { cluster: this.opts.cluster ?? stripUserinfo(this.baseUrl), ...(this.opts.caBundle && { caBundle: this.opts.caBundle }) };
+  }
+
+  private transportError(err: unknown, op: string, path: string, base: string): WebHdfsError {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    const code = cause?.code ?? ((err as Error).name === 'TimeoutError' ? 'TimeoutError' : undefined);
+    const tls = tlsReason(code);
+    const host = (() => { try { return new URL(base).host; } catch { return stripUserinfo(base); } })();
+    const msg = tls ? `${explain(tls, this.who())} (${code}, ${host})` : `${transportReason(err)} (${stripUserinfo(base)})`;
+    return new WebHdfsError(`${op} ${path}: ${msg}`, op, path, undefined, undefined, code);
   }
 
   private async json<T>(method: string, path: string, op: string, params: Params = {}): Promise<T> {
@@ -237,31 +296,20 @@ export class WebHdfs {
     return text ? JSON.parse(text) : undefined;
   }
 
-  private dataNode(method: string, loc: string, op: string, path: string, body?: Uint8Array): Promise<{ status: number; body: Buffer }> {
-    return new Promise((resolve, reject) => {
-      const fail = (msg: string, status?: number, exception?: string) =>
-        reject(new WebHdfsError(`${op} ${path}: DataNode ${new URL(loc).host}: ${msg}`, op, path, status, exception));
-      const req = http.request(loc, {
-        method,
-        timeout: this.timeoutMs,
-        headers: body ? { 'content-type': 'application/octet-stream', 'content-length': body.length } : {},
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer in ${this.timeoutMs} ms`)));
-      req.on('error', (err) => fail(err.message));
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => fail(err.message));
-        res.on('end', () => {
-          const buf = Buffer.concat(chunks);
-          const status = res.statusCode ?? 0;
-          if (status < 400) return resolve({ status, body: buf });
-          const e = remoteException(buf.toString('utf8'));
-          fail(e ? `${e.exception}: ${firstLine(e.message)}` : `HTTP ${status}`, status, e?.exception);
-        });
-      });
-      req.end(body);
-    });
+  /** The DataNode leg: http or https by the Location's scheme (HTTPS_ONLY sends https), the same CA bundle. */
+  private async dataNode(method: string, loc: string, op: string, path: string, body?: Uint8Array): Promise<{ status: number; body: Buffer }> {
+    const host = new URL(loc).host; // never the whole Location: it carries delegation=
+    let a;
+    try {
+      a = await send(loc, { method, timeoutMs: this.timeoutMs, ...(body && { body, headers: { 'content-type': 'application/octet-stream' } }), ...(this.opts.ca && { ca: this.opts.ca }) });
+    } catch (err) {
+      const cause = (err as { cause?: Error & { code?: string } }).cause;
+      const tls = tlsReason(cause?.code);
+      throw new WebHdfsError(`${op} ${path}: DataNode ${host}: ${tls ? `${explain(tls, this.who())} (${cause?.code})` : (cause?.message ?? String(err))}`, op, path, undefined, undefined, cause?.code);
+    }
+    if (a.status < 400) return { status: a.status, body: a.body };
+    const e = remoteException(a.body.toString('utf8'));
+    throw new WebHdfsError(`${op} ${path}: DataNode ${host}: ${e ? `${e.exception}: ${firstLine(e.message)}` : `HTTP ${a.status}`}`, op, path, a.status, e?.exception);
   }
 }
 

@@ -41,5 +41,27 @@ export function transportReason(err: unknown): string {
  * stops at whitespace, quotes and what ends an authority (`/ ? #`).
  */
 export function stripUserinfo(text: string): string {
-  return text.includes('@') ? text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>`]*@/gi, '$1') : text;
+  const t = redactSecrets(text);
+  return t.includes('@') ? t.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>`]*@/gi, '$1') : t;
+}
+
+/** Secrets hbr holds at run time (delegation tokens: src/hadoop/dtoken.ts), never to be printed. */
+const secrets = new Set<string>();
+
+/** Remember a secret string: `redactSecrets` then replaces it wherever it appears. */
+export function registerSecret(s: string): void {
+  if (s.length >= 16) secrets.add(s);
+}
+
+/**
+ * A text without the secrets hbr knows of: a WebHDFS `delegation=` parameter's value, an
+ * `X-Hadoop-Delegation-Token` header, and every registered secret (docs/security.md, "Secrets").
+ * `stripUserinfo` applies it, so every message that already went through it is covered.
+ */
+export function redactSecrets(text: string): string {
+  let t = text;
+  if (t.includes('delegation=')) t = t.replace(/delegation=[^&\s"'<>`]*/g, 'delegation=***');
+  if (/x-hadoop-delegation-token/i.test(t)) t = t.replace(/(x-hadoop-delegation-token\s*[:=]\s*)[^\s"']+/gi, '$1***');
+  for (const s of secrets) if (t.includes(s)) t = t.split(s).join('***');
+  return t;
 }

@@ -5,6 +5,12 @@
  */
 
 /** Where a thing was declared, for error messages: file:line:col (1-based). */
+/**
+ * A problem a system found while loading a cluster declaration, at `segs` below `clusters.<name>.<kind>`:
+ * the loader (src/schema/build.ts) turns an error into file:line:col, a warning into a stderr line.
+ */
+export type ClusterReport = (segs: Array<string | number>, where: 'key' | 'value', message: string, severity?: 'error' | 'warning') => void;
+
 export interface SourceLocation {
   file: string;
   line: number;

@@ -5,7 +5,7 @@
  * canonical by endpoint (System.claims), must not overlap another's.
  */
 import { NOTIFY_EVENTS } from '../model/policy.js';
-import type { Cluster, Config, SourceLocation, Store } from '../model/policy.js';
+import type { Cluster, ClusterReport, Config, SourceLocation, Store } from '../model/policy.js';
 import { systemForCluster, systemForPolicy, SYSTEMS } from '../systems/index.js';
 import type { Claim, LoadContext } from '../systems/types.js';
 import { parseDuration } from './duration.js';
@@ -49,7 +49,17 @@ export function buildConfig(files: ParsedFile[]): LoadResult {
   }
 
   for (const { f, section, name, at } of entries) {
-    if (section === 'clusters') config.clusters[name] = normalizeCluster(name, f.data.clusters![name]!, at);
+    if (section === 'clusters') {
+      const raw = f.data.clusters![name]!;
+      const kind = Object.keys(raw)[0]!;
+      config.clusters[name] = normalizeCluster(name, raw, at, (segs, where, message, severity) => {
+        const full: Segment[] = ['clusters', name, kind, ...segs];
+        if (severity === 'warning') {
+          const l = locate(f, full, where);
+          process.stderr.write(`${l.file}:${l.line}:${l.col}: warning: ${message}\n`);
+        } else err(f, full, where, message);
+      });
+    }
     else if (section === 'stores') config.stores[name] = normalizeStore(name, f.data.stores![name]!, at);
   }
 
@@ -205,11 +215,11 @@ function overlaps(claims: LocatedClaim[]): PolicyError[] {
 }
 
 /** A cluster is loaded by the system that defines its kind (the one key under it). */
-function normalizeCluster(name: string, raw: RawCluster, at: SourceLocation): Cluster {
+function normalizeCluster(name: string, raw: RawCluster, at: SourceLocation, report: ClusterReport): Cluster {
   const kind = Object.keys(raw)[0]!;
   const system = systemForCluster(kind);
   if (!system?.loadCluster) throw new Error(`no system defines cluster kind '${kind}'`); // the schema allows only those
-  return system.loadCluster(kind, name, (raw as Record<string, Record<string, unknown>>)[kind] ?? {}, at);
+  return system.loadCluster(kind, name, (raw as Record<string, Record<string, unknown>>)[kind] ?? {}, at, report);
 }
 
 function normalizeStore(name: string, raw: RawStore, at: SourceLocation): Store {

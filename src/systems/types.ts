@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import type { AuditReport, Protection } from '../model/audit.js';
 import type { Observed } from '../model/observed.js';
 import type { Plan, Step } from '../model/plan.js';
-import type { Config, Policy, PolicyBase, Schedule, SourceLocation } from '../model/policy.js';
+import type { ClusterReport, Config, Policy, PolicyBase, Schedule, SourceLocation } from '../model/policy.js';
 import type { RecoveryPoint } from '../model/recovery.js';
 import type { PlanBuilder } from '../planner/builder.js';
 import type { SafetyRule } from '../planner/safety.js';
@@ -148,8 +148,12 @@ export interface System<P extends Policy = Policy> {
   /** the policy key that selects it, e.g. `snapshots`, `archive` */
   key: string;
   schema: SchemaPart;
-  /** a cluster declaration of a kind this system defines (see SchemaPart.clusters) → its Config form */
-  loadCluster?(kind: string, name: string, raw: Record<string, unknown>, at: SourceLocation): Config['clusters'][string];
+  /**
+   * a cluster declaration of a kind this system defines (see SchemaPart.clusters) → its Config form;
+   * `report` (optional for callers) takes the checks the schema cannot make, at a key below the
+   * cluster's kind, as file:line:col errors (or warnings, printed to stderr)
+   */
+  loadCluster?(kind: string, name: string, raw: Record<string, unknown>, at: SourceLocation, report?: ClusterReport): Config['clusters'][string];
   /** a policy whose `key` section is present → its Config form (undefined after reporting errors) */
   load(ctx: LoadContext, name: string, raw: Record<string, unknown>, at: SourceLocation): P | undefined;
   /** what the policy acts on, canonical by endpoint (loader overlap check, daemon mutex) */

@@ -6,8 +6,8 @@
  *
  * Here for the smoke suite: the delegation token fetched with `hadoop dtutil` from hbr's keytab and
  * read from its Writable file (format: docs/design/secure-proposal.md §2.3, measured byte-equal to
- * Token.encodeToUrlString), and HTTPS requests from Node trusting the test CA. The hbr code for
- * Kerberos (issue 15's next piece) will have its own client in src/hadoop.
+ * Token.encodeToUrlString; the parser is src/hadoop/dtoken.ts's), and HTTPS requests from Node
+ * trusting the test CA.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -72,63 +72,44 @@ export function stopSecureBed(): void {
   runOk(['bash', join('testbed', 'down'), '--secure']);
 }
 
+/** The line test/run.mjs's reaper reads as "stopping servers, not hanging". */
+export const SECURE_STOPPING = 'stopping the shared secure bed (sharedSecureBed)';
+let shared: (SecureBed & { upMs: number }) | undefined;
+
+/**
+ * The secure bed every file of test/secure shares: started on first use (up --secure is
+ * idempotent), stopped once when the uvu process exits (~35 s per start saved per file). Suites
+ * keep to their own paths (uniq names) and leave nn1 active when they fail over. With
+ * HBR_TB_NO_UP=1 the bed is left running (`testbed/down --secure` stops it).
+ */
+export function sharedSecureBed(): SecureBed & { upMs: number } {
+  if (!shared) {
+    shared = startSecureBed();
+    if (process.env.HBR_TB_NO_UP === '1') return shared; // the caller manages the bed (test/run.mjs)
+    process.once('exit', () => {
+      try {
+        console.log(SECURE_STOPPING);
+        stopSecureBed();
+      } catch (err) {
+        console.error(`stopping the shared secure bed: ${(err as Error).message}`);
+      }
+    });
+  }
+  return shared;
+}
+
+/** Make nn1 the active NameNode (a bed left running, or a suite that failed over, may have nn2). */
+export function nn1Active(): void {
+  if (haadmin('-getServiceState', 'nn1').stdout.trim() !== 'active') runOk([join('testbed', 'bin', 'hdfs'), 'haadmin', '-failover', 'nn2', 'nn1'], 120_000);
+}
+
 /** `hdfs haadmin ARGS` as hbr (a member of the superuser group), logged in from its keytab. */
 export const haadmin = (...args: string[]): Run => run([join('testbed', 'bin', 'hdfs'), 'haadmin', ...args], 120_000);
 
 // ---------------------------------------------------------------- the token file (Writable format)
-/** Hadoop WritableUtils.readVLong: one byte for -112..127, else a length byte then big-endian bytes. */
-function vlong(b: Buffer, o: number): [number, number] {
-  const first = ((b[o] ?? 0) << 24) >> 24;
-  if (first >= -112) return [first, o + 1];
-  const negative = first < -120;
-  const len = negative ? -119 - first : -111 - first;
-  let v = 0;
-  for (let i = 1; i < len; i++) v = v * 256 + (b[o + i] ?? 0);
-  return [negative ? -(v + 1) : v, o + len];
-}
-function text(b: Buffer, o: number): [string, number] {
-  const [len, p] = vlong(b, o);
-  return [b.subarray(p, p + len).toString('utf8'), p + len];
-}
-function skipBytes(b: Buffer, o: number): [Buffer, number] {
-  const [len, p] = vlong(b, o);
-  return [b.subarray(p, p + len), p + len];
-}
-
-export interface DelegationToken {
-  kind: string;
-  service: string;
-  owner: string;
-  renewer: string;
-  issueDate: number;
-  maxDate: number;
-  /** Token.encodeToUrlString(): what WebHDFS takes as delegation=. A secret. */
-  urlString: string;
-}
-
-/** The first token of a Credentials file written with `-format java` (magic HDTS, version 0). */
-export function parseTokenFile(buf: Buffer): DelegationToken {
-  if (buf.subarray(0, 4).toString('latin1') !== 'HDTS') throw new Error('not a Hadoop token file');
-  if (buf[4] !== 0) throw new Error(`token file format ${buf[4]} (need -format java)`);
-  const [count, at] = vlong(buf, 5);
-  let o = at;
-  if (count < 1) throw new Error('no token in the file');
-  [, o] = text(buf, o); // alias
-  const start = o;
-  let id: Buffer, kind: string, service: string;
-  [id, o] = skipBytes(buf, o);
-  [, o] = skipBytes(buf, o); // password
-  [kind, o] = text(buf, o);
-  [service, o] = text(buf, o);
-  // the identifier: version byte, owner, renewer, realUser, issueDate, maxDate, ...
-  let q = 1, owner: string, renewer: string, issueDate: number, maxDate: number;
-  [owner, q] = text(id, q);
-  [renewer, q] = text(id, q);
-  [, q] = text(id, q);
-  [issueDate, q] = vlong(id, q);
-  [maxDate] = vlong(id, q);
-  return { kind, service, owner, renewer, issueDate, maxDate, urlString: buf.subarray(start, o).toString('base64url') };
-}
+// The parser is the product's (src/hadoop/dtoken.ts): the smoke suite proves it on the real token.
+export { parseTokenFile, type DelegationToken } from '../../src/hadoop/dtoken.js';
+import { parseTokenFile, type DelegationToken } from '../../src/hadoop/dtoken.js';
 
 /**
  * A fresh HDFS delegation token for `principal` from its keytab: `hadoop dtutil -keytab … -principal
@@ -169,5 +150,5 @@ export function request(url: string, caFile: string, method = 'GET', body?: stri
   });
 }
 
-/** `delegation=` and its value out of a URL, for messages. */
-export const redact = (s: string): string => s.replace(/delegation=[^&\s"]*/g, 'delegation=***');
+/** `delegation=` and its value out of a URL, for messages (the product's redactor, src/model/errors.ts). */
+export { redactSecrets as redact } from '../../src/model/errors.js';

@@ -13,7 +13,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { uniq } from '../helpers/testbed.js';
 import { join } from 'node:path';
-import { fetchToken, haadmin, redact, request, runOk, startSecureBed, stopSecureBed, type DelegationToken, type SecureBed } from '../helpers/secure.js';
+import { fetchToken, haadmin, nn1Active, redact, request, runOk, sharedSecureBed, type DelegationToken, type SecureBed } from '../helpers/secure.js';
 
 let bed: SecureBed;
 let token: DelegationToken;
@@ -22,11 +22,11 @@ const q = (op: string, extra = '', t = token) => `op=${op}&delegation=${t.urlStr
 
 test.before(() => {
   try {
-    const b = startSecureBed();
+    const b = sharedSecureBed();
     bed = b;
     console.log(`secure bed up in ${b.upMs} ms (testbed/up --secure)`);
     // A bed left running by an earlier run may have nn2 active: start from nn1 active.
-    if (haadmin('-getServiceState', 'nn1').stdout.trim() !== 'active') haadmin('-failover', 'nn2', 'nn1');
+    nn1Active();
   } catch (err) {
     // uvu counts a failed hook as failed tests but does not print why
     console.error((err as Error).message);
@@ -34,9 +34,7 @@ test.before(() => {
   }
 });
 
-test.after(() => {
-  stopSecureBed();
-});
+// The bed is stopped when the process exits (sharedSecureBed), after the other files of test/secure.
 
 test('dtutil fetches an HDFS delegation token for hbr from its keytab (no kinit); the token never reaches its output', () => {
   const { token: t, run } = fetchToken(bed);

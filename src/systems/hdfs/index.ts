@@ -3,6 +3,7 @@
  * DR replication with `hadoop distcp -update -diff` (docs/policies.md, docs/architecture.md).
  */
 import { hdfsEndpoint, isHdfsCluster, loadHdfsCluster } from '../../hadoop/cluster.js';
+import { checkHdfsCluster } from '../../hadoop/cluster-check.js';
 import type { Step } from '../../model/plan.js';
 import type { Config } from '../../model/policy.js';
 import { pairSourceText, pairStepClaims } from '../../planner/pair-claims.js';
@@ -40,7 +41,11 @@ export const hdfs: System<HdfsSnapshotPolicy> = {
   policyKind: 'hdfs-snapshots',
   key: 'snapshots',
   schema: hdfsSchema,
-  loadCluster: (_kind, name, raw, at) => loadHdfsCluster(name, raw, at),
+  loadCluster: (_kind, name, raw, at, report) => {
+    const c = loadHdfsCluster(name, raw, at);
+    if (report) checkHdfsCluster(c, raw, report);
+    return c;
+  },
   load: loadHdfsPolicy,
   claims: hdfsClaims,
   protects: hdfsProtects,

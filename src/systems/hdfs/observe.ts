@@ -15,7 +15,8 @@ import { trustedUntil } from '../../model/names.js';
 import { bootstrapMark, markedCopy, xattrsDisabled } from './scratch.js';
 import { failedOverFrom } from './failover-mark.js';
 import { isHdfsPolicy, type HdfsSnapshotPolicy } from './types.js';
-import { snapshottablePath, WebHdfs, type SnapshotDiffReport, type SnapshottableDirectory } from '../../hadoop/webhdfs.js';
+import { webhdfsFor } from '../../hadoop/webhdfs-client.js';
+import { snapshottablePath, type WebHdfs, type SnapshotDiffReport, type SnapshottableDirectory } from '../../hadoop/webhdfs.js';
 import { observeFeatures, type FsFeatures } from './preserve.js';
 
 export interface ObserveOptions {
@@ -41,8 +42,9 @@ export function hdfsUser(cluster: HdfsCluster): string {
   return simpleAuthUser(cluster.user);
 }
 
+/** The cluster's WebHDFS client: simple auth or Kerberos, HTTPS, HA (src/hadoop/webhdfs-client.ts). */
 export function clientFor(cluster: HdfsCluster, timeoutMs?: number): WebHdfs {
-  return new WebHdfs({ baseUrl: cluster.webhdfs, user: hdfsUser(cluster), ...(timeoutMs ? { timeoutMs } : {}) });
+  return webhdfsFor(cluster, timeoutMs);
 }
 
 export async function observeHdfs(config: Config, opts: ObserveOptions = {}): Promise<Observed> {

@@ -58,31 +58,111 @@ export const hdfsSchema: SchemaPart = {
   clusters: {
     "hdfs": {
       "title": "HDFS cluster",
-      "description": "An HDFS cluster reached through WebHDFS (observation) and its hdfs:// URI (Hadoop tools).",
+      "description": "An HDFS cluster reached through WebHDFS (observation) and its hdfs:// URI (Hadoop tools). One NameNode: webhdfs + fs. HA: nameservice + namenodes. Kerberized: auth.kerberos (+ ca_bundle for https://). docs/security.md",
       "type": "object",
       "additionalProperties": false,
-      "required": [
-        "webhdfs",
-        "fs"
-      ],
       "properties": {
         "webhdfs": {
           "$ref": "#/$defs/httpUrl",
           "title": "WebHDFS URL",
-          "description": "WebHDFS base URL of the active NameNode, e.g. http://nn.prod:9870"
+          "description": "WebHDFS base URL of the NameNode, e.g. http://nn.prod:9870 (https://nn.prod:9871 when Kerberized). For an HA cluster give 'namenodes' instead."
         },
         "fs": {
           "title": "File system URI",
-          "description": "File system URI used by Hadoop tools (distcp, hdfs dfs), e.g. hdfs://nn.prod:8020",
+          "description": "File system URI used by Hadoop tools (distcp, hdfs dfs), e.g. hdfs://nn.prod:8020. For an HA cluster hdfs://<nameservice>, the default there.",
           "type": "string",
           "pattern": "^hdfs://\\S+$",
           "patternErrorMessage": "expected an hdfs:// URI, e.g. hdfs://nn.prod:8020"
         },
         "user": {
           "title": "WebHDFS user",
-          "description": "Simple-auth user name sent to WebHDFS (user.name). Absent: none is sent.",
+          "description": "Simple-auth user name sent to WebHDFS (user.name). Absent: none is sent. Not with auth.kerberos.",
           "type": "string",
           "minLength": 1
+        },
+        "nameservice": {
+          "title": "HA nameservice",
+          "description": "The logical name of an HA cluster's NameNodes (dfs.nameservices), e.g. prod-ns; its endpoint and fs are hdfs://<nameservice>.",
+          "type": "string",
+          "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+          "patternErrorMessage": "expected a nameservice name such as prod-ns (letters, digits, '.', '_', '-')"
+        },
+        "namenodes": {
+          "title": "HA NameNodes",
+          "description": "The NameNodes of the nameservice by their dfs.ha.namenodes names, each { http: its WebHDFS URL, rpc: host:port }. hbr acts through whichever is active and fails over on a StandbyException or a refused connection.",
+          "type": "object",
+          "minProperties": 2,
+          "additionalProperties": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": [
+              "http"
+            ],
+            "properties": {
+              "http": {
+                "$ref": "#/$defs/httpUrl",
+                "title": "WebHDFS URL",
+                "description": "This NameNode's WebHDFS base URL, e.g. https://nn1.prod:9871"
+              },
+              "rpc": {
+                "title": "RPC address",
+                "description": "This NameNode's RPC host:port (dfs.namenode.rpc-address.<ns>.<nn>), for the Hadoop tools' client configuration.",
+                "type": "string",
+                "pattern": "^[^\\s/:]+:[0-9]+$",
+                "patternErrorMessage": "expected host:port, e.g. nn1.prod:8020"
+              }
+            }
+          }
+        },
+        "conf_dir": {
+          "$ref": "#/$defs/absolutePath",
+          "title": "Hadoop configuration directory",
+          "description": "HADOOP_CONF_DIR for the Hadoop tools hbr runs against this cluster (dtutil, distcp), e.g. /etc/hadoop/conf."
+        },
+        "auth": {
+          "title": "Authentication",
+          "description": "How hbr authenticates. Absent: simple auth (user.name).",
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "kerberos"
+          ],
+          "properties": {
+            "kerberos": {
+              "title": "Kerberos",
+              "description": "hbr logs in from a keytab (paths only: never a secret in a policy) to fetch an HDFS delegation token (hadoop dtutil), which WebHDFS takes as delegation=.",
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "principal",
+                "keytab"
+              ],
+              "properties": {
+                "principal": {
+                  "title": "Principal",
+                  "description": "hbr's Kerberos principal, e.g. hbr/edge1.prod@PROD.EXAMPLE.COM",
+                  "type": "string",
+                  "pattern": "^[^\\s@]+@[^\\s@]+$",
+                  "patternErrorMessage": "expected a principal with its realm, e.g. hbr@EXAMPLE.COM"
+                },
+                "keytab": {
+                  "$ref": "#/$defs/absolutePath",
+                  "title": "Keytab",
+                  "description": "Path of the keytab holding the principal's key; readable by hbr, by nobody else (mode 600)."
+                },
+                "krb5_conf": {
+                  "$ref": "#/$defs/absolutePath",
+                  "title": "krb5.conf",
+                  "description": "Kerberos configuration for the JVM hbr runs (java.security.krb5.conf). Absent: the system's."
+                }
+              }
+            }
+          }
+        },
+        "ca_bundle": {
+          "$ref": "#/$defs/absolutePath",
+          "title": "CA bundle",
+          "description": "PEM file of the CA certificate(s) that signed the NameNodes' and DataNodes' HTTPS certificates. Absent: Node's default trust store."
         }
       }
     }
