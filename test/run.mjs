@@ -49,9 +49,9 @@ function runGroup(group) {
         }, 20_000);
         reaper.unref();
       }
-      // The shared Ozone clusters are stopped at exit (test/helpers/ozone.ts, OZONE_STOPPING): a
-      // stop, not a hang, so give it 2 minutes from there.
-      if (reaper && !reaper.extended && /stopping the shared Ozone clusters/.test(out)) {
+      // The shared Ozone clusters and HBase are stopped at exit (test/helpers/ozone.ts, OZONE_STOPPING;
+      // test/helpers/hbase.ts, HBASE_STOPPING): a stop, not a hang, so give it 2 minutes from there.
+      if (reaper && !reaper.extended && /stopping the shared (Ozone clusters|HBase)/.test(out)) {
         clearTimeout(reaper);
         reaper = setTimeout(() => {
           console.error(`\n${group}: the shared Ozone clusters did not stop in 2 min: ended the suite process (testbed/down stops them)`);
