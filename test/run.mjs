@@ -49,9 +49,10 @@ function runGroup(group) {
         }, 20_000);
         reaper.unref();
       }
-      // The shared Ozone clusters are stopped at exit (test/helpers/ozone.ts, OZONE_STOPPING): a
-      // stop, not a hang, so give it 2 minutes from there.
-      if (reaper && !reaper.extended && /stopping the shared (Ozone clusters|secure bed)/.test(out)) {
+      // The shared Ozone clusters, HBase and secure bed are stopped at exit (test/helpers/ozone.ts,
+      // OZONE_STOPPING; test/helpers/hbase.ts, HBASE_STOPPING; test/helpers/secure.ts): a stop, not
+      // a hang, so give it 2 minutes from there.
+      if (reaper && !reaper.extended && /stopping the shared (Ozone clusters|HBase|secure bed)/.test(out)) {
         clearTimeout(reaper);
         reaper = setTimeout(() => {
           console.error(`\n${group}: the shared Ozone clusters did not stop in 2 min: ended the suite process (testbed/down stops them)`);

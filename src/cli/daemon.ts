@@ -75,11 +75,18 @@ Examples:
       // heap snapshot holds 22 MiB live, the old space grew to ~100 MiB before a full GC
       // (bench/daemon; README "Tests and benchmarks").
       setFlagsFromString('--optimize-for-size');
-      const [{ Daemon }, { parseListen }, { createLogger }] = await Promise.all([
+      const [{ Daemon }, { parseListen }, { createLogger }, { startSpreadCapMs }] = await Promise.all([
         import('../daemon/daemon.js'),
         import('../daemon/http.js'),
         import('../daemon/log.js'),
+        import('../daemon/runtime.js'),
       ]);
+      // a bad HBR_DAEMON_START_SPREAD_MS fails the start, not the first policy's loop
+      try {
+        startSpreadCapMs();
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
       // Webhook URLs and tokens may be secrets under any variable name: redact their values too.
       const secrets: string[] = [];
       const pre = await loadConfig(policyPaths(opts));

@@ -55,10 +55,21 @@ export function scheduleOf(p: Policy): Schedule {
 /**
  * Policies start spread out, not all in one instant: over half their interval, at most a minute.
  * Later runs aim at newest + every, so the spread persists (a fleet started bunched stays bunched).
+ * HBR_DAEMON_START_SPREAD_MS lowers that minute (0: every policy looks at once; docs/daemon.md,
+ * "Schedules"): for tests that start a daemon on an hourly policy and wait for its first run.
  */
-export function startJitter(p: Policy): number {
+export function startJitter(p: Policy, env: NodeJS.ProcessEnv = process.env): number {
   const s = scheduleOf(p);
-  return Math.floor(Math.random() * Math.min(60_000, (s.every ?? 10_000) * 0.5));
+  return Math.floor(Math.random() * Math.min(startSpreadCapMs(env), (s.every ?? 10_000) * 0.5));
+}
+
+/** The cap of the start spread: 60 s, or HBR_DAEMON_START_SPREAD_MS (0 to 60000). */
+export function startSpreadCapMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.HBR_DAEMON_START_SPREAD_MS;
+  if (v === undefined || v === '') return 60_000;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 60_000) throw new Error(`HBR_DAEMON_START_SPREAD_MS must be milliseconds from 0 to 60000, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 export function scheduleCron(name: string, rt: PolicyRuntime): void {

@@ -3,6 +3,8 @@
  * (`testbed/up --hbase NAME`, testbed/hbase.sh; the facts in docs/design/hbase-notes.md). Started
  * by the suites that need it, stopped and purged by them; `testbed/down` stops any left.
  *
+ * The integration suites share one (sharedHbase): one start per uvu process instead of one per file.
+ *
  * Tables and rows go in over REST (there is no `hbase shell` past 2.4); the backup commands run
  * through testbed/bin/hbase (BackupDriver / RestoreDriver, argv only); backup sessions are read
  * over REST and decoded without a JVM (hbase-backup-info.ts).
@@ -170,4 +172,46 @@ export function startHbase(name: `hbase-${string}`, ports?: [number, number, num
       return (await (await ok(res, 'read the backup lock')).text()) === 'yes';
     },
   };
+}
+
+/** Printed when the shared HBase is stopped at exit; test/run.mjs gives that stop more time. */
+export const HBASE_STOPPING = 'stopping the shared HBase (sharedHbase)';
+const SHARED_HBASE = 'hbase-shared';
+let sharedH: Hbase | undefined;
+let exitHook = false;
+
+/**
+ * The HBase every HBase integration suite of the uvu process shares (as sharedOzones in ./ozone.ts
+ * shares the Ozone pair): started fresh on the first call (a leftover of its name, from a killed
+ * run, is purged first), reused by every later call; CI runs all integration files in one process
+ * (test/run.mjs), and a start costs 20-35 s on 2 cores (testbed/README.md, "HBase"). Stopped and
+ * purged when the process exits (the 'exit' hook may only do synchronous work: spawnSync), or
+ * before by stopSharedHbase. A plain `testbed/down` stops it after a SIGKILL, like any hbase-*.
+ * A suite keeps to its own tables and backup roots: backup:system holds every suite's sessions.
+ */
+export function sharedHbase(): { hbase: Hbase; started: boolean } {
+  if (sharedH) return { hbase: sharedH, started: false };
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      if (!sharedH) return;
+      try {
+        console.log(HBASE_STOPPING);
+        sharedH.stop();
+      } catch (err) {
+        console.error(`stopping the shared HBase: ${(err as Error).message}`);
+      }
+    });
+  }
+  bash([join('testbed', 'down'), '--purge', SHARED_HBASE]);
+  sharedH = startHbase(SHARED_HBASE);
+  return { hbase: sharedH, started: true };
+}
+
+/** Stop and purge the shared HBase now (a later sharedHbase() starts a fresh one); returns what it was. */
+export function stopSharedHbase(): Hbase | undefined {
+  const h = sharedH;
+  sharedH = undefined;
+  h?.stop();
+  return h;
 }

@@ -85,13 +85,23 @@ export function crashWalkPoints(n: number, env: NodeJS.ProcessEnv = process.env,
  * of its scenario (own paths, own state dir, its own lock), and the walks assert no durations, so
  * two at once only use the second core that a walk of one hbr + one DistCp JVM leaves idle. Every
  * point runs to its end even when another failed (nothing outlives the test); the first failure,
- * in point order, is thrown.
+ * in point order, is thrown. `first`, when given, is one more job a lane does before any point
+ * (the rest of the walk's clean run, say: so the other lane starts on the points meanwhile); its
+ * failure is thrown before any point's.
  */
-export async function walkPoints(points: number[], visit: (k: number) => Promise<void>, lanes = Number(process.env.HBR_CRASH_LANES ?? 2)): Promise<void> {
-  const queue = [...points];
+export async function walkPoints(points: number[], visit: (k: number) => Promise<void>, lanes = Number(process.env.HBR_CRASH_LANES ?? 2), first?: () => Promise<void>): Promise<void> {
+  const queue: number[] = [...(first ? [0] : []), ...points];
   const failures = new Map<number, unknown>();
   const lane = async (): Promise<void> => {
     for (let k = queue.shift(); k !== undefined; k = queue.shift()) {
+      if (k === 0 && first) {
+        try {
+          await first();
+        } catch (err) {
+          failures.set(0, err);
+        }
+        continue;
+      }
       try {
         await visit(k);
       } catch (err) {
@@ -100,6 +110,23 @@ export async function walkPoints(points: number[], visit: (k: number) => Promise
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, lanes) }, lane));
-  const first = [...failures.keys()].sort((a, b) => a - b)[0];
-  if (first !== undefined) throw failures.get(first);
+  const firstFailed = [...failures.keys()].sort((a, b) => a - b)[0];
+  if (firstFailed !== undefined) throw failures.get(firstFailed);
+}
+
+/**
+ * Copies of a crash walk's scenario made ahead: `ahead()` starts one setup now (while the walk's
+ * clean run keeps one core busy and the other idle); `take()` hands out a copy made ahead, else
+ * sets one up. Every copy is used once, by one point: nothing of the scenario is shared.
+ */
+export function setupsAhead<C>(setup: () => Promise<C>): { ahead: () => void; take: () => Promise<C> } {
+  const made: Array<Promise<C>> = [];
+  return {
+    ahead() {
+      const p = setup();
+      p.catch(() => undefined); // reported by the point that takes it
+      made.push(p);
+    },
+    take: () => made.shift() ?? setup(),
+  };
 }

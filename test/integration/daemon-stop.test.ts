@@ -27,6 +27,9 @@ const copying = (state: string): JournalRecord | undefined => {
 /** DistCp throttled to 2 MB/s per map, so a stop lands mid-copy. */
 const slowHadoop = (dir: string) => throttledHadoop(dir, 2);
 
+/** The hourly policy's first look at once, not up to a minute after the start (docs/daemon.md, "Schedules"). */
+const AT_ONCE = { HBR_DAEMON_START_SPREAD_MS: '0' };
+
 test.after(stopAllDaemons);
 
 async function setup(name: string) {
@@ -54,7 +57,7 @@ async function converged(t: Awaited<ReturnType<typeof setup>>): Promise<void> {
 
 test('5a. SIGTERM mid-replication: the copy finishes within the grace period, exit 0; the restart copies nothing again', async () => {
   const t = await setup('term-grace');
-  const d1 = await startDaemon(['-f', t.file], t.state, { HBR_HADOOP: slowHadoop(t.dir) });
+  const d1 = await startDaemon(['-f', t.file], t.state, { ...AT_ONCE, HBR_HADOOP: slowHadoop(t.dir) });
   const step = await waitFor('DistCp to be running', () => copying(t.state), 60_000, 100);
   d1.child.kill('SIGTERM');
   const code = await d1.exited;
@@ -68,7 +71,7 @@ test('5a. SIGTERM mid-replication: the copy finishes within the grace period, ex
   assert.equal(after, [], 'no step started after SIGTERM');
   assert.not.ok(existsSync(join(t.state, 'lock')), 'the lock is released');
 
-  const d2 = await startDaemon(['-f', t.file], t.state);
+  const d2 = await startDaemon(['-f', t.file], t.state, AT_ONCE);
   await waitFor('the first run after the restart', async () => (await d2.status()).policies[0]?.lastRun, 60_000);
   const run = (await d2.status()).policies[0]!.lastRun!;
   assert.ok(run.ok, JSON.stringify(run));
@@ -80,7 +83,7 @@ test('5a. SIGTERM mid-replication: the copy finishes within the grace period, ex
 
 test('5b. SIGTERM past the grace: the step is checkpointed (DistCp stopped, journaled failed), exit 0; the restart repairs and converges', async () => {
   const t = await setup('term-abort');
-  const d1 = await startDaemon(['-f', t.file, '--shutdown-grace', '1s'], t.state, { HBR_HADOOP: slowHadoop(t.dir) });
+  const d1 = await startDaemon(['-f', t.file, '--shutdown-grace', '1s'], t.state, { ...AT_ONCE, HBR_HADOOP: slowHadoop(t.dir) });
   const step = await waitFor('DistCp to be running', () => copying(t.state), 60_000, 100);
   const pids = await recordedChildPids(t.state);
   const t0 = Date.now();
@@ -98,7 +101,7 @@ test('5b. SIGTERM past the grace: the step is checkpointed (DistCp stopped, jour
   // (the half-copied target may not even exist yet: DistCp builds it in place or not at all)
   assert.equal((await snapshotNames(dr, t.dst).catch(() => [] as string[])).filter((n) => n.startsWith('hbr-')), [], 'the half-copied target has no hbr snapshot');
 
-  const d2 = await startDaemon(['-f', t.file], t.state);
+  const d2 = await startDaemon(['-f', t.file], t.state, AT_ONCE);
   await waitFor('the repair run', async () => (await d2.status()).policies[0]?.lastRun?.ok, 120_000);
   const run = (await d2.status()).policies[0]!.lastRun!;
   assert.ok(run.done >= 1, `the restart did the replication again: ${JSON.stringify(run)}`);

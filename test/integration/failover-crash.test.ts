@@ -6,6 +6,7 @@
  * killed with SIGKILL at point k, the operator runs the same command again, and clean `hbr apply`s
  * follow. After each: the plan converges (exit 0), the trees are identical at a common snapshot, no
  * scratch snapshot is left, the failover mark says what the command promised, no DistCp runs.
+ * (The figures line says how the lanes' time splits between setting up copies and the rest.)
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { parseSnapshotName } from '../../src/model/names.js';
 import { failoverMark } from '../../src/systems/hdfs/failover-mark.js';
 import { clusters, hbr, snapshotNames, tempDir, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
-import { crashWalkPoints, uniq, walkPoints } from '../helpers/testbed.js';
+import { crashWalkPoints, setupsAhead, uniq, walkPoints } from '../helpers/testbed.js';
 
 const { primary, dr } = clusters();
 const T0 = Date.parse('2030-06-01T00:00:00Z');
@@ -131,18 +132,29 @@ const unplannedTorn = async (): Promise<Case> => {
 const walked: Record<string, number> = {};
 
 async function walk(name: string, setup: () => Promise<Case>): Promise<void> {
+  // The first point's copy is set up while the clean run goes, and the clean run's convergence
+  // and checks share the lanes with the points (walkPoints' `first`): the second core is not idle
+  // while one copy of the scenario runs alone. Every point still gets a copy of its own.
+  const copies = setupsAhead(setup);
+  copies.ahead();
   const c0 = await setup();
   const trace = join(c0.dir, 'trace');
   const r0 = await run(c0, c0.cmd, { HBR_CRASH_TRACE: trace });
   assert.is(r0.code, 0, `${name}: the clean run failed:\n${r0.stdout}\n${r0.stderr}`);
   const points = readFileSync(trace, 'utf8').trim().split('\n');
-  await converge(c0, `${name} (no crash)`);
-  await c0.check();
+  const clean = async () => {
+    await converge(c0, `${name} (no crash)`);
+    await c0.check();
+  };
   const bare = (p: string | undefined) => p?.replace(/fo-[a-z]+-[a-z0-9]+-[a-z0-9]+/g, 'ID');
   const visit = crashWalkPoints(points.length);
+  const spent = { setup: 0, rest: 0 };
   await walkPoints(visit, async (k) => {
     const what = `${name}, killed at point ${points[k - 1]}`;
-    const c = await setup();
+    const t0 = Date.now();
+    const c = await copies.take();
+    const t1 = Date.now();
+    spent.setup += t1 - t0;
     const t = join(c.dir, 'trace');
     const killed = await run(c, c.cmd, { HBR_CRASH_AT: String(k), HBR_CRASH_TRACE: t });
     assert.is(killed.code, null, `${what}: not killed (exit ${killed.code}):\n${killed.stdout}\n${killed.stderr}`);
@@ -150,9 +162,12 @@ async function walk(name: string, setup: () => Promise<Case>): Promise<void> {
     assert.is(bare(passed[passed.length - 1]), bare(points[k - 1]), `${what}: the run took another path`);
     await converge(c, what);
     await c.check();
-  });
+    spent.rest += Date.now() - t1;
+  }, undefined, clean);
   walked[name] = visit.length;
   console.log(`      ${name}: ${visit.length} of ${points.length} crash points walked${visit.length < points.length ? ' (CI: every second one, by day; HBR_CRASH_WALK=all walks each)' : ''}`);
+  // a figure, never asserted: what the walk spends setting up its copies vs. killing and converging
+  console.log(`      [figures] ${name}: lane-seconds setting up ${(spent.setup / 1000).toFixed(0)}, killing + converging + checks ${(spent.rest / 1000).toFixed(0)}`);
 }
 
 test('every crash point of hbr failover --planned', () => walk('failover --planned', planned));

@@ -4,18 +4,19 @@
  * has nothing to do and says when the next full and incremental are due; then a file removed from the
  * completed full's image on the DR cluster: the backup is reported bad, the chain stops counting, and
  * a new full is planned and taken; a kill -9 of the backup client mid-copy: repair, the leaked snapshots
- * and the partial image removed, and the next incremental covers the rows. One HBase for the file.
+ * and the partial image removed, and the next incremental covers the rows. The HBase is the one the
+ * HBase suites share (sharedHbase, test/helpers/hbase.ts): its own tables, its own backup root.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { iso } from '../../src/model/format.js';
-import { hbaseEnv, startHbase, writeHbasePolicy, type Hbase } from '../helpers/hbase.js';
+import { hbaseEnv, sharedHbase, writeHbasePolicy, type Hbase } from '../helpers/hbase.js';
 import { at, clusters, hbr, listFiles, tempDir } from '../helpers/hbr.js';
 import { uniq } from '../helpers/testbed.js';
 import { recordedChildPids, waitFor } from '../helpers/daemon.js';
 
-const name = uniq('hbase-sys') as `hbase-${string}`;
+const name = uniq('hbase-sys');
 const dir = tempDir('hbase-sys');
 const state = join(dir, 'state');
 const root = `/hbase-backups/${name}`;
@@ -37,11 +38,17 @@ async function apply(now?: string): Promise<string> {
   return r.stdout;
 }
 
+/** This suite's backup sessions: those of its root (backup:system of the shared HBase holds other suites' too). */
+async function ours() {
+  return (await h.sessions()).filter((s) => s.root.replace(/\/+$/, '').endsWith(root));
+}
+
 const rows = (from: number, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`row-${String(from + i).padStart(4, '0')}`, { 'cf:v': `value ${from + i}` }]));
 
 test.before(async () => {
-  h = startHbase(name);
-  console.log(`  [figures] HBase + REST up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const shared = sharedHbase();
+  h = shared.hbase;
+  console.log(`  [figures] HBase + REST ${shared.started ? `up in ${((Date.now() - t0) / 1000).toFixed(1)} s` : 'already up (shared)'}`);
   await h.createTable('orders', ['cf']);
   await h.createTable('users', ['cf']);
   await h.putRows('orders', rows(0, 50));
@@ -50,7 +57,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  h?.stop();
+  // the shared HBase stays up for the next suite; it is stopped at exit
   await clusters().dr.delete(root, true).catch(() => false);
   console.log(`  [figures] hbase-backup suite: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 });
@@ -64,7 +71,7 @@ test('point 1: a full, then incrementals on schedule; a second plan is empty and
   const out = await apply();
   console.log(`  [figures] hbr apply of a full backup of 2 tables (70 rows): ${((Date.now() - t) / 1000).toFixed(1)} s`);
   assert.match(out, /backup_\d+ COMPLETE, image recorded/);
-  const [full] = await h.sessions();
+  const [full] = await ours();
   assert.ok(full && full.state === 'COMPLETE' && full.type === 'FULL', JSON.stringify(full));
   assert.equal(full.tables, ['default:orders', 'default:users']);
 
@@ -84,8 +91,8 @@ test('point 1: a full, then incrementals on schedule; a second plan is empty and
   t = Date.now();
   await apply(later);
   console.log(`  [figures] hbr apply of an incremental: ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  const inc = (await h.sessions()).find((s) => s.type === 'INCREMENTAL');
-  assert.ok(inc && inc.state === 'COMPLETE', JSON.stringify(await h.sessions()));
+  const inc = (await ours()).find((s) => s.type === 'INCREMENTAL');
+  assert.ok(inc && inc.state === 'COMPLETE', JSON.stringify(await ours()));
   // (the incremental ran on the real clock, seconds after the full: the next plan is read a minute after it)
   r = await hbr(['plan', '-f', file, '--state-dir', state, '--detailed-exitcode'], { ...hbaseEnv(h), HBR_NOW: new Date(inc.startTs + 60_000).toISOString() });
   assert.is(r.code, 0, r.stdout + r.stderr);
@@ -93,7 +100,7 @@ test('point 1: a full, then incrementals on schedule; a second plan is empty and
 });
 
 test('point 3: a file removed from a completed image: reported bad, not a recovery point, a new full planned', async () => {
-  const sessions = await h.sessions();
+  const sessions = await ours();
   const full = sessions.find((s) => s.type === 'FULL')!;
   const { dr } = clusters();
   const files = await listFiles(dr, `${root}/${full.id}`);
@@ -108,7 +115,7 @@ test('point 3: a file removed from a completed image: reported bad, not a recove
   assert.match(plan.steps[0]!.reason, new RegExp(`chain of ${full.id} is broken`));
   assert.equal(plan.notes ?? [], [], 'no chain to count from: no next-due note');
   await apply(later);
-  const fulls = (await h.sessions()).filter((s) => s.type === 'FULL' && s.state === 'COMPLETE');
+  const fulls = (await ours()).filter((s) => s.type === 'FULL' && s.state === 'COMPLETE');
   assert.is(fulls.length, 2);
   const r = await hbr(['plan', '-f', file, '--state-dir', state, '--detailed-exitcode'], { ...hbaseEnv(h), HBR_NOW: new Date(fulls[1]!.startTs + 60_000).toISOString() });
   assert.is(r.code, 0, r.stdout + r.stderr);
@@ -116,7 +123,7 @@ test('point 3: a file removed from a completed image: reported bad, not a recove
 });
 
 test('point 2: kill -9 of the backup client mid-copy: the plan shows the repair; apply repairs, removes the leaked snapshots and the partial image; the next incremental covers the rows', async () => {
-  const goodFull = (await h.sessions()).filter((s) => s.type === 'FULL' && s.state === 'COMPLETE').pop()!;
+  const goodFull = (await ours()).filter((s) => s.type === 'FULL' && s.state === 'COMPLETE').pop()!;
   await h.putRows('orders', rows(80, 40)); // rows the killed backup misses
   const weekLater = at(new Date(goodFull.startTs).toISOString(), 7 * 24 + 1);
   assert.equal((await planJson(weekLater)).steps.map((s) => s.kind), ['hbase.backup.full']);
@@ -127,7 +134,7 @@ test('point 2: kill -9 of the backup client mid-copy: the plan shows the repair;
   // Mid-copy: the session RUNNING, both table snapshots taken (its row names none yet), its image being written.
   const listSnaps = async () => ((await primary.stat(snapDir)) ? (await primary.listStatus(snapDir)).map((f) => f.pathSuffix) : []);
   const { s, leaked } = await waitFor('a RUNNING session with both snapshots taken and its image dir on DR', async () => {
-    const run = (await h.sessions()).find((x) => x.state === 'RUNNING');
+    const run = (await ours()).find((x) => x.state === 'RUNNING');
     if (!run) return undefined;
     const snaps = (await listSnaps()).filter((n) => /^snapshot_\d+_default_(orders|users)$/.test(n) && Number(n.split('_')[1]) >= run.startTs);
     return snaps.length === 2 && (await dr.stat(`${root}/${run.id}`)) ? { s: run, leaked: snaps.sort() } : undefined;
@@ -151,7 +158,7 @@ test('point 2: kill -9 of the backup client mid-copy: the plan shows the repair;
   const t = Date.now();
   await apply(weekLater);
   console.log(`  [figures] hbr apply of the repair and ${expected.length - 1} debris deletes: ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  const repaired = (await h.sessions()).find((x) => x.id === s.id)!;
+  const repaired = (await ours()).find((x) => x.id === s.id)!;
   assert.is(repaired.state, 'FAILED');
   assert.is(await h.locked(), false);
   for (const n of leaked) assert.is(await primary.stat(`${rootdirPath}/.hbase-snapshot/${n}`), undefined, `snapshot ${n} removed`);
@@ -160,11 +167,11 @@ test('point 2: kill -9 of the backup client mid-copy: the plan shows the repair;
   assert.equal((await planJson(weekLater)).steps.map((x) => x.kind), ['hbase.backup.full']);
 
   // An hour after the good full's chain: an incremental, and it covers the rows the killed backup missed.
-  const chain = (await h.sessions()).filter((x) => x.state === 'COMPLETE').pop()!;
+  const chain = (await ours()).filter((x) => x.state === 'COMPLETE').pop()!;
   const hourLater = at(new Date(chain.startTs).toISOString(), 1.01);
   assert.equal((await planJson(hourLater)).steps.map((x) => x.kind), ['hbase.backup.incremental']);
   await apply(hourLater);
-  const inc = (await h.sessions()).filter((x) => x.state === 'COMPLETE').pop()!;
+  const inc = (await ours()).filter((x) => x.state === 'COMPLETE').pop()!;
   assert.is(inc.type, 'INCREMENTAL');
   const restored = h.cli('restore', [`${inc.root}`, inc.id, '-t', 'orders', '-m', 'orders_check']);
   assert.is(restored.status, 0, restored.stdout + restored.stderr);
@@ -174,7 +181,7 @@ test('point 2: kill -9 of the backup client mid-copy: the plan shows the repair;
 
 test('point 4: retention over a simulated clock deletes whole chains only; the FAILED full is never deleted, so its cascade never runs; the newest good chain stays', async () => {
   writeHbasePolicy(file, h, { name: 'shop', tables: ['orders', 'users'], root, full: '7d', incremental: '1h', rpo: '2h', keep: '{ last: 1 }' });
-  const all = await h.sessions();
+  const all = await ours();
   const [f1, i1, f2] = all.filter((x) => x.state === 'COMPLETE');
   const failed = all.find((x) => x.state === 'FAILED' && x.type === 'FULL')!;
   const i2 = all.filter((x) => x.state === 'COMPLETE').pop()!;
@@ -187,7 +194,7 @@ test('point 4: retention over a simulated clock deletes whole chains only; the F
   assert.equal(deletesOf(plan), [[f1.id, i1.id]], JSON.stringify(plan, null, 1));
   assert.equal(plan.steps.length, 1);
   await apply(now);
-  let ids = (await h.sessions()).map((x) => x.id);
+  let ids = (await ours()).map((x) => x.id);
   assert.ok(!ids.includes(f1.id) && !ids.includes(i1.id), 'the old chain is gone');
   assert.ok(ids.includes(failed.id) && ids.includes(i2.id) && ids.includes(f2.id), 'the FAILED full and the chain its cascade would cut are kept');
   assert.is(await clusters().dr.stat(`${root}/${f1.id}`), undefined, 'the old chain\'s images are gone');
@@ -197,20 +204,20 @@ test('point 4: retention over a simulated clock deletes whole chains only; the F
   plan = await planJson(now);
   assert.equal(plan.steps.map((x) => x.kind), ['hbase.backup.full'], 'the newest chain is never deleted before a newer one exists');
   await apply(now);
-  const f3 = (await h.sessions()).filter((x) => x.state === 'COMPLETE').pop()!;
+  const f3 = (await ours()).filter((x) => x.state === 'COMPLETE').pop()!;
   assert.is(f3.type, 'FULL');
   now = new Date(f3.startTs + 60_000).toISOString();
   plan = await planJson(now);
   assert.equal(deletesOf(plan), [[f2.id, i2.id]], JSON.stringify(plan, null, 1));
   await apply(now);
-  ids = (await h.sessions()).map((x) => x.id);
+  ids = (await ours()).map((x) => x.id);
   assert.equal(ids.sort(), [failed.id, f3.id].sort(), 'left: the FAILED session and the newest good chain');
   const r = await hbr(['plan', '-f', file, '--state-dir', state, '--detailed-exitcode'], { ...hbaseEnv(h), HBR_NOW: now });
   assert.is(r.code, 0, r.stdout + r.stderr);
 });
 
 test('point 5: restore to a new table with rows counted; a second restore plans nothing; an existing table is refused without --overwrite', async () => {
-  const f3 = (await h.sessions()).filter((x) => x.state === 'COMPLETE').pop()!;
+  const f3 = (await ours()).filter((x) => x.state === 'COMPLETE').pop()!;
   const restore = (extra: string[]) => hbr(['restore', 'hbase', '--policy', 'shop', '--table', 'orders', '--auto-approve', '-f', file, '--state-dir', state, ...extra], hbaseEnv(h));
   const source = (await h.rowKeys('orders')).length;
   let t = Date.now();
@@ -238,10 +245,10 @@ test('point 5: restore to a new table with rows counted; a second restore plans 
 });
 
 test('drill: hbr verify restores the newest chain into scratch tables, compares the rows recorded when the backup completed, drops the scratch', async () => {
-  const f3 = (await h.sessions()).filter((x) => x.state === 'COMPLETE').pop()!;
+  const f3 = (await ours()).filter((x) => x.state === 'COMPLETE').pop()!;
   const later = at(new Date(f3.startTs).toISOString(), 1.01);
   await apply(later); // an incremental whose record carries the row counts
-  const inc = (await h.sessions()).filter((x) => x.state === 'COMPLETE').pop()!;
+  const inc = (await ours()).filter((x) => x.state === 'COMPLETE').pop()!;
   assert.is(inc.type, 'INCREMENTAL');
   const t = Date.now();
   const r = await hbr(['verify', '--policy', 'shop', '-f', file, '--state-dir', state], { ...hbaseEnv(h), HBR_NOW: later });

@@ -14,6 +14,9 @@ import { clusters, hbr, listFiles, snapshotNames, tempDir, treesIdentical, write
 import { startDaemon, stopAllDaemons, waitFor, webhookSink } from '../helpers/daemon.js';
 import { uniq } from '../helpers/testbed.js';
 
+/** The hourly policy's first look at once, not up to a minute after the daemon starts (docs/daemon.md, "Schedules"). */
+const AT_ONCE = { HBR_DAEMON_START_SPREAD_MS: '0' };
+
 const { primary, dr } = clusters();
 const HOUR = 3_600_000;
 // In the past, so the daemon (on the real clock) sees the names as history, not as the future.
@@ -74,7 +77,7 @@ test('a primary that comes back empty never overwrites its DR copy: held through
   const sink = await webhookSink();
   try {
     appendFileSync(file, `notifications:\n  webhooks:\n    sink: { url: "${sink.url}", events: [pair.held, pair.released] }\n`);
-    const d = await startDaemon(['-f', file], join(dir, 'daemon-state'));
+    const d = await startDaemon(['-f', file], join(dir, 'daemon-state'), AT_ONCE);
     const st = await waitFor('the pair held in /status', async () => {
       const s = await d.status();
       const p = s.policies.find((x) => x.name === 'pair');
@@ -145,7 +148,7 @@ test('mass deletion on the primary (90% of files, snapshots intact) is held: DR 
     for (const s of srcSnapsBefore) assert.ok((await snapshotNames(primary, src)).includes(s), `source lost ${s} at +${h}h`);
   }
 
-  const d = await startDaemon(['-f', file], join(dir, 'daemon-state'));
+  const d = await startDaemon(['-f', file], join(dir, 'daemon-state'), AT_ONCE);
   const st = await waitFor('the pair held in /status', async () => (await d.status()).policies.find((x) => x.name === 'mass' && x.held?.length), 60_000);
   assert.is(st.held[0]!.reason, 'mass-change');
   assert.is(await d.metric('hbr_pair_held', { policy: 'mass', target: `dr:${dst}`, reason: 'mass-change' }), 1);

@@ -212,7 +212,7 @@ test('daemon: verify: schedule drills, exports the duration; a changed DR file f
         .replace('policies:', `notifications:\n  webhooks:\n    sink: { url: "${sink.url}", events: [drill.failed, drill.recovered] }\npolicies:`)
         .replace('    replicate:', '    verify: { every: 20s }\n    rto: 1h\n    replicate:'),
     );
-    const d = await startDaemon(['-f', file], join(dir, 'state'), { HBR_NOW: undefined });
+    const d = await startDaemon(['-f', file], join(dir, 'state'), { HBR_NOW: undefined, HBR_DAEMON_START_SPREAD_MS: '0' });
     const labels = { policy: 'drill' };
     const first = await waitFor('a first drill that passed', async () => ((await d.metric('hbr_restore_drill_failed', labels)) === 0 ? true : undefined), 120_000, 1000);
     assert.ok(first);

@@ -100,7 +100,8 @@ test('9b. the same repaired by a daemon: it journals the intent resolved after i
   assert.match((await plan(t, 1.1)).out, INTERRUPTED);
 
   // The daemon runs on the real clock, a day after these names: it snapshots and copies anew.
-  const d = await startDaemon(['-f', t.file], t.state);
+  // its first look at once, not up to a minute after the start (docs/daemon.md, "Schedules")
+  const d = await startDaemon(['-f', t.file], t.state, { HBR_DAEMON_START_SPREAD_MS: '0' });
   const run = await waitFor('a converging run', async () => {
     const r = (await d.status()).policies[0]?.lastRun;
     return r?.ok && r.done > 0 ? r : undefined;

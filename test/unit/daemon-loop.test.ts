@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { PolicyLoop, type RunReport } from '../../src/daemon/loop.js';
 import { KeyedMutex } from '../../src/daemon/mutex.js';
+import { startSpreadCapMs } from '../../src/daemon/runtime.js';
 import { backoffMs, jitterMs, nextRunAfterSuccess } from '../../src/daemon/timing.js';
 import { agePoint, type RecoveryPoint } from '../../src/metrics/recovery.js';
 
@@ -22,6 +23,14 @@ test('jitter: up to 10% of the interval, never more than 30 s, never negative', 
     const j = jitterMs(interval, r);
     return j >= 0 && j <= Math.min(interval * 0.1, 30 * S);
   }));
+});
+
+test('start spread: a minute by default; HBR_DAEMON_START_SPREAD_MS lowers it (0: at once); anything else is refused', () => {
+  assert.is(startSpreadCapMs({}), 60 * S);
+  assert.is(startSpreadCapMs({ HBR_DAEMON_START_SPREAD_MS: '' }), 60 * S);
+  assert.is(startSpreadCapMs({ HBR_DAEMON_START_SPREAD_MS: '0' }), 0);
+  assert.is(startSpreadCapMs({ HBR_DAEMON_START_SPREAD_MS: '2500' }), 2500);
+  for (const bad of ['-1', '60001', '1.5', 'soon', '1s']) assert.throws(() => startSpreadCapMs({ HBR_DAEMON_START_SPREAD_MS: bad }), /HBR_DAEMON_START_SPREAD_MS must be milliseconds from 0 to 60000/);
 });
 
 test('backoff doubles per failure, is capped, and jitter only shortens it (by at most 20%)', () => {
