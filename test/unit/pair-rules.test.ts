@@ -86,7 +86,9 @@ const pairArb = fc.record({
   allow: fc.boolean(),
 });
 
-function build(c: fc.RecordValue<typeof pairArb>, lower: boolean): PairInput {
+type Case = typeof pairArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(c: Case, lower: boolean): PairInput {
   const nm = (h: number) => (lower ? at(h).toLowerCase() : at(h));
   const src = c.hours.map(nm);
   const tgt = c.hours.filter((_, i) => c.onTarget[i]).map(nm);
@@ -105,7 +107,7 @@ function build(c: fc.RecordValue<typeof pairArb>, lower: boolean): PairInput {
 }
 
 /** the oracle: the rules as docs/policies.md states them */
-function expected(c: fc.RecordValue<typeof pairArb>): string {
+function expected(c: Case): string {
   const tgtHours = c.hours.filter((_, i) => c.onTarget[i]);
   const common = tgtHours.filter((h) => BASE + h * H <= NOW + 5 * 60_000).sort((a, b) => b - a)[0];
   if (!c.exists) return 'bootstrap';
