@@ -1,7 +1,7 @@
 /**
  * The Ozone planner rules (pure: config + observed + now → steps). Per policy: the scheduled hbr
- * snapshot of the source bucket; per DR target the pair rule HDFS follows (docs/policies.md,
- * "Diverged and held pairs"): no common snapshot → bootstrap (full DistCp of the newest source
+ * snapshot of the source bucket; per DR target the pair rules shared with HDFS
+ * (src/planner/pair-rules.ts; docs/policies.md, "Diverged and held pairs"): no common snapshot → bootstrap (full DistCp of the newest source
  * snapshot, then the same name on the target) unless the target holds data or snapshots, which
  * holds the pair for the operator (`--allow-overwrite` makes it a `-/+` replace); a newer source
  * snapshot → `distcp -update -diff <common> <newest>`, then the same name on the target, unless
