@@ -171,6 +171,9 @@ export interface OzonePolicyFile {
   /** `max_change` of the replication target; absent: the default */
   maxChange?: string;
   replicate?: boolean;
+  /** the schedule (default 1h) and the policy's rpo (default none) */
+  every?: string;
+  rpo?: string;
 }
 
 /** A policy file in `dir` for bucket `o.bucket` of volume `o.volume`, replicated from `primary` (oz-src) to `dr` (oz-tgt). */
@@ -188,10 +191,10 @@ clusters:
 policies:
   ${o.name}:
     source: { cluster: oz-src }
-    ozone:
+${o.rpo !== undefined ? `    rpo: ${o.rpo}\n` : ''}    ozone:
       volume: ${o.volume}
       bucket: ${o.bucket}
-      every: 1h
+      every: ${o.every ?? '1h'}
       keep: ${o.keep ?? '{ last: 3 }'}
 ${o.replicate === false ? '' : target}`,
   );

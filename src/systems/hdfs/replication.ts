@@ -13,7 +13,8 @@ import { trustedUntil } from '../../model/names.js';
 import { Action, stepId, type HoldReason } from '../../model/plan.js';
 import { dirKey, type ObservedDir } from '../../model/observed.js';
 import type { PlanBuilder } from '../../planner/builder.js';
-import { massChange as massChangeOf, massChangeAllowed, massChangeHoldMessage } from '../../planner/mass-change.js';
+import { massChangeAllowed } from '../../planner/mass-change.js';
+import { decidePair } from '../../planner/pair-rules.js';
 import { hbrNewestFirst, newestCommon, snapshotNames } from '../../hadoop/snapshots.js';
 import { renamedBase, SCRATCH_PREFIX } from './scratch.js';
 import { stepsOn } from './plan-helpers.js';
@@ -92,29 +93,39 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
         until,
       ).find((b) => !observedCommon || b.time > observedCommon.time)
     : undefined;
-  const common = interrupted ?? observedCommon;
   const scratch = snapshotNames(T).filter((n) => n.startsWith(SCRATCH_PREFIX));
-
-  if (!T.exists || !common) {
-    const nonEmpty = T.exists && (T.size === undefined || T.size.files > 0 || T.size.bytes > 0);
+  // The pair rules shared with Ozone (src/planner/pair-rules.ts); what follows is HDFS's own:
+  // the bootstrap mark (an xattr on the target's parent), re-anchoring, -rdiff repair, failback.
+  const d = decidePair({
+    sourceText: S,
+    targetText: TT,
+    source,
+    target: T,
+    newest: newest.name,
+    until,
     // hbr's own interrupted bootstrap from this source (a mark on the target, no snapshot yet): resume it.
-    const resuming = T.exists && T.snapshots.length === 0 && T.copyInProgress?.startsWith(`${S}@`) === true;
-    const holdsData = T.exists && (nonEmpty || T.snapshots.length > 0) && !resuming;
+    resuming: T.exists && T.snapshots.length === 0 && T.copyInProgress?.startsWith(`${S}@`) === true,
+    ...(interrupted ? { common: interrupted.name } : {}),
+    ...(target.maxChange !== undefined ? { maxChange: target.maxChange } : {}),
+    allowOverwrite: b.allowsOverwrite(TT),
+    unit: 'files',
+    promoteHint: true,
+  });
+
+  if (d.rule === 'held-diverged') {
+    b.hold({ policy: policy.name, target: TT, source: S, reason: 'diverged', message: d.message });
+    return planned;
+  }
+  if (d.rule === 'bootstrap' || d.rule === 'bootstrap-replace') {
+    const replace = d.rule === 'bootstrap-replace';
     let reason = `bootstrap: full copy of ${S}@${newest.name}`;
-    if (!T.exists) reason += ' (target does not exist yet)';
-    else if (resuming) reason += ` (resumes hbr's interrupted copy of ${T.copyInProgress}: only what differs moves)`;
-    else if (holdsData) {
-      const what = `${T.size ? `${T.size.files} files, ${T.size.bytes} bytes` : 'content of unknown size'} and ${T.snapshots.length} snapshot${T.snapshots.length === 1 ? '' : 's'}`;
-      const message =
-        `DR pair ${S} -> ${TT} is diverged: ${TT} holds ${what} but shares no snapshot with ${S}; ` +
-        `a copy would overwrite it, so hbr holds the pair (and deletes nothing there) until you decide: ` +
-        `promote ${TT}, or allow the overwrite with: hbr apply --allow-overwrite ${TT}`;
-      if (held('diverged', message)) return planned;
-      reason += `; REPLACES the diverged target (${what}; overwrite allowed by the operator): its content is overwritten and files not in the source deleted (distcp -update -delete)`;
-    } else reason += ' (target is empty and shares no snapshot with the source)';
+    if (d.rule === 'bootstrap-replace') reason += `; REPLACES the diverged target (${d.what}; overwrite allowed by the operator): its content is overwritten and files not in the source deleted (distcp -update -delete)`;
+    else if (d.target === 'absent') reason += ' (target does not exist yet)';
+    else if (d.target === 'resuming') reason += ` (resumes hbr's interrupted copy of ${T.copyInProgress}: only what differs moves)`;
+    else reason += ' (target is empty and shares no snapshot with the source)';
     const boot = add({
       kind: 'replicate.bootstrap',
-      action: holdsData ? Action.Replace : Action.Create,
+      action: replace ? Action.Replace : Action.Create,
       target: { cluster: to.cluster, path: to.path, snapshot: newest.name },
       params: { source: src, toSnapshot: newest.name },
       reason,
@@ -137,14 +148,15 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
     createOnTarget(deps, 'bootstrap');
     return planned;
   }
+  const common = d.common;
 
   // A bootstrap that completed, killed before its mark was removed: the (idempotent) create of the
   // common snapshot removes it, so no stale mark can later pass a diverged target off as hbr's copy.
-  if (T.copyInProgress !== undefined && onTarget.has(common.name) && newest.name === common.name) {
+  if (T.copyInProgress !== undefined && onTarget.has(common) && newest.name === common) {
     add({
       kind: KIND.create,
       action: Action.Update,
-      target: { cluster: to.cluster, path: to.path, snapshot: common.name },
+      target: { cluster: to.cluster, path: to.path, snapshot: common },
       params: {},
       reason: `the bootstrap of ${T.copyInProgress} completed but left its in-progress mark: remove it`,
       dependsOn: priorOnTarget,
@@ -152,35 +164,35 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
   }
 
   let repair: string | undefined;
-  const cs = T.changedSince;
+  const since = d.since;
   if (interrupted) {
     repair = add({
       kind: 'replicate.repair-target',
       action: Action.Update,
-      target: { cluster: to.cluster, path: to.path, snapshot: common.name },
-      params: { source: src, repair: 'rdiff', baseSnapshot: common.name },
-      reason: `a repair was interrupted while re-anchoring ${common.name}: restore its name, then finish the roll-back (-rdiff) if the target still differs`,
+      target: { cluster: to.cluster, path: to.path, snapshot: common },
+      params: { source: src, repair: 'rdiff', baseSnapshot: common },
+      reason: `a repair was interrupted while re-anchoring ${common}: restore its name, then finish the roll-back (-rdiff) if the target still differs`,
       dependsOn: priorOnTarget,
     });
-  } else if (cs && cs.snapshot === common.name) {
-    if (cs.changed) {
-      const onSource = snapshotNames(source).includes(common.name);
+  } else if (since.state !== 'unknown') {
+    if (since.state === 'changed') {
+      const onSource = snapshotNames(source).includes(common);
       if (onSource) {
         if (input.reverse) {
           const message =
-            `DR pair ${S} -> ${TT} is diverged: the old primary ${TT} changed since ${common.name} (${cs.entries} entries), its own writes after the failover point; ` +
-            `failing back rolls them back to ${common.name} (distcp -rdiff) before the DR copy's changes are copied, so hbr holds the pair until you decide: ` +
+            `DR pair ${S} -> ${TT} is diverged: the old primary ${TT} changed since ${common} (${since.entries} entries), its own writes after the failover point; ` +
+            `failing back rolls them back to ${common} (distcp -rdiff) before the DR copy's changes are copied, so hbr holds the pair until you decide: ` +
             `save what you need from ${TT}, then allow the roll-back with: hbr failback --allow-overwrite ${TT} (or hbr apply --allow-overwrite ${TT})`;
           if (held('diverged', message)) return planned;
         }
         repair = add({
           kind: 'replicate.repair-target',
           action: input.reverse ? Action.Replace : Action.Update,
-          target: { cluster: to.cluster, path: to.path, snapshot: common.name },
-          params: { source: src, repair: 'rdiff', baseSnapshot: common.name },
+          target: { cluster: to.cluster, path: to.path, snapshot: common },
+          params: { source: src, repair: 'rdiff', baseSnapshot: common },
           reason: input.reverse
-            ? `old primary changed since ${common.name}: ${cs.entries} entries; REPLACES them: roll back to ${common.name} with -rdiff (allowed by the operator)`
-            : `target changed since ${common.name}: ${cs.entries} entries; roll back with -rdiff`,
+            ? `old primary changed since ${common}: ${since.entries} entries; REPLACES them: roll back to ${common} with -rdiff (allowed by the operator)`
+            : `target changed since ${common}: ${since.entries} entries; roll back with -rdiff`,
           dependsOn: priorOnTarget,
         });
       } else {
@@ -188,7 +200,7 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
         // the source lost it, the only way back is a full copy of the newest source snapshot: it
         // overwrites the target, so it is held like a diverged pair unless the operator allows it.
         const message =
-          `DR pair ${S} -> ${TT} is diverged: ${TT} changed since ${common.name} (${cs.entries} entries) and ${S} no longer has ${common.name} to roll it back to; ` +
+          `DR pair ${S} -> ${TT} is diverged: ${TT} changed since ${common} (${since.entries} entries) and ${S} no longer has ${common} to roll it back to; ` +
           `a full re-sync would overwrite it, so hbr holds the pair until you decide: promote ${TT}, or allow the overwrite with: hbr apply --allow-overwrite ${TT}`;
         if (held('diverged', message)) return planned;
         add({
@@ -196,7 +208,7 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
           action: Action.Replace,
           target: { cluster: to.cluster, path: to.path, snapshot: newest.name },
           params: { source: src, repair: 'resync', toSnapshot: newest.name },
-          reason: `target changed since ${common.name}: ${cs.entries} entries; full re-sync from ${newest.name} (distcp -update -delete)`,
+          reason: `target changed since ${common}: ${since.entries} entries; full re-sync from ${newest.name} (distcp -update -delete)`,
           dependsOn: [...priorOnTarget, ...newestDeps],
           ...(source.size ? { estimate: { bytes: source.size.bytes, files: source.size.files } } : {}),
         });
@@ -208,11 +220,11 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
     // The old primary of a failed-over pair: a copy back onto it is planned only when it is known not
     // to hold writes of its own since the common snapshot (docs/failover.md); unknown is not unchanged.
     if (input.reverse) {
-      b.warn(`the state of the old primary ${TT} since the common snapshot ${common.name} was not observed: nothing is copied back to it`, policy.name);
+      b.warn(`the state of the old primary ${TT} since the common snapshot ${common} was not observed: nothing is copied back to it`, policy.name);
       return planned;
     }
     b.warn(
-      `the state of ${TT} since the common snapshot ${common.name} was not observed (${cs ? `changedSince refers to ${cs.snapshot}` : 'no changedSince'}): no repair planned`,
+      `the state of ${TT} since the common snapshot ${common} was not observed (${since.detail}): no repair planned`,
       policy.name,
     );
   }
@@ -223,24 +235,24 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
     repair = add({
       kind: 'replicate.repair-target',
       action: Action.Update,
-      target: { cluster: to.cluster, path: to.path, snapshot: common.name },
-      params: { source: src, repair: 'rdiff', baseSnapshot: common.name },
+      target: { cluster: to.cluster, path: to.path, snapshot: common },
+      params: { source: src, repair: 'rdiff', baseSnapshot: common },
       reason: `drop ${scratch.length} scratch snapshot${scratch.length === 1 ? '' : 's'} an interrupted repair left (${scratch.join(', ')})`,
       dependsOn: priorOnTarget,
     });
   }
 
-  if (newest.name !== common.name) {
-    // A mass deletion or rewrite on the source since the common snapshot (human error, ransomware)
-    // would be carried to the target and then aged out of DR by retention: held for the operator.
-    const massChange = massChangeOf(T.sourceChangedSince, common.name, S, target.maxChange) ?? '';
-    if (massChange && held('mass-change', massChangeHoldMessage(S, TT, massChange))) return planned;
+  if (d.rule === 'held-mass-change') {
+    b.hold({ policy: policy.name, target: TT, source: S, reason: 'mass-change', message: d.message });
+    return planned;
+  }
+  if (d.rule === 'incremental') {
     const diff = add({
       kind: 'replicate.distcp-diff',
-      action: massChange ? Action.Replace : Action.Update,
+      action: d.mass ? Action.Replace : Action.Update,
       target: { cluster: to.cluster, path: to.path, snapshot: newest.name },
-      params: { source: src, fromSnapshot: common.name, toSnapshot: newest.name },
-      reason: `incremental: copy the changes ${common.name} → ${newest.name} (distcp -diff)${massChange ? `; ${massChangeAllowed(massChange)}` : ''}`,
+      params: { source: src, fromSnapshot: common, toSnapshot: newest.name },
+      reason: `incremental: copy the changes ${common} → ${newest.name} (distcp -diff)${d.mass ? `; ${massChangeAllowed(d.mass)}` : ''}`,
       dependsOn: [...priorOnTarget, ...newestDeps, ...(repair ? [repair] : [])],
     });
     createOnTarget([diff], 'incremental copy');

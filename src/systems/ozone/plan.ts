@@ -1,7 +1,7 @@
 /**
  * The Ozone planner rules (pure: config + observed + now → steps). Per policy: the scheduled hbr
- * snapshot of the source bucket; per DR target the pair rule HDFS follows (docs/policies.md,
- * "Diverged and held pairs"): no common snapshot → bootstrap (full DistCp of the newest source
+ * snapshot of the source bucket; per DR target the pair rules shared with HDFS
+ * (src/planner/pair-rules.ts; docs/policies.md, "Diverged and held pairs"): no common snapshot → bootstrap (full DistCp of the newest source
  * snapshot, then the same name on the target) unless the target holds data or snapshots, which
  * holds the pair for the operator (`--allow-overwrite` makes it a `-/+` replace); a newer source
  * snapshot → `distcp -update -diff <common> <newest>`, then the same name on the target, unless
@@ -10,14 +10,15 @@
  * retention on every bucket involved: the policy's keep-rules and the shared floors
  * (src/planner/snapshot-floors.ts) as keep-rules (src/planner/retention.ts).
  */
-import { futureNames, newestCommon, newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
+import { futureNames, newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
 import { iso } from '../../model/format.js';
 import { LOWER_CASE_NAMING, trustedUntil } from '../../model/names.js';
 import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js';
 import { Action, stepId } from '../../model/plan.js';
 import type { Config, Keep } from '../../model/policy.js';
 import type { PlanBuilder } from '../../planner/builder.js';
-import { massChange, massChangeAllowed, massChangeHoldMessage } from '../../planner/mass-change.js';
+import { massChangeAllowed } from '../../planner/mass-change.js';
+import { decidePair } from '../../planner/pair-rules.js';
 import { formatKeep, keepWhere, prune, rulesForKeep, type Candidate } from '../../planner/retention.js';
 import { isDue } from '../../planner/schedule.js';
 import type { PairSide } from '../../planner/snapshot-floors.js';
@@ -113,79 +114,80 @@ function planPair(b: PlanBuilder, p: OzonePolicy, source: PairSide, S: ObservedD
     const target = { ...to, snapshot: newest };
     add({ kind: KIND.create, action: Action.Create, target, params: {}, reason: `record ${newest} on the DR side after the ${how}`, dependsOn: [after] });
   };
-  const common = T.exists ? newestCommon(S, T, until, parse) : undefined;
-  if (!common) {
-    // hbr's own bootstrap into this bucket, killed (its journal intent has no outcome) before the
-    // snapshot that ends it: resumed, only what differs moves. HDFS marks the target's parent for
-    // this (src/systems/hdfs/scratch.ts); Ozone buckets take no xattrs over the gateway, so the
-    // journal is the mark here (docs/ozone.md, "Crash safety").
-    const resuming = T.exists && T.snapshots.length === 0 && observed.unfinished.some((u) => u.kind === KIND.bootstrap && u.stepId.startsWith(`${KIND.bootstrap}:${to.cluster}:${to.path}@`));
-    const holdsData = T.exists && !resuming && (T.snapshots.length > 0 || T.size === undefined || T.size.files > 0 || T.size.bytes > 0);
-    let reason = `bootstrap: full copy of ${text(source)}@${newest}${T.exists ? '' : ' (target bucket does not exist yet)'}`;
-    if (resuming) reason += ": resumes hbr's interrupted copy (journal), only what differs moves";
-    if (holdsData) {
-      const what = `${T.size ? `${T.size.files} keys, ${T.size.bytes} bytes` : 'content of unknown size'} and ${T.snapshots.length} snapshot${T.snapshots.length === 1 ? '' : 's'}`;
-      if (!b.allowsOverwrite(text(to))) {
-        b.hold({
-          policy: P,
-          source: text(source),
-          target: text(to),
-          reason: 'diverged',
-          message: `DR pair ${text(source)} -> ${text(to)} is diverged: ${text(to)} holds ${what} but shares no snapshot with ${text(source)}; a copy would overwrite it, so hbr holds the pair (and deletes nothing there) until you decide: allow the overwrite with: hbr apply --allow-overwrite ${text(to)}`,
-        });
-        return;
-      }
-      reason += `; REPLACES the diverged target (${what}; overwrite allowed by the operator): distcp -update -delete`;
-    }
-    const boot = add({
-      kind: KIND.bootstrap,
-      action: holdsData ? Action.Replace : Action.Create,
-      target: { ...to, snapshot: newest },
-      params: { source, toSnapshot: newest },
-      reason,
-      dependsOn: deps,
-      ...(S.size ? { estimate: { bytes: S.size.bytes, files: S.size.files } } : {}),
-    });
-    return createOnTarget(boot, 'bootstrap');
-  }
-  if (common.name === newest) {
-    if (T.changedSince?.snapshot === common.name && T.changedSince.changed) b.warn(`${text(to)} changed since ${common.name} and no newer source snapshot is planned: not repaired in this plan`, P);
-    return;
-  }
-  // A mass deletion or rewrite on the source since the common snapshot (human error, ransomware)
-  // would be carried to DR by the -diff or the re-sync (-delete), and retention would then age the
-  // good snapshots out on both sides: held for the operator, as HDFS does (src/planner/mass-change.ts).
-  const mass = massChange(T.sourceChangedSince, common.name, text(source), t.maxChange);
-  if (mass && !b.allowsOverwrite(text(to))) {
-    b.hold({ policy: P, source: text(source), target: text(to), reason: 'mass-change', message: massChangeHoldMessage(text(source), text(to), mass) });
-    return;
-  }
-  const allowed = mass ? `; ${massChangeAllowed(mass)}` : '';
-  const action = mass ? Action.Replace : Action.Update;
-  const cs = T.changedSince;
-  if (cs?.snapshot === common.name && cs.changed) {
-    // HDFS's rule for a DR copy written behind hbr's back (src/systems/hdfs/replication.ts): it is
-    // hbr's replica, so it is repaired, shown in the plan with what changed.
-    const fix = add({
-      kind: KIND.repair,
-      action,
-      target: { ...to, snapshot: newest },
-      params: { source, fromSnapshot: common.name, toSnapshot: newest },
-      reason: `DR bucket changed since ${common.name}: ${cs.entries} entr${cs.entries === 1 ? 'y' : 'ies'} (${(cs.shown ?? []).join(', ')}${cs.entries > (cs.shown?.length ?? 0) ? ', …' : ''}); re-sync from ${newest} (distcp -update -delete): what was written there is rolled back${allowed}`,
-      dependsOn: deps,
-      ...(S.size ? { estimate: { bytes: S.size.bytes, files: S.size.files } } : {}),
-    });
-    return createOnTarget(fix, 're-sync');
-  }
-  const copy = add({
-    kind: KIND.diff,
-    action,
-    target: { ...to, snapshot: newest },
-    params: { source, fromSnapshot: common.name, toSnapshot: newest },
-    reason: `incremental copy ${common.name} -> ${newest} (distcp -update -diff: only what changed moves)${allowed}`,
-    dependsOn: deps,
+  // hbr's own bootstrap into this bucket, killed (its journal intent has no outcome) before the
+  // snapshot that ends it: resumed, only what differs moves. HDFS marks the target's parent for
+  // this (src/systems/hdfs/scratch.ts); Ozone buckets take no xattrs over the gateway, so the
+  // journal is the mark here (docs/ozone.md, "Crash safety").
+  const resuming = T.exists && T.snapshots.length === 0 && observed.unfinished.some((u) => u.kind === KIND.bootstrap && u.stepId.startsWith(`${KIND.bootstrap}:${to.cluster}:${to.path}@`));
+  // The pair rules shared with HDFS (src/planner/pair-rules.ts); Ozone's own part is below: bucket
+  // paths, lower-case names, and a changed DR bucket re-synced forward instead of rolled back.
+  const d = decidePair({
+    sourceText: text(source),
+    targetText: text(to),
+    source: S,
+    target: T,
+    newest,
+    until,
+    parse,
+    resuming,
+    ...(t.maxChange !== undefined ? { maxChange: t.maxChange } : {}),
+    allowOverwrite: b.allowsOverwrite(text(to)),
+    unit: 'keys',
   });
-  createOnTarget(copy, 'incremental copy');
+  switch (d.rule) {
+    case 'held-diverged':
+      return void b.hold({ policy: P, source: text(source), target: text(to), reason: 'diverged', message: d.message });
+    case 'held-mass-change':
+      // the -diff or the re-sync (-delete) would carry the loss to DR (src/planner/mass-change.ts)
+      return void b.hold({ policy: P, source: text(source), target: text(to), reason: 'mass-change', message: d.message });
+    case 'bootstrap':
+    case 'bootstrap-replace': {
+      let reason = `bootstrap: full copy of ${text(source)}@${newest}${d.rule === 'bootstrap' && d.target === 'absent' ? ' (target bucket does not exist yet)' : ''}`;
+      if (d.rule === 'bootstrap' && d.target === 'resuming') reason += ": resumes hbr's interrupted copy (journal), only what differs moves";
+      if (d.rule === 'bootstrap-replace') reason += `; REPLACES the diverged target (${d.what}; overwrite allowed by the operator): distcp -update -delete`;
+      const boot = add({
+        kind: KIND.bootstrap,
+        action: d.rule === 'bootstrap-replace' ? Action.Replace : Action.Create,
+        target: { ...to, snapshot: newest },
+        params: { source, toSnapshot: newest },
+        reason,
+        dependsOn: deps,
+        ...(S.size ? { estimate: { bytes: S.size.bytes, files: S.size.files } } : {}),
+      });
+      return createOnTarget(boot, 'bootstrap');
+    }
+    case 'in-sync':
+      if (d.since.state === 'changed') b.warn(`${text(to)} changed since ${d.common} and no newer source snapshot is planned: not repaired in this plan`, P);
+      return;
+    case 'incremental': {
+      const allowed = d.mass ? `; ${massChangeAllowed(d.mass)}` : '';
+      const action = d.mass ? Action.Replace : Action.Update;
+      if (d.since.state === 'changed') {
+        // HDFS's rule for a DR copy written behind hbr's back (src/systems/hdfs/replication.ts): it is
+        // hbr's replica, so it is repaired, shown in the plan with what changed.
+        const cs = d.since;
+        const fix = add({
+          kind: KIND.repair,
+          action,
+          target: { ...to, snapshot: newest },
+          params: { source, fromSnapshot: d.common, toSnapshot: newest },
+          reason: `DR bucket changed since ${d.common}: ${cs.entries} entr${cs.entries === 1 ? 'y' : 'ies'} (${cs.shown.join(', ')}${cs.entries > cs.shown.length ? ', …' : ''}); re-sync from ${newest} (distcp -update -delete): what was written there is rolled back${allowed}`,
+          dependsOn: deps,
+          ...(S.size ? { estimate: { bytes: S.size.bytes, files: S.size.files } } : {}),
+        });
+        return createOnTarget(fix, 're-sync');
+      }
+      const copy = add({
+        kind: KIND.diff,
+        action,
+        target: { ...to, snapshot: newest },
+        params: { source, fromSnapshot: d.common, toSnapshot: newest },
+        reason: `incremental copy ${d.common} -> ${newest} (distcp -update -diff: only what changed moves)${allowed}`,
+        dependsOn: deps,
+      });
+      return createOnTarget(copy, 'incremental copy');
+    }
+  }
 }
 
 function planRetention(b: PlanBuilder, side: PairSide, policy: string, keeps: Keep[], config: Config, observed: Observed, now: number): void {

@@ -1,8 +1,9 @@
 /**
  * `hbr restore ozone` (docs/ozone.md, "Restores"): a bucket, or a key or directory in it, from a
  * recovery point — the source's own snapshot or the DR side's — into a place that does not exist
- * yet (a new bucket, or a path beside the original), as a plan first. It never replaces anything:
- * a destination that exists is refused, so a restore has no destructive step to confirm. The copy
+ * yet (a new bucket, or a path beside the original), as a plan first. A destination that exists
+ * is refused; `--overwrite` restores over the original place instead, a `-/+` that keeps what it
+ * replaces in a snapshot first (./restore-overwrite.ts). The copy
  * is DistCp over ofs:// through the shared launcher (src/hadoop/distcp.ts), from
  * `<bucket>/.snapshot/<name>[/<path>]`; afterwards the destination's file count and bytes are
  * compared with the recovery point's.
@@ -16,6 +17,7 @@ import { LOWER_CASE_NAMING, trustedUntil } from '../../model/names.js';
 import type { Config } from '../../model/policy.js';
 import type { RestoreCommand, RestoreContext, RestorePlan } from '../types.js';
 import { gatewayFor } from './observe.js';
+import { prepareOverwrite } from './restore-overwrite.js';
 import { bucketOfSide, isOzoneCluster, isOzonePolicy, isVolumePolicy, pairFor, snapshotDir, type OzoneCluster } from './types.js';
 
 interface Options {
@@ -24,8 +26,9 @@ interface Options {
   from?: string;
   at?: string;
   path?: string;
-  to: string;
+  to?: string;
   toCluster?: string;
+  overwrite?: boolean;
 }
 
 const SEGMENT = /^[A-Za-z0-9._=+@,-]+$/;
@@ -46,19 +49,24 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
   if (!side) throw new UserError(`policy ${policy.name} replicates nowhere: no DR side to restore from`);
   const sub = o.path?.replace(/^\/+|\/+$/g, '') ?? '';
   if (sub !== '' && !clean(sub)) throw new UserError(`--path ${JSON.stringify(o.path)} is not a clean path inside the bucket`);
+  if (o.overwrite && (o.to !== undefined || o.toCluster !== undefined)) throw new UserError('--overwrite restores over the original place: it takes no --to or --to-cluster');
+  if (!o.overwrite && o.to === undefined) throw new UserError('say where to restore: --to /volume/bucket[/path] (a new place), or --overwrite (over the original)');
   const toCluster = o.toCluster ?? policy.source.cluster;
   const dstCluster = config.clusters[toCluster];
   if (!isOzoneCluster(dstCluster)) throw new UserError(`--to-cluster ${toCluster} is not an Ozone cluster of the policies`);
-  if (!o.to.startsWith('/') || !clean(o.to.slice(1)) || o.to.split('/').length < 3) throw new UserError(`--to ${JSON.stringify(o.to)} is not /volume/bucket[/path]`);
+  // over the original: the same bucket (and path in it) on the source cluster
+  const to = o.to ?? `${pair.source.path}${sub ? `/${sub}` : ''}`;
+  if (!to.startsWith('/') || !clean(to.slice(1)) || to.split('/').length < 3) throw new UserError(`--to ${JSON.stringify(to)} is not /volume/bucket[/path]`);
   const at = o.at === undefined ? ctx.now : Date.parse(o.at);
   if (Number.isNaN(at)) throw new UserError(`--at is not an ISO-8601 time: ${o.at}`);
 
   // The recovery points on the side asked for, observed now (never cached): the newest hbr snapshot at or before --at.
   const srcCluster = config.clusters[side.cluster] as OzoneCluster;
   const src = gatewayFor(srcCluster);
-  const names = (await src.listStatus(snapshotDir(side.path)).catch((err: Error) => {
+  const listed = await src.listStatus(snapshotDir(side.path)).catch((err: Error) => {
     throw new UserError(`${side.cluster}:${side.path}: ${err.message}`);
-  })).map((s) => s.pathSuffix);
+  });
+  const names = listed.map((s) => s.pathSuffix);
   const point = hbrNewestFirst(names, Math.min(at, trustedUntil(ctx.now)), LOWER_CASE_NAMING.parse)[0];
   if (!point) throw new UserError(`${side.cluster}:${side.path} has no hbr snapshot at or before ${iso(at)}`);
   const from_ = `${snapshotDir(side.path)}/${point.name}${sub ? `/${sub}` : ''}`;
@@ -66,15 +74,16 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
   if (!what) throw new UserError(`${sub || 'the bucket'} is not in ${side.cluster}:${side.path}@${point.name}`);
   const summary = await src.getContentSummary(from_);
   const dst = gatewayFor(dstCluster);
-  if (await dst.stat(o.to)) throw new UserError(`${toCluster}:${o.to} exists: a restore goes to a new place (it never replaces anything)`);
+  const existing = await dst.stat(to);
+  if (existing && !o.overwrite) throw new UserError(`${toCluster}:${to} exists: a restore goes to a new place (it never replaces anything); --overwrite restores over the original, keeping it in a snapshot first`);
 
   const source = `${side.cluster}:${side.path}@${point.name}${sub ? `/${sub}` : ''}`;
-  const lines = [
-    `  # recovery point ${point.name} (${iso(point.time)}) from the ${from === 'source' ? "source's own snapshot" : 'DR side'} ${side.cluster}:${side.path}`,
-    `  + restore.ozone  ${toCluster}:${o.to} <- ${source}`,
-    `        ${summary.fileCount} file${summary.fileCount === 1 ? '' : 's'}, ${summary.length} bytes; ${toCluster}:${o.to} does not exist, nothing is replaced`,
-  ];
-  const json = { from: { cluster: side.cluster, bucket: side.path, snapshot: point.name, path: sub }, to: { cluster: toCluster, path: o.to }, files: summary.fileCount, bytes: summary.length };
+  const header = `  # recovery point ${point.name} (${iso(point.time)}) from the ${from === 'source' ? "source's own snapshot" : 'DR side'} ${side.cluster}:${side.path}`;
+  const json = { from: { cluster: side.cluster, bucket: side.path, snapshot: point.name, path: sub }, to: { cluster: toCluster, path: to }, files: summary.fileCount, bytes: summary.length };
+  // when the snapshot was taken by the server's clock, which key times are written with (as HDFS's restore, docs/restore.md)
+  const takenAt = listed.find((s) => s.pathSuffix === point.name)?.modificationTime || point.time;
+  if (existing) return prepareOverwrite({ ctx, policy: policy.name, srcFs: src, dstFs: dst, srcCluster, dstCluster, toCluster, from_, to, bucket: pair.source.path, rel: sub ? `/${sub}` : '', point, takenAt, source, header, json, summary, file: what.type === 'FILE' });
+  const lines = [header, `  + restore.ozone  ${toCluster}:${to} <- ${source}`, `        ${summary.fileCount} file${summary.fileCount === 1 ? '' : 's'}, ${summary.length} bytes; ${toCluster}:${to} does not exist, nothing is replaced`];
   return {
     policy: policy.name,
     lines,
@@ -82,21 +91,21 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
     run: async (log) => {
       const file = what.type === 'FILE';
       // a file goes to exactly --to; a directory or bucket's content into --to (made first: MKDIRS makes a volume's bucket too)
-      const parent = file ? o.to.slice(0, o.to.lastIndexOf('/')) : o.to;
+      const parent = file ? to.slice(0, to.lastIndexOf('/')) : to;
       if (parent.split('/').length >= 3) await dst.mkdirs(parent);
       const opts = dstCluster.replication !== undefined ? [`-Dozone.replication=${dstCluster.replication}`] : [];
-      const counts = await runDistcpJob(`restore.ozone:${toCluster}:${o.to}`, { hadoop: ctx.hadoop, stateDir: ctx.stateDir, ...(ctx.signal && { signal: ctx.signal }), log }, [
+      const counts = await runDistcpJob(`restore.ozone:${toCluster}:${to}`, { hadoop: ctx.hadoop, stateDir: ctx.stateDir, ...(ctx.signal && { signal: ctx.signal }), log }, [
         ...opts,
         ...(file ? [] : ['-update']),
         `${srcCluster.fs}${from_}`,
-        `${dstCluster.fs}${o.to}`,
+        `${dstCluster.fs}${to}`,
       ]);
-      const after = await dst.getContentSummary(o.to);
+      const after = await dst.getContentSummary(to);
       if (after.fileCount !== summary.fileCount || after.length !== summary.length) {
-        throw new Error(`restore of ${source} into ${toCluster}:${o.to} incomplete: ${after.fileCount} files / ${after.length} bytes there, ${summary.fileCount} / ${summary.length} in the recovery point`);
+        throw new Error(`restore of ${source} into ${toCluster}:${to} incomplete: ${after.fileCount} files / ${after.length} bytes there, ${summary.fileCount} / ${summary.length} in the recovery point`);
       }
       return {
-        text: `Restored ${source} into ${toCluster}:${o.to}: ${counts.filesCopied} files, ${counts.bytesCopied} bytes copied; ${after.fileCount} files, ${after.length} bytes there, as in the recovery point.\n`,
+        text: `Restored ${source} into ${toCluster}:${to}: ${counts.filesCopied} files, ${counts.bytesCopied} bytes copied; ${after.fileCount} files, ${after.length} bytes there, as in the recovery point.\n`,
         json: { ...json, copied: counts },
       };
     },
@@ -105,11 +114,12 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
 
 export const ozoneRestore: RestoreCommand = {
   name: 'ozone',
-  description: 'restore an Ozone bucket, or a key or directory in it, from a recovery point (source snapshot or DR side) into a new place',
+  description: 'restore an Ozone bucket, or a key or directory in it, from a recovery point (source snapshot or DR side) into a new place, or over the original (--overwrite)',
   options: (cmd: Command) =>
     cmd
       .requiredOption('--policy <name>', 'the Ozone policy whose recovery points are restored')
-      .requiredOption('--to <path>', '/volume/bucket[/path] to restore into; must not exist (nothing is replaced)')
+      .option('--to <path>', '/volume/bucket[/path] to restore into; must not exist (nothing is replaced)')
+      .option('--overwrite', 'restore over the original bucket or path instead (-/+): keeps it in a pre-restore-<time> snapshot first')
       .option('--bucket <name>', 'the bucket (required for a volume policy, bucket: "*")')
       .option('--path <key-or-dir>', 'a key or directory inside the bucket (default: all of it)')
       .option('--from <side>', "'source' (the source's own snapshot) or 'dr' (the DR side); default: dr when the policy replicates")
