@@ -221,6 +221,23 @@ test('max_change: most of the source deleted since the common snapshot holds the
   assert.is(within.steps.find((s) => s.kind === 'ozone.replicate.diff')?.action, Action.Update);
 });
 
+test('max_change unmeasured (the source comparison failed): no copy, a warning naming why; --allow-overwrite lets it go', () => {
+  const c = cfg({ last: 2 }, { last: 2 });
+  const t = [0, 1, 2].map((h) => oz(NOW - (3 - h) * H));
+  // the source is sized (a replicated source always is) but its comparison with t[2] failed
+  const obs = observed([bucket(SRC, t, { size: { bytes: 20, files: 3 } }), bucket(DR, t)]);
+  const plan = planAll({ config: c, observed: obs, now: NOW });
+  assert.not.ok(plan.steps.some((s) => s.kind.startsWith('ozone.replicate')), summary(plan).join('\n'));
+  assert.ok(plan.warnings.some((w) => /not copied: how much of oz1:\/vol1\/sales changed since \S+ could not be measured/.test(w.message)), JSON.stringify(plan.warnings));
+  const allowed = planAll({ config: c, observed: obs, now: NOW, allowOverwrite: ['oz2:/vol1/sales'] });
+  assert.ok(allowed.steps.some((s) => s.kind === 'ozone.replicate.diff'));
+  // measured and within max_change: copied
+  const measured = bucket(DR, t);
+  measured.sourceChangedSince = { snapshot: t[2]!, files: 3, deleted: 0, modified: 1 };
+  const ok = planAll({ config: c, observed: observed([bucket(SRC, t, { size: { bytes: 20, files: 3 } }), measured]), now: NOW });
+  assert.ok(ok.steps.some((s) => s.kind === 'ozone.replicate.diff'));
+});
+
 test('max_change also holds the re-sync of a DR bucket that changed (its -delete would carry the loss too); allowed, the repair is -/+', () => {
   const c = cfg();
   const t = [oz(NOW - 2 * H), oz(NOW - H)];

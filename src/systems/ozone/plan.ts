@@ -160,6 +160,18 @@ function planPair(b: PlanBuilder, p: OzonePolicy, source: PairSide, S: ObservedD
       if (d.since.state === 'changed') b.warn(`${text(to)} changed since ${d.common} and no newer source snapshot is planned: not repaired in this plan`, P);
       return;
     case 'incremental': {
+      // How much of the source changed since the common snapshot could not be measured (the
+      // comparison failed: its error is in the plan): the copy could carry a mass deletion the
+      // max_change hold exists to stop, and the next plan would measure against the new common
+      // snapshot and see nothing. Not copied until it can be measured, or the operator allows it
+      // (the review of 2026-12-02; HDFS's measure is the NameNode's own snapshot diff, which the
+      // -diff copy needs anyway).
+      if (!d.mass && S.size && T.sourceChangedSince?.snapshot !== d.common && !b.allowsOverwrite(text(to))) {
+        return b.warn(
+          `${text(source)} -> ${text(to)} not copied: how much of ${text(source)} changed since ${d.common} could not be measured, so max_change cannot be checked (see the observation errors); or allow it with hbr apply --allow-overwrite ${text(to)}`,
+          P,
+        );
+      }
       const allowed = d.mass ? `; ${massChangeAllowed(d.mass)}` : '';
       const action = d.mass ? Action.Replace : Action.Update;
       if (d.since.state === 'changed') {
