@@ -34,6 +34,10 @@ secure_yarn_conf() {
     p yarn.nodemanager.keytab "$k/servers.keytab"
     # SPNEGO on the web apps (TestContainerManagerSecurity's keys); core-site.xml's
     # hadoop.http.authentication.type=kerberos makes the RM use RMAuthenticationFilter (RMWebAppUtil).
+    # ... but only when the filter initializers name AuthenticationFilterInitializer (RMWebAppUtil
+    # .setupSecurityAndFilters swaps it for RMAuthenticationFilterInitializer): without it the RM's
+    # /ws/v1/cluster answered 200 to anyone (seen).
+    p hadoop.http.filter.initializers org.apache.hadoop.security.AuthenticationFilterInitializer
     p yarn.resourcemanager.webapp.spnego-principal "HTTP/localhost@$realm"
     p yarn.resourcemanager.webapp.spnego-keytab-file "$k/servers.keytab"
     p yarn.nodemanager.webapp.spnego-principal "HTTP/localhost@$realm"
