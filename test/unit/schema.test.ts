@@ -165,6 +165,28 @@ test('keep with every count 0 or absent is allowed; rpo equal to the interval is
   assert.equal(a.replicate, [{ to: { cluster: 'dr', path: '/a' }, keep: {} }]);
 });
 
+test('a replication target\'s distcp: { queue, maps, bandwidth } is loaded; a wrong one is an error at its key', async () => {
+  const dir = fixture(withPolicies(
+    '  a:',
+    '    source: { cluster: prod, path: /a }',
+    '    snapshots: { every: 1h }',
+    '    replicate: [ { to: { cluster: dr, path: /a }, distcp: { queue: root.dr, maps: 8, bandwidth: 12.5 } } ]',
+  ));
+  const r = await loadConfig([dir]);
+  if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
+  const a = r.config.policies.a as HdfsSnapshotPolicy;
+  assert.equal(a.replicate[0]!.distcp, { queue: 'root.dr', maps: 8, bandwidth: 12.5 });
+  const bad = fixture(withPolicies(
+    '  a:',
+    '    source: { cluster: prod, path: /a }',
+    '    snapshots: { every: 1h }',
+    '    replicate: [ { to: { cluster: dr, path: /a }, distcp: { maps: 0, queue: "a b" } } ]',
+  ));
+  const e = await loadConfig([bad]);
+  assert.ok('errors' in e && e.errors.length >= 1, 'maps 0 and a queue with a space are refused');
+  assert.match(e.errors.map(formatPolicyError).join('\n'), /p\.yaml:\d+:\d+.*distcp/);
+});
+
 test('the root path / and sibling paths are fine', async () => {
   const dir = fixture(withPolicies(
     '  a: { source: { cluster: prod, path: /data/a }, snapshots: { every: 1h } }',
