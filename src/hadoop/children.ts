@@ -63,24 +63,30 @@ export function cmdline(pid: number): string | undefined {
   }
 }
 
-/** Kill recorded children of a dead hbr that are still running; returns what was reaped. */
-export function reapOrphans(stateDir: string, log: (m: string) => void = () => {}): ChildRecord[] {
+/** The records in directory `d` (an unreadable one is removed), each with its file's path. */
+export function readRecords(d: string): { path: string; rec: ChildRecord }[] {
   let files: string[];
   try {
-    files = readdirSync(dir(stateDir)).filter((f) => f.endsWith('.json'));
+    files = readdirSync(d).filter((f) => f.endsWith('.json'));
   } catch {
     return [];
   }
-  const reaped: ChildRecord[] = [];
+  const out: { path: string; rec: ChildRecord }[] = [];
   for (const f of files) {
-    const path = join(dir(stateDir), f);
-    let rec: ChildRecord;
+    const path = join(d, f);
     try {
-      rec = JSON.parse(readFileSync(path, 'utf8')) as ChildRecord;
+      out.push({ path, rec: JSON.parse(readFileSync(path, 'utf8')) as ChildRecord });
     } catch {
       rmSync(path, { force: true });
-      continue;
     }
+  }
+  return out;
+}
+
+/** Kill recorded children of a dead hbr that are still running; returns what was reaped. */
+export function reapOrphans(stateDir: string, log: (m: string) => void = () => {}): ChildRecord[] {
+  const reaped: ChildRecord[] = [];
+  for (const { path, rec } of readRecords(dir(stateDir))) {
     const cmd = cmdline(rec.pid);
     if (cmd && cmd.includes(rec.marker)) {
       log(`stopping pid ${rec.pid} left running by an interrupted run (${rec.step})`);

@@ -7,9 +7,8 @@
  * tagged with the record's step marker (the gap before that line), and every unfinished application
  * tagged with this deployment's owner tag (no live hbr of this owner can be running one: the lock).
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { pendingAppsDir, type ChildRecord } from './children.js';
+import { rmSync } from 'node:fs';
+import { pendingAppsDir, readRecords } from './children.js';
 import { killApp, killTagged, type RmAccess } from './yarn.js';
 
 export interface ReapedApps {
@@ -27,24 +26,10 @@ export async function reapOrphanApps(
   log: (m: string) => void = () => {},
   sweep: { rm: RmAccess; ownerTag: string }[] = [],
 ): Promise<ReapedApps[]> {
-  let files: string[] = [];
-  try {
-    files = readdirSync(pendingAppsDir(stateDir)).filter((f) => f.endsWith('.json'));
-  } catch {
-    /* none */
-  }
   const out: ReapedApps[] = [];
   const owners = new Map<string, { rm: RmAccess; ownerTag: string }>();
   for (const s of sweep) owners.set(`${s.rm.webapp} ${s.ownerTag}`, s);
-  for (const f of files) {
-    const path = join(pendingAppsDir(stateDir), f);
-    let rec: ChildRecord;
-    try {
-      rec = JSON.parse(readFileSync(path, 'utf8')) as ChildRecord;
-    } catch {
-      rmSync(path, { force: true });
-      continue;
-    }
+  for (const { path, rec } of readRecords(pendingAppsDir(stateDir))) {
     if (!rec.yarn) {
       rmSync(path, { force: true });
       continue;
