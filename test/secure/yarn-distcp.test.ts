@@ -3,7 +3,7 @@
  * real secure bed: `testbed/up --secure --yarn` (KDC, HA primary hbrns, DR, MiniMRYarnCluster with
  * SPNEGO on the ResourceManager). Through src/hadoop/distcp.ts and hbr's keytab launcher (no kinit):
  * the job runs on YARN tagged with hbr's tags (read back through the RM's REST with SPNEGO) and
- * copies the bytes; a `kill -9` of the node process running a DistCp mid-job leaves the job running,
+ * copies the bytes; an abort kills the application through the RM before the client; a `kill -9` of the node process running a DistCp mid-job leaves the job running,
  * and the reaping a fresh process does (reapOrphans + reapOrphanApps) kills it through the RM
  * (KILLED) and the DR target then converges with a re-run. No whole `hbr apply`: the clusters' auth
  * keys are not in the policy schema yet (branch sec-web). No duration is asserted.
@@ -81,6 +81,31 @@ test('DistCp through distcp.ts runs on the secure YARN, tagged hbr/owner/step/po
   assert.ok(app!.tags.includes('hbr') && app!.tags.includes(owner) && app!.tags.includes('hbr-policy-secure-dr'), app!.tags.join(','));
   assert.ok(app!.tags.some((t) => /^hbr-step-[0-9a-f]{12}$/.test(t)), app!.tags.join(','));
   assert.equal(readdirSync(join(stateDir, 'children')).filter((f) => f.endsWith('.json')), [], 'the ledger is empty after the run');
+});
+
+test('abort of a DistCp on YARN (deadline, engine abort, lost leadership) kills the application through the RM first, then the client', async () => {
+  const stop = new AbortController();
+  let appId: string | undefined;
+  const job = runDistcpJob('test:abort', run({
+    maps: 1,
+    bandwidth: 1,
+    signal: stop.signal,
+    log: (m) => {
+      console.log(`  ${m}`);
+      appId ??= /YARN application (application_\d+_\d+)/.exec(m)?.[1];
+      if (appId && /map \d+%/.test(m)) stop.abort(new Error('deadline'));
+    },
+  }), ['-update', `${bed.fs}${dir}/big`, `${bed.drFs}${dir}/big-abort`]);
+  const err = await job.then(() => undefined, (e: Error) => e);
+  assert.ok(err, 'the aborted DistCp rejects');
+  assert.ok(appId, 'the application id was read from the client log');
+  let state = '';
+  for (let i = 0; i < 60 && state !== 'KILLED'; i++) {
+    state = await appState(rm, appId!);
+    if (state !== 'KILLED') await sleep(1000);
+  }
+  assert.is(state, 'KILLED', 'the RM killed the job, not only its client');
+  assert.equal(await findApps(rm, owner), []);
 });
 
 test('kill -9 of the process running a DistCp on YARN mid-job: a fresh process finds the job by its record and tag and kills it through the RM; a re-run converges', async () => {
