@@ -33,6 +33,22 @@ HBR_TB_SECURE_DR_DN_PORT=${HBR_TB_SECURE_DR_DN_PORT:-41110}
 HBR_TB_SECURE_DR_DN_IPC=${HBR_TB_SECURE_DR_DN_IPC:-41111}
 HBR_TB_SECURE_DR_DN_HTTP=${HBR_TB_SECURE_DR_DN_HTTP:-41175}
 HBR_TB_SECURE_DR_DN_HTTPS=${HBR_TB_SECURE_DR_DN_HTTPS:-41575}
+# The secure YARN (testbed/up --secure --yarn: ResourceManager, one NodeManager, JobHistory server).
+HBR_TB_SECURE_RM_SCHED=${HBR_TB_SECURE_RM_SCHED:-41030}
+HBR_TB_SECURE_RM_TRACKER=${HBR_TB_SECURE_RM_TRACKER:-41031}
+HBR_TB_SECURE_RM_RPC=${HBR_TB_SECURE_RM_RPC:-41032}
+HBR_TB_SECURE_RM_ADMIN=${HBR_TB_SECURE_RM_ADMIN:-41033}
+HBR_TB_SECURE_RM_HTTP=${HBR_TB_SECURE_RM_HTTP:-41288}
+HBR_TB_SECURE_RM_HTTPS=${HBR_TB_SECURE_RM_HTTPS:-41290}
+HBR_TB_SECURE_NM_RPC=${HBR_TB_SECURE_NM_RPC:-41040}
+HBR_TB_SECURE_NM_LOCALIZER=${HBR_TB_SECURE_NM_LOCALIZER:-41041}
+HBR_TB_SECURE_NM_HTTP=${HBR_TB_SECURE_NM_HTTP:-41042}
+HBR_TB_SECURE_SHUFFLE=${HBR_TB_SECURE_SHUFFLE:-41043}
+HBR_TB_SECURE_NM_HTTPS=${HBR_TB_SECURE_NM_HTTPS:-41044}
+HBR_TB_SECURE_JHS_RPC=${HBR_TB_SECURE_JHS_RPC:-41050}
+HBR_TB_SECURE_JHS_HTTP=${HBR_TB_SECURE_JHS_HTTP:-41051}
+HBR_TB_SECURE_JHS_HTTPS=${HBR_TB_SECURE_JHS_HTTPS:-41052}
+HBR_TB_SECURE_JHS_ADMIN=${HBR_TB_SECURE_JHS_ADMIN:-41053}
 
 # The pinned S3 server (see testbed/README.md for why versitygw).
 VERSITYGW_MODULE=github.com/versity/versitygw/cmd/versitygw
@@ -48,6 +64,8 @@ ZK_CP_FILE=$STATE/zookeeper.classpath
 HBASE_CP_FILE=$STATE/hbase.classpath
 # Resolved only by `testbed/up --secure` (testbed/secure.sh): MiniKdc and Kerby.
 SECURE_CP_FILE=$STATE/secure.classpath
+# Resolved only by `testbed/up --secure --yarn`: MiniMRYarnCluster and the YARN/MR servers.
+YARN_CP_FILE=$STATE/yarn.classpath
 
 log() { printf '[testbed %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -61,7 +79,7 @@ marker_of() {
     oz-*-scm|oz-*-om|oz-*-dn|oz-*-httpfs) echo "-Dhbr.oz=$STATE/${1%-*}/${1##*-} " ;;  # testbed/ozone.sh
     hbase-*.rest) echo "-Dhbr.server=hbase-rest:$STATE/${1%.rest} " ;;
     hbase-*) echo "-Dhbr.server=hbase-master:$STATE/$1 " ;;
-    secure-kdc|secure-primary|secure-dr) echo "-Dhbr.secure=$STATE/$1 " ;;  # testbed/secure.sh
+    secure-kdc|secure-primary|secure-dr|secure-yarn) echo "-Dhbr.secure=$STATE/$1 " ;;  # testbed/secure.sh
     *) return 1 ;;
   esac
 }

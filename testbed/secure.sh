@@ -48,8 +48,9 @@ secure_conf() { # the one conf dir of the secure servers and of their clients (t
     p hadoop.tmp.dir "$SECURE_DIR/tmp/hadoop-\${user.name}"
     p hadoop.security.authentication kerberos
     p hadoop.security.authorization false
-    # hbr may make snapshots and fail over (superuser group) without Unix users (proposal §1.1)
-    p hadoop.user.group.static.mapping.overrides "hbr=supergroup;hdfs=supergroup;dr.who=;"
+    # hbr may make snapshots and fail over (superuser group) without Unix users (proposal §1.1);
+    # yarn too: the secure YARN's JobHistory server reads what the jobs' AMs (as hbr) wrote
+    p hadoop.user.group.static.mapping.overrides "hbr=supergroup;hdfs=supergroup;yarn=supergroup;dr.who=;"
     # SPNEGO on every NameNode/DataNode HTTP path except /webhdfs/v1 with delegation= (proposal §2.1)
     p hadoop.http.authentication.type kerberos
     p hadoop.http.authentication.kerberos.principal "HTTP/localhost@$realm"

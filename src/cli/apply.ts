@@ -8,6 +8,7 @@ import { clearScratch } from '../engine/scratch.js';
 import { resolveInterrupted, type ResolveInput } from '../engine/resolve.js';
 import { acquireLock } from '../engine/lock.js';
 import { reapOrphans } from '../hadoop/children.js';
+import { reapOrphanApps } from '../hadoop/yarn-reap.js';
 import { executors } from '../systems/index.js';
 import type { Plan, PlanRequest } from '../model/plan.js';
 import { checkSafety, checkSteps, digestObserved, planAll, SafetyViolation } from '../planner/plan.js';
@@ -92,6 +93,7 @@ export async function runApply(
     const journal = Journal.open(opts.stateDir);
     try {
       for (const r of reapOrphans(opts.stateDir, (m) => eprint(m))) eprint(`reaped ${r.step} (pid ${r.pid})`);
+      for (const a of await reapOrphanApps(opts.stateDir, (m) => eprint(m))) eprint(`reaped the YARN job(s) ${a.killed.join(', ')} of ${a.step}`);
       const cleared = clearScratch(opts.stateDir);
       if (cleared) eprint(`removed ${cleared} temporary file(s) an interrupted run left in ${opts.stateDir}/tmp`);
       const observed = await observe(config, opts.stateDir, opts.target);

@@ -32,6 +32,7 @@ import { acquireLock, type Lock } from '../engine/lock.js';
 import { clearScratch } from '../engine/scratch.js';
 import { reapOrphans } from '../hadoop/children.js';
 import { setTokenStateDir } from '../hadoop/dtoken.js';
+import { reapOrphanApps } from '../hadoop/yarn-reap.js';
 import { createMetrics, type HbrMetrics } from '../metrics/registry.js';
 import type { Config, NotifyEvent } from '../model/policy.js';
 import { policyClaims, SYSTEMS } from '../systems/index.js';
@@ -144,6 +145,7 @@ export class Daemon {
     setTokenStateDir(this.opts.stateDir); // delegation tokens are cached under it (docs/security.md)
     this.lock = acquireLock(this.opts.stateDir, this.opts.command ?? 'hbr daemon');
     for (const r of reapOrphans(this.opts.stateDir, (m) => this.log.warn(m))) this.log.warn({ step: r.step, pid: r.pid }, 'stopped a child process left running by an earlier hbr');
+    for (const a of await reapOrphanApps(this.opts.stateDir, (m) => this.log.warn(m))) this.log.warn({ step: a.step, apps: a.killed }, 'killed YARN jobs left running by an earlier hbr');
     if (clearScratch(this.opts.stateDir)) this.log.warn('removed temporary files an earlier hbr left in its state dir');
     // The journal only grows; a long-lived daemon starts from its tail. Done before it is opened.
     const c = compactJournal(this.opts.stateDir);

@@ -19,6 +19,8 @@ export interface HadoopRunOptions {
   signal?: AbortSignal;
   /** called with the child's pid as soon as it runs (to record it, see children.ts) */
   onSpawn?: (pid: number) => void;
+  /** written to the child's stdin, which is then closed (default: no stdin) */
+  input?: string;
 }
 
 export interface HadoopRunResult {
@@ -76,7 +78,8 @@ export function runHadoop(args: readonly string[], opts: HadoopRunOptions = {}):
     const env = opts.env ?? process.env;
     const guard = setpriv(env);
     const [cmd, argv] = guard ? [guard, ['--pdeathsig', 'TERM', '--', bin, ...args]] : [bin, [...args]];
-    const child = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(cmd, argv, { env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
     const killGroup = () => {
       if (child.pid === undefined || child.exitCode !== null) return;
       try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
@@ -85,8 +88,8 @@ export function runHadoop(args: readonly string[], opts: HadoopRunOptions = {}):
     let stdout = '';
     let stderr = '';
     let partial = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
       if (!opts.onStderrLine) return;
       partial += d;

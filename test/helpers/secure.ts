@@ -62,8 +62,9 @@ export function runOk(argv: [string, ...string[]], timeoutMs?: number): Run {
   return r;
 }
 
-export function startSecureBed(): SecureBed & { upMs: number } {
-  const r = runOk(['bash', join('testbed', 'up'), '--secure']);
+/** `testbed/up --secure`, with `--yarn` also the Kerberized YARN (testbed/secure-yarn.sh). */
+export function startSecureBed(opts: { yarn?: boolean } = {}): SecureBed & { upMs: number } {
+  const r = runOk(['bash', join('testbed', 'up'), '--secure', ...(opts.yarn ? ['--yarn'] : [])]);
   const bed = JSON.parse(readFileSync(join(secureState(), 'secure', 'endpoints.json'), 'utf8')) as SecureBed;
   return { ...bed, upMs: r.ms };
 }

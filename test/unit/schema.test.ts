@@ -165,6 +165,19 @@ test('keep with every count 0 or absent is allowed; rpo equal to the interval is
   assert.equal(a.replicate, [{ to: { cluster: 'dr', path: '/a' }, keep: {} }]);
 });
 
+test('a replication target\'s distcp: { queue, maps, bandwidth } is loaded; a wrong one is an error at its key', async () => {
+  const load = (distcp: string) => loadConfig([fixture(withPolicies(
+    '  a: { source: { cluster: prod, path: /a }, snapshots: { every: 1h },',
+    `       replicate: [ { to: { cluster: dr, path: /a }, distcp: ${distcp} } ] }`,
+  ))]);
+  const r = await load('{ queue: root.dr, maps: 8, bandwidth: 12.5 }');
+  if ('errors' in r) return assert.unreachable(r.errors.map(formatPolicyError).join('\n'));
+  assert.equal((r.config.policies.a as HdfsSnapshotPolicy).replicate[0]!.distcp, { queue: 'root.dr', maps: 8, bandwidth: 12.5 });
+  const e = await load('{ maps: 0, queue: "a b" }');
+  assert.ok('errors' in e && e.errors.length >= 1, 'maps 0 and a queue with a space are refused');
+  assert.match(e.errors.map(formatPolicyError).join('\n'), /p\.yaml:\d+:\d+.*distcp/);
+});
+
 test('the root path / and sibling paths are fine', async () => {
   const dir = fixture(withPolicies(
     '  a: { source: { cluster: prod, path: /data/a }, snapshots: { every: 1h } }',

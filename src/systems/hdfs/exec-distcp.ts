@@ -52,7 +52,9 @@ export async function runDistcp(
   const drop = unsupported(wanted, sides);
   for (const d of drop) ctx.log(`not preserving ${d.attr}: ${d.why}`);
   const argv = [...preserveArgs(wanted, drop.map((d) => d.attr)), ...args];
-  return { ...(await distcpRaw(copy.id, ctx, argv)), argv };
+  // the replication target's queue / -m / -bandwidth, for copies into it
+  const knobs = (isHdfsPolicy(policy) ? policy.replicate : []).find((t) => t.to.cluster === copy.clusters[1])?.distcp;
+  return { ...(await runDistcpJob(copy.id, { ...ctx, ...knobs }, argv)), argv };
 }
 
 async function distcp(step: Step, ctx: ExecContext, args: string[]): Promise<StepOutcome> {

@@ -7,13 +7,13 @@ import { cronGapLongerThan, normalizeKeep, normalizeSchedule, parseMaxChange } f
 import { parseDuration } from '../../schema/duration.js';
 import type { Claim, LoadContext, Segment } from '../types.js';
 import type { PreserveAttr } from './preserve.js';
-import type { HdfsLocation, HdfsSnapshotPolicy, ReplicationTarget } from './types.js';
+import type { DistcpKnobs, HdfsLocation, HdfsSnapshotPolicy, ReplicationTarget } from './types.js';
 
 interface RawHdfsPolicy {
   source: { cluster: string; path?: string };
   snapshots: { every?: string; cron?: string; keep?: Keep };
   rpo?: string;
-  replicate?: Array<{ to: HdfsLocation; keep?: Keep; max_change?: string }>;
+  replicate?: Array<{ to: HdfsLocation; keep?: Keep; max_change?: string; distcp?: DistcpKnobs }>;
   preserve?: PreserveAttr[];
 }
 
@@ -27,6 +27,7 @@ export function loadHdfsPolicy(ctx: LoadContext, name: string, rawIn: Record<str
     to: { cluster: t.to.cluster, path: t.to.path },
     keep: normalizeKeep(t.keep),
     ...(t.max_change !== undefined && { maxChange: parseMaxChange(t.max_change) }),
+    ...(t.distcp !== undefined && { distcp: { ...t.distcp } }),
   }));
   const policy: HdfsSnapshotPolicy = {
     name,

@@ -51,6 +51,17 @@ export const hdfsSchema: SchemaPart = {
             "description": "Retention on the DR side. Absent: keep only what the safety floors require."
           },
           ...maxChangeKey,
+          "distcp": {
+            "title": "DistCp options",
+            "description": "How the copies to this target run (docs/policies.md): the YARN queue (mapreduce.job.queuename), DistCp's -m (maps) and -bandwidth (MB/s per map).",
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "queue": { "type": "string", "pattern": "^[A-Za-z0-9_.-]+$", "maxLength": 255, "description": "YARN queue, e.g. root.dr" },
+              "maps": { "type": "integer", "minimum": 1, "maximum": 10000, "description": "Maximum number of simultaneous copies (DistCp -m)" },
+              "bandwidth": { "type": "number", "exclusiveMinimum": 0, "maximum": 100000, "description": "MB/s per map (DistCp -bandwidth)" }
+            }
+          },
         }
       }
     }

@@ -14,6 +14,15 @@ export interface ReplicationTarget {
   keep: Keep;
   /** a copy deleting or overwriting more than this fraction of the target's files is held (0..1; default 0.5) */
   maxChange?: number;
+  /** how its copies run: YARN queue, DistCp -m and -bandwidth (src/hadoop/distcp.ts) */
+  distcp?: DistcpKnobs;
+}
+
+/** A replication target's `distcp: { queue, maps, bandwidth }`. */
+export interface DistcpKnobs {
+  queue?: string;
+  maps?: number;
+  bandwidth?: number;
 }
 
 /** max_change when a replication target does not say (src/planner/mass-change.ts, shared with Ozone). */

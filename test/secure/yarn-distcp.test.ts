@@ -1,0 +1,165 @@
+/**
+ * DistCp on a Kerberized YARN (issue 15; testbed/secure.md, docs/design/secure-proposal.md §5), on the
+ * real secure bed: `testbed/up --secure --yarn` (KDC, HA primary hbrns, DR, MiniMRYarnCluster with
+ * SPNEGO on the ResourceManager). Through src/hadoop/distcp.ts and hbr's keytab launcher (no kinit):
+ * the job runs on YARN tagged with hbr's tags (read back through the RM's REST with SPNEGO) and
+ * copies the bytes; an abort kills the application through the RM before the client; a `kill -9` of the node process running a DistCp mid-job leaves the job running,
+ * and the reaping a fresh process does (reapOrphans + reapOrphanApps) kills it through the RM
+ * (KILLED) and the DR target then converges with a re-run. No whole `hbr apply`: the clusters' auth
+ * keys are not in the policy schema yet (branch sec-web). No duration is asserted.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot, uniq } from '../helpers/testbed.js';
+import { runOk, secureState, startSecureBed, stopSecureBed, type SecureBed } from '../helpers/secure.js';
+import { runDistcpJob, type DistcpRun } from '../../src/hadoop/distcp.js';
+import { reapOrphans } from '../../src/hadoop/children.js';
+import { reapOrphanApps } from '../../src/hadoop/yarn-reap.js';
+import { appState, findApps, ownerTag, rmWebappFromConfDir, type RmAccess } from '../../src/hadoop/yarn.js';
+import type { KerberosLogin } from '../../src/hadoop/jvm-login.js';
+
+let bed: SecureBed;
+let login: KerberosLogin;
+let rm: RmAccess;
+const hadoop = join(repoRoot, 'testbed', 'bin', 'hadoop');
+const dir = `/tmp/${uniq('yarn-distcp')}`;
+const stateDir = mkdtempSync(join(tmpdir(), 'hbr-yarn-state-'));
+const owner = ownerTag(stateDir);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test.before(() => {
+  try {
+    const b = startSecureBed({ yarn: true });
+    bed = b;
+    console.log(`secure bed with YARN up in ${b.upMs} ms (testbed/up --secure --yarn)`);
+    // testbed/bin/hadoop: the secure YARN's client conf and jars (real installs: HADOOP_CONF_DIR)
+    Object.assign(process.env, { HBR_TB_STATE: secureState(), HBR_TB_SECURE: '1', HBR_TB_YARN: '1' });
+    login = { principal: bed.hbrPrincipal, keytab: bed.hbrKeytab, krb5Conf: bed.krb5Conf };
+    const webapp = rmWebappFromConfDir(join(secureState(), 'secure', 'yarn-conf'));
+    assert.ok(webapp, 'the yarn conf dir names the RM');
+    rm = { webapp, login, caPem: bed.caPem, hadoop };
+    const data = join(stateDir, 'data');
+    writeFileSync(data, Buffer.alloc(24 * 1024 * 1024, 7));
+    runOk([hadoop, 'dfs', '-mkdir', '-p', `${dir}/small`, `${dir}/big`]);
+    runOk([hadoop, 'dfs', '-put', '-f', data, `${dir}/big/data`]);
+    writeFileSync(data, 'hello yarn\n'.repeat(1000));
+    runOk([hadoop, 'dfs', '-put', '-f', data, `${dir}/small/data`]);
+  } catch (err) {
+    console.error((err as Error).message);
+    throw err;
+  }
+});
+
+test.after(() => {
+  stopSecureBed();
+});
+
+const run = (extra: Partial<DistcpRun> = {}): DistcpRun => ({
+  hadoop,
+  stateDir,
+  log: (m) => console.log(`  ${m}`),
+  login,
+  yarn: { rm, ownerTag: owner, policy: 'secure-dr' },
+  ...extra,
+});
+
+test('DistCp through distcp.ts runs on the secure YARN, tagged hbr/owner/step/policy (RM REST, SPNEGO), and copies the bytes', async () => {
+  const t0 = Date.now();
+  const counts = await runDistcpJob('test:small', run({ maps: 1 }), ['-update', `${bed.fs}${dir}/small`, `${bed.drFs}${dir}/small`]);
+  console.log(`DistCp on YARN (one 11 KB file): ${Date.now() - t0} ms, ${counts.appId}`);
+  assert.is(counts.bytesCopied, 11000);
+  assert.is(counts.filesCopied, 1);
+  assert.match(counts.appId ?? '', /^application_\d+_\d+$/);
+  const done = await findApps(rm, owner, ['FINISHED']);
+  const app = done.find((a) => a.id === counts.appId);
+  assert.ok(app, `the RM lists ${counts.appId} under ${owner}: ${JSON.stringify(done)}`);
+  assert.is(app!.user, 'hbr');
+  assert.ok(app!.tags.includes('hbr') && app!.tags.includes(owner) && app!.tags.includes('hbr-policy-secure-dr'), app!.tags.join(','));
+  assert.ok(app!.tags.some((t) => /^hbr-step-[0-9a-f]{12}$/.test(t)), app!.tags.join(','));
+  assert.equal(readdirSync(join(stateDir, 'children')).filter((f) => f.endsWith('.json')), [], 'the ledger is empty after the run');
+});
+
+test('abort of a DistCp on YARN (deadline, engine abort, lost leadership) kills the application through the RM first, then the client', async () => {
+  const stop = new AbortController();
+  let appId: string | undefined;
+  const job = runDistcpJob('test:abort', run({
+    maps: 1,
+    bandwidth: 1,
+    signal: stop.signal,
+    log: (m) => {
+      console.log(`  ${m}`);
+      appId ??= /YARN application (application_\d+_\d+)/.exec(m)?.[1];
+      if (appId && /map \d+%/.test(m)) stop.abort(new Error('deadline'));
+    },
+  }), ['-update', `${bed.fs}${dir}/big`, `${bed.drFs}${dir}/big-abort`]);
+  const err = await job.then(() => undefined, (e: Error) => e);
+  assert.ok(err, 'the aborted DistCp rejects');
+  assert.ok(appId, 'the application id was read from the client log');
+  let state = '';
+  for (let i = 0; i < 60 && state !== 'KILLED'; i++) {
+    state = await appState(rm, appId!);
+    if (state !== 'KILLED') await sleep(1000);
+  }
+  assert.is(state, 'KILLED', 'the RM killed the job, not only its client');
+  assert.equal(await findApps(rm, owner), []);
+});
+
+test('kill -9 of the process running a DistCp on YARN mid-job: a fresh process finds the job by its record and tag and kills it through the RM; a re-run converges', async () => {
+  const args = ['-update', `${bed.fs}${dir}/big`, `${bed.drFs}${dir}/big`];
+  // 24 MB at 1 MB/s per map: the job runs long enough to be killed in the middle
+  const spec = JSON.stringify({ run: { hadoop, stateDir, login, yarn: { rm, ownerTag: owner }, maps: 1, bandwidth: 1 }, args });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test', 'helpers', 'yarn-distcp-child.ts'), spec], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  // wait until the job runs on YARN (the client logged the id, hbr recorded it) and a map copies
+  let appId: string | undefined;
+  let clientPid: number | undefined;
+  for (let i = 0; i < 240 && !(appId && /map \d+%/.test(out)); i++) {
+    await sleep(500);
+    const recs = existsSync(join(stateDir, 'children')) ? readdirSync(join(stateDir, 'children')).filter((f) => f.endsWith('.json')) : [];
+    for (const f of recs) {
+      const rec = JSON.parse(readFileSync(join(stateDir, 'children', f), 'utf8')) as { pid: number; yarn?: { appId?: string } };
+      clientPid = rec.pid;
+      appId = rec.yarn?.appId ?? appId;
+    }
+    assert.is(child.exitCode, null, `the DistCp process ended early:\n${out}`);
+  }
+  assert.ok(appId, `no application id recorded:\n${out}`);
+  assert.is(await appState(rm, appId!), 'RUNNING');
+  const tKill = Date.now();
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('close', r));
+  // pdeathsig ends the client JVM; the job itself is the RM's and goes on
+  await sleep(3000);
+  assert.ok(!existsSync(`/proc/${clientPid}`) || !readFileSync(`/proc/${clientPid}/cmdline`, 'utf8').includes('hbr-step='), 'the client JVM is gone');
+  assert.is(await appState(rm, appId!), 'RUNNING', 'killing hbr and its client leaves the YARN job running');
+
+  // the next start, in this (fresh) process: what apply/daemon/verify/restore do under the lock
+  const logs: string[] = [];
+  reapOrphans(stateDir, (m) => logs.push(m));
+  const reaped = await reapOrphanApps(stateDir, (m) => logs.push(m));
+  console.log(`reaped ${JSON.stringify(reaped)} in ${Date.now() - tKill} ms after the kill:\n  ${logs.join('\n  ')}`);
+  assert.ok(reaped.some((r) => r.killed.includes(appId!)), JSON.stringify(reaped));
+  let state = '';
+  for (let i = 0; i < 60 && state !== 'KILLED'; i++) {
+    state = await appState(rm, appId!);
+    if (state !== 'KILLED') await sleep(1000);
+  }
+  assert.is(state, 'KILLED', 'the RM says the job was killed');
+  assert.equal(await findApps(rm, owner), [], 'no unfinished job of this owner is left');
+  assert.equal(readdirSync(join(stateDir, 'children', 'yarn')), [], 'nothing left to reap');
+
+  // and the DR target converges: the same -update copy again, then the lengths match
+  const again = await runDistcpJob('test:big-again', run({ maps: 1 }), args);
+  console.log(`re-run copied ${again.bytesCopied} bytes (${again.appId})`);
+  const len = (fs: string) => runOk([hadoop, 'dfs', '-stat', '%b', `${fs}${dir}/big/data`]).stdout.trim();
+  assert.is(len(bed.drFs), String(24 * 1024 * 1024));
+  assert.is(len(bed.drFs), len(bed.fs));
+});
+
+test.run();
