@@ -4,10 +4,9 @@
  * token is its own: the primary's gets 403 there) and the same CA bundle. `hbr apply` bootstraps
  * the DR (DistCp), snapshots both sides; a second round after a change copies the diff.
  *
- * DistCp itself runs through the test bed's launcher, which logs in from the keytab
- * (testbed/bin/hadoop with HBR_TB_SECURE=1: KeytabLogin); hbr does not yet hand DistCp its own
- * credentials (docs/security.md, "Not yet"). What this shows is hbr's side: observing and acting on
- * two Kerberized clusters over HTTPS with a token per cluster.
+ * DistCp logs in through hbr's own keytab launcher (src/hadoop/distcp-access.ts, dev.hbr.KeytabRun)
+ * from the policy's principal and keytab: the test bed's own login (testbed/bin/hadoop's
+ * KeytabLogin) is pointed at a keytab that does not exist, so a DistCp that relied on it would fail.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -47,7 +46,8 @@ test.after(() => rmSync(work, { recursive: true, force: true }));
 test('a Kerberized HTTPS DR pair: bootstrap, then a diff round; one token per cluster, both cached', async () => {
   const f = writeSecurePolicy(join(work, 'dr.yaml'), bed, { dirs: { pair: src }, replicateTo: { pair: dst } });
   const later = new Date(Date.now() + 2 * 3_600_000).toISOString();
-  const a1 = await hbrSecure(['apply', '--auto-approve', '-f', f, '--state-dir', state]);
+  const noBedLogin = { HBR_TB_KEYTAB: join(work, 'no-such.keytab') };
+  const a1 = await hbrSecure(['apply', '--auto-approve', '-f', f, '--state-dir', state], noBedLogin);
   assert.is(a1.code, 0, a1.stdout + a1.stderr);
   assert.match(a1.stdout, /replicate\.bootstrap/);
   assert.equal((await dr.open(`${dst}/one.txt`)).toString(), 'first\n');
@@ -56,7 +56,7 @@ test('a Kerberized HTTPS DR pair: bootstrap, then a diff round; one token per cl
   assert.is.not(cachedToken(state, 'dr').urlString, cachedToken(state, 'prod').urlString);
 
   await pri.create(`${src}/two.txt`, Buffer.from('second\n'), { overwrite: true });
-  const a2 = await hbrSecure(['apply', '--auto-approve', '-f', f, '--state-dir', state], { HBR_NOW: later, HBR_NOW_ALLOW_FUTURE: '1' });
+  const a2 = await hbrSecure(['apply', '--auto-approve', '-f', f, '--state-dir', state], { HBR_NOW: later, HBR_NOW_ALLOW_FUTURE: '1', ...noBedLogin });
   assert.is(a2.code, 0, a2.stdout + a2.stderr);
   assert.match(a2.stdout, /replicate\.distcp-diff/);
   assert.equal((await dr.open(`${dst}/two.txt`)).toString(), 'second\n');

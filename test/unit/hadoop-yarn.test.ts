@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { appIdFromLog, jobTags, ownerTag, parseApps, rmWebappFromConfDir, sanitizeTag, siteProperties, stepTag } from '../../src/hadoop/yarn.js';
 import { distcpOptions } from '../../src/hadoop/distcp.js';
 import { LAUNCHER_CLASS, restCommand, toolCommand } from '../../src/hadoop/jvm-login.js';
+import { distcpAccess } from '../../src/hadoop/distcp-access.js';
+import type { HdfsCluster } from '../../src/hadoop/cluster.js';
 
 test('tags: lower-case, only [a-z0-9._-], at most 100 characters', () => {
   assert.is(sanitizeTag('HBR-Policy-Sales DB/2026'), 'hbr-policy-sales-db-2026');
@@ -91,6 +93,25 @@ test('launcher: plain `hadoop distcp` without a login; through dev.hbr.KeytabRun
   assert.not.ok(k.argv.join(' ').includes('keytab'), 'no keytab in argv');
   assert.throws(() => toolCommand(login, { sub: 'distcp', mainClass: 'X' }, [], { HBR_LAUNCHER_CLASSPATH: join(cp, 'nope') }), /keytab launcher is not built.*npm run build/);
   assert.equal(restCommand('PUT', 'https://rm:8090/ws/v1/cluster/apps/a/state', '/ca.pem'), [LAUNCHER_CLASS, 'rest', 'PUT', 'https://rm:8090/ws/v1/cluster/apps/a/state', '/ca.pem']);
+});
+
+test('distcpAccess: no Kerberos, nothing; a Kerberized cluster logs DistCp in from its keytab with its conf dir; a conf dir on YARN adds the RM and the owner tag', () => {
+  const at = { file: 't.yaml', line: 1, col: 1 };
+  const plain: HdfsCluster = { name: 'a', kind: 'hdfs', webhdfs: 'http://a:9870', fs: 'hdfs://a:8020', at };
+  const run = { stateDir: '/nonexistent/state', hadoop: 'hadoop', policy: 'p' };
+  assert.equal(distcpAccess([plain, plain], run), {});
+  const auth = { kind: 'kerberos' as const, principal: 'hbr@EXAMPLE.COM', keytab: '/k/hbr.keytab', krb5Conf: '/k/krb5.conf' };
+  const local = mkdtempSync(join(tmpdir(), 'hbr-conf-'));
+  writeFileSync(join(local, 'mapred-site.xml'), '<configuration><property><name>mapreduce.framework.name</name><value>local</value></property></configuration>');
+  const secure: HdfsCluster = { ...plain, name: 'b', fs: 'hdfs://ns', auth, confDir: local, caBundle: '/k/ca.pem' };
+  // the source has no auth: the Kerberized side's login is used, local runner: no yarn
+  assert.equal(distcpAccess([plain, secure], run), { login: { principal: 'hbr@EXAMPLE.COM', keytab: '/k/hbr.keytab', krb5Conf: '/k/krb5.conf', confDir: local } });
+  const onYarn = mkdtempSync(join(tmpdir(), 'hbr-conf-'));
+  writeFileSync(join(onYarn, 'mapred-site.xml'), '<configuration><property><name>mapreduce.framework.name</name><value>yarn</value></property></configuration>');
+  writeFileSync(join(onYarn, 'yarn-site.xml'), '<configuration><property><name>yarn.http.policy</name><value>HTTPS_ONLY</value></property><property><name>yarn.resourcemanager.webapp.https.address</name><value>rm:8090</value></property></configuration>');
+  const a = distcpAccess([{ ...secure, confDir: onYarn }, plain], run);
+  assert.is(a.login?.confDir, onYarn);
+  assert.equal(a.yarn, { rm: { webapp: 'https://rm:8090', login: a.login!, hadoop: 'hadoop', caPem: '/k/ca.pem' }, ownerTag: ownerTag('/nonexistent/state'), policy: 'p' });
 });
 
 test.run();

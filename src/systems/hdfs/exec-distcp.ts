@@ -16,6 +16,7 @@
  */
 import { crashPoint } from '../../model/faults.js';
 import { runDistcpJob } from '../../hadoop/distcp.js';
+import { distcpAccess } from '../../hadoop/distcp-access.js';
 import type { ExecContext, Executor, StepOutcome } from '../types.js';
 import { fsFor, hdfsCluster, snapshotExists } from './exec-snapshots.js';
 import { bootstrapMark, renamedBase, SCRATCH_PREFIX, xattrsDisabled } from './scratch.js';
@@ -54,7 +55,9 @@ export async function runDistcp(
   const argv = [...preserveArgs(wanted, drop.map((d) => d.attr)), ...args];
   // the replication target's queue / -m / -bandwidth, for copies into it
   const knobs = (isHdfsPolicy(policy) ? policy.replicate : []).find((t) => t.to.cluster === copy.clusters[1])?.distcp;
-  return { ...(await runDistcpJob(copy.id, { ...ctx, ...knobs }, argv)), argv };
+  // Kerberos (hbr's keytab launcher) and YARN (tagged, killed through the RM) from the clusters
+  const access = distcpAccess(copy.clusters.map((c) => hdfsCluster(ctx.config, c)), { stateDir: ctx.stateDir, hadoop: ctx.hadoop, policy: copy.policy });
+  return { ...(await runDistcpJob(copy.id, { ...ctx, ...knobs, ...access }, argv)), argv };
 }
 
 async function distcp(step: Step, ctx: ExecContext, args: string[]): Promise<StepOutcome> {
