@@ -10,6 +10,7 @@ import type { Observed } from '../model/observed.js';
 import { observeAll } from '../observe/all.js';
 import { readUnfinished } from '../engine/journal.js';
 import { setTokenStateDir } from '../hadoop/dtoken.js';
+import { supersedingKinds } from '../systems/index.js';
 
 /** Exit codes, as Terraform: plan --detailed-exitcode uses 2 for "changes present". */
 export const EXIT_OK = 0;
@@ -88,7 +89,7 @@ export function refuseFutureNow(what: string): void {
 
 export async function observe(config: Config, stateDir: string, targets?: string[]): Promise<Observed> {
   setTokenStateDir(stateDir); // delegation tokens are cached under it (docs/security.md)
-  return observeAll(config, { unfinished: readUnfinished(stateDir), now, ...(targets && { targets }) });
+  return observeAll(config, { unfinished: readUnfinished(stateDir, supersedingKinds), now, ...(targets && { targets }) });
 }
 
 export function hadoopBin(): string {

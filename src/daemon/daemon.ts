@@ -35,7 +35,7 @@ import { setTokenStateDir } from '../hadoop/dtoken.js';
 import { reapOrphanApps } from '../hadoop/yarn-reap.js';
 import { createMetrics, type HbrMetrics } from '../metrics/registry.js';
 import type { Config, NotifyEvent } from '../model/policy.js';
-import { policyClaims, SYSTEMS } from '../systems/index.js';
+import { policyClaims, supersedingKinds, SYSTEMS } from '../systems/index.js';
 import { formatPolicyError, loadConfig, type PolicyError } from '../schema/load.js';
 import type { LeaderElection, LeaderState } from './coordination.js';
 import { startHttp, type HttpServer } from './http.js';
@@ -150,7 +150,7 @@ export class Daemon {
     // The journal only grows; a long-lived daemon starts from its tail. Done before it is opened.
     const c = compactJournal(this.opts.stateDir);
     if (c.dropped) this.log.info(c, 'journal compacted');
-    const leftovers = readUnfinished(this.opts.stateDir);
+    const leftovers = readUnfinished(this.opts.stateDir, supersedingKinds);
     for (const u of leftovers) this.log.warn({ policy: u.policy, step: u.stepId, kind: u.kind }, 'a step of an earlier run has no outcome (the process died); its policy is observed and repaired first');
     this.journal = Journal.open(this.opts.stateDir);
     this.notifier = createNotifier(Object.values(this.config.webhooks), { env: this.opts.env ?? process.env, log: this.notifyLog });

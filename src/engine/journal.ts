@@ -202,7 +202,10 @@ export function readJournal(stateDir: string): JournalRecord[] {
   return out;
 }
 
-function unfinishedOf(recs: readonly JournalRecord[]): Map<string, { rec: JournalRecord; index: number }> {
+/** A step id without its `@snapshot`: the same step on its target, whichever snapshot it carried. */
+const onTarget = (stepId: string): string => stepId.replace(/@[^@/]*$/, '');
+
+function unfinishedOf(recs: readonly JournalRecord[], superseding: ReadonlySet<string> = new Set()): Map<string, { rec: JournalRecord; index: number }> {
   const open = new Map<string, { rec: JournalRecord; index: number }>();
   recs.forEach((r, index) => {
     if (r.event === 'intent') {
@@ -210,6 +213,11 @@ function unfinishedOf(recs: readonly JournalRecord[]): Map<string, { rec: Journa
       open.set(r.stepId, { rec: r, index });
     } else {
       open.delete(r.stepId); // a done/failed (of this run or a later one), or resolved, ends every earlier intent
+      // a finished step of a superseding kind ends the earlier intents of its kind on its target
+      // (StepKindDef.supersedes: e.g. an Ozone bootstrap that finished under a newer snapshot)
+      if (r.event === 'done' && superseding.has(r.kind)) {
+        for (const [id, o] of open) if (o.rec.kind === r.kind && onTarget(id) === onTarget(r.stepId)) open.delete(id);
+      }
     }
   });
   return open;
@@ -220,8 +228,8 @@ function unfinishedOf(recs: readonly JournalRecord[]): Map<string, { rec: Journa
  * left midway and no run has repaired since. One per step id (the newest intent), in the order of
  * those intents.
  */
-export function readUnfinished(stateDir: string): UnfinishedStep[] {
-  return [...unfinishedOf(readJournal(stateDir)).values()].map(({ rec: r }) => ({ stepId: r.stepId, kind: r.kind, policy: r.policy, startedAt: r.ts }));
+export function readUnfinished(stateDir: string, superseding?: ReadonlySet<string>): UnfinishedStep[] {
+  return [...unfinishedOf(readJournal(stateDir), superseding).values()].map(({ rec: r }) => ({ stepId: r.stepId, kind: r.kind, policy: r.policy, startedAt: r.ts }));
 }
 
 /**

@@ -76,6 +76,9 @@ export function policiesOf(config: { policies: Record<string, Policy> }, system:
 }
 
 /** Step kind → executor, for the engine. */
+/** The step kinds whose finished step ends earlier unfinished intents on the same target (StepKindDef.supersedes). */
+export const supersedingKinds: ReadonlySet<string> = new Set(SYSTEMS.flatMap((s) => Object.entries(s.kinds).filter(([, d]) => d.supersedes).map(([k]) => k)));
+
 export const executors: ExecutorRegistry = Object.fromEntries(SYSTEMS.flatMap((s) => Object.entries(s.kinds).map(([k, d]) => [k, d.executor])));
 
 /** The deadline of a step kind, ms; undefined for a kind no system knows. */

@@ -51,6 +51,13 @@ export interface StepKindDef {
   executor: Executor;
   /** how long one step of this kind may run before it is aborted, ms */
   deadline: number;
+  /**
+   * A finished step of this kind ends every earlier unfinished intent of the same kind on the same
+   * target (its id up to `@snapshot`): a later copy of the whole target makes an interrupted one
+   * moot. Set it only where a system reads its own unfinished intents as a mark (the Ozone
+   * bootstrap's resume, docs/ozone.md "Crash safety"), so a stale one cannot pass for a fresh one.
+   */
+  supersedes?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

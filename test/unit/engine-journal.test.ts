@@ -5,6 +5,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, writeF
 import { join } from 'node:path';
 import { compactJournal, Journal, journalPath, readJournal, readUnfinished, type JournalRecord } from '../../src/engine/journal.js';
 import { step, tempDir } from '../fixtures/engine-helpers.js';
+import { supersedingKinds } from '../../src/systems/index.js';
 
 const rec = (event: JournalRecord['event'], stepId: string, run = 'r1', ts = 1): JournalRecord => ({ ts, run, event, stepId, kind: 'hdfs.snapshot.create', policy: 'p' });
 const writeRecords = (state: string, recs: JournalRecord[], tail = '') =>
@@ -60,6 +61,26 @@ test('readUnfinished: an intent without outcome is unfinished', () => {
   const state = tempDir();
   writeRecords(state, [rec('intent', 'a', 'r1', 100), rec('intent', 'b', 'r1', 101), rec('done', 'b', 'r1', 102), rec('intent', 'c', 'r1', 103), rec('failed', 'c', 'r1', 104)]);
   assert.equal(readUnfinished(state), [{ stepId: 'a', kind: 'hdfs.snapshot.create', policy: 'p', startedAt: 100 }]);
+});
+
+test('readUnfinished: a finished step of a superseding kind ends earlier intents of its kind on its target (the Ozone bootstrap), nothing else', () => {
+  const state = tempDir();
+  const boot = 'ozone.replicate.bootstrap';
+  assert.ok(supersedingKinds.has(boot), 'the Ozone bootstrap supersedes');
+  assert.not.ok(supersedingKinds.has('hdfs.snapshot.create'));
+  const r = (event: JournalRecord['event'], stepId: string, ts: number, kind = boot): JournalRecord => ({ ts, run: `r${ts}`, event, stepId, kind, policy: 'p' });
+  writeRecords(state, [
+    r('intent', `${boot}:dr:/vol/b@hbr-20261101t000000z`, 1), // killed mid-copy
+    r('intent', `${boot}:dr:/vol/other@hbr-20261101t000000z`, 2), // another bucket: stays
+    r('intent', `${boot}:dr:/vol/b@hbr-20261101t010000z`, 3), // the resume, under the newer snapshot
+    r('done', `${boot}:dr:/vol/b@hbr-20261101t010000z`, 4),
+    r('intent', 'hdfs.snapshot.create:c:/d@s1', 5, 'hdfs.snapshot.create'),
+    r('done', 'hdfs.snapshot.create:c:/d@s2', 6, 'hdfs.snapshot.create'), // not superseding: s1 stays
+  ]);
+  assert.equal(readUnfinished(state, supersedingKinds).map((u) => u.stepId), [`${boot}:dr:/vol/other@hbr-20261101t000000z`, 'hdfs.snapshot.create:c:/d@s1']);
+  // without the rule (the review of 2026-12-02), the stale intent of /vol/b stayed: a DR bucket with
+  // keys and no snapshots, weeks later, passed for a resumable bootstrap and was re-synced with -delete
+  assert.ok(readUnfinished(state).some((u) => u.stepId === `${boot}:dr:/vol/b@hbr-20261101t000000z`));
 });
 
 test('readUnfinished: a truncated last line (crash mid-write) is ignored, and garbage lines too', () => {

@@ -46,7 +46,8 @@ export const ozone: System<OzonePolicy> = {
   kinds: {
     [KIND.create]: { executor: exec.createSnapshot, deadline: 2 * MIN },
     [KIND.delete]: { executor: exec.deleteSnapshot, deadline: 2 * MIN },
-    [KIND.bootstrap]: { executor: exec.bootstrap, deadline: 360 * MIN },
+    // its unfinished intent is the resume mark (./plan.ts): a later finished bootstrap ends it
+    [KIND.bootstrap]: { executor: exec.bootstrap, deadline: 360 * MIN, supersedes: true },
     [KIND.diff]: { executor: exec.diff, deadline: 360 * MIN },
     [KIND.repair]: { executor: exec.repair, deadline: 360 * MIN },
   },
