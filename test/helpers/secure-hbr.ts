@@ -5,7 +5,7 @@
  * config), a product WebHDFS client for setting up and checking, and the search for a secret in
  * everything hbr printed or wrote.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HdfsCluster } from '../../src/hadoop/cluster.js';
@@ -29,13 +29,13 @@ export interface SecurePolicy {
  * A policy file: cluster `prod` = the bed's HA primary, one snapshot policy per directory; with
  * `replicateTo`, also cluster `dr` (the secure DR) and each policy replicating to `<dst>`.
  */
-export function writeSecurePolicy(file: string, bed: SecureBed, o: SecurePolicy & { replicateTo?: Record<string, string> }): string {
+export function writeSecurePolicy(file: string, bed: SecureBed, o: SecurePolicy & { replicateTo?: Record<string, string>; confDir?: string; distcp?: string }): string {
   const urls = { nn1: bed.nn1, nn2: bed.nn2 };
   const rpc = { nn1: 'localhost:' + (process.env.HBR_TB_SECURE_NN1_RPC ?? '41020'), nn2: 'localhost:' + (process.env.HBR_TB_SECURE_NN2_RPC ?? '41021') };
   const [a, b] = o.order ?? ['nn1', 'nn2'];
   const kerberos = `auth:\n        kerberos: { principal: ${o.principal ?? bed.hbrPrincipal}, keytab: ${o.keytab ?? bed.hbrKeytab}, krb5_conf: ${bed.krb5Conf} }\n      ca_bundle: ${o.ca ?? bed.caPem}`;
   const dr = o.replicateTo ? `  dr:\n    hdfs:\n      webhdfs: ${bed.dr}\n      fs: ${bed.drFs}\n      ${kerberos}\n` : '';
-  const to = (name: string) => (o.replicateTo?.[name] ? `    replicate:\n      - to: { cluster: dr, path: ${o.replicateTo[name]} }\n        keep: { last: 3 }\n` : '');
+  const to = (name: string) => (o.replicateTo?.[name] ? `    replicate:\n      - to: { cluster: dr, path: ${o.replicateTo[name]} }\n        keep: { last: 3 }\n${o.distcp ? `        distcp: ${o.distcp}\n` : ''}` : '');
   writeFileSync(
     file,
     `version: 1
@@ -47,7 +47,7 @@ clusters:
         ${a}: { http: ${urls[a]}, rpc: ${rpc[a]} }
         ${b}: { http: ${urls[b]}, rpc: ${rpc[b]} }
       ${kerberos}
-${dr}policies:
+${o.confDir ? `      conf_dir: ${o.confDir}\n` : ''}${dr}policies:
 ${Object.entries(o.dirs)
   .map(([name, path]) => `  ${name}:\n    source: { cluster: prod, path: ${path} }\n    snapshots: { every: 1h, keep: { last: 3 } }\n${to(name)}`)
   .join('')}`,
@@ -81,10 +81,11 @@ export function secureEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv
 }
 
 /** `hbr ARGS` against the secure bed; `onSpawn` gets the child (to act while it runs). */
-export function hbrSecure(args: string[], extra: Record<string, string> = {}): Promise<HbrResult & { ms: number }> {
+export function hbrSecure(args: string[], extra: Record<string, string> = {}, onSpawn?: (child: ChildProcess) => void): Promise<HbrResult & { ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [HBR, ...args], { env: secureEnv(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+    onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -5,13 +5,15 @@
  * the job runs on YARN tagged with hbr's tags (read back through the RM's REST with SPNEGO) and
  * copies the bytes; an abort kills the application through the RM before the client; a `kill -9` of the node process running a DistCp mid-job leaves the job running,
  * and the reaping a fresh process does (reapOrphans + reapOrphanApps) kills it through the RM
- * (KILLED) and the DR target then converges with a re-run. No whole `hbr apply`: the clusters' auth
- * keys are not in the policy schema yet (branch sec-web). No duration is asserted.
+ * (KILLED) and the DR target then converges with a re-run; and a whole `hbr apply` of a DR pair
+ * whose primary's conf_dir is the YARN's: killed with kill -9 mid-DistCp, the next apply kills the
+ * tagged job through the RM before observing and converges. No duration is asserted.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { hbrSecure, writeSecurePolicy } from '../helpers/secure-hbr.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, uniq } from '../helpers/testbed.js';
@@ -160,6 +162,53 @@ test('kill -9 of the process running a DistCp on YARN mid-job: a fresh process f
   const len = (fs: string) => runOk([hadoop, 'dfs', '-stat', '%b', `${fs}${dir}/big/data`]).stdout.trim();
   assert.is(len(bed.drFs), String(24 * 1024 * 1024));
   assert.is(len(bed.drFs), len(bed.fs));
+});
+
+test('a whole hbr apply with DistCp on the Kerberized YARN (conf_dir): kill -9 of hbr mid-copy leaves the job running; the next apply kills it through the RM before observing, and the DR converges', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'hbr-yarn-apply-'));
+  const state = join(work, 'state');
+  const src = `/${uniq('ya-src')}`;
+  const dst = `/${uniq('ya-dst')}`;
+  runOk([hadoop, 'dfs', '-mkdir', '-p', src]);
+  runOk([hadoop, 'dfs', '-cp', `${dir}/big/data`, `${src}/data`]);
+  // conf_dir = the secure YARN's client conf (mapreduce.framework.name=yarn): hbr's DistCp runs on
+  // YARN through its own keytab launcher (src/hadoop/distcp-access.ts); 1 MB/s so it is killed mid-copy
+  const f = writeSecurePolicy(join(work, 'p.yaml'), bed, { dirs: { ya: src }, replicateTo: { ya: dst }, confDir: join(secureState(), 'secure', 'yarn-conf'), distcp: '{ maps: 1, bandwidth: 1 }' });
+  const pauseFile = join(work, 'paused');
+  const noBedLogin = { HBR_TB_KEYTAB: join(work, 'no-such.keytab') }; // the bed's own login would fail
+  let pid: number | undefined;
+  const first = hbrSecure(['apply', '--auto-approve', '-f', f, '--state-dir', state], { ...noBedLogin, HBR_PAUSE_AT: 'distcp:running', HBR_PAUSE_FILE: pauseFile }, (c) => (pid = c.pid));
+  for (let i = 0; i < 600 && !existsSync(pauseFile); i++) await sleep(500);
+  assert.ok(existsSync(pauseFile), 'the apply reached a running DistCp');
+  const mine = ownerTag(realpathSync(state));
+  const running = await findApps(rm, mine);
+  assert.is(running.length, 1, JSON.stringify(running));
+  const app = running[0]!;
+  assert.ok(app.tags.includes('hbr-policy-ya') && app.tags.some((t) => /^hbr-step-[0-9a-f]{12}$/.test(t)), app.tags.join(','));
+  process.kill(pid!, 'SIGKILL');
+  const killed = await first;
+  assert.is(killed.code, null, 'hbr was killed');
+  await sleep(3000);
+  assert.is(await appState(rm, app.id), 'RUNNING', 'killing hbr (and, by pdeathsig, its client JVM) leaves the YARN job running');
+
+  const t0 = Date.now();
+  const second = await hbrSecure(['apply', '--auto-approve', '-f', f, '--state-dir', state], noBedLogin);
+  const out = second.stdout + second.stderr;
+  assert.is(second.code, 0, out);
+  assert.match(out, new RegExp(`reaped the YARN job\\(s\\) [^\\n]*${app.id}`));
+  // (the reap runs before observing: src/cli/apply.ts, reapOrphanApps before observe; its line is on stderr)
+  let st = '';
+  for (let i = 0; i < 60 && st !== 'KILLED'; i++) {
+    st = await appState(rm, app.id);
+    if (st !== 'KILLED') await sleep(1000);
+  }
+  assert.is(st, 'KILLED', 'the interrupted run\'s job was killed through the RM');
+  const len = (fs: string, path: string) => runOk([hadoop, 'dfs', '-stat', '%b', `${fs}${path}/data`]).stdout.trim();
+  assert.is(len(bed.drFs, dst), len(bed.fs, src));
+  console.log(`second apply (reap + bootstrap on YARN): ${Date.now() - t0} ms`);
+  const plan = await hbrSecure(['plan', '-f', f, '--state-dir', state], noBedLogin);
+  assert.match(plan.stdout, /No changes/, plan.stdout + plan.stderr);
+  assert.equal(await findApps(rm, mine), [], 'no unfinished job of this deployment is left');
 });
 
 test.run();
