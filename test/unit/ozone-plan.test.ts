@@ -13,6 +13,7 @@ import type { Config, Keep } from '../../src/model/policy.js';
 import { checkSafety, planAll } from '../../src/planner/plan.js';
 import { countSourceChange, type TreeChange } from '../../src/systems/ozone/changes.js';
 import type { OzoneCluster, OzonePolicy } from '../../src/systems/ozone/types.js';
+import { ozonePoints } from '../../src/systems/ozone/recovery.js';
 import { at, H, observed } from './helpers-planner.js';
 import { loadConfig } from '../../src/schema/load.js';
 import { expectOne, fixture, removeFixtures } from '../fixtures/policy-errors.js';
@@ -188,6 +189,26 @@ test('bucket: "*": every listed bucket of the volume gets its own snapshots and 
   assert.ok(unlisted.warnings.some((w) => /were not listed/.test(w.message)));
 });
 
+
+test('bucket: "*": a bucket gone from the source volume whose DR copy holds hbr snapshots stays in view: a warning, nothing deleted on DR, no source recovery point (RPO alert)', () => {
+  const c = cfg({ last: 1 }, { last: 1 });
+  const p = c.policies.sales as OzonePolicy;
+  p.source.bucket = '*';
+  p.rpo = 2 * H;
+  const t = [0, 1, 2].map((h) => oz(NOW - (3 - h) * H));
+  const kept = { cluster: 'oz1', path: '/vol1/kept' };
+  const gone = { cluster: 'oz1', path: '/vol1/gone' };
+  const obs = observed([bucket(kept, [t[2]!]), bucket({ ...kept, cluster: 'oz2' }, [t[2]!]), bucket(gone, [], { exists: false }), bucket({ ...gone, cluster: 'oz2' }, t)]);
+  obs.parts = { ozone: { volumes: { 'oz1\u0000/vol1': ['kept'], 'oz2\u0000/vol1': ['gone', 'kept'] }, gone: { 'oz1\u0000/vol1': ['gone'] } } };
+  const plan = planAll({ config: c, observed: obs, now: NOW });
+  assert.ok(plan.warnings.some((w) => /source bucket oz1:\/vol1\/gone does not exist \(deleted or renamed\?\) while its DR copy remains: oz2:\/vol1\/gone holds 3 hbr snapshots/.test(w.message)), JSON.stringify(plan.warnings));
+  assert.not.ok(plan.steps.some((s) => s.target.path === '/vol1/gone'), 'nothing planned on the gone bucket, retention included');
+  const points = ozonePoints(p, obs, NOW);
+  assert.is(points.find((x) => x.site === 'source')?.newestAt, undefined, JSON.stringify(points));
+  // without `gone` (before the fix) the policy looked healthy: only the kept bucket counted
+  const before = { ...obs, parts: { ozone: { volumes: { 'oz1\u0000/vol1': ['kept'] } } } };
+  assert.ok(ozonePoints(p, before, NOW).find((x) => x.site === 'source')?.newestAt !== undefined);
+});
 
 test('max_change: most of the source deleted since the common snapshot holds the pair (no copy, no delete on either side); --allow-overwrite makes the copy a -/+ replace', () => {
   const c = cfg({ last: 2 }, { last: 2 });

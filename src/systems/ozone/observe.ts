@@ -50,8 +50,14 @@ export async function observeOzone(config: Config, policies: OzonePolicy[], opts
 
   // The buckets of each volume a volume policy covers (`bucket: "*"`): one LISTSTATUS of /volume,
   // every run, so a bucket made after the policy was written is in the next plan.
+  // Their target volumes are listed too: a bucket gone from the source whose DR copy holds hbr
+  // snapshots stays in view (OzonePart.gone), never dropped in silence (review of 2026-12-02).
   const volumes = new Map<string, { cluster: string; volume: string }>();
-  for (const p of policies) if (isVolumePolicy(p) && isOzoneCluster(config.clusters[p.source.cluster])) volumes.set(volumeKey(p.source.cluster, p.source.volume), { cluster: p.source.cluster, volume: p.source.volume });
+  for (const p of policies) {
+    if (!isVolumePolicy(p) || !isOzoneCluster(config.clusters[p.source.cluster])) continue;
+    volumes.set(volumeKey(p.source.cluster, p.source.volume), { cluster: p.source.cluster, volume: p.source.volume });
+    for (const t of p.replicate) if (isOzoneCluster(config.clusters[t.cluster])) volumes.set(volumeKey(t.cluster, t.volume), { cluster: t.cluster, volume: t.volume });
+  }
   await Promise.all(
     [...volumes.entries()].map(([k, v]) =>
       limit(async () => {
@@ -65,7 +71,16 @@ export async function observeOzone(config: Config, policies: OzonePolicy[], opts
     ),
   );
 
-  const pairs: BucketPair[] = policies.flatMap((p) => (bucketsOf(p, part) ?? []).map((b) => pairFor(p, b)));
+  // DR buckets of a volume policy with no source bucket of that name: candidates for `gone`
+  const candidates = new Map<OzonePolicy, string[]>();
+  for (const p of policies) {
+    const listed = isVolumePolicy(p) ? part.volumes[volumeKey(p.source.cluster, p.source.volume)] : undefined;
+    if (!listed) continue;
+    const onDr = new Set(p.replicate.flatMap((t) => part.volumes[volumeKey(t.cluster, t.volume)] ?? []));
+    const extra = [...onDr].filter((b) => !listed.includes(b)).sort();
+    if (extra.length) candidates.set(p, extra);
+  }
+  const pairs: BucketPair[] = policies.flatMap((p) => [...(bucketsOf(p, part) ?? []), ...(candidates.get(p) ?? [])].map((b) => pairFor(p, b)));
   const wanted = new Map<string, { cluster: string; path: string; sized: boolean }>();
   for (const { source, targets } of pairs) {
     for (const side of [source, ...targets.map((t) => t.side)]) {
@@ -123,5 +138,10 @@ export async function observeOzone(config: Config, policies: OzonePolicy[], opts
       });
     }),
   );
+  // a candidate is `gone` when one of its DR copies holds an hbr snapshot (else it is not hbr's)
+  for (const [p, extra] of candidates) {
+    const gone = extra.filter((b) => pairFor(p, b).targets.some((t) => dirs[dirKey(t.side.cluster, t.side.path)]?.snapshots.some((s) => LOWER_CASE_NAMING.parse(s.name) !== undefined)));
+    if (gone.length) (part.gone ??= {})[volumeKey(p.source.cluster, p.source.volume)] = gone;
+  }
   return { at: (opts.now ?? Date.now)(), dirs, errors, part };
 }

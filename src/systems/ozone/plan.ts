@@ -10,7 +10,7 @@
  * retention on every bucket involved: the policy's keep-rules and the shared floors
  * (src/planner/snapshot-floors.ts) as keep-rules (src/planner/retention.ts).
  */
-import { futureNames, newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
+import { futureNames, hbrNewestFirst, newestHbr, snapshotNames } from '../../hadoop/snapshots.js';
 import { iso } from '../../model/format.js';
 import { LOWER_CASE_NAMING, trustedUntil } from '../../model/names.js';
 import { dirKey, type Observed, type ObservedDir } from '../../model/observed.js';
@@ -65,7 +65,18 @@ function planPolicy(b: PlanBuilder, p: OzonePolicy, pair: BucketPair, observed: 
   const { source, targets } = pair;
   const S = observed.dirs[dirKey(source.cluster, source.path)];
   if (!S) return b.notPlanned(P, `source bucket ${notObserved(observed, source)}: nothing planned for this policy`);
-  if (!S.exists) return b.warn(`source bucket ${text(source)} does not exist: nothing planned for this policy`, P);
+  if (!S.exists) {
+    const copies = targets.flatMap((t) => {
+      const T = observed.dirs[dirKey(t.side.cluster, t.side.path)];
+      const hbr = T?.exists ? hbrNewestFirst(snapshotNames(T), trustedUntil(now), parse) : [];
+      return hbr.length ? [`${text(t.side)} holds ${hbr.length} hbr snapshot${hbr.length === 1 ? '' : 's'}, the newest ${hbr[0]!.name}`] : [];
+    });
+    if (!copies.length) return b.warn(`source bucket ${text(source)} does not exist: nothing planned for this policy`, P);
+    return b.warn(
+      `source bucket ${text(source)} does not exist (deleted or renamed?) while its DR copy remains: ${copies.join('; ')}. Nothing is deleted there and no recovery point is counted for the source; restore with \`hbr restore ozone\`, or remove the DR copy by hand if the bucket was retired`,
+      P,
+    );
+  }
   warnFuture(b, P, source, S, now);
   const until = trustedUntil(now);
   const names = snapshotNames(S);

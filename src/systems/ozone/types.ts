@@ -118,6 +118,13 @@ export function pairFor(p: OzonePolicy, bucket: string): BucketPair {
 export interface OzonePart {
   /** by volumeKey(cluster, volume): bucket names, sorted; absent when the volume could not be listed */
   volumes: Record<string, string[]>;
+  /**
+   * by volumeKey of a volume policy's source: buckets gone from the source volume whose DR copy
+   * holds hbr snapshots (listed in a target volume, not in the source's). They stay the policy's
+   * buckets: the plan warns, and the source's recovery point for them is none (an RPO alert), so the
+   * DR copy — now perhaps the only one — is never dropped from view in silence.
+   */
+  gone?: Record<string, string[]>;
 }
 
 export function volumeKey(cluster: string, volume: string): string {
@@ -130,7 +137,10 @@ export function volumeKey(cluster: string, volume: string): string {
  */
 export function bucketsOf(p: OzonePolicy, part: OzonePart | undefined): string[] | undefined {
   if (!isVolumePolicy(p)) return [p.source.bucket];
-  return part?.volumes[volumeKey(p.source.cluster, p.source.volume)];
+  const k = volumeKey(p.source.cluster, p.source.volume);
+  const listed = part?.volumes[k];
+  const gone = part?.gone?.[k] ?? [];
+  return listed && (gone.length ? [...new Set([...listed, ...gone])].sort() : listed);
 }
 
 /**
