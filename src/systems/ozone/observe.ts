@@ -52,11 +52,14 @@ export async function observeOzone(config: Config, policies: OzonePolicy[], opts
   // every run, so a bucket made after the policy was written is in the next plan.
   // Their target volumes are listed too: a bucket gone from the source whose DR copy holds hbr
   // snapshots stays in view (OzonePart.gone), never dropped in silence (review of 2026-12-02).
-  const volumes = new Map<string, { cluster: string; volume: string }>();
+  const volumes = new Map<string, { cluster: string; volume: string; source: boolean }>();
   for (const p of policies) {
     if (!isVolumePolicy(p) || !isOzoneCluster(config.clusters[p.source.cluster])) continue;
-    volumes.set(volumeKey(p.source.cluster, p.source.volume), { cluster: p.source.cluster, volume: p.source.volume });
-    for (const t of p.replicate) if (isOzoneCluster(config.clusters[t.cluster])) volumes.set(volumeKey(t.cluster, t.volume), { cluster: t.cluster, volume: t.volume });
+    volumes.set(volumeKey(p.source.cluster, p.source.volume), { cluster: p.source.cluster, volume: p.source.volume, source: true });
+    for (const t of p.replicate) {
+      const k = volumeKey(t.cluster, t.volume);
+      if (isOzoneCluster(config.clusters[t.cluster]) && !volumes.has(k)) volumes.set(k, { cluster: t.cluster, volume: t.volume, source: false });
+    }
   }
   await Promise.all(
     [...volumes.entries()].map(([k, v]) =>
@@ -65,7 +68,10 @@ export async function observeOzone(config: Config, policies: OzonePolicy[], opts
           const list = await gateway(v.cluster).listStatus(`/${v.volume}`);
           part.volumes[k] = list.filter((s) => s.type === 'DIRECTORY').map((s) => s.pathSuffix).sort();
         } catch (err) {
-          errors.push({ cluster: v.cluster, path: `/${v.volume}`, message: `cannot list the buckets of volume ${v.volume}: ${(err as Error).message}` });
+          // a target volume the first bootstrap has not made yet holds no bucket (the gateway
+          // answers LISTSTATUS of a missing volume "OMException: Volume … is not found", seen on 2.2.0)
+          if (!v.source && err instanceof WebHdfsError && (err.notFound || /Volume \S+ is not found/.test(err.message))) part.volumes[k] = [];
+          else errors.push({ cluster: v.cluster, path: `/${v.volume}`, message: `cannot list the buckets of volume ${v.volume}: ${(err as Error).message}` });
         }
       }),
     ),
