@@ -7,13 +7,11 @@ import { Journal } from '../engine/journal.js';
 import { clearScratch } from '../engine/scratch.js';
 import { resolveInterrupted, type ResolveInput } from '../engine/resolve.js';
 import { acquireLock } from '../engine/lock.js';
-import { reapOrphans } from '../hadoop/children.js';
-import { reapOrphanApps } from '../hadoop/yarn-reap.js';
 import { executors } from '../systems/index.js';
 import type { Plan, PlanRequest } from '../model/plan.js';
 import { checkSafety, checkSteps, digestObserved, planAll, SafetyViolation } from '../planner/plan.js';
 import { describeTarget, formatBytes, renderPlanJson, renderPlanText } from '../render/plan.js';
-import { addPolicyOptions, CliError, collect, daemonLeadsMessage, eprint, EXIT_ERROR, hadoopBin, loadOrFail, observe, print, refuseFutureNow, takeZkApplyLock, type CommonOptions } from './common.js';
+import { addPolicyOptions, CliError, collect, daemonLeadsMessage, eprint, EXIT_ERROR, hadoopBin, loadOrFail, observe, print, refuseFutureNow, takeZkApplyLock, reapLeftovers, type CommonOptions } from './common.js';
 import type { ZkLock } from '../daemon/coordination.js';
 import { ALLOW_OVERWRITE_HELP, type SavedPlan } from './plan.js';
 
@@ -92,8 +90,7 @@ export async function runApply(
     const lost = zkLock ? stopOnLockLost(zkLock, drain, stop) : undefined;
     const journal = Journal.open(opts.stateDir);
     try {
-      for (const r of reapOrphans(opts.stateDir, (m) => eprint(m))) eprint(`reaped ${r.step} (pid ${r.pid})`);
-      for (const a of await reapOrphanApps(opts.stateDir, (m) => eprint(m))) eprint(`reaped the YARN job(s) ${a.killed.join(', ')} of ${a.step}`);
+      await reapLeftovers(opts.stateDir);
       const cleared = clearScratch(opts.stateDir);
       if (cleared) eprint(`removed ${cleared} temporary file(s) an interrupted run left in ${opts.stateDir}/tmp`);
       const observed = await observe(config, opts.stateDir, opts.target);

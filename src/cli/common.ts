@@ -9,7 +9,9 @@ import type { Config } from '../model/policy.js';
 import type { Observed } from '../model/observed.js';
 import { observeAll } from '../observe/all.js';
 import { readUnfinished } from '../engine/journal.js';
+import { reapOrphans } from '../hadoop/children.js';
 import { setTokenStateDir } from '../hadoop/dtoken.js';
+import { reapOrphanApps } from '../hadoop/yarn-reap.js';
 import { supersedingKinds } from '../systems/index.js';
 
 /** Exit codes, as Terraform: plan --detailed-exitcode uses 2 for "changes present". */
@@ -104,6 +106,16 @@ export function print(s: string): void {
 export function eprint(text: string): void {
   const s = stripUserinfo(text);
   process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+}
+
+/**
+ * Stops what an interrupted hbr left running before anything is observed: its child processes
+ * (src/hadoop/children.ts) and their YARN jobs, killed through the ResourceManager
+ * (src/hadoop/yarn-reap.ts). apply, verify and restore, under their lock.
+ */
+export async function reapLeftovers(stateDir: string): Promise<void> {
+  for (const r of reapOrphans(stateDir, (m) => eprint(m))) eprint(`reaped ${r.step} (pid ${r.pid})`);
+  for (const a of await reapOrphanApps(stateDir, (m) => eprint(m))) eprint(`reaped the YARN job(s) ${a.killed.join(', ')} of ${a.step}`);
 }
 
 /** What `hbr apply` (and `hbr restore`) say when a daemon holds the ZooKeeper apply lock. */

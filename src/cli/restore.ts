@@ -10,9 +10,7 @@ import type { Command } from 'commander';
 import { acquireLock } from '../engine/lock.js';
 import { SYSTEMS } from '../systems/index.js';
 import type { RestoreCommand } from '../systems/types.js';
-import { reapOrphans } from '../hadoop/children.js';
-import { reapOrphanApps } from '../hadoop/yarn-reap.js';
-import { addPolicyOptions, CliError, daemonLeadsMessage, eprint, hadoopBin, loadOrFail, now, print, takeZkApplyLock, type CommonOptions } from './common.js';
+import { addPolicyOptions, CliError, daemonLeadsMessage, eprint, hadoopBin, loadOrFail, now, print, takeZkApplyLock, reapLeftovers, type CommonOptions } from './common.js';
 
 interface RestoreOptions extends CommonOptions {
   policy: string;
@@ -57,8 +55,7 @@ function registerOne(restore: Command, r: RestoreCommand): void {
       const stop = new AbortController();
       zkLock?.onLost((why) => stop.abort(new Error(`lost the ZooKeeper apply lock: ${why}`)));
       try {
-        for (const c of reapOrphans(opts.stateDir, (m) => eprint(m))) eprint(`reaped ${c.step} (pid ${c.pid})`);
-        for (const a of await reapOrphanApps(opts.stateDir, (m) => eprint(m))) eprint(`reaped the YARN job(s) ${a.killed.join(', ')} of ${a.step}`);
+        await reapLeftovers(opts.stateDir);
         const plan = await r.prepare(config, opts as unknown as Record<string, unknown>, { now: now(), stateDir: opts.stateDir, hadoop: hadoopBin(), signal: stop.signal });
         if (opts.json) print(JSON.stringify({ ...plan.json, noChanges: plan.noChanges === true }, null, 2) + '\n');
         else print(['hbr will perform the following actions:', '', `  # policy ${plan.policy}`, ...plan.lines, '', ''].join('\n'));

@@ -7,10 +7,8 @@
 import type { Command } from 'commander';
 import { runDrill, type DrillRecord } from '../engine/drill.js';
 import { acquireLock } from '../engine/lock.js';
-import { reapOrphans } from '../hadoop/children.js';
-import { reapOrphanApps } from '../hadoop/yarn-reap.js';
 import { systemOf } from '../systems/index.js';
-import { addPolicyOptions, CliError, eprint, EXIT_ERROR, hadoopBin, loadOrFail, now, print, takeZkApplyLock, type CommonOptions } from './common.js';
+import { addPolicyOptions, CliError, eprint, EXIT_ERROR, hadoopBin, loadOrFail, now, print, takeZkApplyLock, reapLeftovers, type CommonOptions } from './common.js';
 
 interface VerifyOptions extends CommonOptions {
   policy: string;
@@ -54,8 +52,7 @@ export function registerVerify(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        for (const r of reapOrphans(opts.stateDir, (m) => eprint(m))) eprint(`reaped ${r.step} (pid ${r.pid})`);
-        for (const a of await reapOrphanApps(opts.stateDir, (m) => eprint(m))) eprint(`reaped the YARN job(s) ${a.killed.join(', ')} of ${a.step}`);
+        await reapLeftovers(opts.stateDir);
         const rec = await runDrill({
           config,
           policy: opts.policy,

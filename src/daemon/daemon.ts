@@ -27,15 +27,12 @@ import type { FSWatcher } from 'chokidar';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { sweepDrillScratch } from '../engine/drill-scratch.js';
-import { compactJournal, Journal, readUnfinished } from '../engine/journal.js';
-import { acquireLock, type Lock } from '../engine/lock.js';
-import { clearScratch } from '../engine/scratch.js';
+import { Journal } from '../engine/journal.js';
+import type { Lock } from '../engine/lock.js';
 import { reapOrphans } from '../hadoop/children.js';
-import { setTokenStateDir } from '../hadoop/dtoken.js';
-import { reapOrphanApps } from '../hadoop/yarn-reap.js';
 import { createMetrics, type HbrMetrics } from '../metrics/registry.js';
 import type { Config, NotifyEvent } from '../model/policy.js';
-import { policyClaims, supersedingKinds, SYSTEMS } from '../systems/index.js';
+import { policyClaims, SYSTEMS } from '../systems/index.js';
 import { formatPolicyError, loadConfig, type PolicyError } from '../schema/load.js';
 import type { LeaderElection, LeaderState } from './coordination.js';
 import { startHttp, type HttpServer } from './http.js';
@@ -44,6 +41,7 @@ import { createNotifier, type Notifier } from './notify.js';
 import { compactJournalIfBig, every, JOURNAL_CHECK_MS, RPO_TICK_MS, type DaemonOptions } from './options.js';
 import { forgetDrillMetrics, type DrillHost } from './drills.js';
 import { PolicyLoops } from './policy-loops.js';
+import { openStateDir } from './state-dir.js';
 import { reconcilePolicy } from './reconcile.js';
 import { applyPolicyChanges, keepCoordination, loadPolicies, reloadFailure, watchPolicyFiles } from './reload.js';
 import { forgetRecovery, observeRecovery, recordRun, refreshRecovery, scheduleOf, type PolicyRuntime, type RecordContext } from './runtime.js';
@@ -141,17 +139,8 @@ export class Daemon {
     this.metrics.policyLastLoadSuccess.set(this.now() / 1000);
     this.metrics.leader.set(0);
 
-    mkdirSync(this.opts.stateDir, { recursive: true });
-    setTokenStateDir(this.opts.stateDir); // delegation tokens are cached under it (docs/security.md)
-    this.lock = acquireLock(this.opts.stateDir, this.opts.command ?? 'hbr daemon');
-    for (const r of reapOrphans(this.opts.stateDir, (m) => this.log.warn(m))) this.log.warn({ step: r.step, pid: r.pid }, 'stopped a child process left running by an earlier hbr');
-    for (const a of await reapOrphanApps(this.opts.stateDir, (m) => this.log.warn(m))) this.log.warn({ step: a.step, apps: a.killed }, 'killed YARN jobs left running by an earlier hbr');
-    if (clearScratch(this.opts.stateDir)) this.log.warn('removed temporary files an earlier hbr left in its state dir');
-    // The journal only grows; a long-lived daemon starts from its tail. Done before it is opened.
-    const c = compactJournal(this.opts.stateDir);
-    if (c.dropped) this.log.info(c, 'journal compacted');
-    const leftovers = readUnfinished(this.opts.stateDir, supersedingKinds);
-    for (const u of leftovers) this.log.warn({ policy: u.policy, step: u.stepId, kind: u.kind }, 'a step of an earlier run has no outcome (the process died); its policy is observed and repaired first');
+    const { lock, leftovers } = await openStateDir(this.opts.stateDir, this.opts.command ?? 'hbr daemon', this.log);
+    this.lock = lock;
     this.journal = Journal.open(this.opts.stateDir);
     this.notifier = createNotifier(Object.values(this.config.webhooks), { env: this.opts.env ?? process.env, log: this.notifyLog });
 
