@@ -166,7 +166,9 @@ secure_java() { # name heap conf-dir class args...
 
 # 41xxx lies inside Linux's ephemeral range (32768-60999 here): another engineer's client socket
 # can hold one of our ports for a moment (seen: "Problem binding to [localhost:41020]"). A start
-# that failed only on a BindException is tried again, up to five times, 5 s apart.
+# that failed only on a BindException is tried again, up to five times, 5 s apart; so is one that
+# MiniDFSCluster gave up on ("Timed out waiting for Mini HDFS Cluster to start", seen once on this
+# 2-core machine under load; the data is kept, so the retry starts without formatting).
 secure_start_hdfs() { # name heap conf-dir SecureHdfs-topology-args...
   local name=$1 heap=$2 conf=$3 attempt fmt t1
   shift 3
@@ -180,8 +182,8 @@ secure_start_hdfs() { # name heap conf-dir SecureHdfs-topology-args...
     t1=$SECONDS
     until secure_hdfs_ready "$name" || ! pid_of "$name" >/dev/null || [ $((SECONDS - t1)) -ge 240 ]; do sleep 0.5; done
     pid_of "$name" >/dev/null && return 0
-    grep -q 'java.net.BindException' "$LOGS/$name.log" && [ "$attempt" -lt 5 ] || return 0  # wait_for reports it
-    log "$name could not bind a port (attempt $attempt): trying again"
+    grep -qE 'java.net.BindException|Timed out waiting for Mini HDFS Cluster to start' "$LOGS/$name.log" && [ "$attempt" -lt 5 ] || return 0  # wait_for reports it
+    log "$name could not bind a port or start in time (attempt $attempt): trying again"
     cp "$LOGS/$name.log" "$LOGS/$name.bind-$attempt.log"
     sleep 5
   done
