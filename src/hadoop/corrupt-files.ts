@@ -15,7 +15,7 @@
  * The counts are ./health.ts's (FSNamesystem MissingBlocks, CorruptBlocks).
  */
 import type { HdfsCluster } from './cluster.js';
-import { transportReason } from '../model/errors.js';
+import { activeJmx } from './health.js';
 
 const NAMENODE_INFO_BEAN = 'Hadoop:service=NameNode,name=NameNodeInfo';
 const FSNAMESYSTEM_BEAN = 'Hadoop:service=NameNode,name=FSNamesystem';
@@ -48,24 +48,11 @@ export async function readCorruptFiles(cluster: HdfsCluster, timeoutMs = 10_000)
   return out;
 }
 
-/** One bean of the NameNode's /jmx JSON servlet (simple auth: user.name, as ./health.ts sends it). */
+/** One bean of the active NameNode's /jmx JSON servlet (its auth, CA bundle and HA as ./health.ts reads it). */
 async function readBean(cluster: HdfsCluster, bean: string, timeoutMs: number): Promise<Record<string, unknown>> {
-  const u = new URL(cluster.webhdfs.replace(/\/+$/, '') + '/jmx');
-  u.searchParams.set('qry', bean);
-  if (cluster.user !== undefined) u.searchParams.set('user.name', cluster.user);
   const what = `${bean} of cluster '${cluster.name}'`;
-  let body: unknown;
-  try {
-    const res = await fetch(u, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) {
-      await res.body?.cancel().catch(() => {});
-      throw new Error(`HTTP ${res.status}`);
-    }
-    body = await res.json();
-  } catch (err) {
-    throw new Error(`${what}: ${transportReason(err)}`);
-  }
-  const beans = (body as { beans?: unknown } | null)?.beans;
+  const { jmx } = await activeJmx(cluster, timeoutMs, undefined, bean);
+  const beans = (jmx as { beans?: unknown } | null)?.beans;
   const found = Array.isArray(beans) ? (beans as Array<Record<string, unknown>>).find((b) => b?.name === bean) : undefined;
   if (!found) throw new Error(`${what}: not in the answer (not a NameNode, or it is still starting)`);
   return found;

@@ -20,8 +20,19 @@
  * the one that counts: clients take the server's trash interval (FsServerDefaults) when it is set.
  * Both servlets may require an admin when hadoop.security.instrumentation.requires.admin is on;
  * a /conf we cannot read makes `trashEnabled` unknown, not the poll a failure.
+ *
+ * A Kerberized cluster guards both servlets with SPNEGO and takes no delegation token there (only
+ * WebHDFS does): they are read through hbr's keytab launcher (./jvm-login.ts `spnegoRequest`, one
+ * JVM per call), trusting the cluster's ca_bundle; the trash interval then comes from WebHDFS
+ * GETSERVERDEFAULTS (the same NameNode value, over the cached token: no second JVM). An HTTPS
+ * cluster's CA bundle is trusted on every call (./webhdfs-http.ts). Of an HA cluster's NameNodes the
+ * one whose bean says `tag.HAState: active` answers (docs/security.md).
  */
-import type { HdfsCluster } from './cluster.js';
+import { readFileSync } from 'node:fs';
+import { webhdfsUrls, type HdfsCluster } from './cluster.js';
+import { spnegoRequest } from './jvm-login.js';
+import { webhdfsFor } from './webhdfs-client.js';
+import { send } from './webhdfs-http.js';
 import { transportReason } from '../model/errors.js';
 
 export interface HdfsHealth {
@@ -43,13 +54,11 @@ const FSNAMESYSTEM_BEAN = 'Hadoop:service=NameNode,name=FSNamesystem';
 
 export async function observeHdfsHealth(cluster: HdfsCluster, opts: HdfsHealthOptions = {}): Promise<HdfsHealth> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const jmxUrl = endpoint(cluster, '/jmx', { qry: FSNAMESYSTEM_BEAN });
-  const confUrl = endpoint(cluster, '/conf', { name: 'fs.trash.interval' });
-
-  // Both at once; the conf read never rejects, so a JMX failure is the only failure.
-  const [jmx, trashEnabled] = await Promise.all([
-    getJson(cluster, jmxUrl, timeoutMs, opts.signal),
-    readTrash(cluster, confUrl, timeoutMs, opts.signal),
+  const kerberos = cluster.auth?.kind === 'kerberos';
+  // Both at once; the trash read never rejects, so a JMX failure is the only failure.
+  const [{ jmx, jmxUrl }, trashEnabled] = await Promise.all([
+    activeJmx(cluster, timeoutMs, opts.signal),
+    kerberos ? trashFromServerDefaults(cluster, timeoutMs) : readTrash(cluster, endpoint(cluster, '/conf', { name: 'fs.trash.interval' }), timeoutMs, opts.signal),
   ]);
 
   const beans = (jmx as { beans?: unknown } | null)?.beans;
@@ -71,6 +80,42 @@ export async function observeHdfsHealth(cluster: HdfsCluster, opts: HdfsHealthOp
     underReplicatedBlocks: count('UnderReplicatedBlocks', 'LowRedundancyBlocks'),
     ...(trashEnabled !== undefined && { trashEnabled }),
   };
+}
+
+/**
+ * The /jmx answer for `bean` from the active NameNode: an HA cluster's are asked in order and the
+ * one whose FSNamesystem bean says `tag.HAState: active` (or that has no such tag) answers; a lone
+ * NameNode answers as it is. Also for ./corrupt-files.ts.
+ */
+export async function activeJmx(cluster: HdfsCluster, timeoutMs: number, signal?: AbortSignal, bean = FSNAMESYSTEM_BEAN): Promise<{ jmx: unknown; jmxUrl: URL }> {
+  const bases = webhdfsUrls(cluster);
+  let first: { jmx: unknown; jmxUrl: URL } | undefined;
+  let lastErr: unknown;
+  for (const base of bases) {
+    // the FSNamesystem bean too when another is wanted: it alone tells active from standby
+    const jmxUrl = endpoint(cluster, '/jmx', { qry: bases.length > 1 && bean !== FSNAMESYSTEM_BEAN ? `Hadoop:service=NameNode,name=*` : bean }, base);
+    try {
+      const jmx = await getJson(cluster, jmxUrl, timeoutMs, signal);
+      const beans = (jmx as { beans?: Array<Record<string, unknown>> } | null)?.beans;
+      const state = Array.isArray(beans) ? beans.find((b) => b?.name === FSNAMESYSTEM_BEAN)?.['tag.HAState'] : undefined;
+      if (bases.length === 1 || state === undefined || state === 'active') return { jmx, jmxUrl };
+      first ??= { jmx, jmxUrl };
+    } catch (err) {
+      lastErr = err;
+    }
+  }
+  if (first) return first; // none says active (a failover in progress): a standby's counts, as good as none
+  throw lastErr;
+}
+
+/** fs.trash.interval as the NameNode serves it to clients (GETSERVERDEFAULTS trashInterval, minutes); undefined if unreadable. */
+async function trashFromServerDefaults(cluster: HdfsCluster, timeoutMs: number): Promise<boolean | undefined> {
+  try {
+    const d = await webhdfsFor(cluster, timeoutMs).getServerDefaults();
+    return typeof d.trashInterval === 'number' ? d.trashInterval > 0 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** undefined when the servlet is missing, forbidden, unreachable or answers something unexpected. */
@@ -103,8 +148,8 @@ export async function readNameNodeConf(cluster: HdfsCluster, key: string, timeou
   return raw?.key === key && raw.value !== undefined && raw.value !== null ? String(raw.value) : undefined;
 }
 
-function endpoint(cluster: HdfsCluster, path: string, params: Record<string, string>): URL {
-  const u = new URL(cluster.webhdfs.replace(/\/+$/, '') + path);
+function endpoint(cluster: HdfsCluster, path: string, params: Record<string, string>, base = webhdfsUrls(cluster)[0] ?? cluster.webhdfs): URL {
+  const u = new URL(base.replace(/\/+$/, '') + path);
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
   // Simple auth: a NameNode that refuses anonymous HTTP wants user.name on every servlet, not only WebHDFS.
   if (cluster.user !== undefined) u.searchParams.set('user.name', cluster.user);
@@ -114,6 +159,30 @@ function endpoint(cluster: HdfsCluster, path: string, params: Record<string, str
 async function getJson(cluster: HdfsCluster, url: URL, timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
   // fetch would refuse such a URL anyway, but with an error message that repeats it whole.
   if (url.username || url.password) throw healthError(cluster, url, 'user:password@ in the webhdfs URL is not supported');
+  if (cluster.auth?.kind === 'kerberos') {
+    const { principal, keytab, krb5Conf } = cluster.auth;
+    let r: { status: number; body: string };
+    try {
+      // a JVM's start is seconds of the budget on a loaded host: at least a minute for it
+      r = await spnegoRequest({ principal, keytab, ...(krb5Conf !== undefined && { krb5Conf }) }, 'GET', url.toString(), {
+        ...(cluster.caBundle !== undefined && { caPem: cluster.caBundle }),
+        timeoutMs: Math.max(timeoutMs, 60_000),
+        ...(signal && { signal }),
+      });
+    } catch (err) {
+      throw healthError(cluster, url, (err as Error).message.replace(/^GET \S+ /, ''));
+    }
+    return answer(cluster, url, r.status, '', r.body);
+  }
+  if (url.protocol === 'https:' && cluster.caBundle !== undefined) {
+    let a;
+    try {
+      a = await send(url.toString(), { method: 'GET', headers: { accept: 'application/json' }, ca: readFileSync(cluster.caBundle), timeoutMs });
+    } catch (err) {
+      throw healthError(cluster, url, transportReason(err));
+    }
+    return answer(cluster, url, a.status, '', a.body.toString('utf8'));
+  }
   const timeout = AbortSignal.timeout(timeoutMs);
   let res: Response;
   try {
@@ -127,13 +196,16 @@ async function getJson(cluster: HdfsCluster, url: URL, timeoutMs: number, signal
     if (signal?.aborted) throw healthError(cluster, url, 'aborted');
     throw healthError(cluster, url, transportReason(err));
   }
-  if (!res.ok) {
-    await res.body?.cancel().catch(() => {});
-    const hint = res.status === 401 || res.status === 403 ? ' (authentication required, or instrumentation needs an admin)' : '';
-    throw healthError(cluster, url, `HTTP ${res.status} ${res.statusText}${hint}`);
+  return answer(cluster, url, res.status, res.statusText, await res.text());
+}
+
+function answer(cluster: HdfsCluster, url: URL, status: number, statusText: string, body: string): unknown {
+  if (status < 200 || status >= 300) {
+    const hint = status === 401 || status === 403 ? ' (authentication required, or instrumentation needs an admin)' : '';
+    throw healthError(cluster, url, `HTTP ${status}${statusText ? ` ${statusText}` : ''}${hint}`);
   }
   try {
-    return await res.json();
+    return JSON.parse(body) as unknown;
   } catch (err) {
     throw healthError(cluster, url, `not JSON: ${(err as Error).message}`);
   }

@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runHadoop } from './cli.js';
 
 /** The plain options a cluster's `auth: { kind: 'kerberos', ... }` and `confDir` map onto. */
 export interface KerberosLogin {
@@ -67,4 +68,32 @@ export function toolCommand(
 /** argv for one REST call with SPNEGO through the launcher (the body, if any, goes on stdin). */
 export function restCommand(method: 'GET' | 'PUT', url: string, caPem?: string): string[] {
   return [LAUNCHER_CLASS, 'rest', method, url, ...(caPem ? [caPem] : [])];
+}
+
+/**
+ * One HTTP call with SPNEGO, logged in from the keytab, through the launcher (one JVM): the
+ * ResourceManager's REST (./yarn.ts) and the NameNode's /jmx and /conf servlets (./health.ts),
+ * which a Kerberized cluster guards with SPNEGO and where an HDFS delegation token is not taken.
+ * Resolves with the status and body; rejects when the launcher printed no answer (login failed,
+ * no route, untrusted certificate), with the last lines of its stderr that are not stack frames.
+ */
+export async function spnegoRequest(
+  login: KerberosLogin,
+  method: 'GET' | 'PUT',
+  url: string,
+  o: { caPem?: string; hadoop?: string; body?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<{ status: number; body: string }> {
+  const r = await runHadoop(restCommand(method, url, o.caPem), {
+    ...(o.hadoop && { hadoop: o.hadoop }),
+    env: loginEnv(login),
+    ...(o.body !== undefined && { input: o.body }),
+    ...(o.signal && { signal: o.signal }),
+    timeoutMs: o.timeoutMs ?? 120_000,
+  });
+  const m = /^HBR-HTTP (\d+)\n([\s\S]*)$/m.exec(r.stdout);
+  if (!m) {
+    const why = r.stderr.trim().split('\n').filter((l) => !/^\s+at |^\s+\.\.\. \d+ more/.test(l)).slice(-3).join(' ');
+    throw new Error(`${method} ${url} through hbr's keytab launcher failed (exit ${r.code ?? r.signal}): ${why}`);
+  }
+  return { status: Number(m[1]), body: m[2]!.trim() };
 }

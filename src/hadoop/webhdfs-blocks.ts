@@ -6,13 +6,15 @@
  *   carries block ids, generation stamps and the block pool id. Hadoop 3.4.3
  *   NamenodeWebHdfsMethods l.1219-1224 answers it with `JsonUtil.toJsonString(LocatedBlocks)`;
  *   GETFILEBLOCKLOCATIONS (l.1207-1215) drops the ids (docs/design/blocks-proposal.md §1.1-1.2).
+ * Both go through the client's `call` (token, CA bundle, HA), so they work on a Kerberized HTTPS
+ * cluster too (docs/security.md).
  * - `openRange`: OPEN with offset and length, streamed (never held in memory): the NameNode
  *   redirects to a DataNode holding the block at `offset` (NamenodeWebHdfsMethods.chooseDatanode
  *   l.286-352); the DataNode seeks and sends min(length, visible - offset) bytes, verifying HDFS
  *   checksums as it reads (WebHdfsHandler.onOpen l.248-286).
  */
 import http from 'node:http';
-import { stripUserinfo, transportReason } from '../model/errors.js';
+import https from 'node:https';
 import { WebHdfsError, type FileStatus, type WebHdfs } from './webhdfs.js';
 
 /** One located block, as hadoop-hdfs JsonUtil.toJsonMap(LocatedBlock) writes it (the fields hbr reads). */
@@ -34,26 +36,9 @@ export interface LocatedBlocks {
 /** LISTSTATUS entries carry ecBit for erasure-coded files (hadoop-hdfs JsonUtil.toJsonMap(HdfsFileStatus)). */
 export type FileStatusEc = FileStatus & { ecBit?: boolean };
 
+/** A NameNode op's JSON answer, through the client (its token, CA bundle and active NameNode: ./webhdfs.ts `call`). */
 async function getJson<T>(fs: WebHdfs, path: string, op: string, params: Record<string, string | number>, timeoutMs: number): Promise<T> {
-  const url = fs.url(path, op, params);
-  let res: Response;
-  try {
-    res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-  } catch (err) {
-    throw new WebHdfsError(`${op} ${path}: ${transportReason(err)} (${stripUserinfo(fs.baseUrl)})`, op, path, undefined, undefined);
-  }
-  const text = await res.text();
-  if (res.status >= 400) {
-    let e: { exception?: string; message?: string } | undefined;
-    try {
-      e = (JSON.parse(text) as { RemoteException?: { exception: string; message: string } }).RemoteException;
-    } catch {
-      e = undefined;
-    }
-    const msg = e?.exception ? `${e.exception}: ${(e.message ?? '').split('\n')[0]}` : `HTTP ${res.status}`;
-    throw new WebHdfsError(`${op} ${path}: ${msg}`, op, path, res.status, e?.exception);
-  }
-  return JSON.parse(text) as T;
+  return (await (await fs.call('GET', path, op, params, timeoutMs)).json()) as T;
 }
 
 /**
@@ -94,7 +79,10 @@ export async function openRange(
       done = true;
       reject(new WebHdfsError(`OPEN ${path}: DataNode ${new URL(location).host}: ${msg}`, 'OPEN', path, status, undefined));
     };
-    const req = http.get(location, { timeout: timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+    // https:// on an HTTPS_ONLY cluster (with its CA bundle); the Location carries the NameNode's
+    // delegation= on a Kerberized one (NamenodeWebHdfsMethods.redirectURI): only its host is ever shown.
+    const get = location.startsWith('https:') ? https.get : http.get;
+    const req = get(location, { timeout: timeoutMs, ...fs.dataNodeTls(), ...(opts.signal ? { signal: opts.signal } : {}) });
     req.on('timeout', () => req.destroy(new Error(`no data in ${timeoutMs} ms`)));
     req.on('error', (err) => fail(err.message));
     req.on('response', (res) => {

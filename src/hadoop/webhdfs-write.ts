@@ -16,10 +16,10 @@
  * SETOWNER and SETPERMISSION are ./webhdfs.ts's.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { Readable } from 'node:stream';
-import { stripUserinfo, transportReason } from '../model/errors.js';
 import type { WebHdfs } from './webhdfs.js';
-import { firstLine, remoteException, toError, WebHdfsError } from './webhdfs-wire.js';
+import { firstLine, remoteException, WebHdfsError } from './webhdfs-wire.js';
 
 export interface CreateStreamOptions {
   /** exact number of bytes the stream yields (sent as Content-Length) */
@@ -51,7 +51,7 @@ export async function createFromStream(fs: WebHdfs, path: string, body: Readable
     body.destroy();
     throw new WebHdfsError(`CREATE ${path}: no DataNode location`, 'CREATE', path, res.status, undefined);
   }
-  await streamToDataNode(loc, path, body, opts);
+  await streamToDataNode(fs, loc, path, body, opts);
 }
 
 /** rename2: moves `path` to `destination`, replacing a file there when `overwrite`. */
@@ -68,15 +68,9 @@ export async function setTimes(fs: WebHdfs, path: string, modificationTime: numb
 
 type Params = Record<string, string | number | boolean | undefined>;
 
-async function nameNode(fs: WebHdfs, method: string, path: string, op: string, params: Params, timeoutMs = 30_000): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(fs.url(path, op, params), { method, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-  } catch (err) {
-    throw new WebHdfsError(`${op} ${path}: ${transportReason(err)} (${stripUserinfo(fs.baseUrl)})`, op, path, undefined, undefined);
-  }
-  if (res.status >= 400) throw await toError(res, op, path);
-  return res;
+/** Through the client (token, CA bundle, active NameNode: ./webhdfs.ts `call`); ≥ 400 throws. */
+function nameNode(fs: WebHdfs, method: string, path: string, op: string, params: Params, timeoutMs = 30_000): Promise<Response> {
+  return fs.call(method, path, op, params, timeoutMs);
 }
 
 /**
@@ -84,7 +78,7 @@ async function nameNode(fs: WebHdfs, method: string, path: string, op: string, p
  * `100 Continue` before the real status, which fetch (undici) rejects (the same reason as
  * WebHdfs.follow in ./webhdfs.ts). The body is piped with backpressure.
  */
-function streamToDataNode(loc: string, path: string, body: Readable, opts: CreateStreamOptions): Promise<void> {
+function streamToDataNode(fs: WebHdfs, loc: string, path: string, body: Readable, opts: CreateStreamOptions): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
     let done = false;
@@ -94,7 +88,9 @@ function streamToDataNode(loc: string, path: string, body: Readable, opts: Creat
       body.destroy();
       reject(new WebHdfsError(`CREATE ${path}: DataNode ${new URL(loc).host}: ${msg}`, 'CREATE', path, status, exception));
     };
-    const req = http.request(loc, {
+    // https:// on an HTTPS_ONLY cluster, with its CA bundle; `loc` carries delegation= when Kerberized
+    const req = (loc.startsWith('https:') ? https : http).request(loc, {
+      ...fs.dataNodeTls(),
       method: 'PUT',
       timeout: timeoutMs,
       headers: { 'content-type': 'application/octet-stream', 'content-length': opts.length },

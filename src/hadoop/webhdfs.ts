@@ -30,10 +30,10 @@ export class WebHdfs {
   }
 
   /**
-   * A request's URL on this client's first NameNode, under simple auth (the streaming writes' and
-   * block reads', which send it with fetch themselves). Not for a Kerberized or HTTPS-with-CA
-   * cluster yet: a clear error instead of a request refused with 401 or an untrusted certificate
-   * (docs/security.md, "Not yet").
+   * A request's URL on this client's first NameNode, under simple auth only (tests send it with
+   * fetch themselves). A Kerberized or HTTPS-with-CA cluster has no such URL to hand out: a clear
+   * error instead of a request refused with 401 or an untrusted certificate. Product code goes
+   * through `call` (token, CA, the active NameNode).
    */
   url(path: string, op: string, params: Params = {}): string {
     if (this.opts.token || this.opts.ca) {
@@ -53,13 +53,29 @@ export class WebHdfs {
     return u.toString();
   }
 
+  /**
+   * One NameNode request of any op, answered < 400 (else a WebHdfsError), with everything this
+   * client does for its own ops: the token, the CA bundle, the active NameNode. For the ops that
+   * live beside this class (./webhdfs-blocks.ts, ./webhdfs-write.ts); `timeoutMs` overrides the
+   * client's for this call. A redirect's Location (noredirect=true) carries the NameNode's
+   * `delegation=` on a Kerberized cluster: send it with `dataNodeTls()`, never log it.
+   */
+  call(method: string, path: string, op: string, params: Params = {}, timeoutMs?: number): Promise<Response> {
+    return this.request(method, path, op, params, undefined, timeoutMs);
+  }
+
+  /** What a DataNode leg sent by hand needs: the cluster's CA bundle for an https:// Location. */
+  dataNodeTls(): { ca?: Buffer } {
+    return this.opts.ca ? { ca: this.opts.ca } : {};
+  }
+
   /** Through the active NameNode of an HA cluster (one attempt on a single NameNode), see ./namenodes.ts. */
-  private async request(method: string, path: string, op: string, params: Params = {}, body?: Uint8Array): Promise<Response> {
+  private async request(method: string, path: string, op: string, params: Params = {}, body?: Uint8Array, timeoutMs = this.timeoutMs): Promise<Response> {
     const set = this.opts.nameNodes ?? { key: this.baseUrl, names: [this.baseUrl], urls: [this.baseUrl] };
     const recheck = recheckFor(op, path, params, (b, p) => this.at(b).stat(p).then((s) => s !== undefined), (b, p) => this.at(b).getXAttrs(p));
     return throughActive(
       set,
-      { run: (base) => this.once(base, method, path, op, params, body), mutation: method !== 'GET' && !REDIRECT_ONLY.has(op), idempotent: IDEMPOTENT.has(op), ...(recheck && { recheck }) },
+      { run: (base) => this.once(base, method, path, op, params, body, timeoutMs), mutation: method !== 'GET' && !REDIRECT_ONLY.has(op), idempotent: IDEMPOTENT.has(op), ...(recheck && { recheck }) },
       classifyFailure,
     );
   }
@@ -70,7 +86,7 @@ export class WebHdfs {
     return new WebHdfs({ ...rest, baseUrl: base });
   }
 
-  private async once(base: string, method: string, path: string, op: string, params: Params, body?: Uint8Array): Promise<Response> {
+  private async once(base: string, method: string, path: string, op: string, params: Params, body: Uint8Array | undefined, timeoutMs: number): Promise<Response> {
     let token = this.opts.token ? await this.opts.token() : undefined;
     for (let attempt = 0; ; attempt++) {
       const url = this.urlAt(base, path, op, params, token);
@@ -79,8 +95,8 @@ export class WebHdfs {
         const headers = body ? { 'content-type': 'application/octet-stream' } : undefined;
         // Plain http:// without a CA bundle keeps fetch; https:// (a CA to pass) goes through node:https.
         res = base.startsWith('https:') || this.opts.ca
-          ? toResponse(await send(url, { method, timeoutMs: this.timeoutMs, ...(body && { body }), ...(headers && { headers }), ...(this.opts.ca && { ca: this.opts.ca }) }))
-          : await fetch(url, { method, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs), ...(body ? { body, headers } : {}) });
+          ? toResponse(await send(url, { method, timeoutMs, ...(body && { body }), ...(headers && { headers }), ...(this.opts.ca && { ca: this.opts.ca }) }))
+          : await fetch(url, { method, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), ...(body ? { body, headers } : {}) });
       } catch (err) {
         throw this.transportError(err, op, path, base);
       }

@@ -17,8 +17,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
-import { runHadoop } from './cli.js';
-import { loginEnv, restCommand, type KerberosLogin } from './jvm-login.js';
+import { spnegoRequest, type KerberosLogin } from './jvm-login.js';
 
 /** How to reach one ResourceManager's REST API. */
 export interface RmAccess {
@@ -150,18 +149,7 @@ async function plainRequest(rm: RmAccess, method: 'GET' | 'PUT', url: string, bo
 export async function rmRequest(rm: RmAccess, method: 'GET' | 'PUT', path: string, body?: string): Promise<{ status: number; body: string }> {
   const url = `${rm.webapp.replace(/\/+$/, '')}${path}`;
   if (!rm.login) return plainRequest(rm, method, url, body);
-  const r = await runHadoop(restCommand(method, url, rm.caPem), {
-    ...(rm.hadoop && { hadoop: rm.hadoop }),
-    env: loginEnv(rm.login),
-    ...(body !== undefined && { input: body }),
-    timeoutMs: 120_000,
-  });
-  const m = /^HBR-HTTP (\d+)\n([\s\S]*)$/m.exec(r.stdout);
-  if (!m) {
-    const why = r.stderr.trim().split('\n').filter((l) => !/^\s+at /.test(l)).slice(-3).join(' ');
-    throw new Error(`${method} ${url} through hbr's keytab launcher failed (exit ${r.code ?? r.signal}): ${why}`);
-  }
-  return { status: Number(m[1]), body: m[2]!.trim() };
+  return spnegoRequest(rm.login, method, url, { ...(rm.caPem && { caPem: rm.caPem }), ...(rm.hadoop && { hadoop: rm.hadoop }), ...(body !== undefined && { body }) });
 }
 
 /** hbr's applications carrying `tag` that are not finished. */

@@ -24,7 +24,8 @@ import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import { crashPoint } from '../../model/faults.js';
 import { hdfsClusterOf } from '../../hadoop/cluster.js';
-import { WebHdfs, WebHdfsError, type FileStatus } from '../../hadoop/webhdfs.js';
+import { WebHdfsError, type FileStatus, type WebHdfs } from '../../hadoop/webhdfs.js';
+import { webhdfsFor } from '../../hadoop/webhdfs-client.js';
 import { createFromStream, renameTo, setTimes } from '../../hadoop/webhdfs-write.js';
 import { openStore } from '../../stores/open.js';
 import type { StoreClient } from '../../stores/types.js';
@@ -78,7 +79,8 @@ export async function restoreClients(ctx: Pick<ExecContext, 'config'>, policyNam
   const store = ctx.config.stores[policy.backup.to];
   if (!store) throw new Error(`policy ${policyName}: no store '${policy.backup.to}'`);
   return {
-    fs: new WebHdfs({ baseUrl: cluster.webhdfs, user: cluster.user ?? process.env.HADOOP_USER_NAME }),
+    // the cluster's own client: its token and CA bundle on a Kerberized HTTPS cluster, its active NameNode
+    fs: webhdfsFor(cluster),
     store: await openStore(store),
     source: policy.source,
     concurrency: policy.backup.concurrency,
