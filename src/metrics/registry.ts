@@ -45,6 +45,8 @@ export const METRIC_NAMES = [
   'hbr_hdfs_corrupt_blocks',
   'hbr_hdfs_under_replicated_blocks',
   'hbr_hdfs_trash_enabled',
+  'hbr_hdfs_delegation_token_refresh_timestamp_seconds',
+  'hbr_hdfs_delegation_token_max_date_timestamp_seconds',
   'hbr_audit_findings',
   'hbr_leader',
   'hbr_policy_load_errors',
@@ -103,6 +105,10 @@ export interface HbrMetrics {
   hdfsUnderReplicatedBlocks: Gauge<'cluster'>;
   /** hbr_hdfs_trash_enabled{cluster} */
   hdfsTrashEnabled: Gauge<'cluster'>;
+  /** hbr_hdfs_delegation_token_refresh_timestamp_seconds{cluster} (Kerberized clusters) */
+  hdfsTokenRefresh: Gauge<'cluster'>;
+  /** hbr_hdfs_delegation_token_max_date_timestamp_seconds{cluster} (Kerberized clusters) */
+  hdfsTokenMaxDate: Gauge<'cluster'>;
   /** hbr_audit_findings{cluster,policy,check} */
   auditFindings: Gauge<'cluster' | 'policy' | 'check'>;
   /** hbr_leader */
@@ -229,6 +235,18 @@ export function createMetrics(opts: MetricsOptions = {}): HbrMetrics {
     hdfsTrashEnabled: new Gauge({
       name: 'hbr_hdfs_trash_enabled',
       help: '1 when the cluster has the HDFS trash on (fs.trash.interval > 0), so deleted files can be recovered for a while; 0 when off.',
+      labelNames: ['cluster'] as const,
+      registers,
+    }),
+    hdfsTokenRefresh: new Gauge({
+      name: 'hbr_hdfs_delegation_token_refresh_timestamp_seconds',
+      help: 'Kerberized clusters: Unix time (seconds) from which hbr fetches a new delegation token (halfway to the token\'s renew or max date; docs/security.md). The daemon uses the token every health poll, so time() well past this means hbr cannot log in from its keytab (wrong keytab, KDC unreachable, clock skew).',
+      labelNames: ['cluster'] as const,
+      registers,
+    }),
+    hdfsTokenMaxDate: new Gauge({
+      name: 'hbr_hdfs_delegation_token_max_date_timestamp_seconds',
+      help: 'Kerberized clusters: Unix time (seconds) after which the delegation token hbr holds can no longer be renewed or used (its max date).',
       labelNames: ['cluster'] as const,
       registers,
     }),

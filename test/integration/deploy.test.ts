@@ -117,6 +117,7 @@ test('alert rules: the expected alerts, each with for, severity and summary/desc
     HbrHdfsCorruptBlocks: ['page'],
     HbrHdfsTrashDisabled: ['ticket'],
     HbrAuditFinding: ['ticket'],
+    HbrKerberosLoginFailing: ['ticket'],
     HbrRestoreDrillFailed: ['page'],
     HbrRestoreDrillOverdue: ['ticket', 'ticket'],
     HbrRestoreDrillOverRto: ['ticket'],
@@ -146,6 +147,7 @@ test('alert rules: the expected alerts, each with for, severity and summary/desc
   assert.is(forOf('HbrHdfsMissingBlocks', 'hbr_hdfs_missing_blocks'), '5m');
   assert.is(forOf('HbrHdfsTrashDisabled', 'hbr_hdfs_trash_enabled'), '1h');
   assert.is(forOf('HbrAuditFinding', 'hbr_audit_findings'), '30m');
+  assert.is(forOf('HbrKerberosLoginFailing', 'hbr_hdfs_delegation_token_refresh_timestamp_seconds'), '10m');
 });
 
 test('alert rules only use metrics hbr exports (and up)', () => {
@@ -295,6 +297,20 @@ test('promtool test rules: the alerts fire on synthetic series, and only then', 
       alert_rule_test: [
         { eval_time: '20m', alertname: 'HbrAuditFinding', exp_alerts: [] },
         { eval_time: '45m', alertname: 'HbrAuditFinding', exp_alerts: [{ exp_labels: { severity: 'ticket', cluster: 'prod', policy: 'lake', check: 'low-replication' } }] },
+      ],
+    },
+    { // Kerberos (docs/security.md): prod's token was due for a refresh at 10m and never refreshed
+      // (the keytab broke); dr's refresh time keeps moving ahead; daemon b, a follower that led once,
+      // holds an old prod value, which the newest (max by cluster) outweighs only while it is newer.
+      interval: '1m',
+      input_series: [
+        { series: `hbr_hdfs_delegation_token_refresh_timestamp_seconds{${A},cluster="prod"}`, values: '600x70' },
+        { series: `hbr_hdfs_delegation_token_refresh_timestamp_seconds{${B},cluster="prod"}`, values: '300x70' },
+        { series: `hbr_hdfs_delegation_token_refresh_timestamp_seconds{${A},cluster="dr"}`, values: '600+60x70' },
+      ],
+      alert_rule_test: [
+        { eval_time: '45m', alertname: 'HbrKerberosLoginFailing', exp_alerts: [] },
+        { eval_time: '55m', alertname: 'HbrKerberosLoginFailing', exp_alerts: [{ exp_labels: { severity: 'ticket', cluster: 'prod' } }] },
       ],
     },
     { // Restore drills (docs/drills.md), daemon a: warehouse's drill fails at 10m; logs passed at 0 and not
