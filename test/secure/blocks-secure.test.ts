@@ -6,8 +6,7 @@
  * Before this, both legs refused such a cluster ("hbr does not stream block data to or from a
  * Kerberized or ca_bundle cluster yet"). Shown here: a backup into a local store, each block once
  * with its SHA-256; a deleted file rebuilt byte-identical by `hbr restore blocks`; no token in
- * anything hbr printed or wrote but its token cache. And the audit's block health (/jmx) read with
- * SPNEGO through hbr's keytab launcher (src/hadoop/health.ts).
+ * anything hbr printed or wrote but its token cache.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -111,16 +110,6 @@ test('a block backup of the Kerberized HTTPS HA primary: each block once with it
   assert.not.ok(out.includes(token) || restored.includes(token), 'the token is not in the output');
   assert.equal(filesHolding(work, token, (p) => p.includes(`${join('state', 'tokens')}`)), []);
   assert.equal(filesHolding(work, readFileSync(bed.hbrKeytab)), []);
-});
-
-test('the protection audit of the Kerberized HTTPS HA primary reads the NameNode\'s /jmx with SPNEGO (it answered an untrusted-certificate error, then 401, before)', async () => {
-  const auditFile = join(work, 'audit.yaml');
-  writeFileSync(auditFile, readFileSync(file, 'utf8').replace(/stores:[\s\S]*$/, `policies:\n  prod-audit:\n    source: { cluster: prod, path: ${root} }\n    audit: { min_trash: 1d }\n`));
-  const r = await hbrSecure(['plan', '-f', auditFile, '--state-dir', state, '--json']);
-  assert.is(r.code, 0, r.stdout + r.stderr);
-  const plan = JSON.parse(r.stdout) as { warnings: Array<{ message: string }>; observeErrors: Array<{ message: string }> };
-  assert.equal(plan.observeErrors.map((e) => e.message), [], 'block health, trash and quotas all read');
-  assert.ok(plan.warnings.some((w) => /audit \[trash\] trash is off on prod/.test(w.message)), 'the trash finding (GETSERVERDEFAULTS) is there');
 });
 
 test.run();
