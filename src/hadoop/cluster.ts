@@ -4,7 +4,7 @@
  * names for one NameNode are seen as one (docs/architecture.md, "Claims"), and the checks of its
  * security keys (Kerberos, HTTPS, HA: docs/security.md, docs/design/secure-proposal.md §7.1).
  */
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import type { Cluster, SourceLocation } from '../model/policy.js';
 
 /** One NameNode of an HA nameservice: its WebHDFS base URL and (for JVM tools) its RPC host:port. */
@@ -81,7 +81,7 @@ export function loadHdfsCluster(name: string, raw: Record<string, unknown>, at: 
     ...(r.nameservice !== undefined && { nameservice: r.nameservice }),
     ...(namenodes && { namenodes }),
     ...(r.conf_dir !== undefined && { confDir: r.conf_dir }),
-    ...(k && { auth: { kind: 'kerberos' as const, principal: k.principal, keytab: k.keytab, ...(k.krb5_conf !== undefined && { krb5Conf: k.krb5_conf }) } }),
+    ...(k && { auth: { kind: 'kerberos' as const, principal: hostPrincipal(k.principal), keytab: k.keytab, ...(k.krb5_conf !== undefined && { krb5Conf: k.krb5_conf }) } }),
     ...(r.ca_bundle !== undefined && { caBundle: r.ca_bundle }),
     at,
   };
@@ -113,6 +113,17 @@ export function hdfsEndpoint(c: HdfsCluster | undefined, name: string): string {
 }
 
 /** The short name of a Kerberos principal (hbr/edge1@REALM → hbr): the renewer of hbr's tokens. */
+/**
+ * `_HOST` in a principal (`hbr/_HOST@REALM`) as Hadoop's SecurityUtil.getServerPrincipal replaces
+ * it: with this host's name, lower-cased, so one policy file serves every daemon of an HA group,
+ * each with its own host principal in its keytab. The name is $HBR_HOSTNAME when set (a host whose
+ * `hostname` is not the name in its principal), else the OS host name (Hadoop asks DNS for the
+ * canonical name; hbr cannot synchronously: docs/security.md).
+ */
+export function hostPrincipal(principal: string, host = process.env.HBR_HOSTNAME || hostname()): string {
+  return principal.includes('_HOST') ? principal.replace(/_HOST/g, host.toLowerCase()) : principal;
+}
+
 export function principalShortName(principal: string): string {
   return principal.split(/[/@]/)[0] ?? principal;
 }

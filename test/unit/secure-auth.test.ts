@@ -11,7 +11,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { explain, kerberosReason, tlsReason, tokenRefusalKind, webhdfsRefusal } from '../../src/hadoop/auth-errors.js';
-import { hdfsEndpoint, hdfsClusterOf } from '../../src/hadoop/cluster.js';
+import { hdfsEndpoint, hdfsClusterOf, hostPrincipal, loadHdfsCluster } from '../../src/hadoop/cluster.js';
 import { parseTokenFile, refreshAt } from '../../src/hadoop/dtoken.js';
 import { throughActive } from '../../src/hadoop/namenodes.js';
 import { classifyFailure } from '../../src/hadoop/webhdfs-ha.js';
@@ -206,6 +206,20 @@ test('loader: a keytab others may read loads, with a warning at its file:line:co
   }
   assert.not.ok('errors' in r, 'loads');
   assert.ok(said.some((l) => /^p\.yaml:9:\d+: warning: keytab .*open\.keytab can be read by group or others \(mode 644\): chmod 600 it/.test(l)), said.join(''));
+});
+
+test('_HOST in a principal is this host\'s name, lower-cased ($HBR_HOSTNAME first), as Hadoop\'s SecurityUtil.getServerPrincipal does', () => {
+  assert.is(hostPrincipal('hbr/_HOST@EXAMPLE.COM', 'Edge1.Prod.Example.COM'), 'hbr/edge1.prod.example.com@EXAMPLE.COM');
+  assert.is(hostPrincipal('hbr@EXAMPLE.COM', 'edge1'), 'hbr@EXAMPLE.COM');
+  const before = process.env.HBR_HOSTNAME;
+  process.env.HBR_HOSTNAME = 'Daemon2.Example.com';
+  try {
+    const c = loadHdfsCluster('prod', { fs: 'hdfs://ns', webhdfs: 'https://nn:9871', auth: { kerberos: { principal: 'hbr/_HOST@EXAMPLE.COM', keytab: '/k' } } }, { file: 'p.yaml', line: 1, col: 1 });
+    assert.is(c.auth?.principal, 'hbr/daemon2.example.com@EXAMPLE.COM');
+  } finally {
+    if (before === undefined) delete process.env.HBR_HOSTNAME;
+    else process.env.HBR_HOSTNAME = before;
+  }
 });
 
 test.run();
