@@ -31,6 +31,8 @@ export interface DistcpRun {
   queue?: string;
   maps?: number;
   bandwidth?: number;
+  /** Hadoop properties for the job (-D), e.g. the HA nameservices of the clusters (./distcp-access.ts) */
+  conf?: Record<string, string>;
 }
 
 /** What DistCp's counters say it copied. */
@@ -42,8 +44,9 @@ export interface DistcpCounts {
 }
 
 /** DistCp's generic and own options for a run (before the caller's ARGS). */
-export function distcpOptions(marker: string, run: Pick<DistcpRun, 'yarn' | 'queue' | 'maps' | 'bandwidth'>): string[] {
+export function distcpOptions(marker: string, run: Pick<DistcpRun, 'yarn' | 'queue' | 'maps' | 'bandwidth' | 'conf'>): string[] {
   const opts = [`-Dhbr.step=${marker}`];
+  for (const [k, v] of Object.entries(run.conf ?? {})) opts.push(`-D${k}=${v}`);
   if (run.yarn) opts.push(`-Dmapreduce.job.tags=${jobTags({ marker, owner: run.yarn.ownerTag, ...(run.yarn.policy && { policy: run.yarn.policy }) }).join(',')}`);
   if (run.queue) opts.push(`-Dmapreduce.job.queuename=${run.queue}`);
   if (run.maps !== undefined) opts.push('-m', String(run.maps));

@@ -19,6 +19,7 @@ import { registerSecret, UserError } from '../model/errors.js';
 import { explain, jvmCause, kerberosReason } from './auth-errors.js';
 import { runHadoop } from './cli.js';
 import { principalShortName, type HdfsCluster } from './cluster.js';
+import { nameserviceOptions } from './ha-conf.js';
 
 export interface DelegationToken {
   kind: string;
@@ -178,7 +179,7 @@ export async function fetchToken(c: HdfsCluster, opts: { hadoop?: string; timeou
   try {
     const file = join(dir, 'token');
     const r = await runHadoop(
-      ['dtutil', '-keytab', k.keytab, '-principal', k.principal, 'get', c.fs, '-renewer', principalShortName(k.principal), '-format', 'java', file],
+      ['dtutil', ...nameserviceOptions([c], c.confDir), '-keytab', k.keytab, '-principal', k.principal, 'get', c.fs, '-renewer', principalShortName(k.principal), '-format', 'java', file],
       { env: kerberosEnv(c), timeoutMs: opts.timeoutMs ?? 120_000, ...(opts.hadoop && { hadoop: opts.hadoop }) },
     );
     let buf: Buffer | undefined;

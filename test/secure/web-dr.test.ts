@@ -7,16 +7,20 @@
  * DistCp logs in through hbr's own keytab launcher (src/hadoop/distcp-access.ts, dev.hbr.KeytabRun)
  * from the policy's principal and keytab: the test bed's own login (testbed/bin/hadoop's
  * KeytabLogin) is pointed at a keytab that does not exist, so a DistCp that relied on it would fail.
+ * And the policy's `conf_dir` is the bed's client conf WITHOUT the nameservice hbrns (no
+ * dfs.nameservices, no rpc addresses, no failover proxy provider): dtutil and DistCp reach
+ * hdfs://hbrns through the `-D` properties hbr builds from the policy's namenodes
+ * (src/hadoop/ha-conf.ts); before, both failed on the unknown host hbrns.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webhdfsFor } from '../../src/hadoop/webhdfs-client.js';
 import type { WebHdfs } from '../../src/hadoop/webhdfs.js';
 import { cachedToken, hbrSecure, primaryClient, writeSecurePolicy } from '../helpers/secure-hbr.js';
-import { nn1Active, sharedSecureBed, type SecureBed } from '../helpers/secure.js';
+import { nn1Active, secureState, sharedSecureBed, type SecureBed } from '../helpers/secure.js';
 import { uniq } from '../helpers/testbed.js';
 
 let bed: SecureBed;
@@ -43,8 +47,20 @@ test.before(async () => {
 
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
+/** The bed's client conf dir with every property naming hbrns removed from hdfs-site.xml. */
+function confWithoutNameservice(): string {
+  const dir = join(work, 'conf');
+  cpSync(join(secureState(), 'secure', 'conf'), dir, { recursive: true });
+  const site = join(dir, 'hdfs-site.xml');
+  const xml = readFileSync(site, 'utf8');
+  const stripped = xml.replace(/<property>(?:(?!<\/property>)[\s\S])*?hbrns[\s\S]*?<\/property>\s*/g, '');
+  if (stripped === xml || /hbrns/.test(stripped)) throw new Error('the bed\'s hdfs-site.xml did not name hbrns as expected');
+  writeFileSync(site, stripped);
+  return dir;
+}
+
 test('a Kerberized HTTPS DR pair: bootstrap, then a diff round; one token per cluster, both cached', async () => {
-  const f = writeSecurePolicy(join(work, 'dr.yaml'), bed, { dirs: { pair: src }, replicateTo: { pair: dst } });
+  const f = writeSecurePolicy(join(work, 'dr.yaml'), bed, { dirs: { pair: src }, replicateTo: { pair: dst }, confDir: confWithoutNameservice() });
   const later = new Date(Date.now() + 2 * 3_600_000).toISOString();
   const noBedLogin = { HBR_TB_KEYTAB: join(work, 'no-such.keytab') };
   const a1 = await hbrSecure(['apply', '--auto-approve', '-f', f, '--state-dir', state], noBedLogin);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { explain, kerberosReason, tlsReason, tokenRefusalKind, webhdfsRefusal } from '../../src/hadoop/auth-errors.js';
 import { hdfsEndpoint, hdfsClusterOf, hostPrincipal, loadHdfsCluster } from '../../src/hadoop/cluster.js';
 import { parseTokenFile, refreshAt } from '../../src/hadoop/dtoken.js';
+import { confDirNameservices, nameserviceConf } from '../../src/hadoop/ha-conf.js';
 import { throughActive } from '../../src/hadoop/namenodes.js';
 import { classifyFailure } from '../../src/hadoop/webhdfs-ha.js';
 import { WebHdfsError } from '../../src/hadoop/webhdfs-wire.js';
@@ -220,6 +221,27 @@ test('_HOST in a principal is this host\'s name, lower-cased ($HBR_HOSTNAME firs
     if (before === undefined) delete process.env.HBR_HOSTNAME;
     else process.env.HBR_HOSTNAME = before;
   }
+});
+
+test('HA nameservices as -D properties for a client JVM: only those the conf dir does not define, its own kept listed; none without rpc addresses; none when the conf dir is unknown', () => {
+  const at = { file: 'p.yaml', line: 1, col: 1 };
+  const ha = (name: string, ns: string, rpc = true) => loadHdfsCluster(name, { nameservice: ns, namenodes: { nn1: { http: `https://${ns}1:9871`, ...(rpc && { rpc: `${ns}1:8020` }) }, nn2: { http: `https://${ns}2:9871`, ...(rpc && { rpc: `${ns}2:8020` }) } } }, at);
+  const single = loadHdfsCluster('dr1', { webhdfs: 'https://dr:9871', fs: 'hdfs://dr:8020' }, at);
+  assert.equal(nameserviceConf([ha('prod', 'prodns'), ha('dr', 'drns')], ['prodns', 'other']), {
+    'dfs.nameservices': 'prodns,other,drns',
+    'dfs.ha.namenodes.drns': 'nn1,nn2',
+    'dfs.namenode.rpc-address.drns.nn1': 'drns1:8020',
+    'dfs.namenode.rpc-address.drns.nn2': 'drns2:8020',
+    'dfs.client.failover.proxy.provider.drns': 'org.apache.hadoop.hdfs.server.namenode.ha.ConfiguredFailoverProxyProvider',
+  });
+  assert.equal(nameserviceConf([ha('prod', 'prodns'), single], ['prodns']), {}, 'all known already');
+  assert.equal(nameserviceConf([ha('prod', 'prodns', false)], []), {}, 'no rpc: left to the conf dir');
+  const dir = mkdtempSync(join(tmpdir(), 'hbr-conf-'));
+  writeFileSync(join(dir, 'hdfs-site.xml'), '<configuration><property><name>dfs.nameservices</name><value> a, b </value></property></configuration>');
+  assert.equal(confDirNameservices(dir, {}), ['a', 'b']);
+  assert.equal(confDirNameservices(undefined, { HADOOP_CONF_DIR: dir }), ['a', 'b']);
+  assert.is(confDirNameservices(undefined, {}), undefined, 'unknown conf dir: nothing added');
+  assert.is(confDirNameservices(join(dir, 'nope'), {}), undefined);
 });
 
 test.run();
