@@ -2,7 +2,8 @@
  * One DistCp run as a child process of hbr, shared by every system that copies with it (HDFS DR,
  * Ozone DR): `hadoop distcp -Dhbr.step=<marker> -Dmapreduce.job.tags=… ARGS` (argv array, never a
  * shell), tracked in the state dir while it runs (./children.ts) so a killed hbr's next run finds and
- * reaps it instead of leaving it orphaned, its map progress logged, and its counters read
+ * reaps it instead of leaving it orphaned, its progress logged (map %, bytes, rate, ETA:
+ * ./distcp-progress.ts), and its counters read
  * (./cli.ts parseJobCounters). On a Kerberized cluster it runs through hbr's keytab launcher
  * (./jvm-login.ts). On YARN (docs/design/secure-proposal.md §5) the job is tagged with hbr, its
  * owner and its step, its application id recorded as soon as the client logs it, and an abort kills
@@ -12,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { crashPoint } from '../model/faults.js';
 import { recordChildApp, trackChild, untrackChild } from './children.js';
 import { parseJobCounters, runHadoopOk } from './cli.js';
+import { newProgress, onLine } from './distcp-progress.js';
 import { toolCommand, type KerberosLogin } from './jvm-login.js';
 import { appIdFromLog, jobTags, killApp, killTagged, stepTag, type RmAccess } from './yarn.js';
 
@@ -33,6 +35,8 @@ export interface DistcpRun {
   bandwidth?: number;
   /** Hadoop properties for the job (-D), e.g. the HA nameservices of the clusters (./distcp-access.ts) */
   conf?: Record<string, string>;
+  /** the bytes this copy will move, when the caller knows (a bootstrap's snapshot size): bytes, rate, ETA in the progress lines */
+  expectedBytes?: number;
 }
 
 /** What DistCp's counters say it copied. */
@@ -65,7 +69,8 @@ export async function runDistcpJob(stepId: string, run: DistcpRun, args: string[
   const marker = `hbr-step=${randomBytes(6).toString('hex')}`;
   let pid: number | undefined;
   let appId: string | undefined;
-  let lastProgress = '';
+  let running = false;
+  const progress = newProgress(Date.now(), run.expectedBytes);
   const yarn = run.yarn;
   // On YARN the client dies last: the outer abort first asks the RM to kill the application.
   const client = new AbortController();
@@ -98,12 +103,12 @@ export async function runDistcpJob(stepId: string, run: DistcpRun, args: string[
         if (pid !== undefined) recordChildApp(run.stateDir, pid, id);
         run.log(`distcp runs as YARN application ${id}`);
       }
-      const m = /mapreduce\.Job:\s+(map \d+% reduce \d+%)/.exec(line);
-      if (m && !lastProgress) crashPoint(`distcp:running ${stepId}`); // a kill here leaves DistCp mid-copy
-      if (m && m[1] !== lastProgress) {
-        lastProgress = m[1]!;
-        run.log(`distcp ${m[1]}`);
+      if (!running && /mapreduce\.Job:\s+map \d+% reduce \d+%/.test(line)) {
+        running = true;
+        crashPoint(`distcp:running ${stepId}`); // a kill here leaves DistCp mid-copy
       }
+      const p = onLine(progress, line, Date.now());
+      if (p) run.log(`distcp ${p}`);
     },
   }).finally(() => {
     run.signal?.removeEventListener('abort', onAbort);

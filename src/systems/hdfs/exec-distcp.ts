@@ -42,7 +42,7 @@ function snapPath(path: string, snapshot: string): string {
  */
 export async function runDistcp(
   ctx: ExecContext,
-  copy: { id: string; policy: string; clusters: [string, string] },
+  copy: { id: string; policy: string; clusters: [string, string]; expectedBytes?: number },
   args: string[],
 ): Promise<StepOutcome & { argv: string[] }> {
   const policy = ctx.config.policies[copy.policy];
@@ -57,17 +57,23 @@ export async function runDistcp(
   const knobs = (isHdfsPolicy(policy) ? policy.replicate : []).find((t) => t.to.cluster === copy.clusters[1])?.distcp;
   // Kerberos (hbr's keytab launcher) and YARN (tagged, killed through the RM) from the clusters
   const access = distcpAccess(copy.clusters.map((c) => hdfsCluster(ctx.config, c)), { stateDir: ctx.stateDir, hadoop: ctx.hadoop, policy: copy.policy });
-  return { ...(await runDistcpJob(copy.id, { ...ctx, ...knobs, ...access }, argv)), argv };
+  const expected = copy.expectedBytes !== undefined ? { expectedBytes: copy.expectedBytes } : {};
+  return { ...(await runDistcpJob(copy.id, { ...ctx, ...knobs, ...access, ...expected }, argv)), argv };
 }
 
-async function distcp(step: Step, ctx: ExecContext, args: string[]): Promise<StepOutcome> {
+async function distcp(step: Step, ctx: ExecContext, args: string[], expectedBytes?: number): Promise<StepOutcome> {
   const src = step.params.source?.cluster ?? step.target.cluster;
-  const { argv: _argv, ...outcome } = await runDistcp(ctx, { id: step.id, policy: step.policy, clusters: [src, step.target.cluster] }, args);
+  const { argv: _argv, ...outcome } = await runDistcp(ctx, { id: step.id, policy: step.policy, clusters: [src, step.target.cluster], ...(expectedBytes !== undefined && { expectedBytes }) }, args);
   return outcome;
 }
 
-function distcpRaw(stepId: string, ctx: ExecContext, args: string[]): Promise<StepOutcome> {
-  return runDistcpJob(stepId, ctx, args);
+/** The bytes under a snapshot (one GETCONTENTSUMMARY), for a copy's progress; undefined if it cannot tell. */
+async function sizeOf(ctx: ExecContext, cluster: string, path: string): Promise<number | undefined> {
+  try {
+    return (await fsFor(ctx, cluster).getContentSummary(path)).length;
+  } catch {
+    return undefined;
+  }
 }
 
 function params(step: Step) {
@@ -97,7 +103,8 @@ export const bootstrap: Executor<HdfsParams> = async (step, ctx) => {
     ctx.log(`${step.id}: xattrs are off on ${dst.cluster}; the bootstrap runs without its in-progress mark`);
   }
   crashPoint(`bootstrap:marked ${step.id}`);
-  return distcp(step, ctx, ['-update', '-delete', uri(ctx, src.cluster, snapPath(src.path, snap)), uri(ctx, dst.cluster, dst.path)]);
+  const from = snapPath(src.path, snap);
+  return distcp(step, ctx, ['-update', '-delete', uri(ctx, src.cluster, from), uri(ctx, dst.cluster, dst.path)], await sizeOf(ctx, src.cluster, from));
 };
 
 export const diff: Executor<HdfsParams> = async (step, ctx) => {
