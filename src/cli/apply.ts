@@ -90,7 +90,7 @@ export async function runApply(
     const lost = zkLock ? stopOnLockLost(zkLock, drain, stop) : undefined;
     const journal = Journal.open(opts.stateDir);
     try {
-      await reapLeftovers(opts.stateDir);
+      await reapLeftovers(opts.stateDir, config);
       const cleared = clearScratch(opts.stateDir);
       if (cleared) eprint(`removed ${cleared} temporary file(s) an interrupted run left in ${opts.stateDir}/tmp`);
       const observed = await observe(config, opts.stateDir, opts.target);

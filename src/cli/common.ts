@@ -12,6 +12,8 @@ import { readUnfinished } from '../engine/journal.js';
 import { reapOrphans } from '../hadoop/children.js';
 import { setTokenStateDir } from '../hadoop/dtoken.js';
 import { reapOrphanApps } from '../hadoop/yarn-reap.js';
+import { isHdfsCluster } from '../hadoop/cluster.js';
+import { yarnSweep } from '../hadoop/distcp-access.js';
 import { supersedingKinds } from '../systems/index.js';
 
 /** Exit codes, as Terraform: plan --detailed-exitcode uses 2 for "changes present". */
@@ -113,9 +115,11 @@ export function eprint(text: string): void {
  * (src/hadoop/children.ts) and their YARN jobs, killed through the ResourceManager
  * (src/hadoop/yarn-reap.ts). apply, verify and restore, under their lock.
  */
-export async function reapLeftovers(stateDir: string): Promise<void> {
+export async function reapLeftovers(stateDir: string, config: Config): Promise<void> {
   for (const r of reapOrphans(stateDir, (m) => eprint(m))) eprint(`reaped ${r.step} (pid ${r.pid})`);
-  for (const a of await reapOrphanApps(stateDir, (m) => eprint(m))) eprint(`reaped the YARN job(s) ${a.killed.join(', ')} of ${a.step}`);
+  // and every unfinished YARN job of this owner (the deployment's with coordination: the caller holds its ZooKeeper lock)
+  const sweep = yarnSweep(Object.values(config.clusters).filter(isHdfsCluster), { stateDir, hadoop: hadoopBin(), ...(config.coordination && { coordination: config.coordination.zookeeper }) });
+  for (const a of await reapOrphanApps(stateDir, (m) => eprint(m), sweep)) eprint(`reaped the YARN job(s) ${a.killed.join(', ')} of ${a.step}`);
 }
 
 /** What `hbr apply` (and `hbr restore`) say when a daemon holds the ZooKeeper apply lock. */

@@ -55,7 +55,7 @@ function registerOne(restore: Command, r: RestoreCommand): void {
       const stop = new AbortController();
       zkLock?.onLost((why) => stop.abort(new Error(`lost the ZooKeeper apply lock: ${why}`)));
       try {
-        await reapLeftovers(opts.stateDir);
+        await reapLeftovers(opts.stateDir, config);
         const plan = await r.prepare(config, opts as unknown as Record<string, unknown>, { now: now(), stateDir: opts.stateDir, hadoop: hadoopBin(), signal: stop.signal });
         if (opts.json) print(JSON.stringify({ ...plan.json, noChanges: plan.noChanges === true }, null, 2) + '\n');
         else print(['hbr will perform the following actions:', '', `  # policy ${plan.policy}`, ...plan.lines, '', ''].join('\n'));

@@ -52,7 +52,7 @@ export function registerVerify(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        await reapLeftovers(opts.stateDir);
+        await reapLeftovers(opts.stateDir, config);
         const rec = await runDrill({
           config,
           policy: opts.policy,

@@ -41,7 +41,7 @@ import { createNotifier, type Notifier } from './notify.js';
 import { compactJournalIfBig, every, JOURNAL_CHECK_MS, RPO_TICK_MS, type DaemonOptions } from './options.js';
 import { forgetDrillMetrics, type DrillHost } from './drills.js';
 import { PolicyLoops } from './policy-loops.js';
-import { openStateDir } from './state-dir.js';
+import { openStateDir, sweepYarnJobs } from './state-dir.js';
 import { reconcilePolicy } from './reconcile.js';
 import { applyPolicyChanges, keepCoordination, loadPolicies, reloadFailure, watchPolicyFiles } from './reload.js';
 import { forgetRecovery, observeRecovery, recordRun, refreshRecovery, scheduleOf, type PolicyRuntime, type RecordContext } from './runtime.js';
@@ -264,11 +264,17 @@ export class Daemon {
         if (this.term.signal.aborted) this.term = new AbortController();
         // A previous term of ours (or a crashed predecessor on this host) may have left children.
         for (const r of reapOrphans(this.opts.stateDir, (m) => this.log.warn(m))) this.log.warn({ step: r.step, pid: r.pid }, 'stopped a leftover child process');
-        // Every loop runs again; what exists is reported from now on, not from each policy's first run.
-        this.loops.resumeAll('became leader');
-        void this.pollHealth();
-        // Drill scratch a killed drill left, also of policies without a drill any more (never throws)
-        void sweepDrillScratch(this.config, this.opts.stateDir, (m) => this.log.warn({ component: 'drill' }, m));
+        // A leader that died mid-copy may have left its DistCp running on YARN, still writing into a
+        // DR target: kill every unfinished job of this deployment before any loop runs again.
+        const term = this.term;
+        void sweepYarnJobs(this.config, this.opts.stateDir, this.opts.hadoop, this.log).finally(() => {
+          if (this.stopping || this.leaderState !== 'leader' || term !== this.term) return; // lost it meanwhile
+          // Every loop runs again; what exists is reported from now on, not from each policy's first run.
+          this.loops.resumeAll('became leader');
+          void this.pollHealth();
+          // Drill scratch a killed drill left, also of policies without a drill any more (never throws)
+          void sweepDrillScratch(this.config, this.opts.stateDir, (m) => this.log.warn({ component: 'drill' }, m));
+        });
       }
       return;
     }

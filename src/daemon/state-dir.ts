@@ -11,9 +11,12 @@ import { compactJournal, readUnfinished } from '../engine/journal.js';
 import { acquireLock, type Lock } from '../engine/lock.js';
 import { clearScratch } from '../engine/scratch.js';
 import { reapOrphans } from '../hadoop/children.js';
+import { isHdfsCluster } from '../hadoop/cluster.js';
+import { yarnSweep } from '../hadoop/distcp-access.js';
 import { setTokenStateDir } from '../hadoop/dtoken.js';
 import { reapOrphanApps } from '../hadoop/yarn-reap.js';
 import type { UnfinishedStep } from '../model/observed.js';
+import type { Config } from '../model/policy.js';
 import { supersedingKinds } from '../systems/index.js';
 
 export async function openStateDir(stateDir: string, command: string, log: Logger): Promise<{ lock: Lock; leftovers: UnfinishedStep[] }> {
@@ -28,4 +31,22 @@ export async function openStateDir(stateDir: string, command: string, log: Logge
   const leftovers = readUnfinished(stateDir, supersedingKinds);
   for (const u of leftovers) log.warn({ policy: u.policy, step: u.stepId, kind: u.kind }, 'a step of an earlier run has no outcome (the process died); its policy is observed and repaired first');
   return { lock, leftovers };
+}
+
+/**
+ * When a daemon becomes leader (docs/daemon.md): kills, through each ResourceManager the policies'
+ * clusters run DistCp on, every unfinished job carrying this deployment's owner tag — with
+ * coordination the ZooKeeper path's, so also the jobs of a leader that died mid-copy and may still
+ * be writing into a DR target (src/hadoop/distcp-access.ts `yarnSweep`). Only the leader calls it:
+ * it holds the apply lock. Never throws; an RM that cannot be reached is logged, and the loops start
+ * anyway: a copy needs that RM too, so none runs there.
+ */
+export async function sweepYarnJobs(config: Config, stateDir: string, hadoop: string, log: Logger): Promise<void> {
+  const co = config.coordination;
+  const sweep = yarnSweep(Object.values(config.clusters).filter(isHdfsCluster), { stateDir, hadoop, ...(co && { coordination: co.zookeeper }) });
+  if (sweep.length === 0) return;
+  const t0 = Date.now();
+  const killed = await reapOrphanApps(stateDir, (m) => log.warn({ component: 'yarn' }, m), sweep);
+  for (const a of killed) log.warn({ component: 'yarn', step: a.step, apps: a.killed }, `killed YARN job(s) ${a.killed.join(', ')} left running by an earlier leader or run`);
+  log.info({ component: 'yarn', ms: Date.now() - t0, resourceManagers: sweep.map((s) => s.rm.webapp) }, "swept this deployment's unfinished YARN jobs before leading");
 }

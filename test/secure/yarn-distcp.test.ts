@@ -21,7 +21,10 @@ import { runOk, secureState, startSecureBed, stopSecureBed, type SecureBed } fro
 import { runDistcpJob, type DistcpRun } from '../../src/hadoop/distcp.js';
 import { reapOrphans } from '../../src/hadoop/children.js';
 import { reapOrphanApps } from '../../src/hadoop/yarn-reap.js';
-import { appState, findApps, ownerTag, rmWebappFromConfDir, type RmAccess } from '../../src/hadoop/yarn.js';
+import { appState, findApps, ownerTag, rmRequest, rmWebappFromConfDir, type RmAccess } from '../../src/hadoop/yarn.js';
+import { ownerIdentity } from '../../src/hadoop/distcp-access.js';
+import { startDaemon, stopAllDaemons, waitFor } from '../helpers/daemon.js';
+import { testbed } from '../helpers/testbed.js';
 import type { KerberosLogin } from '../../src/hadoop/jvm-login.js';
 
 let bed: SecureBed;
@@ -56,7 +59,8 @@ test.before(() => {
   }
 });
 
-test.after(() => {
+test.after(async () => {
+  await stopAllDaemons();
   stopSecureBed();
 });
 
@@ -209,6 +213,58 @@ test('a whole hbr apply with DistCp on the Kerberized YARN (conf_dir): kill -9 o
   const plan = await hbrSecure(['plan', '-f', f, '--state-dir', state], noBedLogin);
   assert.match(plan.stdout, /No changes/, plan.stdout + plan.stderr);
   assert.equal(await findApps(rm, mine), [], 'no unfinished job of this deployment is left');
+});
+
+/** The RM's record of one application: its state and when it started and finished (ms). */
+async function appTimes(id: string): Promise<{ state: string; startedTime: number; finishedTime: number }> {
+  const r = await rmRequest(rm, 'GET', `/ws/v1/cluster/apps/${id}`);
+  return (JSON.parse(r.body) as { app: { state: string; startedTime: number; finishedTime: number } }).app;
+}
+
+test('two daemons of one deployment (ZooKeeper coordination): the leader is killed with kill -9 mid-DistCp on YARN; the follower that takes over kills that job through the RM before its own copy, and the DR converges', async () => {
+  const tb = testbed(); // the normal test bed's ZooKeeper (up beside the secure bed in CI)
+  const work = mkdtempSync(join(tmpdir(), 'hbr-yarn-ha-'));
+  const src = `/${uniq('yh-src')}`;
+  const dst = `/${uniq('yh-dst')}`;
+  runOk([hadoop, 'dfs', '-mkdir', '-p', src]);
+  runOk([hadoop, 'dfs', '-cp', `${dir}/big/data`, `${src}/data`]);
+  const zk = { connect: tb.HBR_TB_ZK_CONNECT, path: `/hbr-secure/${uniq('yh')}` };
+  const f = writeSecurePolicy(join(work, 'p.yaml'), bed, { dirs: { yh: src }, replicateTo: { yh: dst }, confDir: join(secureState(), 'secure', 'yarn-conf'), distcp: '{ maps: 1, bandwidth: 1 }' });
+  writeFileSync(f, readFileSync(f, 'utf8').replace('version: 1\n', `version: 1\ncoordination:\n  zookeeper: { connect: "${zk.connect}", path: ${zk.path}, session_timeout: 4s }\n`));
+  // every daemon and apply of this deployment tags its jobs with the deployment's owner, not its state dir's
+  const deployment = ownerTag(ownerIdentity(join(work, 'a'), zk));
+  assert.is(deployment, ownerTag(ownerIdentity(join(work, 'b'), zk)));
+  const env = { HBR_TB_SECURE: '1', HBR_TB_STATE: secureState(), HBR_TB_KEYTAB: join(work, 'no-such.keytab'), HBR_DAEMON_START_SPREAD_MS: '0' };
+
+  const a = await startDaemon(['-f', f], join(work, 'a'), env);
+  await waitFor('A to lead', async () => (await a.metric('hbr_leader')) === 1, 60_000);
+  const b = await startDaemon(['-f', f], join(work, 'b'), env);
+  const old = await waitFor('A\'s DistCp to run on YARN', async () => (await findApps(rm, deployment, ['RUNNING']))[0], 240_000, 1000);
+  assert.ok(old.tags.includes('hbr-policy-yh'), old.tags.join(','));
+  assert.is(await b.metric('hbr_leader'), 0, 'B follows');
+  const killedAt = Date.now();
+  a.child.kill('SIGKILL');
+  await a.exited;
+  await sleep(2000);
+  assert.is(await appState(rm, old.id), 'RUNNING', 'the dead leader\'s job runs on (its client died with it)');
+
+  await waitFor('B to lead', async () => (await b.metric('hbr_leader')) === 1, 60_000, 250);
+  const swept = await waitFor('B to kill A\'s job', async () => ((await appTimes(old.id)).state === 'KILLED' ? await appTimes(old.id) : undefined), 120_000, 1000);
+  console.log(`takeover: A's ${old.id} KILLED ${swept.finishedTime - killedAt} ms after the kill`);
+  assert.ok(b.logs.some((l) => String(l.msg ?? '').includes(`killed YARN job(s) ${old.id}`)), 'B says it killed the job');
+  // B's own copy: a different application, started after A's was killed
+  await waitFor('B\'s run to finish clean', async () => (await b.status()).policies[0]?.lastRun?.ok, 300_000, 1000);
+  const ours = (await findApps(rm, deployment, ['FINISHED'])).filter((x) => x.id !== old.id && x.tags.includes('hbr-policy-yh'));
+  assert.ok(ours.length >= 1, 'B copied on YARN');
+  for (const x of ours) {
+    const t = await appTimes(x.id);
+    assert.ok(t.startedTime >= swept.finishedTime, `B's ${x.id} started (${t.startedTime}) after A's was killed (${swept.finishedTime})`);
+  }
+  const len = (fs: string, path: string) => runOk([hadoop, 'dfs', '-stat', '%b', `${fs}${path}/data`]).stdout.trim();
+  assert.is(len(bed.drFs, dst), len(bed.fs, src), 'the DR converged');
+  assert.equal(await findApps(rm, deployment), [], 'no unfinished job of this deployment is left');
+  b.child.kill('SIGTERM');
+  await b.exited;
 });
 
 test.run();

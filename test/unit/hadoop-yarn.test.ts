@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { appIdFromLog, jobTags, ownerTag, parseApps, rmWebappFromConfDir, sanitizeTag, siteProperties, stepTag } from '../../src/hadoop/yarn.js';
 import { distcpOptions } from '../../src/hadoop/distcp.js';
 import { LAUNCHER_CLASS, restCommand, toolCommand } from '../../src/hadoop/jvm-login.js';
-import { distcpAccess } from '../../src/hadoop/distcp-access.js';
+import { distcpAccess, ownerIdentity, yarnSweep } from '../../src/hadoop/distcp-access.js';
 import type { HdfsCluster } from '../../src/hadoop/cluster.js';
 
 test('tags: lower-case, only [a-z0-9._-], at most 100 characters', () => {
@@ -112,6 +112,28 @@ test('distcpAccess: no Kerberos, nothing; a Kerberized cluster logs DistCp in fr
   const a = distcpAccess([{ ...secure, confDir: onYarn }, plain], run);
   assert.is(a.login?.confDir, onYarn);
   assert.equal(a.yarn, { rm: { webapp: 'https://rm:8090', login: a.login!, hadoop: 'hadoop', caPem: '/k/ca.pem' }, ownerTag: ownerTag('/nonexistent/state'), policy: 'p' });
+});
+
+test('owner of the YARN jobs: the deployment with coordination (every daemon and apply alike, hosts in any order), else the state dir; the sweep list has one entry per RM, only for Kerberized clusters', () => {
+  const zk = { connect: 'zk2:2181, ZK1:2181', path: '/hbr/prod/' };
+  assert.is(ownerIdentity('/var/lib/hbr-a', zk), ownerIdentity('/var/lib/hbr-b', { connect: 'zk1:2181,zk2:2181', path: '/hbr/prod' }));
+  assert.is.not(ownerIdentity('/var/lib/hbr-a', zk), ownerIdentity('/var/lib/hbr-a', { ...zk, path: '/hbr/test' }));
+  assert.is(ownerIdentity('/nonexistent/state'), '/nonexistent/state');
+  const at = { file: 't.yaml', line: 1, col: 1 };
+  const onYarn = mkdtempSync(join(tmpdir(), 'hbr-conf-'));
+  writeFileSync(join(onYarn, 'mapred-site.xml'), '<configuration><property><name>mapreduce.framework.name</name><value>yarn</value></property></configuration>');
+  writeFileSync(join(onYarn, 'yarn-site.xml'), '<configuration><property><name>yarn.resourcemanager.webapp.address</name><value>rm:8088</value></property></configuration>');
+  const auth = { kind: 'kerberos' as const, principal: 'hbr@EXAMPLE.COM', keytab: '/k/hbr.keytab' };
+  const plain: HdfsCluster = { name: 'a', kind: 'hdfs', webhdfs: 'http://a:9870', fs: 'hdfs://a:8020', at, confDir: onYarn };
+  const run = { stateDir: '/nonexistent/state', hadoop: 'hadoop', coordination: zk };
+  assert.equal(yarnSweep([plain], run), [], 'no Kerberos: the local user runs DistCp as before, nothing to sweep');
+  const k1: HdfsCluster = { ...plain, name: 'b', auth, confDir: undefined } as HdfsCluster;
+  const k2: HdfsCluster = { ...plain, name: 'c', auth };
+  const sweep = yarnSweep([plain, k1, k2], run);
+  assert.is(sweep.length, 1, 'one RM');
+  assert.is(sweep[0]!.rm.webapp, 'http://rm:8088');
+  assert.is(sweep[0]!.ownerTag, ownerTag(ownerIdentity('/elsewhere', zk)), 'the deployment\'s owner tag');
+  assert.is(distcpAccess([k2, plain], run).yarn?.ownerTag, sweep[0]!.ownerTag, 'the tag its DistCps carry');
 });
 
 test.run();

@@ -56,7 +56,7 @@ export async function runDistcp(
   // the replication target's queue / -m / -bandwidth, for copies into it
   const knobs = (isHdfsPolicy(policy) ? policy.replicate : []).find((t) => t.to.cluster === copy.clusters[1])?.distcp;
   // Kerberos (hbr's keytab launcher) and YARN (tagged, killed through the RM) from the clusters
-  const access = distcpAccess(copy.clusters.map((c) => hdfsCluster(ctx.config, c)), { stateDir: ctx.stateDir, hadoop: ctx.hadoop, policy: copy.policy });
+  const access = distcpAccess(copy.clusters.map((c) => hdfsCluster(ctx.config, c)), { stateDir: ctx.stateDir, hadoop: ctx.hadoop, policy: copy.policy, ...(ctx.config.coordination && { coordination: ctx.config.coordination.zookeeper }) });
   const expected = copy.expectedBytes !== undefined ? { expectedBytes: copy.expectedBytes } : {};
   return { ...(await runDistcpJob(copy.id, { ...ctx, ...knobs, ...access, ...expected }, argv)), argv };
 }
