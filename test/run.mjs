@@ -19,7 +19,11 @@ const uvuBin = join(root, 'node_modules', 'uvu', 'bin.js');
 const [only, pattern] = process.argv.slice(2);
 const groups = only ? [only] : ['unit', 'integration', 'secure'];
 
-function runGroup(group) {
+function runGroup(group, { buffered = false } = {}) {
+  // buffered: the group's output is held and printed whole when it ends (a group run alongside another)
+  const write = buffered ? (d) => held.push(d) : (d) => process.stdout.write(d);
+  const held = [];
+  const log = buffered ? (line) => held.push(`${line}\n`) : (line) => console.log(line);
   return new Promise((resolve) => {
     const dir = join('test', group);
     if (!existsSync(join(root, dir))) return resolve({ total: 0, passed: 0, skipped: 0, crashed: false });
@@ -41,7 +45,7 @@ function runGroup(group) {
         const m = /^\x1b\[1m\x1b\[4m\x1b\[37m(.+?)\x1b\[22m/.exec(line);
         if (m) started.push({ file: m[1], at: Date.now() });
       }
-      process.stdout.write(d);
+      write(d);
       if (!reaper && /Duration:/.test(out)) {
         reaper = setTimeout(() => {
           console.error(`\n${group}: the suite process did not exit 20 s after its summary (a leaked handle): ended it`);
@@ -66,7 +70,8 @@ function runGroup(group) {
       if (reaper) clearTimeout(reaper);
       const end = Date.now();
       const took = started.map((x, i) => ({ file: x.file, s: ((started[i + 1]?.at ?? end) - x.at) / 1000 })).sort((a, b) => b.s - a.s);
-      if (took.length) console.log(`\n${group}: seconds per file, slowest first: ${took.map((t) => `${t.file} ${t.s.toFixed(0)}`).join(', ')}`);
+      if (took.length) log(`\n${group}: seconds per file, slowest first: ${took.map((t) => `${t.file} ${t.s.toFixed(0)}`).join(', ')}`);
+      if (buffered) process.stdout.write(`\n=== ${group} (ran alongside) ===\n${held.join('')}`);
       const num = (label) => Number((new RegExp(`${label}:\\s+(\\d+)`).exec(out) ?? [])[1] ?? NaN);
       const total = num('Total');
       const passed = num('Passed');
@@ -89,12 +94,26 @@ if (groups.includes('integration') && process.env.HBR_TB_NO_UP !== '1') {
 }
 
 let passed = 0, failed = 0, skipped = 0;
-for (const g of groups) {
-  console.log(`\n=== ${g} ===`);
-  const r = await runGroup(g);
+const count = (r) => {
   passed += r.passed;
   skipped += r.skipped;
   failed += r.total - r.passed - r.skipped + (r.crashed ? 1 : 0);
+};
+// HBR_TEST_SECURE_ALONGSIDE=1 (.ci/run): the secure group (its own servers and ports, mostly
+// waiting on JVMs) runs beside the integration group instead of after it, its output printed whole
+// when it ends; the wall time is the longer of the two instead of their sum.
+const alongside = process.env.HBR_TEST_SECURE_ALONGSIDE === '1' && groups.includes('integration') && groups.includes('secure');
+for (const g of groups) {
+  if (alongside && g === 'secure') continue;
+  console.log(`\n=== ${g} ===`);
+  if (alongside && g === 'integration') {
+    console.log('(the secure group runs alongside: its output follows this group\'s)');
+    const [a, b] = await Promise.all([runGroup('integration'), runGroup('secure', { buffered: true })]);
+    count(a);
+    count(b);
+    continue;
+  }
+  count(await runGroup(g));
 }
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);
