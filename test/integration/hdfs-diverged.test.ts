@@ -8,9 +8,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { clusters, hbr, listFiles, snapshotNames, tempDir, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
+import { clusters, HBR, hbr, hbrEnv, listFiles, snapshotNames, tempDir, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
 import { startDaemon, stopAllDaemons, waitFor, webhookSink } from '../helpers/daemon.js';
 import { uniq } from '../helpers/testbed.js';
 
@@ -161,6 +162,35 @@ test('mass deletion on the primary (90% of files, snapshots intact) is held: DR 
   assert.is(allowed.code, 0, allowed.stdout + allowed.stderr);
   assert.match(allowed.stdout, /-\/\+ replicate\.distcp-diff/);
   assert.equal((await listFiles(dr, dst)).length, 4);
+});
+
+test('a file written into the DR target between the plan and the bootstrap: the bootstrap looks again, refuses and copies nothing; the file is intact and the next plan holds the pair', async () => {
+  const id = uniq('late');
+  const src = `/it/${id}/data`;
+  const dst = `/it-dr/${id}/data`;
+  await primary.mkdirs(src);
+  await primary.create(`${src}/a.bin`, randomBytes(4096));
+  const dir = tempDir('late');
+  const file = writePairPolicy(dir, { name: 'late', src, dst });
+  const state = join(dir, 'state');
+  const pauseFile = join(dir, 'paused');
+  // held right after the source snapshot is made, before the bootstrap (src/model/faults.ts HBR_PAUSE_AT)
+  const child = spawn(process.execPath, [HBR, 'apply', '-f', file, '--state-dir', state, '--auto-approve'], {
+    env: hbrEnv({ HBR_NOW: at(0), HBR_PAUSE_AT: 'snapshot:created', HBR_PAUSE_FILE: pauseFile }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const closed = new Promise<number | null>((r) => child.on('close', r));
+  await waitFor('the apply to pause', () => existsSync(pauseFile), 60_000, 100);
+  await dr.create(`${dst}/written-meanwhile.txt`, Buffer.from("not hbr's"));
+  rmSync(pauseFile);
+  assert.is.not(await closed, 0, out);
+  assert.match(out, /is no longer empty \(1 entry: written-meanwhile\.txt\).*nothing copied/);
+  assert.equal(await listFiles(dr, dst), ['written-meanwhile.txt'], 'nothing copied, nothing deleted');
+  const plan = await hbr(['plan', '-f', file, '--state-dir', state], { HBR_NOW: at(0.5) });
+  assert.match(plan.stdout + plan.stderr, /diverged/);
 });
 
 test.run();

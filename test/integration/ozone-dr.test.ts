@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { at, HBR, hbr, hbrEnv, tempDir, throttledHadoop } from '../helpers/hbr.js';
 import { ozSnap as snap, sha, snapshots, sharedOzones, tree, writeOzonePolicy, type Ozone, type OzonePolicyFile } from '../helpers/ozone.js';
@@ -297,6 +297,37 @@ policies:
   const r3 = await hbr(['validate', '-f', file]);
   assert.is.not(r3.code, 0);
   assert.match(r3.stdout + r3.stderr, /bad\.yaml:\d+:\d+: .*(overlap|nested|inside|also)/i);
+});
+
+test('10. a key written into the DR bucket between the plan and the bootstrap: the bootstrap re-checks, refuses, copies nothing; the key is intact and the next plan holds the pair', async () => {
+  const bucket = uniq('late').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const path = `/${VOL}/${bucket}`;
+  assert.ok(await primary.client.mkdirs(path));
+  await primary.client.create(`${path}/data.bin`, randomBytes(64 << 10));
+  const dir = tempDir('ozone-late');
+  const file = writePolicy(dir, { name: 'late', volume: VOL, bucket, keep: '{ last: 2 }', drKeep: '{ last: 2 }' });
+  const state = join(dir, 'state');
+  const pauseFile = join(dir, 'paused');
+  // held right after the source snapshot is made, before the bootstrap starts (src/model/faults.ts)
+  const child = spawn(process.execPath, [HBR, 'apply', '-f', file, '--state-dir', state, '--auto-approve'], {
+    env: hbrEnv({ HBR_NOW: T0, HBR_PAUSE_AT: 'snapshot:created', HBR_PAUSE_FILE: pauseFile }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const closed = new Promise<number | null>((r) => child.on('close', r));
+  for (let i = 0; i < 600 && !existsSync(pauseFile); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(existsSync(pauseFile), `the apply never paused:\n${out}`);
+  assert.ok(await dr.client.mkdirs(path));
+  await dr.client.create(`${path}/written-meanwhile.txt`, Buffer.from('not hbr\'s'));
+  rmSync(pauseFile);
+  const code = await closed;
+  assert.is.not(code, 0, out);
+  assert.match(out, /is no longer empty \(1 entry: written-meanwhile\.txt\).*nothing copied/);
+  assert.equal(await tree(dr.client, path), { '/written-meanwhile.txt': sha(Buffer.from('not hbr\'s')) }, 'the key is intact, nothing copied');
+  const again = await plan(file, state, at(T0, 0.5));
+  assert.match(again.out, /diverged/, again.out);
 });
 
 test.run();

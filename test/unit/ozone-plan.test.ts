@@ -64,7 +64,7 @@ test('a fresh pair: create, bootstrap into a bucket that does not exist, the sam
   const plan = planAll({ config: c, observed: obs, now: NOW });
   const n = oz(NOW);
   assert.equal(summary(plan), [`+ ozone.snapshot.create oz1:/vol1/sales@${n}`, `+ ozone.replicate.bootstrap oz2:/vol1/sales@${n}`, `+ ozone.snapshot.create oz2:/vol1/sales@${n}`]);
-  assert.equal(plan.steps[1]!.params, { source: SRC, toSnapshot: n });
+  assert.equal(plan.steps[1]!.params, { source: SRC, toSnapshot: n, expectEmpty: true }, 'the executor re-checks that the bucket is still empty');
   assert.equal(plan.steps[1]!.dependsOn, [plan.steps[0]!.id]);
   assert.equal(plan.steps[2]!.dependsOn, [plan.steps[1]!.id]);
   const after = observed([bucket(SRC, [n]), bucket(DR, [n])]);
@@ -159,6 +159,7 @@ test('a bootstrap killed mid-copy (its journal intent has no outcome) is resumed
   const boot = plan.steps.find((s) => s.kind === 'ozone.replicate.bootstrap');
   assert.is(boot?.action, Action.Create);
   assert.match(boot!.reason, /resumes hbr's interrupted copy/);
+  assert.is(boot!.params.expectEmpty, undefined, 'a resume expects its own partial copy there');
   // without the journal's word the same bucket is diverged
   const held = planAll({ config: c, observed: observed([bucket(SRC, [n]), bucket(DR, [], { size: { bytes: 4096, files: 2 } })]), now: NOW });
   assert.equal(held.holds?.map((h) => h.reason), ['diverged']);

@@ -24,7 +24,7 @@ test('first run on a fresh pair: allow + create + bootstrap + allow T + create T
   const [allowS, createS, boot, allowT, createT] = plan.steps as [Step, Step, Step, Step, Step];
   assert.equal(createS.dependsOn, [allowS.id]);
   assert.equal(boot.dependsOn, [createS.id]);
-  assert.equal(boot.params, { source: SRC, toSnapshot: n });
+  assert.equal(boot.params, { source: SRC, toSnapshot: n, expectEmpty: true }, 'the executor re-checks that the target is still empty');
   assert.equal(boot.estimate, { bytes: 7000, files: 3 });
   assert.match(boot.reason, /bootstrap: full copy/);
   assert.equal(allowT.dependsOn, [boot.id]);

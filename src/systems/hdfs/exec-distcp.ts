@@ -90,10 +90,21 @@ export const bootstrap: Executor<HdfsParams> = async (step, ctx) => {
   if ((await target.stat(dst.path))?.snapshotEnabled && (await snapshotExists(target, dst.path, snap))) {
     return { note: `target already has ${snap}`, bytesCopied: 0 };
   }
+  const mark = bootstrapMark(dst.path);
+  // The plan saw no target, or an empty one; someone may have written there since (a saved plan, a
+  // long apply), and -update -delete would delete it. Look again; only hbr's own partial copy of this
+  // very step (its mark) may be there.
+  if (step.params.expectEmpty) {
+    const there = (await target.stat(dst.path)) ? await target.listStatus(dst.path) : [];
+    const ours = there.length > 0 && (await target.getXAttrs(mark.dir).catch(() => ({}) as Record<string, string>))[mark.name] === `${mark.base}|${src.cluster}:${src.path}@${snap}`;
+    if (there.length > 0 && !ours) {
+      const names = there.slice(0, 3).map((e) => e.pathSuffix).join(', ');
+      throw new Error(`the DR target ${dst.cluster}:${dst.path} is no longer empty (${there.length} entr${there.length === 1 ? 'y' : 'ies'}: ${names}${there.length > 3 ? ', …' : ''}): it was empty when this was planned, and a bootstrap (-update -delete) would overwrite it; nothing copied — plan again: the pair is held as diverged`);
+    }
+  }
   // Mark the target as hbr's copy in progress before a byte moves (./scratch.ts): a crash mid-copy
   // leaves files and no snapshot, which without the mark would look like a diverged target.
   await target.mkdirs(dst.path);
-  const mark = bootstrapMark(dst.path);
   try {
     await target.setXAttr(mark.dir, mark.name, `${mark.base}|${src.cluster}:${src.path}@${snap}`);
   } catch (err) {

@@ -127,7 +127,7 @@ export function planReplication(b: PlanBuilder, input: ReplicationInput): string
       kind: 'replicate.bootstrap',
       action: replace ? Action.Replace : Action.Create,
       target: { cluster: to.cluster, path: to.path, snapshot: newest.name },
-      params: { source: src, toSnapshot: newest.name },
+      params: { source: src, toSnapshot: newest.name, ...(d.rule === 'bootstrap' && d.target !== 'resuming' && { expectEmpty: true }) },
       reason,
       dependsOn: [...priorOnTarget, ...newestDeps],
       ...(source.size ? { estimate: { bytes: source.size.bytes, files: source.size.files } } : {}),

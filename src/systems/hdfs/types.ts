@@ -52,6 +52,8 @@ export type HdfsParams = {
   baseSnapshot?: string;
   /** replicate.rollback-torn: the snapshot that keeps the torn tree before the roll-back (./scratch.ts tornKeep) */
   keepAs?: string;
+  /** replicate.bootstrap: the plan saw the target absent or empty (not a resume, not a replace): re-checked before the copy */
+  expectEmpty?: boolean;
 };
 
 export type HdfsStep = Step<HdfsParams>;

@@ -21,7 +21,7 @@ import { crashPoint } from '../../model/faults.js';
 import { LOWER_CASE_NAMING } from '../../model/names.js';
 import type { Config } from '../../model/policy.js';
 import type { ExecContext, Executor } from '../types.js';
-import { gatewayFor } from './observe.js';
+import { gatewayFor, ozoneNotFound } from './observe.js';
 import { isOzoneCluster, snapshotDir, type OzoneCluster, type OzoneParams } from './types.js';
 
 function cluster(config: Config, name: string): OzoneCluster {
@@ -78,6 +78,19 @@ export const bootstrap: Executor<OzoneParams> = async (step, ctx) => {
   const { src, snap, to, srcUri, dstUri } = copyArgs(step, ctx);
   const target = gatewayFor(to);
   if (await hasSnapshot(target, step.target.path, snap).catch(() => false)) return { note: `target already has ${snap}`, bytesCopied: 0 };
+  // The plan saw no DR bucket, or an empty one; between that plan and now (a saved plan, a long
+  // apply) someone may have written there: -update -delete would delete it. Look again, refuse if
+  // anything is there: the next plan holds the pair as diverged (src/planner/pair-rules.ts).
+  if (step.params.expectEmpty) {
+    const there = await target.listStatus(step.target.path).catch((err: unknown) => {
+      if (ozoneNotFound(err)) return [];
+      throw err;
+    });
+    if (there.length > 0) {
+      const names = there.slice(0, 3).map((e) => e.pathSuffix).join(', ');
+      throw new Error(`the DR bucket ${step.target.cluster}:${step.target.path} is no longer empty (${there.length} entr${there.length === 1 ? 'y' : 'ies'}: ${names}${there.length > 3 ? ', …' : ''}): it was empty when this was planned, and a bootstrap (-update -delete) would overwrite it; nothing copied — plan again: the pair is held as diverged`);
+    }
+  }
   // MKDIRS of /volume/bucket makes the volume and the bucket (docs/design/ozone-notes.md)
   await target.mkdirs(step.target.path);
   crashPoint(`bootstrap:marked ${step.id}`);

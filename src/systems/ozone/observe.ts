@@ -70,7 +70,7 @@ export async function observeOzone(config: Config, policies: OzonePolicy[], opts
         } catch (err) {
           // a target volume the first bootstrap has not made yet holds no bucket (the gateway
           // answers LISTSTATUS of a missing volume "OMException: Volume … is not found", seen on 2.2.0)
-          if (!v.source && err instanceof WebHdfsError && (err.notFound || /Volume \S+ is not found/.test(err.message))) part.volumes[k] = [];
+          if (!v.source && ozoneNotFound(err)) part.volumes[k] = [];
           else errors.push({ cluster: v.cluster, path: `/${v.volume}`, message: `cannot list the buckets of volume ${v.volume}: ${(err as Error).message}` });
         }
       }),
@@ -150,4 +150,13 @@ export async function observeOzone(config: Config, policies: OzonePolicy[], opts
     if (gone.length) (part.gone ??= {})[volumeKey(p.source.cluster, p.source.volume)] = gone;
   }
   return { at: (opts.now ?? Date.now)(), dirs, errors, part };
+}
+
+/**
+ * A missing volume or bucket as the HttpFS gateway answers it: a 404, or an OMException in a
+ * non-404 answer ("Volume vol is not found" on a volume's LISTSTATUS, "Volume not found: vol" on a
+ * bucket's under a missing volume: both seen on 2.2.0).
+ */
+export function ozoneNotFound(err: unknown): boolean {
+  return err instanceof WebHdfsError && (err.notFound || /(Volume|Bucket) (\S+ is )?not found/.test(err.message));
 }

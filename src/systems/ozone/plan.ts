@@ -160,7 +160,7 @@ function planPair(b: PlanBuilder, p: OzonePolicy, source: PairSide, S: ObservedD
         kind: KIND.bootstrap,
         action: d.rule === 'bootstrap-replace' ? Action.Replace : Action.Create,
         target: { ...to, snapshot: newest },
-        params: { source, toSnapshot: newest },
+        params: { source, toSnapshot: newest, ...(d.rule === 'bootstrap' && d.target !== 'resuming' && { expectEmpty: true }) },
         reason,
         dependsOn: deps,
         ...(S.size ? { estimate: { bytes: S.size.bytes, files: S.size.files } } : {}),

@@ -48,6 +48,8 @@ export type OzoneParams = {
   fromSnapshot?: string;
   /** replicate.*: the source snapshot copied (the target gets the same name after) */
   toSnapshot?: string;
+  /** replicate.bootstrap: the plan saw the DR bucket absent or empty (not a resume, not a replace): re-checked before the copy */
+  expectEmpty?: boolean;
 };
 
 export type OzoneStep = Step<OzoneParams>;
