@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { acquireLock } from '../engine/lock.js';
+import { crashPoint } from '../model/faults.js';
 import { SYSTEMS } from '../systems/index.js';
 import type { RestoreCommand } from '../systems/types.js';
 import { addPolicyOptions, CliError, daemonLeadsMessage, eprint, hadoopBin, loadOrFail, now, print, takeZkApplyLock, reapLeftovers, type CommonOptions } from './common.js';
@@ -78,6 +79,7 @@ function registerOne(restore: Command, r: RestoreCommand): void {
           rl.close();
           if (answer.trim() !== 'yes') throw new CliError('Restore cancelled.');
         }
+        crashPoint('restore:approved'); // between the plan shown and the run (a test acts on the destination here)
         const stopped = () => new CliError(`restore stopped: ${(stop.signal.reason as Error).message}; its DistCp was killed; run it again (it converges)`);
         const result = await plan.run(opts.json ? () => {} : (m: string) => eprint(m)).catch((err: unknown) => {
           throw stop.signal.aborted ? stopped() : err;

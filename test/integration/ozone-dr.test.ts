@@ -330,4 +330,31 @@ test('10. a key written into the DR bucket between the plan and the bootstrap: t
   assert.match(again.out, /diverged/, again.out);
 });
 
+test('11. a restore to a new place that someone fills between the plan shown and the run: the run re-checks, refuses, copies nothing; what is there is intact', async () => {
+  assert.ok(pair, 'test 1 made the pair');
+  const { bucket, path, file, state } = pair!;
+  const dir = tempDir('ozone-late-restore');
+  const pauseFile = join(dir, 'paused');
+  const to = `/${VOL}/${bucket.slice(0, 40)}-rl`;
+  // held after the plan is shown and approved, before it runs (src/cli/restore.ts, src/model/faults.ts)
+  const child = spawn(process.execPath, [HBR, 'restore', 'ozone', '-f', file, '--state-dir', state, '--policy', 'pair', '--from', 'dr', '--to', to, '--auto-approve'], {
+    env: hbrEnv({ HBR_NOW: at(T0, 7), HBR_PAUSE_AT: 'restore:approved', HBR_PAUSE_FILE: pauseFile }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const closed = new Promise<number | null>((r) => child.on('close', r));
+  for (let i = 0; i < 600 && !existsSync(pauseFile); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(existsSync(pauseFile), `the restore never paused:\n${out}`);
+  assert.match(out, new RegExp(`\\+ restore\\.ozone\\s+oz-src:${to} <- `), 'the plan was shown');
+  assert.ok(await primary.client.mkdirs(to));
+  await primary.client.create(`${to}/keep.bin`, Buffer.from('written meanwhile'));
+  rmSync(pauseFile);
+  const code = await closed;
+  assert.is.not(code, 0, out);
+  assert.match(out, new RegExp(`oz-src:${to} exists now; it did not when this restore was planned.*nothing copied`));
+  assert.equal(await tree(primary.client, to), { '/keep.bin': sha(Buffer.from('written meanwhile')) }, 'what was there is intact');
+});
+
 test.run();

@@ -90,6 +90,9 @@ async function prepare(config: Config, raw: Record<string, unknown>, ctx: Restor
     json,
     run: async (log) => {
       const file = what.type === 'FILE';
+      // Nothing was at --to when this was planned (and shown); something may be now (a confirmation
+      // that waited, a saved plan): DistCp would write over it. Look again; refuse if anything is there.
+      if (await dst.stat(to)) throw new Error(`${toCluster}:${to} exists now; it did not when this restore was planned, and a restore to a new place never writes over anything: nothing copied; plan again`);
       // a file goes to exactly --to; a directory or bucket's content into --to (made first: MKDIRS makes a volume's bucket too)
       const parent = file ? to.slice(0, to.lastIndexOf('/')) : to;
       if (parent.split('/').length >= 3) await dst.mkdirs(parent);
