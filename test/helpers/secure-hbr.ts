@@ -23,6 +23,10 @@ export interface SecurePolicy {
   ca?: string;
   /** namenodes' order (default nn1, nn2) */
   order?: ['nn1' | 'nn2', 'nn1' | 'nn2'];
+  /** every policy's source retention (default { last: 3 }), DR retention (default { last: 3 }), rpo */
+  keep?: string;
+  drKeep?: string;
+  rpo?: string;
 }
 
 /**
@@ -35,7 +39,7 @@ export function writeSecurePolicy(file: string, bed: SecureBed, o: SecurePolicy 
   const [a, b] = o.order ?? ['nn1', 'nn2'];
   const kerberos = `auth:\n        kerberos: { principal: ${o.principal ?? bed.hbrPrincipal}, keytab: ${o.keytab ?? bed.hbrKeytab}, krb5_conf: ${bed.krb5Conf} }\n      ca_bundle: ${o.ca ?? bed.caPem}`;
   const dr = o.replicateTo ? `  dr:\n    hdfs:\n      webhdfs: ${bed.dr}\n      fs: ${bed.drFs}\n      ${kerberos}\n` : '';
-  const to = (name: string) => (o.replicateTo?.[name] ? `    replicate:\n      - to: { cluster: dr, path: ${o.replicateTo[name]} }\n        keep: { last: 3 }\n${o.distcp ? `        distcp: ${o.distcp}\n` : ''}` : '');
+  const to = (name: string) => (o.replicateTo?.[name] ? `${o.rpo ? `    rpo: ${o.rpo}\n` : ''}    replicate:\n      - to: { cluster: dr, path: ${o.replicateTo[name]} }\n        keep: ${o.drKeep ?? '{ last: 3 }'}\n${o.distcp ? `        distcp: ${o.distcp}\n` : ''}` : '');
   writeFileSync(
     file,
     `version: 1
@@ -49,7 +53,7 @@ clusters:
       ${kerberos}
 ${o.confDir ? `      conf_dir: ${o.confDir}\n` : ''}${dr}policies:
 ${Object.entries(o.dirs)
-  .map(([name, path]) => `  ${name}:\n    source: { cluster: prod, path: ${path} }\n    snapshots: { every: 1h, keep: { last: 3 } }\n${to(name)}`)
+  .map(([name, path]) => `  ${name}:\n    source: { cluster: prod, path: ${path} }\n    snapshots: { every: 1h, keep: ${o.keep ?? '{ last: 3 }'} }\n${to(name)}`)
   .join('')}`,
   );
   return file;
