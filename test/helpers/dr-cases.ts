@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import type { Test } from 'uvu';
 import type { WebHdfs } from '../../src/hadoop/webhdfs.js';
-import { at, listFiles, snapshotNames, tempDir, treesIdentical, type HbrResult } from './hbr.js';
+import { at, listFiles, pidAlive, snapshotNames, tempDir, treesIdentical, type HbrResult } from './hbr.js';
 import { uniq } from './testbed.js';
 
 export interface PairPolicy {
@@ -205,15 +205,7 @@ export function drCases(test: Test, bed: DrBed): void {
     await new Promise((r) => child.on('close', r));
     assert.match(out, /replicate\.distcp-diff .*started/);
     assert.not.match(out, /replicate\.distcp-diff .*done/, 'the kill must land before the copy finished');
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    assert.ok(alive(rec.pid), 'the DistCp JVM outlived hbr (what the next run must stop)');
+    assert.ok(pidAlive(rec.pid), 'the DistCp JVM outlived hbr (what the next run must stop)');
     const appId = rec.yarn?.appId;
     if (bed.appState) assert.is(await bed.appState(appId!), 'RUNNING', 'the YARN job outlived hbr');
 
@@ -222,7 +214,7 @@ export function drCases(test: Test, bed: DrBed): void {
 
     const res = await applyJson(policy, state, at(T0, 1));
     assert.is(res.failed.length, 0);
-    assert.not.ok(alive(rec.pid), 'the orphaned DistCp was stopped before the repair');
+    assert.not.ok(pidAlive(rec.pid), 'the orphaned DistCp was stopped before the repair');
     if (bed.appState) {
       let st = '';
       for (let i = 0; i < 60 && st !== 'KILLED'; i++) {

@@ -1,6 +1,6 @@
 /** Run the built `hbr` CLI as an operator would, and small HDFS helpers for integration tests. */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebHdfs } from '../../src/hadoop/webhdfs.js';
@@ -33,6 +33,33 @@ export function hbr(args: string[], env: Record<string, string | undefined> = {}
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * `hbr ARGS` held at the first crash point whose name contains `pauseAt` (HBR_PAUSE_AT,
+ * src/model/faults.ts): resolves once it is held, so a test can act on a server between two
+ * steps; `release()` lets it go on; `closed` is its exit code, `out()` what it printed so far.
+ */
+export async function hbrHeldAt(args: string[], pauseAt: string, dir: string, env: Record<string, string | undefined> = {}): Promise<{ out: () => string; release: () => void; closed: Promise<number | null> }> {
+  const pauseFile = join(dir, `paused-${process.hrtime.bigint()}`);
+  const child = spawn(process.execPath, [HBR, ...args], { env: hbrEnv({ ...env, HBR_PAUSE_AT: pauseAt, HBR_PAUSE_FILE: pauseFile }), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const closed = new Promise<number | null>((r) => child.on('close', r));
+  for (let i = 0; i < 1200 && !existsSync(pauseFile) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+  if (!existsSync(pauseFile)) throw new Error(`hbr ${args[0]} never reached ${pauseAt}:\n${out}`);
+  return { out: () => out, release: () => rmSync(pauseFile, { force: true }), closed };
+}
+
+/** Whether a process of this pid is alive (signal 0). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function hbrSync(args: string[], env: Record<string, string | undefined> = {}): HbrResult {

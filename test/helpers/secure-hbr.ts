@@ -33,25 +33,36 @@ export interface SecurePolicy {
  * A policy file: cluster `prod` = the bed's HA primary, one snapshot policy per directory; with
  * `replicateTo`, also cluster `dr` (the secure DR) and each policy replicating to `<dst>`.
  */
-export function writeSecurePolicy(file: string, bed: SecureBed, o: SecurePolicy & { replicateTo?: Record<string, string>; confDir?: string; distcp?: string }): string {
+/**
+ * The YAML of cluster `prod` (two-space indent, under `clusters:`): the bed's HA primary with
+ * hbr's keytab and the bed's CA, namenodes in `order`.
+ */
+export function securePrimaryYaml(bed: SecureBed, o: Pick<SecurePolicy, 'keytab' | 'principal' | 'ca' | 'order'> & { confDir?: string } = {}): string {
   const urls = { nn1: bed.nn1, nn2: bed.nn2 };
   const rpc = { nn1: 'localhost:' + (process.env.HBR_TB_SECURE_NN1_RPC ?? '41020'), nn2: 'localhost:' + (process.env.HBR_TB_SECURE_NN2_RPC ?? '41021') };
   const [a, b] = o.order ?? ['nn1', 'nn2'];
-  const kerberos = `auth:\n        kerberos: { principal: ${o.principal ?? bed.hbrPrincipal}, keytab: ${o.keytab ?? bed.hbrKeytab}, krb5_conf: ${bed.krb5Conf} }\n      ca_bundle: ${o.ca ?? bed.caPem}`;
-  const dr = o.replicateTo ? `  dr:\n    hdfs:\n      webhdfs: ${bed.dr}\n      fs: ${bed.drFs}\n      ${kerberos}\n` : '';
-  const to = (name: string) => (o.replicateTo?.[name] ? `${o.rpo ? `    rpo: ${o.rpo}\n` : ''}    replicate:\n      - to: { cluster: dr, path: ${o.replicateTo[name]} }\n        keep: ${o.drKeep ?? '{ last: 3 }'}\n${o.distcp ? `        distcp: ${o.distcp}\n` : ''}` : '');
-  writeFileSync(
-    file,
-    `version: 1
-clusters:
-  prod:
+  return `  prod:
     hdfs:
       nameservice: ${bed.nameservice}
       namenodes:
         ${a}: { http: ${urls[a]}, rpc: ${rpc[a]} }
         ${b}: { http: ${urls[b]}, rpc: ${rpc[b]} }
-      ${kerberos}
-${o.confDir ? `      conf_dir: ${o.confDir}\n` : ''}${dr}policies:
+      ${kerberosYaml(bed, o)}
+${o.confDir ? `      conf_dir: ${o.confDir}\n` : ''}`;
+}
+
+function kerberosYaml(bed: SecureBed, o: Pick<SecurePolicy, 'keytab' | 'principal' | 'ca'>): string {
+  return `auth:\n        kerberos: { principal: ${o.principal ?? bed.hbrPrincipal}, keytab: ${o.keytab ?? bed.hbrKeytab}, krb5_conf: ${bed.krb5Conf} }\n      ca_bundle: ${o.ca ?? bed.caPem}`;
+}
+
+export function writeSecurePolicy(file: string, bed: SecureBed, o: SecurePolicy & { replicateTo?: Record<string, string>; confDir?: string; distcp?: string }): string {
+  const dr = o.replicateTo ? `  dr:\n    hdfs:\n      webhdfs: ${bed.dr}\n      fs: ${bed.drFs}\n      ${kerberosYaml(bed, o)}\n` : '';
+  const to = (name: string) => (o.replicateTo?.[name] ? `${o.rpo ? `    rpo: ${o.rpo}\n` : ''}    replicate:\n      - to: { cluster: dr, path: ${o.replicateTo[name]} }\n        keep: ${o.drKeep ?? '{ last: 3 }'}\n${o.distcp ? `        distcp: ${o.distcp}\n` : ''}` : '');
+  writeFileSync(
+    file,
+    `version: 1
+clusters:
+${securePrimaryYaml(bed, o)}${dr}policies:
 ${Object.entries(o.dirs)
   .map(([name, path]) => `  ${name}:\n    source: { cluster: prod, path: ${path} }\n    snapshots: { every: 1h, keep: ${o.keep ?? '{ last: 3 }'} }\n${to(name)}`)
   .join('')}`,

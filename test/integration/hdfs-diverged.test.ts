@@ -8,10 +8,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clusters, HBR, hbr, hbrEnv, listFiles, snapshotNames, tempDir, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
+import { clusters, hbr, hbrHeldAt, listFiles, snapshotNames, tempDir, treesIdentical, writePairPolicy } from '../helpers/hbr.js';
 import { startDaemon, stopAllDaemons, waitFor, webhookSink } from '../helpers/daemon.js';
 import { uniq } from '../helpers/testbed.js';
 
@@ -173,21 +172,12 @@ test('a file written into the DR target between the plan and the bootstrap: the 
   const dir = tempDir('late');
   const file = writePairPolicy(dir, { name: 'late', src, dst });
   const state = join(dir, 'state');
-  const pauseFile = join(dir, 'paused');
   // held right after the source snapshot is made, before the bootstrap (src/model/faults.ts HBR_PAUSE_AT)
-  const child = spawn(process.execPath, [HBR, 'apply', '-f', file, '--state-dir', state, '--auto-approve'], {
-    env: hbrEnv({ HBR_NOW: at(0), HBR_PAUSE_AT: 'snapshot:created', HBR_PAUSE_FILE: pauseFile }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const closed = new Promise<number | null>((r) => child.on('close', r));
-  await waitFor('the apply to pause', () => existsSync(pauseFile), 60_000, 100);
+  const held = await hbrHeldAt(['apply', '-f', file, '--state-dir', state, '--auto-approve'], 'snapshot:created', dir, { HBR_NOW: at(0) });
   await dr.create(`${dst}/written-meanwhile.txt`, Buffer.from("not hbr's"));
-  rmSync(pauseFile);
-  assert.is.not(await closed, 0, out);
-  assert.match(out, /is no longer empty \(1 entry: written-meanwhile\.txt\).*nothing copied/);
+  held.release();
+  assert.is.not(await held.closed, 0, held.out());
+  assert.match(held.out(), /is no longer empty \(1 entry: written-meanwhile\.txt\).*nothing copied/);
   assert.equal(await listFiles(dr, dst), ['written-meanwhile.txt'], 'nothing copied, nothing deleted');
   const plan = await hbr(['plan', '-f', file, '--state-dir', state], { HBR_NOW: at(0.5) });
   assert.match(plan.stdout + plan.stderr, /diverged/);

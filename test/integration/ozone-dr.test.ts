@@ -9,9 +9,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { at, HBR, hbr, hbrEnv, tempDir, throttledHadoop } from '../helpers/hbr.js';
+import { at, HBR, hbr, hbrEnv, hbrHeldAt, pidAlive, tempDir, throttledHadoop } from '../helpers/hbr.js';
 import { ozSnap as snap, sha, snapshots, sharedOzones, tree, writeOzonePolicy, type Ozone, type OzonePolicyFile } from '../helpers/ozone.js';
 import { testbed, uniq } from '../helpers/testbed.js';
 
@@ -167,18 +167,10 @@ test('5. kill -9 of hbr apply mid-DistCp: the DistCp is not left running, the ne
   await closed;
   assert.match(out, /ozone\.replicate\.diff .*started/);
   assert.not.match(out, /ozone\.replicate\.diff .*done/, 'the kill must land before the copy finished');
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  assert.ok(alive(rec.pid), 'the DistCp JVM outlived hbr (what the next run must stop)');
+  assert.ok(pidAlive(rec.pid), 'the DistCp JVM outlived hbr (what the next run must stop)');
 
   await apply(file, state, at(T0, 6));
-  assert.not.ok(alive(rec.pid), 'the orphaned DistCp was stopped');
+  assert.not.ok(pidAlive(rec.pid), 'the orphaned DistCp was stopped');
   const hbrNames = (l: string[]) => l.filter((n) => n.startsWith('hbr-'));
   assert.equal(hbrNames(await snapshots(dr.client, path)), hbrNames(await snapshots(primary.client, path)));
   assert.equal(await tree(dr.client, path), await tree(primary.client, path));
@@ -307,24 +299,13 @@ test('10. a key written into the DR bucket between the plan and the bootstrap: t
   const dir = tempDir('ozone-late');
   const file = writePolicy(dir, { name: 'late', volume: VOL, bucket, keep: '{ last: 2 }', drKeep: '{ last: 2 }' });
   const state = join(dir, 'state');
-  const pauseFile = join(dir, 'paused');
   // held right after the source snapshot is made, before the bootstrap starts (src/model/faults.ts)
-  const child = spawn(process.execPath, [HBR, 'apply', '-f', file, '--state-dir', state, '--auto-approve'], {
-    env: hbrEnv({ HBR_NOW: T0, HBR_PAUSE_AT: 'snapshot:created', HBR_PAUSE_FILE: pauseFile }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const closed = new Promise<number | null>((r) => child.on('close', r));
-  for (let i = 0; i < 600 && !existsSync(pauseFile); i++) await new Promise((r) => setTimeout(r, 100));
-  assert.ok(existsSync(pauseFile), `the apply never paused:\n${out}`);
+  const held = await hbrHeldAt(['apply', '-f', file, '--state-dir', state, '--auto-approve'], 'snapshot:created', dir, { HBR_NOW: T0 });
   assert.ok(await dr.client.mkdirs(path));
   await dr.client.create(`${path}/written-meanwhile.txt`, Buffer.from('not hbr\'s'));
-  rmSync(pauseFile);
-  const code = await closed;
-  assert.is.not(code, 0, out);
-  assert.match(out, /is no longer empty \(1 entry: written-meanwhile\.txt\).*nothing copied/);
+  held.release();
+  assert.is.not(await held.closed, 0, held.out());
+  assert.match(held.out(), /is no longer empty \(1 entry: written-meanwhile\.txt\).*nothing copied/);
   assert.equal(await tree(dr.client, path), { '/written-meanwhile.txt': sha(Buffer.from('not hbr\'s')) }, 'the key is intact, nothing copied');
   const again = await plan(file, state, at(T0, 0.5));
   assert.match(again.out, /diverged/, again.out);
@@ -334,26 +315,15 @@ test('11. a restore to a new place that someone fills between the plan shown and
   assert.ok(pair, 'test 1 made the pair');
   const { bucket, path, file, state } = pair!;
   const dir = tempDir('ozone-late-restore');
-  const pauseFile = join(dir, 'paused');
   const to = `/${VOL}/${bucket.slice(0, 40)}-rl`;
   // held after the plan is shown and approved, before it runs (src/cli/restore.ts, src/model/faults.ts)
-  const child = spawn(process.execPath, [HBR, 'restore', 'ozone', '-f', file, '--state-dir', state, '--policy', 'pair', '--from', 'dr', '--to', to, '--auto-approve'], {
-    env: hbrEnv({ HBR_NOW: at(T0, 7), HBR_PAUSE_AT: 'restore:approved', HBR_PAUSE_FILE: pauseFile }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const closed = new Promise<number | null>((r) => child.on('close', r));
-  for (let i = 0; i < 600 && !existsSync(pauseFile); i++) await new Promise((r) => setTimeout(r, 100));
-  assert.ok(existsSync(pauseFile), `the restore never paused:\n${out}`);
-  assert.match(out, new RegExp(`\\+ restore\\.ozone\\s+oz-src:${to} <- `), 'the plan was shown');
+  const held = await hbrHeldAt(['restore', 'ozone', '-f', file, '--state-dir', state, '--policy', 'pair', '--from', 'dr', '--to', to, '--auto-approve'], 'restore:approved', dir, { HBR_NOW: at(T0, 7) });
+  assert.match(held.out(), new RegExp(`\\+ restore\\.ozone\\s+oz-src:${to} <- `), 'the plan was shown');
   assert.ok(await primary.client.mkdirs(to));
   await primary.client.create(`${to}/keep.bin`, Buffer.from('written meanwhile'));
-  rmSync(pauseFile);
-  const code = await closed;
-  assert.is.not(code, 0, out);
-  assert.match(out, new RegExp(`oz-src:${to} exists now; it did not when this restore was planned.*nothing copied`));
+  held.release();
+  assert.is.not(await held.closed, 0, held.out());
+  assert.match(held.out(), new RegExp(`oz-src:${to} exists now; it did not when this restore was planned.*nothing copied`));
   assert.equal(await tree(primary.client, to), { '/keep.bin': sha(Buffer.from('written meanwhile')) }, 'what was there is intact');
 });
 

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getBlockLocations } from '../../src/hadoop/webhdfs-blocks.js';
 import type { WebHdfs } from '../../src/hadoop/webhdfs.js';
-import { cachedToken, filesHolding, hbrSecure, primaryClient } from '../helpers/secure-hbr.js';
+import { cachedToken, filesHolding, hbrSecure, primaryClient, securePrimaryYaml } from '../helpers/secure-hbr.js';
 import { nn1Active, sharedSecureBed, type SecureBed } from '../helpers/secure.js';
 import { uniq } from '../helpers/testbed.js';
 
@@ -31,21 +31,11 @@ let bed: SecureBed;
 let fs: WebHdfs;
 
 function writePolicy(b: SecureBed): void {
-  const rpc = (v: string | undefined, d: string) => `localhost:${v ?? d}`;
   writeFileSync(
     file,
     `version: 1
 clusters:
-  prod:
-    hdfs:
-      nameservice: ${b.nameservice}
-      namenodes:
-        nn1: { http: ${b.nn1}, rpc: ${rpc(process.env.HBR_TB_SECURE_NN1_RPC, '41020')} }
-        nn2: { http: ${b.nn2}, rpc: ${rpc(process.env.HBR_TB_SECURE_NN2_RPC, '41021')} }
-      auth:
-        kerberos: { principal: ${b.hbrPrincipal}, keytab: ${b.hbrKeytab}, krb5_conf: ${b.krb5Conf} }
-      ca_bundle: ${b.caPem}
-stores:
+${securePrimaryYaml(b)}stores:
   vault: { local: { path: ${vault} } }
 policies:
   sbk:

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HBR } from '../helpers/hbr.js';
-import { cachedToken, hbrSecure, secureEnv } from '../helpers/secure-hbr.js';
+import { cachedToken, hbrSecure, secureEnv, securePrimaryYaml } from '../helpers/secure-hbr.js';
 import { nn1Active, sharedSecureBed, type SecureBed } from '../helpers/secure.js';
 
 const work = mkdtempSync(join(tmpdir(), 'hbr-health-secure-'));
@@ -26,21 +26,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test.before(() => {
   bed = sharedSecureBed();
   nn1Active();
-  const rpc = (v: string | undefined, d: string) => `localhost:${v ?? d}`;
   writeFileSync(
     file,
     `version: 1
 clusters:
-  prod:
-    hdfs:
-      nameservice: ${bed.nameservice}
-      namenodes:
-        nn1: { http: ${bed.nn1}, rpc: ${rpc(process.env.HBR_TB_SECURE_NN1_RPC, '41020')} }
-        nn2: { http: ${bed.nn2}, rpc: ${rpc(process.env.HBR_TB_SECURE_NN2_RPC, '41021')} }
-      auth:
-        kerberos: { principal: ${bed.hbrPrincipal}, keytab: ${bed.hbrKeytab}, krb5_conf: ${bed.krb5Conf} }
-      ca_bundle: ${bed.caPem}
-policies:
+${securePrimaryYaml(bed)}policies:
   prod-audit:
     source: { cluster: prod, path: / }
     audit: { min_trash: 1d }
