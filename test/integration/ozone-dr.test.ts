@@ -327,4 +327,22 @@ test('11. a restore to a new place that someone fills between the plan shown and
   assert.equal(await tree(primary.client, to), { '/keep.bin': sha(Buffer.from('written meanwhile')) }, 'what was there is intact');
 });
 
+test('12. a temporary snapshot DistCp -diff takes on the DR bucket, left by an interrupted copy: the plan reports it, apply leaves it', async () => {
+  assert.ok(pair, 'test 1 made the pair');
+  const { path, file, state } = pair!;
+  // the name Ozone's ofs client gives it (OzoneFSUtils.generateUniqueTempSnapshotName), made by hand
+  // here: a kill lands in the second it lives only by chance
+  const temp = 'temp0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4ds20261203-064512.345';
+  await dr.client.createSnapshot(path, temp);
+  try {
+    const p = await plan(file, state, at(T0, 7.5));
+    assert.match(p.out, new RegExp(`oz-tgt:${path} holds 1 temporary snapshot that DistCp -diff takes on Ozone .*\\(${temp}\\)`));
+    const a = await hbr(['apply', '-f', file, '--state-dir', state, '--auto-approve'], { HBR_NOW: at(T0, 7.5) });
+    assert.is(a.code, 0, a.stdout + a.stderr);
+    assert.ok((await snapshots(dr.client, path)).includes(temp), 'left for the operator');
+  } finally {
+    await dr.client.deleteSnapshot(path, temp);
+  }
+});
+
 test.run();

@@ -92,6 +92,19 @@ test('incremental: -diff from the newest common; retention keeps last 2 plus the
   assert.equal(checkSafety(plan, c, obs), []);
 });
 
+test('a DistCp temporary snapshot an interrupted -diff left on the DR bucket is reported, never deleted; other names are not reported', () => {
+  const c = cfg({ last: 2 }, { last: 2 });
+  const t = [0, 1, 2].map((h) => oz(NOW - (3 - h) * H));
+  const temp = 'temp0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4ds20261122-120102.345';
+  const obs = observed([bucket(SRC, t), bucket(DR, [temp, 'temp-by-hand', ...t])]);
+  const plan = planAll({ config: c, observed: obs, now: NOW });
+  assert.ok(!plan.steps.some((s) => s.target.snapshot === temp || s.target.snapshot === 'temp-by-hand'), 'nothing done to either');
+  const warned = plan.warnings.filter((w) => /temporary snapshot/.test(w.message));
+  assert.is(warned.length, 1);
+  assert.match(warned[0]!.message, new RegExp(`oz2:/vol1/sales holds 1 temporary snapshot .*\\(${temp}\\).*ozone sh snapshot delete /vol1/sales <name>`));
+  assert.equal(checkSafety(plan, c, obs), []);
+});
+
 test('the floors refuse a hand-made, the newest common, or a not-replicated snapshot, whatever a saved plan says', () => {
   const c = cfg({ last: 1 });
   const [a, b2] = [oz(NOW - 2 * H), oz(NOW - H)];

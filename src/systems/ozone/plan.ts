@@ -55,6 +55,28 @@ function notObserved(observed: Observed, s: PairSide): string {
   return `${text(s)} was not observed${errs.length ? ` (${errs.map((e) => e.message).join('; ')})` : ''}`;
 }
 
+/**
+ * The snapshot Ozone's ofs client takes to diff a snapshot against the live bucket
+ * (getSnapshotDiffReport with an empty name: `"temp" + UUID + "s" + yyyyMMdd-HHmmss.SSS`, Ozone's
+ * OzoneFSUtils.generateUniqueTempSnapshotName): DistCp -diff takes one on the DR bucket to check it
+ * did not change since the common snapshot, and deletes it after — unless it is killed first.
+ */
+export const DISTCP_TEMP_SNAPSHOT = /^temp[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}s\d{8}-\d{6}\.\d{3}$/;
+
+/**
+ * A DR bucket holding such leftovers is reported, never cleaned: the name is not hbr's (it carries
+ * no owner; another DistCp may be using it), and it only keeps space, not data hbr needs. The
+ * operator deletes them (docs/ozone.md, "Crash safety").
+ */
+function warnDistcpTemps(b: PlanBuilder, policy: string, s: PairSide, dir: ObservedDir): void {
+  const temps = snapshotNames(dir).filter((n) => DISTCP_TEMP_SNAPSHOT.test(n));
+  if (!temps.length) return;
+  b.warn(
+    `${text(s)} holds ${temps.length} temporary snapshot${temps.length === 1 ? '' : 's'} that DistCp -diff takes on Ozone and an interrupted copy left behind (${temps.slice(0, 2).join(', ')}${temps.length > 2 ? ', …' : ''}): they keep the space of keys deleted since; hbr deletes only its own names — once no DistCp into this bucket runs, remove them with ozone sh snapshot delete ${s.path} <name>`,
+    policy,
+  );
+}
+
 function warnFuture(b: PlanBuilder, policy: string, s: PairSide, dir: ObservedDir, now: number): void {
   const future = futureNames(snapshotNames(dir), trustedUntil(now), parse);
   if (future.length) b.warn(`${text(s)} has ${future.length} snapshot name${future.length === 1 ? '' : 's'} dated in the future (${future.slice(0, 3).join(', ')}; now is ${iso(now)}): not counted as recovery points and never deleted; check the clocks`, policy);
@@ -106,6 +128,7 @@ function planPolicy(b: PlanBuilder, p: OzonePolicy, pair: BucketPair, observed: 
       continue;
     }
     warnFuture(b, P, t.side, T, now);
+    warnDistcpTemps(b, P, t.side, T);
     addRetention(t.side, P, t.keep);
     if (!newest) {
       b.warn(`no hbr snapshot of ${text(source)} to replicate to ${text(t.side)}`, P);
