@@ -29,7 +29,6 @@ import type { Logger } from 'pino';
 import { sweepDrillScratch } from '../engine/drill-scratch.js';
 import { Journal } from '../engine/journal.js';
 import type { Lock } from '../engine/lock.js';
-import { reapOrphans } from '../hadoop/children.js';
 import { createMetrics, type HbrMetrics } from '../metrics/registry.js';
 import type { Config, NotifyEvent } from '../model/policy.js';
 import { policyClaims, SYSTEMS } from '../systems/index.js';
@@ -41,7 +40,7 @@ import { createNotifier, type Notifier } from './notify.js';
 import { compactJournalIfBig, every, JOURNAL_CHECK_MS, RPO_TICK_MS, type DaemonOptions } from './options.js';
 import { forgetDrillMetrics, type DrillHost } from './drills.js';
 import { PolicyLoops } from './policy-loops.js';
-import { openStateDir, sweepYarnJobs } from './state-dir.js';
+import { openStateDir, reapBeforeLeading } from './state-dir.js';
 import { reconcilePolicy } from './reconcile.js';
 import { applyPolicyChanges, keepCoordination, loadPolicies, reloadFailure, watchPolicyFiles } from './reload.js';
 import { forgetRecovery, observeRecovery, recordRun, refreshRecovery, scheduleOf, type PolicyRuntime, type RecordContext } from './runtime.js';
@@ -262,12 +261,10 @@ export class Daemon {
     if (state === 'leader') {
       if (prev !== 'leader') {
         if (this.term.signal.aborted) this.term = new AbortController();
-        // A previous term of ours (or a crashed predecessor on this host) may have left children.
-        for (const r of reapOrphans(this.opts.stateDir, (m) => this.log.warn(m))) this.log.warn({ step: r.step, pid: r.pid }, 'stopped a leftover child process');
-        // A leader that died mid-copy may have left its DistCp running on YARN, still writing into a
-        // DR target: kill every unfinished job of this deployment before any loop runs again.
+        // What an earlier term or leader left running (child processes; a DistCp on YARN still
+        // writing into a DR target) is stopped before any loop runs again.
         const term = this.term;
-        void sweepYarnJobs(this.config, this.opts.stateDir, this.opts.hadoop, this.log).finally(() => {
+        void reapBeforeLeading(this.config, this.opts.stateDir, this.opts.hadoop, this.log).finally(() => {
           if (this.stopping || this.leaderState !== 'leader' || term !== this.term) return; // lost it meanwhile
           // Every loop runs again; what exists is reported from now on, not from each policy's first run.
           this.loops.resumeAll('became leader');
