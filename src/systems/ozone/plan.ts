@@ -61,7 +61,7 @@ function notObserved(observed: Observed, s: PairSide): string {
  * OzoneFSUtils.generateUniqueTempSnapshotName): DistCp -diff takes one on the DR bucket to check it
  * did not change since the common snapshot, and deletes it after — unless it is killed first.
  */
-export const DISTCP_TEMP_SNAPSHOT = /^temp[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}s\d{8}-\d{6}\.\d{3}$/;
+const DISTCP_TEMP_SNAPSHOT = /^temp[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}s\d{8}-\d{6}\.\d{3}$/;
 
 /**
  * A DR bucket holding such leftovers is reported, never cleaned: the name is not hbr's (it carries
